@@ -1,0 +1,120 @@
+"""RFC 9457 `application/problem+json` errors with a JSON pointer per invalid field."""
+
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but clashes with the object's current state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+    def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: the `If-Match` header names a version that is no longer current."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it (stale If-Match)."
+    default_code = "precondition_failed"
+
+
+class UnprocessableEntity(exceptions.APIException):
+    """422: well-formed but not processable (for example an idempotency key reused)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def flatten_errors(detail: Any, pointer: str = "") -> Iterator[dict[str, str]]:
+    """Walk DRF's nested error detail and yield one `{pointer, code, detail}` per message."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                yield from flatten_errors(value, pointer)
+            else:
+                yield from flatten_errors(value, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            for item in detail:
+                yield {
+                    "pointer": pointer or "/",
+                    "code": getattr(item, "code", None) or "invalid",
+                    "detail": str(item),
+                }
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    yield from flatten_errors(item, f"{pointer}/{index}")
+    elif detail is not None:
+        yield {
+            "pointer": pointer or "/",
+            "code": getattr(detail, "code", None) or "invalid",
+            "detail": str(detail),
+        }
+
+
+def problem(
+    status_code: int, detail: str, errors: list[dict[str, str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The body of a problem+json response."""
+    title = HTTPStatus(status_code).phrase
+    body: dict[str, Any] = {
+        "type": f"https://tradehub.example/problems/{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "errors": errors or [],
+    }
+    body.update(extra)
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler that answers every error as problem+json."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(flatten_errors(exc.detail))
+        detail = "Invalid input: " + "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+    else:
+        errors = []
+        detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+    extra = getattr(exc, "extra", {}) or {}
+    response.data = problem(response.status_code, detail, errors, **extra)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def api_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for unknown URLs: problem+json under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            problem(404, "No such endpoint."), status=404, content_type=PROBLEM_CONTENT_TYPE
+        )
+    return page_not_found(request, exception)

@@ -1,0 +1,22 @@
+"""Top-level URLs: admin, the partner API under /api/v1/, its schema and offline Swagger UI."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tradehub.api.exceptions import api_not_found
+
+admin.site.site_header = "TradeHub"
+admin.site.site_title = "TradeHub admin"
+admin.site.index_title = "Customs declarations and perishable cargo"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("tradehub.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", RedirectView.as_view(pattern_name="admin:index")),
+]
+
+handler404 = api_not_found

@@ -1,0 +1,550 @@
+"""Remaining shelf life and temperature excursions from a temperature history (pure, no ORM).
+
+The model (produce README, USDA Agriculture Handbook 66):
+
+* Shelf life at temperature T is ``SL(T) = SL(T_opt) / rate(T)``. ``rate(T)`` is the relative speed at which
+  shelf life is used up compared with the optimum, found by integrating Q10 band by band from ``T_opt`` to
+  ``T``: every degree inside a band multiplies the rate by ``Q10_band ** (1/10)``. Bands: up to 10 °C
+  (``q10_0_10``, also used below 0 °C), 10–20 °C (``q10_10_20``), from 20 °C (``q10_20_30``, also used above
+  30 °C). Colder than the optimum the rate is below 1 (longer life), except:
+* **Freezing**: at or below the highest freezing point the rate is never below 1 (ice does not preserve a
+  fresh product) and freezing damage accumulates as degree-hours below the freezing point; any freezing
+  damage makes a lot ``at_risk``. We do not expire a lot for freezing: the freezing point is where ice
+  *may* start (supercooling is common) and the inspection decision belongs to a person.
+* **Chilling**: for a chilling-sensitive product, below its chilling threshold time never extends shelf life
+  (rate is ``max(rate, 1)``, i.e. at best the optimum's pace) and chilling damage accumulates as degree-hours
+  below the threshold (°C·h). The accumulator applies only when the threshold is at or below the optimum
+  (tomato 10 < 12.5): a product whose threshold lies *above* its optimum (peach: ships at -0.5 °C, injury
+  band 2.2–5 °C) cannot be described by one threshold, so there the threshold is ignored and warm storage
+  shows up as a ``high`` excursion instead.
+
+Integration (``advance``): readings of ONE series (one lot's sensor, or a merged series) are sorted by time
+and integrated with the trapezoid rule on the rate (and on the chilling/freezing intensities) between
+consecutive readings. Because the rate is convex in T, the trapezoid slightly over-counts, which errs on the
+safe side. Gaps longer than ``max_gap`` are not interpolated: the gap is counted at the WORSE of its two end
+points and never faster-than-optimum life extension (``max(rate_a, rate_b, 1)``; damage at the larger end
+intensity), and its length is added to ``unmonitored_hours``. Readings at the same instant (several sensors)
+are merged into one point at their mean temperature. Readings at or before ``last_reading_at`` are
+late: incremental integration cannot revisit the past, so they are skipped and counted in ``late_readings``
+(they are still stored by the caller; a full recompute from history would include them). Readings without a
+finite temperature are skipped. Cost is O(new readings) (plus sorting them).
+
+Time outside the readings (``remaining_shelf_life_hours``): from packing to the first reading the lot is
+assumed at its optimum (the caller may instead seed ``LotState.last_temp_c`` with the setpoint via
+``LotState.start``); after the last reading the last rate (never below 1) is held for at most ``max_gap``,
+then the optimum's pace.
+
+Excursions (``track_excursions``): each kind is tracked on its own (a freezing dip inside a cold spell is a
+``freezing`` excursion AND part of the ``low``/``chilling`` one): ``high`` T > max, ``low`` T < min (for
+products whose chilling accumulator applies, only at or above the chilling threshold), ``chilling`` T <
+threshold, ``freezing`` T <= highest freezing point. Step-hold: a reading's value holds until the next
+reading. An excursion starts at its first out-of-band reading and ends at the first reading back in band;
+it is reported once it has lasted ``min_duration``. Peak is the most extreme temperature; degree-hours are
+the distance beyond the band edge (max for high, min for the cold kinds) times time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+# Q10 defaults per band. Handbook 66 gives 2.5–4.0 (0–10 °C), 2.0–2.5 (10–20 °C), 1.5–2.0 (20–30 °C); these
+# values inside those ranges reproduce the README's relative shelf life table (0 °C = 100, 10 °C = 33,
+# 20 °C = 13, 30 °C = 7, 40 °C = 4) for a product whose optimum is 0 °C.
+DEFAULT_Q10_0_10 = 3.0
+DEFAULT_Q10_10_20 = 2.5
+DEFAULT_Q10_20_30 = 1.9
+
+DEFAULT_MAX_GAP = timedelta(hours=2)
+DEFAULT_MIN_EXCURSION = timedelta(minutes=30)
+# Remaining life below this share of SL(T_opt) makes a lot at risk.
+AT_RISK_REMAINING_FRACTION = 0.25
+# About one day 4 °C below the threshold; tomato injury shows after ~6-8 days at 5 °C (~840 °C·h).
+CHILLING_AT_RISK_DEG_H = 100.0
+
+Condition = Literal["ok", "at_risk", "expired"]
+ExcursionKind = Literal["high", "low", "chilling", "freezing"]
+EXCURSION_KINDS: tuple[ExcursionKind, ...] = ("high", "low", "chilling", "freezing")
+
+
+class ReadingLike(Protocol):
+    """Anything with a time and a temperature: a TemperatureReading, a named values_list row, `Reading`."""
+
+    @property
+    def recorded_at(self) -> datetime: ...
+
+    @property
+    def temperature_c(self) -> float | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A temperature reading (°C) at an aware time."""
+
+    recorded_at: datetime
+    temperature_c: float | None
+
+
+@dataclass(frozen=True)
+class ProductProfile:
+    """The storage facts of a product that the shelf-life model needs."""
+
+    storage_temp_min_c: float
+    storage_temp_max_c: float
+    storage_temp_optimal_c: float
+    storage_life_days: float
+    q10_0_10: float = DEFAULT_Q10_0_10
+    q10_10_20: float = DEFAULT_Q10_10_20
+    q10_20_30: float = DEFAULT_Q10_20_30
+    chilling_sensitive: bool = False
+    chilling_threshold_c: float | None = None
+    highest_freezing_point_c: float | None = None
+    _slopes: tuple[float, float, float] = field(init=False, repr=False, compare=False)
+    _f_opt: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.storage_life_days > 0:
+            raise ValueError("storage_life_days must be positive")
+        for name in ("q10_0_10", "q10_10_20", "q10_20_30"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive")
+        if self.chilling_sensitive and self.chilling_threshold_c is None:
+            raise ValueError("a chilling-sensitive product needs chilling_threshold_c")
+        # Piecewise-linear log-rate F(T) so that rate(T) = exp(F(T) - F(T_opt)): one exp per reading.
+        a0, a1, a2 = (math.log(q) / 10.0 for q in (self.q10_0_10, self.q10_10_20, self.q10_20_30))
+        object.__setattr__(self, "_slopes", (a0, a1, a2))
+        object.__setattr__(self, "_f_opt", self._log_f(self.storage_temp_optimal_c))
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> ProductProfile:
+        """Build from any object with the same attribute names (e.g. a shipments Product)."""
+        names = [f.name for f in fields(cls) if f.init]
+        kwargs = {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
+        return cls(**kwargs)
+
+    @property
+    def storage_life_hours(self) -> float:
+        """Shelf life at the optimum, in hours."""
+        return float(self.storage_life_days) * 24.0
+
+    @property
+    def chilling_applies(self) -> bool:
+        """Whether the chilling accumulator is used (threshold set and not above the optimum)."""
+        return (
+            self.chilling_sensitive
+            and self.chilling_threshold_c is not None
+            and self.chilling_threshold_c <= self.storage_temp_optimal_c
+        )
+
+    def _log_f(self, t: float) -> float:
+        a0, a1, a2 = self._slopes
+        if t <= 10.0:
+            return a0 * t
+        if t <= 20.0:
+            return a0 * 10.0 + a1 * (t - 10.0)
+        return a0 * 10.0 + a1 * 10.0 + a2 * (t - 20.0)
+
+    def q10_rate(self, t: float) -> float:
+        """Pure band-wise Q10 rate at `t` relative to the optimum (no chilling/freezing rules)."""
+        return math.exp(self._log_f(t) - self._f_opt)
+
+    def rate(self, t: float) -> float:
+        """Relative speed of shelf-life consumption at `t` (1.0 at the optimum), with the cold rules."""
+        r = self.q10_rate(t)
+        if r < 1.0 and (self.is_freezing(t) or self.is_chilling(t)):
+            return 1.0
+        return r
+
+    def is_freezing(self, t: float) -> bool:
+        """At or below the highest freezing point."""
+        return self.highest_freezing_point_c is not None and t <= self.highest_freezing_point_c
+
+    def is_chilling(self, t: float) -> bool:
+        """Below the chilling threshold of a product whose chilling accumulator applies."""
+        return self.chilling_applies and t < self.chilling_threshold_c  # type: ignore[operator]
+
+    def shelf_life_hours_at(self, t: float) -> float:
+        """SL(T): hours of shelf life a fresh lot has if held at `t` throughout."""
+        return self.storage_life_hours / self.rate(t)
+
+    def chilling_intensity(self, t: float) -> float:
+        """Degrees below the chilling threshold (0 when not chilling)."""
+        if not self.chilling_applies:
+            return 0.0
+        return max(0.0, self.chilling_threshold_c - t)  # type: ignore[operator]
+
+    def freezing_intensity(self, t: float) -> float:
+        """Degrees below the highest freezing point (0 when above it or unknown)."""
+        if self.highest_freezing_point_c is None:
+            return 0.0
+        return max(0.0, self.highest_freezing_point_c - t)
+
+
+def _ts(value: datetime) -> float:
+    if value.tzinfo is None:
+        raise ValueError("reading times must be timezone-aware")
+    return value.timestamp()
+
+
+def _dt_to_json(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt_from_json(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class LotState:
+    """The integrated temperature history of one lot; persist it between calls to `advance`."""
+
+    consumed_fraction: float = 0.0
+    chilling_damage_deg_h: float = 0.0
+    last_reading_at: datetime | None = None
+    last_temp_c: float | None = None
+    first_reading_at: datetime | None = None
+    freezing_damage_deg_h: float = 0.0
+    unmonitored_hours: float = 0.0
+    late_readings: int = 0
+
+    @classmethod
+    def start(cls, at: datetime, temp_c: float | None = None) -> LotState:
+        """A state whose integration starts at `at` (e.g. packing) at `temp_c` (None: the optimum).
+
+        Use this to count packing → first reading at a setpoint instead of at the optimum.
+        """
+        return cls(last_reading_at=at, last_temp_c=temp_c, first_reading_at=at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (for a JSONField)."""
+        return {
+            "consumed_fraction": self.consumed_fraction,
+            "chilling_damage_deg_h": self.chilling_damage_deg_h,
+            "last_reading_at": _dt_to_json(self.last_reading_at),
+            "last_temp_c": self.last_temp_c,
+            "first_reading_at": _dt_to_json(self.first_reading_at),
+            "freezing_damage_deg_h": self.freezing_damage_deg_h,
+            "unmonitored_hours": self.unmonitored_hours,
+            "late_readings": self.late_readings,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> LotState:
+        """Inverse of `to_dict`; an empty dict gives a fresh state."""
+        data = data or {}
+        return cls(
+            consumed_fraction=float(data.get("consumed_fraction", 0.0)),
+            chilling_damage_deg_h=float(data.get("chilling_damage_deg_h", 0.0)),
+            last_reading_at=_dt_from_json(data.get("last_reading_at")),
+            last_temp_c=data.get("last_temp_c"),
+            first_reading_at=_dt_from_json(data.get("first_reading_at")),
+            freezing_damage_deg_h=float(data.get("freezing_damage_deg_h", 0.0)),
+            unmonitored_hours=float(data.get("unmonitored_hours", 0.0)),
+            late_readings=int(data.get("late_readings", 0)),
+        )
+
+
+def _points(
+    readings: Iterable[ReadingLike], after: datetime | None
+) -> tuple[list[tuple[float, float, datetime]], int]:
+    """Usable readings after `after` as (timestamp, temperature, time) sorted, and the late count."""
+    after_ts = _ts(after) if after is not None else -math.inf
+    late = 0
+    points: list[tuple[float, float, datetime]] = []
+    for r in readings:
+        t = r.temperature_c
+        if t is None:
+            continue
+        t = float(t)
+        if not math.isfinite(t):
+            continue
+        ts = _ts(r.recorded_at)
+        if ts <= after_ts:
+            late += 1
+            continue
+        points.append((ts, t, r.recorded_at))
+    points.sort(key=lambda p: (p[0], p[1]))
+    return points, late
+
+
+def advance(
+    state: LotState,
+    profile: ProductProfile,
+    readings: Iterable[ReadingLike],
+    *,
+    max_gap: timedelta = DEFAULT_MAX_GAP,
+) -> LotState:
+    """Integrate new readings into `state` and return the new state (the input is not changed)."""
+    points, late = _points(readings, state.last_reading_at)
+    if not points:
+        return replace(state, late_readings=state.late_readings + late) if late else state
+
+    sl_h = profile.storage_life_hours
+    gap_s = max_gap.total_seconds()
+    rate = profile.rate
+    chill = profile.chilling_intensity
+    freeze = profile.freezing_intensity
+
+    consumed = state.consumed_fraction
+    chilling = state.chilling_damage_deg_h
+    freezing = state.freezing_damage_deg_h
+    unmonitored = state.unmonitored_hours
+    first_at = state.first_reading_at
+    if state.last_reading_at is not None:
+        prev_ts = _ts(state.last_reading_at)
+        if state.last_temp_c is None:
+            # Integration seeded at packing with an unknown temperature: the optimum's pace.
+            prev: tuple[float, float, float] | None = None
+        else:
+            lt = float(state.last_temp_c)
+            prev = (rate(lt), chill(lt), freeze(lt))
+    else:
+        prev_ts = points[0][0]
+        prev = None
+        first_at = points[0][2]
+
+    last_temp = state.last_temp_c
+    last_at = state.last_reading_at
+    i, n = 0, len(points)
+    while i < n:
+        ts, temp, at = points[i]
+        # Same instant (several sensors): one point at their mean temperature.
+        j = i + 1
+        while j < n and points[j][0] == ts:
+            j += 1
+        if j > i + 1:
+            temp = math.fsum(p[1] for p in points[i:j]) / (j - i)
+        i = j
+        cur = (rate(temp), chill(temp), freeze(temp))
+        dt_s = ts - prev_ts
+        if dt_s > 0:
+            dt_h = dt_s / 3600.0
+            if prev is None:
+                consumed += dt_h / sl_h
+            elif dt_s > gap_s:
+                consumed += max(prev[0], cur[0], 1.0) * dt_h / sl_h
+                chilling += max(prev[1], cur[1]) * dt_h
+                freezing += max(prev[2], cur[2]) * dt_h
+                unmonitored += dt_h
+            else:
+                consumed += (prev[0] + cur[0]) * 0.5 * dt_h / sl_h
+                chilling += (prev[1] + cur[1]) * 0.5 * dt_h
+                freezing += (prev[2] + cur[2]) * 0.5 * dt_h
+        prev, prev_ts, last_temp, last_at = cur, ts, temp, at
+
+    return LotState(
+        consumed_fraction=consumed,
+        chilling_damage_deg_h=chilling,
+        last_reading_at=last_at,
+        last_temp_c=last_temp,
+        first_reading_at=first_at,
+        freezing_damage_deg_h=freezing,
+        unmonitored_hours=unmonitored,
+        late_readings=state.late_readings + late,
+    )
+
+
+def consumed_fraction_at(
+    state: LotState,
+    profile: ProductProfile,
+    now: datetime,
+    packed_at: datetime | None,
+    *,
+    max_gap: timedelta = DEFAULT_MAX_GAP,
+) -> float:
+    """Share of shelf life used up at `now`, counting time outside the readings (see module doc)."""
+    sl_h = profile.storage_life_hours
+    consumed = state.consumed_fraction
+    if state.last_reading_at is None:
+        if packed_at is not None:
+            consumed += max(0.0, (now - packed_at).total_seconds()) / 3600.0 / sl_h
+        return consumed
+    if packed_at is not None and state.first_reading_at is not None:
+        consumed += max(0.0, (state.first_reading_at - packed_at).total_seconds()) / 3600.0 / sl_h
+    after_h = max(0.0, (now - state.last_reading_at).total_seconds()) / 3600.0
+    if after_h > 0:
+        held_rate = 1.0 if state.last_temp_c is None else max(1.0, profile.rate(state.last_temp_c))
+        held_h = min(after_h, max_gap.total_seconds() / 3600.0)
+        consumed += (held_rate * held_h + (after_h - held_h)) / sl_h
+    return consumed
+
+
+def remaining_shelf_life_hours(
+    state: LotState,
+    profile: ProductProfile,
+    now: datetime,
+    packed_at: datetime | None,
+    *,
+    max_gap: timedelta = DEFAULT_MAX_GAP,
+) -> float:
+    """Hours left if kept at the optimum from `now` on: (1 - consumed) * SL(T_opt); negative when over."""
+    consumed = consumed_fraction_at(state, profile, now, packed_at, max_gap=max_gap)
+    return (1.0 - consumed) * profile.storage_life_hours
+
+
+def condition(
+    state: LotState,
+    profile: ProductProfile,
+    now: datetime,
+    packed_at: datetime | None,
+    *,
+    max_gap: timedelta = DEFAULT_MAX_GAP,
+    chilling_at_risk_deg_h: float = CHILLING_AT_RISK_DEG_H,
+) -> Condition:
+    """`expired` when nothing is left; `at_risk` under 25 % left, chilling over the limit or any freezing."""
+    remaining = remaining_shelf_life_hours(state, profile, now, packed_at, max_gap=max_gap)
+    if remaining <= 0:
+        return "expired"
+    if (
+        remaining < AT_RISK_REMAINING_FRACTION * profile.storage_life_hours
+        or state.chilling_damage_deg_h >= chilling_at_risk_deg_h
+        or state.freezing_damage_deg_h > 0
+    ):
+        return "at_risk"
+    return "ok"
+
+
+# --- Excursions -------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenExcursion:
+    """A breach in progress (maybe still shorter than the minimum duration)."""
+
+    started_at: datetime
+    peak_c: float
+    degree_hours: float
+    last_at: datetime
+    last_excess: float
+    reported: bool = False
+
+
+@dataclass(frozen=True)
+class ExcursionEvent:
+    """A snapshot of an excursion to upsert by (kind, started_at); `ended_at` None while it is open."""
+
+    kind: ExcursionKind
+    started_at: datetime
+    ended_at: datetime | None
+    peak_c: float
+    degree_hours: float
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class ExcursionTracker:
+    """Persisted detector state: the open breach per kind and the last reading time seen."""
+
+    open: dict[str, OpenExcursion] = field(default_factory=dict)
+    last_reading_at: datetime | None = None
+    late_readings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "open": {
+                k: {
+                    "started_at": e.started_at.isoformat(),
+                    "peak_c": e.peak_c,
+                    "degree_hours": e.degree_hours,
+                    "last_at": e.last_at.isoformat(),
+                    "last_excess": e.last_excess,
+                    "reported": e.reported,
+                }
+                for k, e in self.open.items()
+            },
+            "last_reading_at": _dt_to_json(self.last_reading_at),
+            "late_readings": self.late_readings,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ExcursionTracker:
+        """Inverse of `to_dict`; an empty dict gives a fresh tracker."""
+        data = data or {}
+        return cls(
+            open={
+                k: OpenExcursion(
+                    started_at=datetime.fromisoformat(e["started_at"]),
+                    peak_c=float(e["peak_c"]),
+                    degree_hours=float(e["degree_hours"]),
+                    last_at=datetime.fromisoformat(e["last_at"]),
+                    last_excess=float(e["last_excess"]),
+                    reported=bool(e.get("reported", False)),
+                )
+                for k, e in (data.get("open") or {}).items()
+            },
+            last_reading_at=_dt_from_json(data.get("last_reading_at")),
+            late_readings=int(data.get("late_readings", 0)),
+        )
+
+
+def _excess(profile: ProductProfile, kind: str, t: float) -> float | None:
+    """How far `t` lies beyond the band edge for `kind`, or None when `t` is not that kind of breach."""
+    if kind == "high":
+        return t - profile.storage_temp_max_c if t > profile.storage_temp_max_c else None
+    if kind == "low":
+        if t < profile.storage_temp_min_c and not profile.is_chilling(t):
+            return profile.storage_temp_min_c - t
+        return None
+    if kind == "chilling":
+        return profile.storage_temp_min_c - t if profile.is_chilling(t) else None
+    return max(0.0, profile.storage_temp_min_c - t) if profile.is_freezing(t) else None
+
+
+def _snapshot(kind: str, e: OpenExcursion, ended_at: datetime | None) -> ExcursionEvent:
+    return ExcursionEvent(kind, e.started_at, ended_at, e.peak_c, e.degree_hours)  # type: ignore[arg-type]
+
+
+def track_excursions(
+    tracker: ExcursionTracker,
+    profile: ProductProfile,
+    readings: Iterable[ReadingLike],
+    *,
+    min_duration: timedelta = DEFAULT_MIN_EXCURSION,
+) -> tuple[ExcursionTracker, list[ExcursionEvent]]:
+    """Feed new readings; return the new tracker and one latest snapshot per excursion that changed.
+
+    Snapshots are only emitted for breaches that have lasted `min_duration`; upsert them by
+    (kind, started_at). A closed one has `ended_at`; an open one may be updated again by later calls.
+    """
+    points, late = _points(readings, tracker.last_reading_at)
+    state = ExcursionTracker(
+        open={k: replace(v) for k, v in tracker.open.items()},
+        last_reading_at=tracker.last_reading_at,
+        late_readings=tracker.late_readings + late,
+    )
+    changed: dict[tuple[str, datetime], ExcursionEvent] = {}
+    min_s = min_duration.total_seconds()
+    for ts, temp, at in points:
+        for kind in EXCURSION_KINDS:
+            exc = _excess(profile, kind, temp)
+            cur = state.open.get(kind)
+            if cur is not None:
+                # Step-hold: the previous reading's excess lasted until this reading.
+                cur.degree_hours += cur.last_excess * (ts - _ts(cur.last_at)) / 3600.0
+                if exc is None:
+                    if (ts - _ts(cur.started_at)) >= min_s:
+                        changed[(kind, cur.started_at)] = _snapshot(kind, cur, at)
+                    del state.open[kind]
+                    continue
+                cur.last_at, cur.last_excess = at, exc
+                if kind == "high":
+                    cur.peak_c = max(cur.peak_c, temp)
+                else:
+                    cur.peak_c = min(cur.peak_c, temp)
+            elif exc is not None:
+                cur = OpenExcursion(
+                    started_at=at, peak_c=temp, degree_hours=0.0, last_at=at, last_excess=exc
+                )
+                state.open[kind] = cur
+            if cur is not None and (ts - _ts(cur.started_at)) >= min_s:
+                cur.reported = True
+                changed[(kind, cur.started_at)] = _snapshot(kind, cur, None)
+        state.last_reading_at = at
+    return state, list(changed.values())

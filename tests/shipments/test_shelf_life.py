@@ -66,6 +66,12 @@ def series(temps: list[float], step_min: float = 10, start: datetime = T0) -> li
     return [Reading(start + timedelta(minutes=step_min * i), t) for i, t in enumerate(temps)]
 
 
+def last_at(state: LotState) -> datetime:
+    """The state's last reading time (the tests always have one)."""
+    assert state.last_reading_at is not None
+    return state.last_reading_at
+
+
 def relative_shelf_life(profile: ProductProfile, t: float) -> float:
     return 100.0 * profile.shelf_life_hours_at(t) / profile.storage_life_hours
 
@@ -102,7 +108,7 @@ def test_freezing_never_extends_life_and_accumulates_freezing_damage():
     assert GRAPE.rate(-3.0) == 1.0
     state = advance(LotState(), GRAPE, series([-3.7] * 7))  # 1 h at 1 °C below freezing point
     assert state.freezing_damage_deg_h == pytest.approx(1.0)
-    assert condition(state, GRAPE, state.last_reading_at, None) == "at_risk"
+    assert condition(state, GRAPE, last_at(state), None) == "at_risk"
 
 
 def test_tomato_held_at_4c_accrues_chilling_damage_and_does_not_gain_shelf_life():
@@ -110,7 +116,7 @@ def test_tomato_held_at_4c_accrues_chilling_damage_and_does_not_gain_shelf_life(
     optimum = advance(LotState(), TOMATO, series([12.5] * 145))
     assert cold.chilling_damage_deg_h == pytest.approx(6.0 * 24)
     assert cold.consumed_fraction >= optimum.consumed_fraction
-    now = cold.last_reading_at
+    now = last_at(cold)
     assert remaining_shelf_life_hours(cold, TOMATO, now, T0) <= remaining_shelf_life_hours(
         optimum, TOMATO, now, T0
     )
@@ -136,7 +142,7 @@ def test_warm_excursion_shortens_remaining_life_by_the_q10_model():
 
 def test_remaining_counts_time_before_the_first_reading_at_the_optimum():
     state = advance(LotState(), REFERENCE, series([0.0] * 7, start=T0 + timedelta(hours=10)))
-    now = state.last_reading_at
+    now = last_at(state)
     remaining = remaining_shelf_life_hours(state, REFERENCE, now, packed_at=T0)
     assert remaining == pytest.approx(REFERENCE.storage_life_hours - 11.0)
 
@@ -157,7 +163,7 @@ def test_state_started_at_packing_with_a_setpoint_integrates_from_there():
 
 def test_after_the_last_reading_the_last_rate_holds_for_max_gap_then_the_optimum():
     state = advance(LotState(), REFERENCE, series([10.0, 10.0]))
-    now = state.last_reading_at + timedelta(hours=5)
+    now = last_at(state) + timedelta(hours=5)
     consumed = consumed_fraction_at(state, REFERENCE, now, None)
     hours = consumed * REFERENCE.storage_life_hours
     r10 = REFERENCE.rate(10.0)

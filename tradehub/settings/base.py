@@ -33,19 +33,22 @@ INSTALLED_APPS = [
     "tradehub.partners",
     "tradehub.reference",
     "tradehub.notifications",
+    "tradehub.api",
     "declarations",
     "shipments",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Partner API: 413 for oversized bodies, then Idempotency-Key replay for POSTs.
+    "tradehub.api.middleware.RequestSizeMiddleware",
+    "tradehub.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "tradehub.urls"
@@ -126,8 +129,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tradehub.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["tradehub.api.parsers.StrictJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["tradehub.api.throttling.PartnerRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "tradehub.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tradehub.api.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
@@ -183,6 +187,14 @@ ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Outbox delivery: attempts before a message is marked failed, exponential backoff between them
+# (base * 2**(attempt-1), capped), how long a claim on a message lasts before another worker may
+# take it over, and how many due messages one dispatcher run re-enqueues.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
+OUTBOX_DISPATCH_BATCH = env.int("OUTBOX_DISPATCH_BATCH", default=500)
 
 LOGGING = {
     "version": 1,

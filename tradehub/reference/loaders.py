@@ -1,0 +1,373 @@
+"""Load the shipped reference files into the database: idempotent, upserting, with progress."""
+
+import csv
+import gzip
+import hashlib
+import io
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytz
+from django.db import models
+from django.utils import timezone
+from tqdm import tqdm
+
+from .models import (
+    Country,
+    CustomsOffice,
+    CustomsUnion,
+    CustomsUnionMembership,
+    HsCode,
+    Location,
+    ReferenceDataset,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+BATCH_SIZE = 5000
+# Countries that keep one official time although tz data has more zones for their territory.
+OFFICIAL_ZONES = {"CN": "Asia/Shanghai"}
+# Comtrade pseudo-codes that are not part of the HS nomenclature.
+HS_PSEUDO_CODES = {"TOTAL", "99", "9999", "999999"}
+
+
+@dataclass
+class LoadResult:
+    """What loading one dataset did."""
+
+    name: str
+    rows: int
+    skipped: bool
+
+    def __str__(self) -> str:
+        state = "unchanged, skipped" if self.skipped else "loaded"
+        return f"{self.name}: {self.rows} rows {state}"
+
+
+def _checksum(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_csv(path: Path) -> Iterator[dict[str, str]]:
+    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _upsert(
+    model: type[models.Model],
+    objs: list[Any],
+    unique_field: str,
+    update_fields: list[str],
+    progress: bool,
+    label: str,
+) -> None:
+    """Insert or update rows in batches (one statement per batch on PostgreSQL and SQLite)."""
+    bar = tqdm(total=len(objs), desc=label, unit="rows", disable=not progress, leave=False)
+    for start in range(0, len(objs), BATCH_SIZE):
+        batch = objs[start : start + BATCH_SIZE]
+        model.objects.bulk_create(  # type: ignore[attr-defined]
+            batch,
+            update_conflicts=True,
+            unique_fields=[unique_field],
+            update_fields=[*update_fields, "updated_at"],
+        )
+        bar.update(len(batch))
+    bar.close()
+
+
+def _dataset(
+    name: str, paths: list[Path], model: type[models.Model], force: bool
+) -> tuple[str, bool]:
+    """The checksum of a dataset's files and whether they are already loaded unchanged."""
+    checksum = _checksum(*paths)
+    loaded = ReferenceDataset.objects.filter(name=name).first()
+    unchanged = (
+        not force
+        and loaded is not None
+        and loaded.checksum == checksum
+        and model.objects.count() >= loaded.rows  # type: ignore[attr-defined]
+    )
+    return checksum, unchanged
+
+
+def _record(name: str, checksum: str, rows: int) -> None:
+    ReferenceDataset.objects.update_or_create(
+        name=name, defaults={"checksum": checksum, "rows": rows}
+    )
+
+
+def load_countries(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """ISO 3166 countries from UN/LOCODE's country table."""
+    path = DATA_DIR / "unlocode" / "country-codes.csv"
+    checksum, unchanged = _dataset("countries", [path], Country, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("countries", len(rows), True)
+    now = timezone.now()
+    objs = [Country(code=r["CountryCode"], name=r["CountryName"], updated_at=now) for r in rows]
+    _upsert(Country, objs, "code", ["name"], progress, "countries")
+    _record("countries", checksum, len(objs))
+    return LoadResult("countries", len(objs), False)
+
+
+def load_customs_unions(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Customs unions and their effective-dated memberships."""
+    path = DATA_DIR / "customs_unions.csv"
+    checksum, unchanged = _dataset("customs_unions", [path], CustomsUnionMembership, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("customs_unions", len(rows), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    for row in rows:
+        union, _ = CustomsUnion.objects.update_or_create(
+            code=row["union"], defaults={"name": row["union_name"]}
+        )
+        CustomsUnionMembership.objects.update_or_create(
+            union=union,
+            country_id=countries[row["country"]],
+            valid_from=date.fromisoformat(row["valid_from"]),
+            defaults={"valid_to": date.fromisoformat(row["valid_to"]) if row["valid_to"] else None},
+        )
+    _record("customs_unions", checksum, len(rows))
+    return LoadResult("customs_unions", len(rows), False)
+
+
+def parse_coordinates(value: str) -> tuple[float | None, float | None]:
+    """UN/LOCODE `DDMMN DDDMME` to decimal degrees; (None, None) when missing or malformed."""
+    try:
+        lat_text, lon_text = value.split()
+        lat = int(lat_text[:2]) + int(lat_text[2:4]) / 60
+        lon = int(lon_text[:3]) + int(lon_text[3:5]) / 60
+        if lat_text[4] == "S":
+            lat = -lat
+        if lon_text[5] == "W":
+            lon = -lon
+    except (ValueError, IndexError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return lat, lon
+
+
+def _zone_table() -> dict[str, list[tuple[float, float, str]]]:
+    """Country -> [(lat, lon, zone)] from the zone.tab that pytz ships."""
+    table: dict[str, list[tuple[float, float, str]]] = {}
+    with pytz.open_resource("zone.tab") as handle:
+        for raw in io.TextIOWrapper(handle, encoding="utf-8"):
+            if raw.startswith("#"):
+                continue
+            country, coords, zone = raw.rstrip("\n").split("\t")[:3]
+            sign_split = max(coords.rfind("+"), coords.rfind("-"))
+            lat_text, lon_text = coords[:sign_split], coords[sign_split:]
+
+            def degrees(text: str, width: int) -> float:
+                sign = -1 if text[0] == "-" else 1
+                digits = text[1:]
+                value = int(digits[:width]) + int(digits[width : width + 2]) / 60
+                return sign * value
+
+            table.setdefault(country, []).append((degrees(lat_text, 2), degrees(lon_text, 3), zone))
+    return table
+
+
+class ZoneFinder:
+    """Picks a location's IANA time zone from its country's zones in zone.tab.
+
+    Nearest zone to the coordinates; without coordinates, the centroid of the located places in
+    the same subdivision, else a zone named after the place (Tashkent), else the country's first.
+    """
+
+    def __init__(self) -> None:
+        self.table = _zone_table()
+        self.centroids: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def learn_centroids(self, points: Iterable[tuple[str, str, float, float]]) -> None:
+        sums: dict[tuple[str, str], list[float]] = {}
+        for country, subdivision, lat, lon in points:
+            acc = sums.setdefault((country, subdivision), [0.0, 0.0, 0.0])
+            acc[0] += lat
+            acc[1] += lon
+            acc[2] += 1
+        self.centroids = {key: (a[0] / a[2], a[1] / a[2]) for key, a in sums.items()}
+
+    def zone(
+        self,
+        country: str,
+        lat: float | None,
+        lon: float | None,
+        name: str = "",
+        subdivision: str = "",
+    ) -> str:
+        if country in OFFICIAL_ZONES:
+            return OFFICIAL_ZONES[country]
+        zones = self.table.get(country)
+        if not zones:
+            return "UTC"
+        if len(zones) == 1:
+            return zones[0][2]
+        if lat is None or lon is None:
+            if (country, subdivision) in self.centroids and subdivision:
+                lat, lon = self.centroids[(country, subdivision)]
+            else:
+                place = name.split(" (")[0].replace(" ", "_").lower()
+                named = [z for z in zones if z[2].rsplit("/", 1)[-1].lower() == place]
+                return (named or zones)[0][2]
+        return min(
+            zones,
+            key=lambda z: math.hypot(z[0] - lat, (z[1] - lon) * math.cos(math.radians(lat))),
+        )[2]
+
+
+def _location_rows(zones: ZoneFinder, countries: dict[str, int]) -> Iterable[Location]:
+    now = timezone.now()
+    rows: dict[str, tuple[dict[str, str], float | None, float | None]] = {}
+    for row in _read_csv(DATA_DIR / "unlocode" / "code-list.csv.gz"):
+        code = f"{row['Country']}{row['Location']}"
+        # UNECE's own list repeats ~140 codes; the first occurrence wins.
+        if len(code) == 5 and code not in rows and row["Country"] in countries:
+            rows[code] = (row, *parse_coordinates(row["Coordinates"]))
+    zones.learn_centroids(
+        (r["Country"], r["Subdivision"], lat, lon)
+        for r, lat, lon in rows.values()
+        if lat is not None and lon is not None and r["Subdivision"]
+    )
+    for code, (row, lat, lon) in rows.items():
+        yield Location(
+            code=code,
+            country_id=countries[row["Country"]],
+            name=row["Name"][:120],
+            name_ascii=(row["NameWoDiacritics"] or row["Name"])[:120],
+            subdivision=row["Subdivision"][:3],
+            function=row["Function"][:8],
+            status=row["Status"][:2],
+            iata=row["IATA"][:3],
+            latitude=lat,
+            longitude=lon,
+            timezone=zones.zone(row["Country"], lat, lon, row["Name"], row["Subdivision"]),
+            is_internal=False,
+            updated_at=now,
+        )
+    for row in _read_csv(DATA_DIR / "locations_internal.csv"):
+        lat, lon = parse_coordinates(row["coordinates"])
+        yield Location(
+            code=row["code"],
+            country_id=countries[row["country"]],
+            name=row["name"],
+            name_ascii=row["name"],
+            function=row["function"][:8],
+            latitude=lat,
+            longitude=lon,
+            timezone=zones.zone(row["country"], lat, lon, row["name"]),
+            is_internal=row["code"] not in rows,
+            updated_at=now,
+        )
+
+
+LOCATION_FIELDS = [
+    "country",
+    "name",
+    "name_ascii",
+    "subdivision",
+    "function",
+    "status",
+    "iata",
+    "latitude",
+    "longitude",
+    "timezone",
+    "is_internal",
+]
+
+
+def load_locations(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Every UN/LOCODE location plus TradeHub's corrections and internal border-station codes."""
+    paths = [DATA_DIR / "unlocode" / "code-list.csv.gz", DATA_DIR / "locations_internal.csv"]
+    checksum, unchanged = _dataset("locations", paths, Location, force)
+    if unchanged:
+        return LoadResult("locations", Location.objects.count(), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    by_code = {loc.code: loc for loc in _location_rows(ZoneFinder(), countries)}
+    objs = list(by_code.values())
+    _upsert(Location, objs, "code", LOCATION_FIELDS, progress, "locations")
+    _record("locations", checksum, len(objs))
+    return LoadResult("locations", len(objs), False)
+
+
+def load_customs_offices(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Customs offices on the corridor, each at a known location."""
+    path = DATA_DIR / "customs_offices.csv"
+    checksum, unchanged = _dataset("customs_offices", [path], CustomsOffice, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("customs_offices", len(rows), True)
+    locations = dict(
+        Location.objects.filter(code__in=[r["location"] for r in rows]).values_list("code", "pk")
+    )
+    now = timezone.now()
+    objs = [
+        CustomsOffice(
+            code=r["code"],
+            name=r["name"],
+            location_id=locations[r["location"]],
+            roles=r["roles"].split(";"),
+            updated_at=now,
+        )
+        for r in rows
+    ]
+    _upsert(CustomsOffice, objs, "code", ["name", "location", "roles"], progress, "customs offices")
+    _record("customs_offices", checksum, len(objs))
+    return LoadResult("customs_offices", len(objs), False)
+
+
+def load_hs_codes(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """The HS 2022 tree, chapters first so every parent exists before its children."""
+    path = DATA_DIR / "hs" / "harmonized-system.csv"
+    checksum, unchanged = _dataset("hs_codes", [path], HsCode, force)
+    rows = [
+        r
+        for r in _read_csv(path)
+        if r["hscode"] not in HS_PSEUDO_CODES and not r["hscode"].startswith("99")
+    ]
+    if unchanged:
+        return LoadResult("hs_codes", len(rows), True)
+    now = timezone.now()
+    ids: dict[str, int] = {}
+    for level in (2, 4, 6):
+        objs = [
+            HsCode(
+                code=r["hscode"],
+                description=r["description"],
+                level=level,
+                section=r["section"],
+                parent_id=ids.get(r["parent"]),
+                updated_at=now,
+            )
+            for r in rows
+            if int(r["level"]) == level
+        ]
+        _upsert(
+            HsCode,
+            objs,
+            "code",
+            ["description", "level", "section", "parent"],
+            progress,
+            f"HS level {level}",
+        )
+        ids.update(HsCode.objects.filter(level=level).values_list("code", "pk"))
+    _record("hs_codes", checksum, len(rows))
+    return LoadResult("hs_codes", len(rows), False)
+
+
+LOADERS: list[Callable[..., LoadResult]] = [
+    load_countries,
+    load_customs_unions,
+    load_locations,
+    load_customs_offices,
+    load_hs_codes,
+]

@@ -1,0 +1,186 @@
+"""Database helpers that Django's ORM does not offer: bulk insert through COPY, skipping duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.db import connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields import NOT_PROVIDED
+from django.utils import timezone
+
+
+def insert_ignoring_duplicates(
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    unique_fields: Sequence[str],
+    *,
+    using: str | None = None,
+) -> int:
+    """Insert `rows` into `model`'s table, skipping rows whose `unique_fields` already exist; return
+    how many rows were actually inserted.
+
+    Rows are dicts keyed by field name or attname (``shipment`` with an instance, or ``shipment_id``).
+    A field missing from a row gets its Python default; ``auto_now``/``auto_now_add`` fields always get
+    the current time, as with the ORM; the auto primary key and fields with a ``db_default`` are left to the
+    database when no row gives them. Values go through ``get_db_prep_save``, so aware datetimes, floats,
+    None, JSON and relations are stored exactly as the ORM would store them. Within ``rows`` the first
+    occurrence of a key wins; later ones count as duplicates.
+
+    ``unique_fields`` must match a unique constraint or index of the table (PostgreSQL needs it as the
+    ON CONFLICT target). A row that breaks any OTHER constraint raises ``IntegrityError``.
+
+    Transactions: the work joins the caller's transaction (``atomic(savepoint=False)``): it never commits
+    on its own, and an error leaves the caller's atomic block marked for rollback. Called outside any
+    atomic block it runs in a transaction of its own, like ``bulk_create``.
+
+    PostgreSQL: the rows are streamed with psycopg 3 COPY into a TEMP table (ON COMMIT DROP, dropped
+    right after use as well), then ``INSERT … SELECT … ON CONFLICT (unique_fields) DO NOTHING``; the
+    count is that statement's row count. Other databases: ``bulk_create(ignore_conflicts=True)``; the
+    count is SQLite's ``total_changes()`` difference (exact: SQLite has one writer), elsewhere the row
+    count before and after (exact only without concurrent writers). Note that on SQLite
+    ``ignore_conflicts`` (INSERT OR IGNORE) also skips rows breaking NOT NULL or CHECK constraints, so
+    validate rows before calling.
+    """
+    if not rows:
+        return 0
+    if not unique_fields:
+        raise ValueError("unique_fields must name at least one field")
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    columns = _columns(model, rows)
+    by_name = {f.name: f for f in columns} | {f.attname: f for f in columns}
+    try:
+        key_fields = [by_name[name] for name in unique_fields]
+    except KeyError as exc:
+        raise ValueError(f"unique field {exc.args[0]!r} is not a column of the rows") from exc
+    converters = [_converter(field) for field in columns]
+    now = timezone.now()
+    key_index = [columns.index(f) for f in key_fields]
+
+    values: list[tuple[Any, ...]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        python_values = tuple(convert(row, now) for convert in converters)
+        key = tuple(_hashable(columns[i].get_prep_value(python_values[i])) for i in key_index)
+        if key in seen:
+            continue
+        seen.add(key)
+        values.append(python_values)
+
+    with transaction.atomic(using=alias, savepoint=False):
+        if connection.vendor == "postgresql":
+            return _copy_insert(connection, model, columns, key_fields, values)
+        return _bulk_create_insert(connection, model, columns, values)
+
+
+def _columns(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[models.Field]:
+    """The concrete fields to write: every one the ORM would write, minus DB-generated ones not given."""
+    given: set[str] = set()
+    for row in rows:
+        given.update(row.keys())
+    known: set[str] = set()
+    columns = []
+    for field in model._meta.concrete_fields:
+        known.update((field.name, field.attname))
+        if getattr(field, "generated", False):
+            continue
+        provided = field.name in given or field.attname in given
+        if not provided and (
+            (field.primary_key and getattr(field, "db_returning", False))
+            or field.db_default is not NOT_PROVIDED
+        ):
+            continue
+        columns.append(field)
+    unknown = given - known
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    return columns
+
+
+def _converter(field: models.Field) -> Callable[[Mapping[str, Any], Any], Any]:
+    """A function (row, now) -> the field's Python value for that row."""
+    name, attname = field.name, field.attname
+    auto_time = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    target_attname = field.target_field.attname if field.is_relation else None  # type: ignore[attr-defined]
+
+    def convert(row: Mapping[str, Any], now: Any) -> Any:
+        if auto_time:
+            # As the ORM does on insert: auto_now/auto_now_add always take the current time.
+            return now if isinstance(field, models.DateTimeField) else now.date()
+        if name in row:
+            value = row[name]
+            if target_attname is not None and isinstance(value, models.Model):
+                value = getattr(value, target_attname)
+            return value
+        if attname in row:
+            return row[attname]
+        return field.get_default()
+
+    return convert
+
+
+def _hashable(value: Any) -> Any:
+    """A dedup key for a prepared value (adapters such as Jsonb are keyed by their repr)."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _copy_insert(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    columns: list[models.Field],
+    key_fields: list[models.Field],
+    values: list[tuple[Any, ...]],
+) -> int:
+    """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING; returns the inserted count."""
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    tmp = qn(f"_insert_{uuid.uuid4().hex[:16]}")
+    cols = ", ".join(qn(f.column) for f in columns)
+    keys = ", ".join(qn(f.column) for f in key_fields)
+    # Identifiers only, all quoted; the values travel through COPY, never through SQL text.
+    # Same column types as the target, no constraints: the target's constraints decide.
+    create = f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608
+    insert = (
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} ON CONFLICT ({keys}) DO NOTHING"  # noqa: S608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(create)
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        prep = [f.get_db_prep_save for f in columns]
+        with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row([p(v, connection) for p, v in zip(prep, row, strict=True)])
+        cursor.execute(insert)
+        inserted = cursor.rowcount
+        cursor.execute(f"DROP TABLE {tmp}")
+    return int(inserted)
+
+
+def _bulk_create_insert(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    columns: list[models.Field],
+    values: list[tuple[Any, ...]],
+) -> int:
+    """The portable path: bulk_create(ignore_conflicts=True), counting what really went in."""
+    attnames = [f.attname for f in columns]
+    objs = [model(**dict(zip(attnames, row, strict=True))) for row in values]
+    manager = model._default_manager.db_manager(connection.alias)
+
+    def changes() -> int:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT total_changes()")
+                return int(cursor.fetchone()[0])
+        return manager.count()
+
+    before = changes()
+    manager.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
+    return changes() - before

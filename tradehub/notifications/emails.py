@@ -1,0 +1,80 @@
+"""Rendering alert emails (immediate and digest) from templates into subject, text and HTML."""
+
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+TEMPLATE_DIR = "notifications/emails"
+
+
+class AlertSubject(TypedDict):
+    """What an alert is about: `{"type": "lot", "reference": "SHP-...#LOT-1"}`."""
+
+    type: str
+    reference: str
+
+
+class AlertView(TypedDict):
+    """Plain data about one alert, given by the app that raises it (notifications imports no app
+    that owns alerts; the producer fills this in)."""
+
+    reference: str
+    kind: str
+    severity: str
+    message: str
+    subject: AlertSubject
+    created_at: str
+    kind_label: NotRequired[str]
+    shipment: NotRequired[str | None]
+    destination: NotRequired[str | None]
+    destination_country: NotRequired[str | None]
+    eta: NotRequired[str | None]
+    lot_code: NotRequired[str | None]
+    product: NotRequired[str | None]
+    remaining_shelf_life_hours: NotRequired[float | None]
+    expires_at: NotRequired[str | None]
+    admin_path: NotRequired[str | None]
+
+
+def admin_url(view: AlertView) -> str:
+    """Absolute link to the alert's admin page (SITE_URL + the producer's admin path)."""
+    path = view.get("admin_path") or "/admin/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _context(view: AlertView) -> dict[str, Any]:
+    return {
+        **view,
+        "admin_url": admin_url(view),
+        "kind_label": view.get("kind_label") or view["kind"],
+    }
+
+
+def _render(name: str, context: dict[str, Any]) -> dict[str, str]:
+    subject = render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", context)
+    return {
+        "subject": " ".join(subject.split())[:300],
+        "text": render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context),
+        "html": render_to_string(f"{TEMPLATE_DIR}/{name}.html", context),
+    }
+
+
+def render_alert_email(view: AlertView) -> dict[str, str]:
+    """Subject, text and HTML of the immediate email for one alert."""
+    return _render("alert", {"alert": _context(view), "site_url": settings.SITE_URL})
+
+
+def render_digest_email(views: Sequence[AlertView]) -> dict[str, str]:
+    """Subject, text and HTML of a digest grouping several alerts for one recipient."""
+    alerts = [_context(v) for v in views]
+    return _render(
+        "digest",
+        {
+            "alerts": alerts,
+            "count": len(alerts),
+            "site_url": settings.SITE_URL,
+            "digest_minutes": settings.ALERT_DIGEST_MINUTES,
+        },
+    )

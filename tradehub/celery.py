@@ -53,4 +53,9 @@ app.conf.beat_schedule["notifications-send-alert-digests"] = {
     "task": "tradehub.notifications.tasks.send_alert_digests_task",
     "schedule": 60.0 * int(os.environ.get("ALERT_DIGEST_MINUTES", "15") or 15),
 }
+# Partner API: forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (bounded batches).
+app.conf.beat_schedule["api-purge-idempotency-keys"] = {
+    "task": "tradehub.api.tasks.purge_idempotency_keys_task",
+    "schedule": 3600.0,
+}
 app.autodiscover_tasks()

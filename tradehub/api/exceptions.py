@@ -4,9 +4,9 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -33,6 +33,10 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = "The resource has changed since you read it (stale If-Match)."
     default_code = "precondition_failed"
 
+    def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
 
 class UnprocessableEntity(exceptions.APIException):
     """422: well-formed but not processable (for example an idempotency key reused)."""
@@ -40,6 +44,18 @@ class UnprocessableEntity(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request cannot be processed."
     default_code = "unprocessable"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: the request body is larger than the largest documented batch allows."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+# Errors about the request as a whole: the problem still names a pointer ("/", the whole body).
+WHOLE_REQUEST_STATUSES = frozenset({400, 413, 415, 422})
 
 
 def _escape(token: str) -> str:
@@ -96,6 +112,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -105,10 +123,43 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         errors = []
         detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        if response.status_code in WHOLE_REQUEST_STATUSES:
+            code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "invalid"
+            errors = [
+                {
+                    "pointer": "/",
+                    "code": code if isinstance(code, str) else "invalid",
+                    "detail": detail,
+                }
+            ]
     extra = getattr(exc, "extra", {}) or {}
     response.data = problem(response.status_code, detail, errors, **extra)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def problem_response(
+    status_code: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    pointer: str = "/",
+    **extra: Any,
+) -> JsonResponse:
+    """A problem+json response built outside DRF (middleware, Django error handlers)."""
+    errors = [{"pointer": pointer, "code": code, "detail": detail}] if code else []
+    return JsonResponse(
+        problem(status_code, detail, errors, **extra),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    """500 for unhandled errors: problem+json under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem_response(500, "Internal server error; the request may be retried.")
+    return server_error(request)
 
 
 def api_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from tradehub.celery import app as celery_app
 
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = 2
 
 
 def check_database() -> str:

@@ -1,0 +1,72 @@
+"""Per-key throttling: over API_THROTTLE_RATE a caller gets 429 problem+json with Retry-After."""
+
+import pytest
+from django.core.cache import cache
+
+from tradehub.api.throttling import parse_rate, seconds_until_allowed
+
+PING = "/api/v1/_test/ping/"
+
+
+@pytest.mark.django_db
+def test_burst_over_the_limit_is_429_with_retry_after(machinery, api, settings, fresh_cache):
+    settings.API_THROTTLE_RATE = "5/min"
+    statuses = [api.get(PING).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    throttled = api.get(PING)
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"] == "application/problem+json"
+    assert throttled.json()["status"] == 429
+    retry_after = int(throttled["Retry-After"])
+    assert 1 <= retry_after <= 120
+
+
+@pytest.mark.django_db
+def test_each_api_key_has_its_own_budget(machinery, api, other_api, settings, fresh_cache):
+    settings.API_THROTTLE_RATE = "2/min"
+    assert [api.get(PING).status_code for _ in range(3)] == [200, 200, 429]
+    assert other_api.get(PING).status_code == 200
+
+
+@pytest.mark.django_db
+def test_posts_are_throttled_too(machinery, api, settings, fresh_cache):
+    settings.API_THROTTLE_RATE = "1/min"
+    assert api.post(PING, {}, format="json").status_code == 200
+    assert api.post(PING, {}, format="json").status_code == 429
+
+
+@pytest.mark.django_db
+def test_refused_requests_do_not_count(machinery, api, settings, fresh_cache):
+    settings.API_THROTTLE_RATE = "2/min"
+    for _ in range(10):
+        api.get(PING)
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    counts = [int(redis.get(key)) for key in redis.keys("*throttle:api:*")]
+    assert counts and all(count <= 2 for count in counts)
+
+
+def test_parse_rate():
+    assert parse_rate("1200/min") == (1200, 60)
+    assert parse_rate("10/s") == (10, 1)
+    assert parse_rate("100/hour") == (100, 3600)
+    assert parse_rate("") is None
+
+
+@pytest.mark.parametrize(
+    ("num", "prev", "cur", "elapsed"),
+    [(10, 10, 0, 0.0), (10, 0, 10, 0.5), (10, 10, 5, 0.3), (1, 0, 1, 0.9), (5, 8, 5, 0.2)],
+)
+def test_retry_after_is_when_the_next_request_fits(num, prev, cur, elapsed):
+    duration = 60
+    wait = seconds_until_allowed(num, duration, prev, cur, elapsed)
+    assert wait >= 0
+
+    def estimate_after(seconds: float) -> float:
+        position = elapsed + seconds / duration
+        if position < 1:
+            return prev * (1 - position) + cur
+        return cur * (1 - (position - 1))  # next window: this one is the previous
+
+    assert estimate_after(wait + 0.01) + 1 <= num + 1e-6
+    if wait > 1:
+        assert estimate_after(wait - 1) + 1 > num - 1e-6

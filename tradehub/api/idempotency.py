@@ -1,0 +1,228 @@
+"""`Idempotency-Key` on every POST of the partner API, as a Django middleware.
+
+Why a middleware and not a DRF view hook: DRF has no global view base class, so a mixin would have
+to be remembered on every view; a middleware covers every POST under /api/v1/ (including ones
+added later) and also stores error responses produced before the view runs. DRF authenticates
+inside the view, so the middleware identifies the caller itself with the very same
+`ApiKeyAuthentication` class (one indexed query, keys are SHA-512 hashed) or the session user;
+records are scoped per partner (`partner:<pk>`: all keys of a partner share one key space) or per
+staff user (`user:<pk>`). Unauthenticated requests are passed through untouched (the view answers
+401 and nothing is stored).
+
+Semantics (see docs/API.md):
+- a new key: a row is INSERTed `in_progress` in its own transaction *before* the view runs; the
+  unique constraint (caller, key) makes a concurrent duplicate fail at once;
+- the same key and the same request fingerprint (method, path with query, canonical JSON body)
+  within IDEMPOTENCY_KEY_TTL_HOURS: the stored status, body and headers are replayed with
+  `Idempotent-Replayed: true`, without calling the view;
+- the same key with another fingerprint: 422;
+- the same key while the first request still runs: 409 (`Retry-After: 1`);
+- only final answers are stored (2xx, 3xx, 4xx); transient ones (5xx, 401, 408, 425, 429) and
+  streaming responses release the key so the request can be retried with it.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from rest_framework import exceptions
+
+from tradehub.partners.authentication import ApiKeyAuthentication
+from tradehub.partners.principals import ApiClient
+
+from .choices import IdempotencyStatus
+from .exceptions import problem_response
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+API_PREFIX = "/api/v1/"
+MAX_KEY_LENGTH = 255
+# A request that has not finished after this long is assumed dead (worker killed mid-request);
+# its key may then be taken over by a retry. Far above any request timeout of the web server.
+STALE_LOCK_SECONDS = 300
+# Statuses that say "try again", not "this is the answer": never stored.
+TRANSIENT_STATUSES = frozenset({401, 408, 425, 429})
+STORED_HEADERS = ("Content-Type", "Location", "ETag", "Last-Modified", "Allow", "Content-Language")
+
+
+def caller_of(request: HttpRequest) -> str | None:
+    """`partner:<pk>` / `user:<pk>` for an authenticated caller, None otherwise.
+
+    Mirrors the DRF authentication order: an `Api-Key` Authorization header wins, then the
+    session (or a test client's force-authenticated user).
+    """
+    try:
+        result = ApiKeyAuthentication().authenticate(request)
+    except exceptions.AuthenticationFailed:
+        return None
+    if result is not None:
+        client: ApiClient = result[0]
+        return f"partner:{client.partner.pk}"
+    user = getattr(request, "_force_auth_user", None) or getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        if isinstance(user, ApiClient):
+            return f"partner:{user.partner.pk}"
+        return f"user:{user.pk}"
+    return None
+
+
+def canonical_body(body: bytes) -> bytes:
+    """The body as canonical JSON (sorted keys, no whitespace) if it parses, else the raw bytes,
+    so a retry that re-serialises the same document differently still counts as the same."""
+    try:
+        document = json.loads(body)
+        return json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    except (ValueError, RecursionError):
+        return body
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """SHA-256 over method, full path (with query string) and the canonical body."""
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.get_full_path()):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    digest.update(canonical_body(request.body))
+    return digest.hexdigest()
+
+
+def valid_key(key: str) -> bool:
+    """1-255 printable ASCII characters."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
+
+
+def replay(record: IdempotencyRecord) -> HttpResponse:
+    """The stored response, marked as a replay."""
+    response = HttpResponse(bytes(record.response_body), status=record.response_status or 200)
+    for name, value in (record.response_headers or {}).items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    response[HEADER] = record.key
+    return response
+
+
+class IdempotencyMiddleware:
+    """Replays the first response of a POST retried with the same `Idempotency-Key`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        key = key.strip()
+        if not valid_key(key):
+            return problem_response(
+                400,
+                f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+                code="invalid_idempotency_key",
+            )
+        caller = caller_of(request)
+        if caller is None:
+            return self.get_response(request)
+        try:
+            request_fingerprint = fingerprint(request)
+        except RequestDataTooBig:
+            return self.get_response(request)  # RequestSizeMiddleware answers 413
+        record, early = self._claim(request, caller, key, request_fingerprint)
+        if early is not None:
+            return early
+        assert record is not None
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            self._release(record)
+            raise
+        self._finish(record, response)
+        return response
+
+    def _claim(
+        self, request: HttpRequest, caller: str, key: str, request_fingerprint: str
+    ) -> tuple[IdempotencyRecord | None, HttpResponseBase | None]:
+        """Insert the in-progress row, or answer from the existing one (replay/409/422)."""
+        for _attempt in range(3):
+            now = timezone.now()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        caller=caller,
+                        key=key,
+                        fingerprint=request_fingerprint,
+                        method=request.method or "POST",
+                        path=request.get_full_path()[:2048],
+                        locked_at=now,
+                        expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+                    )
+                return record, None
+            except IntegrityError:
+                pass
+            existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+            if existing is None:
+                continue  # released or purged in between: try to insert again
+            if existing.expires_at <= now:
+                IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+                continue
+            if existing.fingerprint != request_fingerprint:
+                return None, problem_response(
+                    422,
+                    f"This {HEADER} was already used for a different request "
+                    f"({existing.method} {existing.path}); use a new key for a new request.",
+                    code="idempotency_key_reused",
+                )
+            if existing.status == IdempotencyStatus.COMPLETED:
+                return None, replay(existing)
+            if existing.locked_at <= now - timedelta(seconds=STALE_LOCK_SECONDS):
+                taken = IdempotencyRecord.objects.filter(
+                    pk=existing.pk,
+                    status=IdempotencyStatus.IN_PROGRESS,
+                    locked_at=existing.locked_at,
+                ).update(locked_at=now)
+                if taken:
+                    existing.locked_at = now
+                    return existing, None
+                continue
+            conflict = problem_response(
+                409,
+                f"A request with this {HEADER} is still being processed; retry later.",
+                code="idempotency_request_in_progress",
+            )
+            conflict["Retry-After"] = "1"
+            return None, conflict
+        return None, problem_response(
+            409, f"Could not claim this {HEADER}; retry.", code="idempotency_request_in_progress"
+        )
+
+    def _release(self, record: IdempotencyRecord) -> None:
+        """Forget the key (the request failed transiently) so a retry may run it again."""
+        IdempotencyRecord.objects.filter(
+            pk=record.pk, status=IdempotencyStatus.IN_PROGRESS, locked_at=record.locked_at
+        ).delete()
+
+    def _finish(self, record: IdempotencyRecord, response: HttpResponseBase) -> None:
+        """Store a final response for replay, or release the key for a transient one."""
+        status = response.status_code
+        if (
+            status >= 500
+            or status in TRANSIENT_STATUSES
+            or response.streaming
+            or not isinstance(response, HttpResponse)
+        ):
+            self._release(record)
+            return
+        headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+        IdempotencyRecord.objects.filter(pk=record.pk, locked_at=record.locked_at).update(
+            status=IdempotencyStatus.COMPLETED,
+            response_status=status,
+            response_body=response.content,
+            response_headers=headers,
+        )

@@ -1,0 +1,92 @@
+"""Per-caller rate limit for the partner API (`API_THROTTLE_RATE`, e.g. `1200/min`)."""
+
+import contextlib
+import math
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from tradehub.partners.principals import ApiClient
+
+DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """`"1200/min"` -> (1200, 60); None or empty disables throttling."""
+    if not rate:
+        return None
+    count, _, period = rate.partition("/")
+    period = period.strip().lower()
+    return int(count), DURATIONS[period[:1]] if period else 1
+
+
+def throttle_ident(request: Any, fallback: str) -> str:
+    """One budget per API key (by its public prefix), per staff user, or per client address."""
+    user = getattr(request, "user", None)
+    if isinstance(user, ApiClient):
+        return f"key:{user.api_key.prefix}"
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return f"ip:{fallback}"
+
+
+def seconds_until_allowed(num: int, duration: int, prev: int, cur: int, elapsed: float) -> float:
+    """How long until one more request fits, given the counts of the previous and current fixed
+    windows and the fraction of the current window that has elapsed."""
+    # In this window the estimate prev*(1-f) + cur + 1 must drop to num: f >= 1 - (num-1-cur)/prev.
+    if cur + 1 <= num and prev > 0:
+        needed = 1 - (num - 1 - cur) / prev
+        return max(0.0, needed - elapsed) * duration
+    # Otherwise wait for the next window, where this window becomes the previous one.
+    needed_next = max(0.0, 1 - (num - 1) / cur) if cur > 0 else 0.0
+    return ((1 - elapsed) + needed_next) * duration
+
+
+class PartnerRateThrottle(BaseThrottle):
+    """Sliding-window limit kept in the cache (Redis in test/production, locmem in dev).
+
+    The window is approximated from two fixed-window counters (the previous window's count
+    weighted by how much of it still overlaps the sliding window), which needs only atomic
+    increments: no read-modify-write race between concurrent requests, unlike DRF's
+    SimpleRateThrottle history list. Refused requests are not counted, so a client that waits
+    `Retry-After` seconds gets through.
+    """
+
+    cache_prefix = "throttle:api"
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        parsed = parse_rate(settings.API_THROTTLE_RATE)
+        if parsed is None:
+            return True
+        num, duration = parsed
+        ident = throttle_ident(request, self.get_ident(request))
+        now = time.time()
+        window = int(now // duration)
+        elapsed = (now % duration) / duration
+        cur_key = f"{self.cache_prefix}:{ident}:{duration}:{window}"
+        prev_key = f"{self.cache_prefix}:{ident}:{duration}:{window - 1}"
+        cache.add(cur_key, 0, timeout=2 * duration + 1)
+        try:
+            cur = cache.incr(cur_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cur_key, 1, timeout=2 * duration + 1)
+            cur = 1
+        prev = int(cache.get(prev_key) or 0)
+        if prev * (1 - elapsed) + cur <= num:
+            return True
+        with contextlib.suppress(ValueError):  # expired meanwhile: nothing to undo
+            cache.decr(cur_key)
+        self._wait = seconds_until_allowed(num, duration, prev, cur - 1, elapsed)
+        return False
+
+    def wait(self) -> float | None:
+        """Seconds until the next request fits (DRF puts the ceiling into `Retry-After`)."""
+        if self._wait is None:
+            return None
+        return float(max(1, math.ceil(self._wait)))

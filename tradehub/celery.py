@@ -58,4 +58,18 @@ app.conf.beat_schedule["api-purge-idempotency-keys"] = {
     "task": "tradehub.api.tasks.purge_idempotency_keys_task",
     "schedule": 3600.0,
 }
+# Declarations: the simulated customs authority releases due green/yellow declarations, assesses
+# submissions whose task was lost, and pending customs messages get applied (all bounded batches).
+app.conf.beat_schedule["declarations-release-due"] = {
+    "task": "declarations.tasks.release_due_declarations_task",
+    "schedule": 60.0,
+}
+app.conf.beat_schedule["declarations-assess-submitted"] = {
+    "task": "declarations.tasks.assess_submitted_declarations_task",
+    "schedule": 60.0,
+}
+app.conf.beat_schedule["declarations-apply-pending-customs-messages"] = {
+    "task": "declarations.tasks.apply_pending_customs_messages_task",
+    "schedule": 60.0,
+}
 app.autodiscover_tasks()

@@ -1,7 +1,39 @@
 """API routes of this app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from .views import (
+    CustomsMessageView,
+    DeclarationEventListView,
+    DeclarationVersionDetailView,
+    DeclarationVersionListView,
+    DeclarationViewSet,
+)
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("declarations", DeclarationViewSet, basename="declaration")
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "declarations/<str:reference>/events/",
+        DeclarationEventListView.as_view(),
+        name="declaration-events",
+    ),
+    path(
+        "declarations/<str:reference>/versions/",
+        DeclarationVersionListView.as_view(),
+        name="declaration-versions",
+    ),
+    path(
+        "declarations/<str:reference>/versions/<int:version>/",
+        DeclarationVersionDetailView.as_view(),
+        name="declaration-version-detail",
+    ),
+    path(
+        "declarations/<str:reference>/customs-messages/",
+        CustomsMessageView.as_view(),
+        name="declaration-customs-messages",
+    ),
+]

@@ -150,7 +150,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "DeclarationDocumentTypeEnum": "declarations.choices.DocumentType",
+        "TransportDocumentTypeEnum": "declarations.choices.TransportDocumentType",
+        "CustomsMessageTypeEnum": "declarations.choices.CustomsMessageType",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -1,0 +1,436 @@
+"""Declaration API: input validation (with a pointer per invalid field) and output shapes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tradehub.reference.models import CustomsOffice, Location
+
+from .. import hooks
+from ..choices import (
+    Channel,
+    CustomsMessageType,
+    DocumentType,
+    Procedure,
+    TransportDocumentType,
+    TransportMode,
+)
+from ..models import Declaration, DeclarationEvent, DeclarationVersion, Document, GoodsItem
+from ..selectors import totals
+from ..validators import (
+    normalize_commodity_code,
+    normalize_container,
+    validate_commodity_code,
+    validate_container_number,
+    validate_country,
+    validate_currency,
+)
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class UpperCharField(serializers.CharField):
+    """A code written in capitals (countries, currencies, package kinds)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(data).upper()
+
+
+class CommodityCodeField(serializers.CharField):
+    """An HS commodity code; dots and spaces are dropped before it is checked."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_commodity_code(super().to_internal_value(data))
+
+
+class ContainerNumberField(serializers.CharField):
+    """An ISO 6346 container number, stored compact and upper-case."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_container(super().to_internal_value(data))
+
+
+class PartySerializer(serializers.Serializer[dict[str, Any]]):
+    """A consignor, consignee or declarant."""
+
+    name = serializers.CharField(max_length=200)
+    country = UpperCharField(min_length=2, max_length=2, validators=[validate_country])
+    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class TransportDocumentSerializer(serializers.Serializer[dict[str, Any]]):
+    """The transport contract document (SMGS rail note, CMR, ...)."""
+
+    type = serializers.ChoiceField(choices=TransportDocumentType.choices)
+    number = serializers.CharField(max_length=70)
+
+
+class PackagesSerializer(serializers.Serializer[dict[str, Any]]):
+    """How many packages of which kind (UN/ECE Rec. 21 code, e.g. CT for carton)."""
+
+    count = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
+    kind = UpperCharField(min_length=1, max_length=3)
+
+
+class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """One goods item as a partner sends it; its sequence is its position (1..n)."""
+
+    description = serializers.CharField(max_length=500)
+    commodity_code = CommodityCodeField(max_length=16, validators=[validate_commodity_code])
+    origin_country = UpperCharField(min_length=2, max_length=2, validators=[validate_country])
+    packages = PackagesSerializer()
+    gross_kg = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    net_kg = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    invoice_value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0")
+    )
+    currency = UpperCharField(min_length=3, max_length=3, validators=[validate_currency])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["net_kg"] > attrs["gross_kg"]:
+            raise serializers.ValidationError(
+                {
+                    "net_kg": serializers.ErrorDetail(
+                        "Net weight exceeds gross weight.", "net_gt_gross"
+                    )
+                }
+            )
+        return attrs
+
+
+class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """A supporting document; `goods_items` lists the sequences it covers (empty: all)."""
+
+    type = serializers.ChoiceField(choices=DocumentType.choices)
+    number = serializers.CharField(max_length=70)
+    issued_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    goods_items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=999
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        issued, until = attrs.get("issued_on"), attrs.get("valid_until")
+        if issued and until and until < issued:
+            raise serializers.ValidationError({"valid_until": "Must not be before issued_on."})
+        return attrs
+
+
+class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
+    """The body of POST /declarations/. Server-owned fields (status, number, ...) are ignored."""
+
+    lrn = serializers.CharField(max_length=35)
+    procedure = serializers.ChoiceField(choices=Procedure.choices, required=False)
+    office = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=CustomsOffice.objects.select_related("location"),
+        error_messages={"does_not_exist": "No customs office with code {value}."},
+    )
+    border_crossing = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Location.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "No location with code {value}."},
+    )
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices)
+    transport_document = TransportDocumentSerializer(required=False)
+    containers = serializers.ListField(
+        child=ContainerNumberField(max_length=20, validators=[validate_container_number]),
+        required=False,
+        max_length=500,
+    )
+    seals = serializers.ListField(
+        child=serializers.CharField(max_length=35), required=False, max_length=500
+    )
+    consignor = PartySerializer()
+    consignee = PartySerializer()
+    declarant = PartySerializer(required=False, allow_null=True)
+    goods_items = GoodsItemInputSerializer(many=True, allow_empty=False, max_length=999)  # type: ignore[call-arg]
+    documents = DocumentInputSerializer(many=True, required=False, max_length=200)  # type: ignore[call-arg]
+
+    def validate_lrn(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Must not be blank.")
+        return value
+
+    def validate_containers(self, value: list[str]) -> list[str]:
+        seen: dict[str, int] = {}
+        for index, number in enumerate(value):
+            if number in seen:
+                raise serializers.ValidationError(
+                    {
+                        str(index): [
+                            f"Container {number} is already listed at position {seen[number]}."
+                        ]
+                    }
+                )
+            seen[number] = index
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "goods_items" in attrs:
+            count = len(attrs["goods_items"])
+        else:
+            declaration = self.context.get("declaration")
+            count = declaration.goods_items.count() if declaration is not None else 0
+        errors: dict[int, Any] = {}
+        for index, document in enumerate(attrs.get("documents") or []):
+            for position, sequence in enumerate(document.get("goods_items") or []):
+                if sequence > count:
+                    errors.setdefault(index, {}).setdefault("goods_items", {})[position] = [
+                        serializers.ErrorDetail(
+                            f"No goods item with sequence {sequence} (there are {count}).",
+                            "unknown_goods_item",
+                        )
+                    ]
+        if errors:
+            raise serializers.ValidationError({"documents": errors})  # type: ignore[dict-item]
+        return attrs
+
+
+class DeclarationUpdateSerializer(DeclarationWriteSerializer):
+    """The body of PATCH and amend: any subset of the create fields. A list given (goods items,
+    documents, containers, seals) replaces the whole list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CancelSerializer(serializers.Serializer[dict[str, Any]]):
+    """Why the declarant wants the declaration cancelled."""
+
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    """A structured error pointing at a field of the declaration."""
+
+    pointer = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=100)
+    detail = serializers.CharField(max_length=1000)
+
+
+class CustomsMessageInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """A customs decision sent by a gateway integration (or staff)."""
+
+    message_id = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(choices=CustomsMessageType.choices)
+    occurred_at = serializers.DateTimeField()
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, allow_blank=True, allow_null=True
+    )
+    errors = ErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+    accepted = serializers.BooleanField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = attrs["type"]
+        if kind == CustomsMessageType.CANCELLATION_DECISION and attrs.get("accepted") is None:
+            raise serializers.ValidationError(
+                {"accepted": "A cancellation decision says whether it is accepted (true/false)."}
+            )
+        if kind == CustomsMessageType.CONTROL and attrs.get("channel") == Channel.GREEN:
+            raise serializers.ValidationError({"channel": "Control is the yellow or red channel."})
+        return attrs
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class PackagesOutputSerializer(serializers.Serializer[GoodsItem]):
+    """Packages of a goods item."""
+
+    count = serializers.IntegerField(source="packages_count")
+    kind = serializers.CharField(source="packages_kind")
+
+
+class GoodsItemSerializer(serializers.ModelSerializer[GoodsItem]):
+    """A goods item of a declaration."""
+
+    packages = PackagesOutputSerializer(source="*")
+
+    class Meta:
+        model = GoodsItem
+        fields = [
+            "sequence",
+            "description",
+            "commodity_code",
+            "origin_country",
+            "packages",
+            "gross_kg",
+            "net_kg",
+            "invoice_value",
+            "currency",
+        ]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    """A supporting document; `goods_items` are the sequences it covers (empty: all)."""
+
+    goods_items = serializers.SerializerMethodField()
+    file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["type", "number", "issued_by", "issued_on", "valid_until", "goods_items", "file"]
+        read_only_fields = fields
+
+    def get_goods_items(self, document: Document) -> list[int]:
+        return sorted(item.sequence for item in document.goods_items.all())
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_file(self, document: Document) -> str | None:
+        return document.file.name.rsplit("/", 1)[-1] if document.file else None
+
+
+class TotalsSerializer(serializers.Serializer[dict[str, Any]]):
+    """Sums over the goods items; invoice value per currency (`{"USD": "9600.00"}`)."""
+
+    gross_kg = serializers.DecimalField(max_digits=16, decimal_places=3)
+    net_kg = serializers.DecimalField(max_digits=16, decimal_places=3)
+    packages = serializers.IntegerField()
+    invoice_value = serializers.DictField(
+        child=serializers.DecimalField(max_digits=18, decimal_places=2)
+    )
+
+
+class CancellationSerializer(serializers.Serializer[dict[str, Any]]):
+    """A pending or decided cancellation request."""
+
+    requested_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
+class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
+    """A declaration as partners see it."""
+
+    office = serializers.SlugRelatedField[CustomsOffice](slug_field="code", read_only=True)
+    border_crossing = serializers.SlugRelatedField[Location](slug_field="code", read_only=True)
+    transport_document = TransportDocumentSerializer(read_only=True)
+    consignor = PartySerializer(read_only=True)
+    consignee = PartySerializer(read_only=True)
+    declarant = serializers.SerializerMethodField()
+    containers = serializers.ListField(child=serializers.CharField(), read_only=True)
+    seals = serializers.ListField(child=serializers.CharField(), read_only=True)
+    goods_items = GoodsItemSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+    totals = serializers.SerializerMethodField()
+    rejection_errors = ErrorSerializer(many=True, read_only=True)
+    cancellation = serializers.SerializerMethodField()
+    distribution = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "reference",
+            "lrn",
+            "status",
+            "version",
+            "number",
+            "channel",
+            "procedure",
+            "office",
+            "border_crossing",
+            "transport_mode",
+            "transport_document",
+            "containers",
+            "seals",
+            "consignor",
+            "consignee",
+            "declarant",
+            "goods_items",
+            "documents",
+            "totals",
+            "rejection_errors",
+            "cancellation",
+            "distribution",
+            "submitted_at",
+            "accepted_at",
+            "released_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PartySerializer(allow_null=True))
+    def get_declarant(self, declaration: Declaration) -> dict[str, Any] | None:
+        return dict(declaration.declarant) if declaration.declarant else None
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, declaration: Declaration) -> dict[str, Any]:
+        return totals(declaration)
+
+    @extend_schema_field(CancellationSerializer(allow_null=True))
+    def get_cancellation(self, declaration: Declaration) -> dict[str, Any] | None:
+        if declaration.cancellation_requested_at is None:
+            return None
+        return {
+            "requested_at": serializers.DateTimeField().to_representation(
+                declaration.cancellation_requested_at
+            ),
+            "reason": declaration.cancellation_reason,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_distribution(self, declaration: Declaration) -> list[dict[str, Any]]:
+        return hooks.distribution_summary(declaration)
+
+
+class DeclarationEventSerializer(serializers.ModelSerializer[DeclarationEvent]):
+    """One entry of the append-only history."""
+
+    payload = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = DeclarationEvent
+        fields = ["type", "occurred_at", "actor", "payload"]
+        read_only_fields = fields
+
+
+class DeclarationVersionSerializer(serializers.ModelSerializer[DeclarationVersion]):
+    """An earlier version of a declaration as it stood before an amendment."""
+
+    snapshot = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = DeclarationVersion
+        fields = ["version", "created_at", "snapshot"]
+        read_only_fields = fields
+
+
+class CustomsMessageSerializer(serializers.Serializer[Any]):
+    """A stored customs message."""
+
+    message_id = serializers.CharField()
+    type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    number = serializers.CharField()
+    channel = serializers.CharField()
+    errors = ErrorSerializer(many=True)  # type: ignore[assignment]
+    accepted = serializers.BooleanField(allow_null=True)
+    applied = serializers.BooleanField()
+
+
+class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
+    """The answer to a posted customs message: stored (or a duplicate) and the resulting state."""
+
+    message_id = serializers.CharField()
+    duplicate = serializers.BooleanField()
+    declaration = serializers.CharField(help_text="The declaration's reference")
+    status = serializers.CharField()
+    number = serializers.CharField(allow_null=True)
+    channel = serializers.CharField(allow_null=True)

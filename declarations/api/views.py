@@ -1,0 +1,371 @@
+"""Declaration endpoints: thin views that validate, call a service or selector, and render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tradehub.api.exceptions import Conflict
+from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.partners.principals import actor_label, partner_of
+from tradehub.partners.scoping import PartnerScopedViewMixin
+
+from .. import selectors, services
+from ..choices import Channel, DeclarationStatus, MessageSource
+from ..exceptions import DeclarationInvalid, DuplicateLrn, MessageConflict, TransitionNotAllowed
+from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
+from .serializers import (
+    CancelSerializer,
+    CustomsMessageInputSerializer,
+    CustomsMessageResultSerializer,
+    CustomsMessageSerializer,
+    DeclarationEventSerializer,
+    DeclarationSerializer,
+    DeclarationUpdateSerializer,
+    DeclarationVersionSerializer,
+    DeclarationWriteSerializer,
+)
+
+REFERENCE = OpenApiParameter(
+    "reference", str, OpenApiParameter.PATH, description="The declaration's reference (DEC-...)"
+)
+PROBLEM_400 = OpenApiResponse(description="Invalid input; nothing was changed.")
+PROBLEM_404 = OpenApiResponse(description="No such declaration visible to the caller.")
+PROBLEM_409 = OpenApiResponse(description="Not allowed in the declaration's current status.")
+
+
+def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Turn `{pointer, code, detail}` errors into DRF's nested detail, so the problem handler
+    gives the same pointers back."""
+    root: dict[str, Any] = {}
+    for error in errors:
+        parts = [p for p in error["pointer"].split("/") if p] or ["non_field_errors"]
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(parts[-1], []).append(
+            serializers.ErrorDetail(error["detail"], error.get("code", "invalid"))
+        )
+    return root
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Map the services' domain errors to API errors (400 with pointers, 409)."""
+    try:
+        yield
+    except DuplicateLrn as exc:
+        raise Conflict(str(exc), code="duplicate_lrn", reference=exc.reference) from exc
+    except TransitionNotAllowed as exc:
+        raise Conflict(str(exc), code="transition_not_allowed", status=exc.status) from exc
+    except DeclarationInvalid as exc:
+        raise ValidationError(_nest(exc.errors)) from exc
+    except MessageConflict as exc:
+        raise Conflict(str(exc), code="customs_message_conflict") from exc
+
+
+class DeclarationFilterSet(UpdatedSinceFilterSet):
+    """Filters of the declaration list."""
+
+    status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    lrn = django_filters.CharFilter()
+    number = django_filters.CharFilter()
+
+    class Meta:
+        model = Declaration
+        fields = ["status", "channel", "lrn", "number", "updated_since"]
+
+
+class IsGatewayOrStaff(permissions.BasePermission):
+    """Customs gateway integrations and staff only."""
+
+    message = "Only customs gateway integrations and staff may post customs messages."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(getattr(user, "is_gateway", False) or getattr(user, "is_staff", False))
+
+
+# Gateways act for customs: they may read every partner's declarations (but not edit them).
+GATEWAY_READ_ACTIONS = frozenset({"list", "retrieve"})
+
+
+class DeclarationViewSet(
+    PartnerScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Declaration],
+):
+    """Consolidated customs declarations of the calling partner."""
+
+    queryset = selectors.declarations_with_details()
+    serializer_class = DeclarationSerializer
+    filterset_class = DeclarationFilterSet
+    lookup_field = "reference"
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Declaration]:
+        self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS
+        return super().get_queryset()
+
+    def _render(self, declaration: Declaration, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.declarations_with_details().get(pk=declaration.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    @extend_schema(
+        summary="List declarations, newest first",
+        responses={200: DeclarationSerializer(many=True)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="A declaration with goods items, documents and distribution summary",
+        responses={200: DeclarationSerializer, 404: PROBLEM_404},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create a draft declaration",
+        request=DeclarationWriteSerializer,
+        responses={
+            201: DeclarationSerializer,
+            400: PROBLEM_400,
+            409: OpenApiResponse(description="LRN already used; `reference` names that one."),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partner = partner_of(request.user)
+        if partner is None:
+            raise PermissionDenied("Only a partner (or staff member of one) can declare.")
+        payload = DeclarationWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            declaration = services.create_declaration(
+                partner=partner, data=payload.validated_data, actor=actor_label(request.user)
+            )
+        return self._render(declaration, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a draft",
+        request=DeclarationUpdateSerializer,
+        responses={
+            200: DeclarationSerializer,
+            400: PROBLEM_400,
+            404: PROBLEM_404,
+            409: PROBLEM_409,
+        },
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        declaration = self.get_object()
+        if declaration.status != DeclarationStatus.DRAFT:
+            raise Conflict(
+                f"Only drafts can be edited; this declaration is {declaration.status} "
+                "(use amend until release).",
+                code="transition_not_allowed",
+                status=declaration.status,
+            )
+        payload = DeclarationUpdateSerializer(
+            data=request.data, context={"declaration": declaration}
+        )
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            declaration = services.update_draft(
+                declaration, data=payload.validated_data, actor=actor_label(request.user)
+            )
+        return self._render(declaration)
+
+    @extend_schema(
+        summary="Submit a draft to customs",
+        request=None,
+        responses={
+            202: DeclarationSerializer,
+            400: PROBLEM_400,
+            404: PROBLEM_404,
+            409: PROBLEM_409,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, reference: str | None = None) -> Response:
+        declaration = self.get_object()
+        with domain_errors():
+            declaration = services.submit(declaration, actor=actor_label(request.user))
+        return self._render(declaration, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Amend until release: creates version n+1 and resubmits",
+        request=DeclarationUpdateSerializer,
+        responses={
+            202: DeclarationSerializer,
+            400: PROBLEM_400,
+            404: PROBLEM_404,
+            409: PROBLEM_409,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, reference: str | None = None) -> Response:
+        declaration = self.get_object()
+        with domain_errors():
+            services.assert_amendable(declaration)
+        payload = DeclarationUpdateSerializer(
+            data=request.data, context={"declaration": declaration}
+        )
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            declaration = services.amend(
+                declaration, data=payload.validated_data, actor=actor_label(request.user)
+            )
+        return self._render(declaration, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Request cancellation (a draft is cancelled at once; customs decides otherwise)",
+        request=CancelSerializer,
+        responses={
+            202: DeclarationSerializer,
+            400: PROBLEM_400,
+            404: PROBLEM_404,
+            409: PROBLEM_409,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, reference: str | None = None) -> Response:
+        declaration = self.get_object()
+        payload = CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            declaration = services.request_cancellation(
+                declaration,
+                reason=payload.validated_data.get("reason", ""),
+                actor=actor_label(request.user),
+            )
+        return self._render(declaration, status.HTTP_202_ACCEPTED)
+
+
+def _visible_declaration(view: Any) -> Declaration:
+    """The declaration in the URL if the caller may read it (gateways read all), else 404."""
+    queryset = selectors.declarations_visible_to(view.request.user, gateway_sees_all=True)
+    return get_object_or_404(queryset, reference=view.kwargs["reference"])
+
+
+class EventFilterSet(django_filters.FilterSet):
+    """`updated_since` on an append-only history means: events recorded since then."""
+
+    updated_since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    type = django_filters.CharFilter()
+
+    class Meta:
+        model = DeclarationEvent
+        fields = ["updated_since", "type"]
+
+
+@extend_schema(parameters=[REFERENCE])
+class DeclarationEventListView(generics.ListAPIView[DeclarationEvent]):
+    """The append-only history of a declaration, oldest first."""
+
+    serializer_class = DeclarationEventSerializer
+    queryset = DeclarationEvent.objects.none()
+    filterset_class = EventFilterSet
+    ordering = ("id",)
+
+    def get_queryset(self) -> QuerySet[DeclarationEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return DeclarationEvent.objects.none()
+        return selectors.events_of(_visible_declaration(self))
+
+
+@extend_schema(parameters=[REFERENCE])
+class DeclarationVersionListView(generics.ListAPIView[DeclarationVersion]):
+    """Every earlier version of a declaration, as it stood before each amendment."""
+
+    serializer_class = DeclarationVersionSerializer
+    queryset = DeclarationVersion.objects.none()
+    filterset_class = None
+    ordering = ("version",)
+
+    def get_queryset(self) -> QuerySet[DeclarationVersion]:
+        if getattr(self, "swagger_fake_view", False):
+            return DeclarationVersion.objects.none()
+        return _visible_declaration(self).versions.all()
+
+
+@extend_schema(
+    parameters=[REFERENCE, OpenApiParameter("version", int, OpenApiParameter.PATH)],
+    responses={200: DeclarationVersionSerializer, 404: PROBLEM_404},
+)
+class DeclarationVersionDetailView(generics.RetrieveAPIView[DeclarationVersion]):
+    """One earlier version of a declaration."""
+
+    serializer_class = DeclarationVersionSerializer
+    queryset = DeclarationVersion.objects.none()
+
+    def get_object(self) -> DeclarationVersion:
+        declaration = _visible_declaration(self)
+        return get_object_or_404(declaration.versions.all(), version=self.kwargs["version"])
+
+
+@extend_schema(parameters=[REFERENCE])
+class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
+    """Customs messages of a declaration: gateway integrations and staff post decisions here."""
+
+    permission_classes = [permissions.IsAuthenticated, IsGatewayOrStaff]
+    serializer_class = CustomsMessageSerializer
+    queryset = CustomsMessage.objects.none()
+    filterset_class = None
+    ordering = ("occurred_at", "id")
+
+    def get_queryset(self) -> QuerySet[CustomsMessage]:
+        if getattr(self, "swagger_fake_view", False):
+            return CustomsMessage.objects.none()
+        return selectors.messages_of(_visible_declaration(self))
+
+    @extend_schema(summary="Customs messages received for a declaration, in occurred_at order")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Post a customs decision (idempotent on message_id; applied in occurred_at order)",
+        request=CustomsMessageInputSerializer,
+        responses={
+            202: CustomsMessageResultSerializer,
+            400: PROBLEM_400,
+            403: OpenApiResponse(description="Not a gateway integration or staff."),
+            404: PROBLEM_404,
+            409: PROBLEM_409,
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        declaration = _visible_declaration(self)
+        payload = CustomsMessageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        message_id = data.pop("message_id")
+        actor = actor_label(request.user)
+        source = MessageSource.STAFF if request.user.is_staff else MessageSource.GATEWAY
+        with domain_errors():
+            message, created = services.receive_customs_message(
+                declaration, message_id=message_id, data=data, source=source, actor=actor
+            )
+            # Applied now for an immediate answer; the queued task finds nothing left to do.
+            declaration = services.apply_customs_messages(declaration, actor=actor)
+        body = {
+            "message_id": message.message_id,
+            "duplicate": not created,
+            "declaration": declaration.reference,
+            "status": declaration.status,
+            "number": declaration.number,
+            "channel": declaration.channel,
+        }
+        return Response(CustomsMessageResultSerializer(body).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,153 @@
+"""Demo declarations at Almaty for the corridor produce, in several states (idempotent by LRN).
+
+Every state is reached through the services, so each declaration has its full event history.
+Customs decisions are recorded as staff decisions, which makes the set the same whichever
+customs gateway is configured.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.db import transaction
+from stdnum import iso6346
+
+from tradehub.partners.models import Partner
+from tradehub.reference.models import CustomsOffice, Location
+
+from . import services
+from .choices import Channel, CustomsMessageType, MessageSource
+from .models import Declaration
+
+DEMO_PARTNER = "Xinjiang Fresh Export Co"
+ACTOR = "demo"
+
+
+def _container(prefix: str) -> str:
+    """A container number with a correct ISO 6346 check digit."""
+    return prefix + iso6346.calc_check_digit(prefix)
+
+
+def _item(description: str, code: str, count: int, net: int, value: int) -> dict[str, Any]:
+    gross = round(net * 1.08)
+    return {
+        "description": description,
+        "commodity_code": code,
+        "origin_country": "CN",
+        "packages": {"count": count, "kind": "CT"},
+        "gross_kg": f"{gross}.000",
+        "net_kg": f"{net}.000",
+        "invoice_value": f"{value}.00",
+        "currency": "USD",
+    }
+
+
+TOMATOES = _item("Cherry tomatoes, fresh", "0702000000", 1200, 6000, 9600)
+GRAPES = _item("Table grapes, fresh", "0806101000", 800, 4000, 8000)
+DRAGON_FRUIT = _item("Dragon fruit (pitahaya), fresh", "081090", 500, 2500, 7500)
+KIWIFRUIT = _item("Kiwifruit, fresh", "081050", 900, 4500, 9000)
+
+# lrn -> (goods items, border crossing, container prefix, documents complete?, target state)
+DEMO_DECLARATIONS: list[tuple[str, list[dict[str, Any]], str, str, bool, str]] = [
+    ("XFE-DEMO-0001", [TOMATOES, GRAPES], "KZHOR", "CSQU305438", True, "released"),
+    ("XFE-DEMO-0002", [DRAGON_FRUIT, KIWIFRUIT], "KZDOS", "MSKU123456", True, "under_control"),
+    ("XFE-DEMO-0003", [KIWIFRUIT], "KZHOR", "TGHU765432", True, "accepted"),
+    ("XFE-DEMO-0004", [GRAPES, DRAGON_FRUIT], "KZDOS", "CAIU556677", False, "submitted"),
+    ("XFE-DEMO-0005", [TOMATOES], "KZHOR", "TCLU998877", True, "draft"),
+    ("XFE-DEMO-0006", [DRAGON_FRUIT], "KZHOR", "OOLU445566", True, "rejected"),
+]
+
+
+def _data(
+    lrn: str, items: list[dict[str, Any]], border: str, container: str, complete: bool
+) -> dict[str, Any]:
+    documents: list[dict[str, Any]] = [
+        {
+            "type": "phytosanitary_certificate",
+            "number": f"CN-PH-{lrn[-4:]}",
+            "issued_by": "GACC Urumqi",
+            "goods_items": list(range(1, len(items) + 1)),
+        },
+        {"type": "transport_document", "number": f"SMGS {lrn[-4:]} 118"},
+    ]
+    if complete:
+        documents += [
+            {"type": "invoice", "number": f"INV-{lrn}"},
+            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"},
+        ]
+    return {
+        "lrn": lrn,
+        "procedure": "import",
+        "office": CustomsOffice.objects.get(code="50510"),
+        "border_crossing": Location.objects.get(code=border),
+        "transport_mode": "rail",
+        "transport_document": {"type": "smgs", "number": f"SMGS {lrn[-4:]} 118 773"},
+        "containers": [_container(container)],
+        "seals": [f"CN {lrn[-4:]}12"],
+        "consignor": {"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        "consignee": {
+            "name": "Almaty Fresh Distribution LLP",
+            "country": "KZ",
+            "tax_id": "123456789012",
+        },
+        "declarant": {"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
+        "goods_items": copy.deepcopy(items),
+        "documents": documents,
+    }
+
+
+def _decide(declaration: Declaration, message_type: str, **extra: Any) -> Declaration:
+    return services.record_customs_decision(
+        declaration, type=message_type, actor=ACTOR, source=MessageSource.STAFF, **extra
+    )
+
+
+def _advance(declaration: Declaration, target: str) -> None:
+    """Drive a new draft to `target` through the services."""
+    if target == "draft":
+        return
+    declaration = services.submit(declaration, actor=ACTOR)
+    if target == "submitted":
+        return
+    if target == "rejected":
+        _decide(
+            declaration,
+            CustomsMessageType.REJECTED,
+            errors=[
+                {
+                    "pointer": "/goods_items/0/invoice_value",
+                    "code": "value_not_substantiated",
+                    "detail": "Invoice value below the customs value database; provide the "
+                    "sales contract.",
+                }
+            ],
+        )
+        return
+    channel = Channel.RED if target == "under_control" else Channel.GREEN
+    declaration = _decide(declaration, CustomsMessageType.ACCEPTED, channel=channel)
+    if target == "under_control":
+        _decide(declaration, CustomsMessageType.CONTROL, channel=channel)
+    elif target == "released":
+        _decide(declaration, CustomsMessageType.RELEASED)
+
+
+def load(stdout: Any) -> None:
+    """Create the demo declarations of the demo exporter once (existing LRNs are left alone)."""
+    partner = Partner.objects.filter(name=DEMO_PARTNER).first()
+    if partner is None or not CustomsOffice.objects.filter(code="50510").exists():
+        stdout.write("Demo declarations skipped: demo partner or reference data missing.")
+        return
+    created = 0
+    for lrn, items, border, container, complete, target in DEMO_DECLARATIONS:
+        if Declaration.objects.filter(partner=partner, lrn=lrn).exists():
+            continue
+        with transaction.atomic():
+            declaration = services.create_declaration(
+                partner=partner, data=_data(lrn, items, border, container, complete), actor=ACTOR
+            )
+            _advance(declaration, target)
+        created += 1
+    stdout.write(
+        f"Demo declarations: {created} created, {len(DEMO_DECLARATIONS) - created} already there."
+    )

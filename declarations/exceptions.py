@@ -1,0 +1,40 @@
+"""Domain errors raised by services; the API maps them to 400 / 409 problem responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .states import TransitionNotAllowed
+
+__all__ = [
+    "DeclarationError",
+    "DeclarationInvalid",
+    "DuplicateLrn",
+    "MessageConflict",
+    "TransitionNotAllowed",
+]
+
+
+class DeclarationError(Exception):
+    """Base of the declarations app's domain errors."""
+
+
+class DeclarationInvalid(DeclarationError):
+    """The declaration breaks a rule; `errors` are `{pointer, code, detail}` like the API's."""
+
+    def __init__(self, errors: list[dict[str, Any]], message: str = "") -> None:
+        self.errors = errors
+        super().__init__(message or "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors))
+
+
+class DuplicateLrn(DeclarationError):
+    """The partner already has a declaration with this LRN."""
+
+    def __init__(self, lrn: str, reference: str) -> None:
+        self.lrn = lrn
+        self.reference = reference
+        super().__init__(f"LRN {lrn!r} is already used by declaration {reference}.")
+
+
+class MessageConflict(DeclarationError):
+    """A customs message clashes with what is stored (message_id reused, number taken, ...)."""

@@ -1,0 +1,260 @@
+"""A deterministic, rule-based customs authority for demos and tests (docs/customs-gateway.md).
+
+On submission it checks the declaration and sends an `accepted` message with an EAEU-style number
+(`office/DDMMYY/serial`) and a risk channel, or a `rejected` message:
+
+1. reject: a goods item in HS chapter 93 (arms and ammunition) needs a licence TradeHub cannot carry.
+2. red: a goods item whose invoice value per net kg is below 0.10 or above 50 USD (converted with
+   the rough rates below; other currencies skip the rule), or whose packaging is more than 25 % of
+   its gross weight (gross/net mismatch).
+3. yellow: no commercial invoice or no certificate of origin among the documents.
+4. green: everything else.
+
+Yellow and red also get a `control` message. Green is released after
+CUSTOMS_SIMULATED_RELEASE_SECONDS, yellow (documentary check) after twice that; red stays under
+control until staff record an inspection result in the admin. A requested cancellation of a
+declaration that is not released is granted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..choices import (
+    Channel,
+    CustomsMessageType,
+    DeclarationStatus,
+    DocumentType,
+    EventType,
+    MessageSource,
+)
+from .base import CustomsGateway
+
+if TYPE_CHECKING:
+    from ..models import Declaration
+
+ACTOR = "simulated customs"
+REJECTED_CHAPTERS = frozenset({"93"})
+MIN_USD_PER_KG = Decimal("0.10")
+MAX_USD_PER_KG = Decimal("50")
+MAX_TARE_SHARE = Decimal("0.25")
+# Rough USD value of one unit; enough to spot an invoice off by orders of magnitude.
+USD_RATES: dict[str, Decimal] = {
+    "USD": Decimal("1"),
+    "EUR": Decimal("1.08"),
+    "CNY": Decimal("0.14"),
+    "RUB": Decimal("0.011"),
+    "KZT": Decimal("0.002"),
+    "KGS": Decimal("0.0115"),
+    "UZS": Decimal("0.00008"),
+    "TJS": Decimal("0.092"),
+    "TMT": Decimal("0.286"),
+}
+YELLOW_DOCUMENTS = (DocumentType.INVOICE, DocumentType.CERTIFICATE_OF_ORIGIN)
+
+
+def rejection_errors(declaration: Declaration) -> list[dict[str, str]]:
+    """Rule 1: goods the simulated authority refuses outright, with pointers to them."""
+    errors = []
+    for index, item in enumerate(declaration.goods_items.order_by("sequence")):
+        if item.commodity_code[:2] in REJECTED_CHAPTERS:
+            errors.append(
+                {
+                    "pointer": f"/goods_items/{index}/commodity_code",
+                    "code": "licence_required",
+                    "detail": f"Goods item {item.sequence}: HS chapter {item.commodity_code[:2]} "
+                    "needs an import licence.",
+                }
+            )
+    return errors
+
+
+def assess_channel(declaration: Declaration) -> tuple[str, list[str]]:
+    """Rules 2-4: the risk channel and the reasons for it."""
+    red: list[str] = []
+    for item in declaration.goods_items.order_by("sequence"):
+        rate = USD_RATES.get(item.currency)
+        if rate is not None and item.net_kg > 0:
+            per_kg = item.invoice_value * rate / item.net_kg
+            if per_kg < MIN_USD_PER_KG or per_kg > MAX_USD_PER_KG:
+                red.append(
+                    f"goods item {item.sequence}: value {per_kg:.2f} USD/kg is outside "
+                    f"{MIN_USD_PER_KG}-{MAX_USD_PER_KG}"
+                )
+        if item.gross_kg > 0 and (item.gross_kg - item.net_kg) / item.gross_kg > MAX_TARE_SHARE:
+            red.append(f"goods item {item.sequence}: packaging over 25 % of gross weight")
+    if red:
+        return Channel.RED, red
+    present = set(declaration.documents.values_list("type", flat=True))
+    missing = [str(kind.label) for kind in YELLOW_DOCUMENTS if kind not in present]
+    if missing:
+        return Channel.YELLOW, [f"missing {name}" for name in missing]
+    return Channel.GREEN, []
+
+
+def release_delay(channel: str) -> dt.timedelta | None:
+    """How long after acceptance the simulated authority releases (None: never by itself)."""
+    seconds = settings.CUSTOMS_SIMULATED_RELEASE_SECONDS
+    if channel == Channel.GREEN:
+        return dt.timedelta(seconds=seconds)
+    if channel == Channel.YELLOW:
+        return dt.timedelta(seconds=2 * seconds)
+    return None
+
+
+def _prefix(declaration: Declaration) -> str:
+    return f"SIM-{declaration.reference}-v{declaration.version}"
+
+
+def _send(declaration: Declaration, suffix: str, data: dict[str, Any]) -> None:
+    from ..services import receive_customs_message
+
+    receive_customs_message(
+        declaration,
+        message_id=f"{_prefix(declaration)}-{suffix}",
+        data=data,
+        source=MessageSource.SIMULATED,
+        actor=ACTOR,
+    )
+
+
+def assess(declaration_id: int, version: int | None = None) -> Declaration | None:
+    """Decide on a submitted declaration: reject it, or accept it with a number and a channel."""
+    from ..models import Declaration
+    from ..services import allocate_customs_number, apply_customs_messages, record_event
+
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .select_related("office__location")
+            .filter(pk=declaration_id)
+            .first()
+        )
+        if declaration is None or declaration.status != DeclarationStatus.SUBMITTED:
+            return declaration
+        if version is not None and declaration.version != version:
+            return declaration  # an amendment superseded this version; its own task decides
+        already = declaration.customs_messages.filter(
+            declaration_version=declaration.version, source=MessageSource.SIMULATED
+        )
+        if already.exists():
+            return declaration
+        now = timezone.now()
+        errors = rejection_errors(declaration)
+        if errors:
+            _send(
+                declaration,
+                "rejected",
+                {"type": CustomsMessageType.REJECTED, "occurred_at": now, "errors": errors},
+            )
+            return apply_customs_messages(declaration, actor=ACTOR)
+        channel, reasons = assess_channel(declaration)
+        number = declaration.number or allocate_customs_number(declaration.office, now)
+        record_event(declaration, EventType.RISK_ASSESSED, ACTOR, channel=channel, reasons=reasons)
+        _send(
+            declaration,
+            "accepted",
+            {
+                "type": CustomsMessageType.ACCEPTED,
+                "occurred_at": now,
+                "number": number,
+                "channel": channel,
+            },
+        )
+        if channel != Channel.GREEN:
+            _send(
+                declaration,
+                "control",
+                {"type": CustomsMessageType.CONTROL, "occurred_at": now, "channel": channel},
+            )
+        delay = release_delay(channel)
+        if delay is not None:
+            declaration.simulated_release_due_at = now + delay
+            declaration.save(update_fields=["simulated_release_due_at", "updated_at"])
+        declaration = apply_customs_messages(declaration, actor=ACTOR)
+        if delay is not None:
+            from ..tasks import simulated_release_task
+
+            simulated_release_task.apply_async(
+                (declaration.pk, declaration.version), countdown=delay.total_seconds()
+            )
+        return declaration
+
+
+def release(declaration_id: int, version: int | None = None) -> Declaration | None:
+    """Release a green or yellow declaration whose simulated check time has come (idempotent)."""
+    from ..models import Declaration
+    from ..services import apply_customs_messages
+
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+        if declaration is None or (version is not None and declaration.version != version):
+            return declaration
+        due = declaration.simulated_release_due_at
+        if (
+            declaration.status not in (DeclarationStatus.ACCEPTED, DeclarationStatus.UNDER_CONTROL)
+            or declaration.channel not in (Channel.GREEN, Channel.YELLOW)
+            or due is None
+            or due > timezone.now()
+        ):
+            return declaration
+        _send(
+            declaration,
+            "released",
+            {
+                "type": CustomsMessageType.RELEASED,
+                "occurred_at": timezone.now(),
+                "number": declaration.number or "",
+            },
+        )
+        return apply_customs_messages(declaration, actor=ACTOR)
+
+
+def decide_cancellation(declaration_id: int) -> Declaration | None:
+    """Grant a pending cancellation request of a declaration customs has not released."""
+    from ..models import Declaration
+    from ..services import apply_customs_messages
+
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+        if declaration is None or declaration.cancellation_requested_at is None:
+            return declaration
+        if declaration.status not in (
+            DeclarationStatus.SUBMITTED,
+            DeclarationStatus.ACCEPTED,
+            DeclarationStatus.UNDER_CONTROL,
+            DeclarationStatus.REJECTED,
+        ):
+            return declaration
+        _send(
+            declaration,
+            "cancellation",
+            {
+                "type": CustomsMessageType.CANCELLATION_DECISION,
+                "occurred_at": timezone.now(),
+                "accepted": True,
+            },
+        )
+        return apply_customs_messages(declaration, actor=ACTOR)
+
+
+class SimulatedGateway(CustomsGateway):
+    """Queues the simulated authority's work on Celery after the submitting transaction commits."""
+
+    name = "simulated"
+
+    def declaration_submitted(self, declaration: Declaration) -> None:
+        from ..tasks import simulated_authority_task
+
+        simulated_authority_task.delay(declaration.pk, declaration.version)
+
+    def cancellation_requested(self, declaration: Declaration) -> None:
+        from ..tasks import simulated_cancellation_task
+
+        simulated_cancellation_task.delay(declaration.pk)

@@ -1,0 +1,38 @@
+"""Extension points for apps that build on declarations (shipments), without importing them.
+
+- `status_changed` is sent after the transaction commits whenever a declaration's status changes
+  (kwargs: declaration, old_status, new_status, event).
+- `register_distribution_summary(provider)` lets the shipments app say how much of each goods
+  item has been allocated; until one is registered the summary is an empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.dispatch import Signal
+
+if TYPE_CHECKING:
+    from .models import Declaration
+
+status_changed = Signal()
+
+DistributionSummaryProvider = Callable[["Declaration"], list[dict[str, Any]]]
+_distribution_providers: list[DistributionSummaryProvider] = []
+
+
+def register_distribution_summary(
+    provider: DistributionSummaryProvider,
+) -> DistributionSummaryProvider:
+    """Register the function that summarises a declaration's distribution (last one wins)."""
+    if provider not in _distribution_providers:
+        _distribution_providers.append(provider)
+    return provider
+
+
+def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
+    """The distribution summary of a declaration: one entry per goods item, or [] before shipments."""
+    if not _distribution_providers:
+        return []
+    return _distribution_providers[-1](declaration)

@@ -1,0 +1,322 @@
+"""Consolidated customs declarations, their goods items, documents, versions, events and messages."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tradehub.ids import new_reference
+
+from .choices import (
+    Channel,
+    CustomsMessageType,
+    DeclarationStatus,
+    DocumentType,
+    EventType,
+    MessageSource,
+    Procedure,
+    TransportDocumentType,
+    TransportMode,
+)
+from .validators import (
+    validate_commodity_code,
+    validate_container_list,
+    validate_currency,
+    validate_document_file,
+    validate_string_list,
+)
+
+
+class Declaration(models.Model):
+    """One consolidated customs declaration lodged at an office of declaration (Almaty)."""
+
+    reference = models.CharField(
+        max_length=20, unique=True, editable=False, default=partial(new_reference, "DEC")
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="declarations"
+    )
+    lrn = models.CharField("LRN", max_length=35, help_text="Partner's local reference number")
+    number = models.CharField(
+        max_length=40, null=True, blank=True, help_text="Assigned by customs on acceptance"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    procedure = models.CharField(max_length=20, choices=Procedure.choices, default=Procedure.IMPORT)
+    office = models.ForeignKey(
+        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="declarations"
+    )
+    border_crossing = models.ForeignKey(
+        "reference.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="border_declarations",
+    )
+    transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
+    transport_document_type = models.CharField(
+        max_length=20, choices=TransportDocumentType.choices, blank=True
+    )
+    transport_document_number = models.CharField(max_length=70, blank=True)
+    containers = models.JSONField(default=list, blank=True, validators=[validate_container_list])
+    seals = models.JSONField(default=list, blank=True, validators=[validate_string_list])
+    consignor = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
+    consignee = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
+    declarant = models.JSONField(default=dict, blank=True, help_text="{name, country, tax_id}")
+    status = models.CharField(
+        max_length=24,
+        choices=DeclarationStatus.choices,
+        default=DeclarationStatus.DRAFT,
+        editable=False,
+    )
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, null=True, blank=True, editable=False
+    )
+    rejection_errors = models.JSONField(
+        default=list, blank=True, editable=False, help_text="[{pointer, code, detail}] from customs"
+    )
+    cancellation_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_reason = models.TextField(blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When customs released/rejected/cancelled"
+    )
+    simulated_release_due_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the simulated authority releases it"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "lrn"], name="declaration_unique_lrn_per_partner"
+            ),
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(number__isnull=False),
+                name="declaration_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="declaration_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeclarationStatus.values), name="declaration_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="declaration_status_idx"),
+            models.Index(
+                fields=["simulated_release_due_at"],
+                condition=Q(simulated_release_due_at__isnull=False),
+                name="declaration_release_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.lrn})"
+
+    @property
+    def transport_document(self) -> dict[str, str]:
+        """The transport document as the API shows it."""
+        return {"type": self.transport_document_type, "number": self.transport_document_number}
+
+
+class GoodsItem(models.Model):
+    """One line of a declaration: a commodity with its origin, packages, weights and value."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="goods_items"
+    )
+    sequence = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=500)
+    commodity_code = models.CharField(max_length=10, validators=[validate_commodity_code])
+    origin_country = models.CharField(max_length=2)
+    packages_count = models.PositiveIntegerField()
+    packages_kind = models.CharField(max_length=3, help_text="UN/ECE Rec. 21 code, e.g. CT")
+    gross_kg = models.DecimalField(max_digits=14, decimal_places=3)
+    net_kg = models.DecimalField(max_digits=14, decimal_places=3)
+    invoice_value = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["declaration", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "sequence"], name="goodsitem_unique_sequence"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="goodsitem_sequence_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(net_kg__lte=F("gross_kg")), name="goodsitem_net_le_gross"
+            ),
+            models.CheckConstraint(condition=Q(net_kg__gt=0), name="goodsitem_net_positive"),
+            models.CheckConstraint(condition=Q(gross_kg__gt=0), name="goodsitem_gross_positive"),
+            models.CheckConstraint(
+                condition=Q(packages_count__gt=0), name="goodsitem_packages_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(invoice_value__gte=0), name="goodsitem_invoice_value_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration.reference} #{self.sequence} {self.commodity_code}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.net_kg is not None and self.gross_kg is not None and self.net_kg > self.gross_kg:
+            raise ValidationError({"net_kg": "Net weight cannot exceed gross weight."})
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    """Files go under the declaration's reference, never under a guessable pk."""
+    return f"declarations/{instance.declaration.reference}/{filename}"
+
+
+class Document(models.Model):
+    """A supporting document (certificate, invoice, ...) covering some or all goods items."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    type = models.CharField(max_length=32, choices=DocumentType.choices)
+    number = models.CharField(max_length=70)
+    issued_by = models.CharField(max_length=200, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    file = models.FileField(
+        upload_to=document_upload_to, blank=True, validators=[validate_document_file]
+    )
+    goods_items = models.ManyToManyField(
+        GoodsItem,
+        blank=True,
+        related_name="documents",
+        help_text="Goods items this document covers (none: the whole declaration)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["declaration", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(valid_until__gte=F("issued_on")),
+                name="document_valid_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.number}"
+
+
+class DeclarationVersion(models.Model):
+    """A frozen snapshot of a declaration as it was at an earlier version (kept on amendment)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declaration", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "version"], name="declarationversion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration.reference} v{self.version}"
+
+
+class AppendOnlyError(Exception):
+    """Events are history: they are never changed or deleted."""
+
+
+class DeclarationEvent(models.Model):
+    """One append-only entry of a declaration's history: what happened, when, who did it."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["declaration", "id"]
+        indexes = [models.Index(fields=["declaration", "id"], name="declarationevent_decl_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id} {self.type} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Declaration events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Declaration events cannot be deleted.")
+
+
+class CustomsMessage(models.Model):
+    """A decision message from the customs gateway, stored first, then applied in occurred_at order."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="customs_messages"
+    )
+    declaration_version = models.PositiveIntegerField(
+        help_text="The declaration version current when the message arrived"
+    )
+    message_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=24, choices=CustomsMessageType.choices)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=12, choices=MessageSource.choices)
+    actor = models.CharField(max_length=200, blank=True)
+    number = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    accepted = models.BooleanField(null=True, blank=True, help_text="For cancellation decisions")
+    payload = models.JSONField(default=dict, blank=True, help_text="The message as received")
+    applied = models.BooleanField(default=False)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["declaration", "occurred_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["declaration", "declaration_version", "occurred_at"],
+                name="customsmessage_decl_idx",
+            ),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(applied=False),
+                name="customsmessage_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.type}"
+
+
+class CustomsNumberSeries(models.Model):
+    """The last serial used in customs numbers per office (locked with SELECT ... FOR UPDATE)."""
+
+    office_code = models.CharField(max_length=8, unique=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "customs number series"
+
+    def __str__(self) -> str:
+        return f"{self.office_code}: {self.last_serial}"

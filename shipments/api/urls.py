@@ -1,7 +1,35 @@
-"""API routes of this app."""
+"""API routes of this app (the distribution route lives here: declarations <- shipments)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import views
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("products", views.ProductViewSet, basename="product")
+router.register("shipments", views.ShipmentViewSet, basename="shipment")
+
+urlpatterns = [
+    path("telemetry/", views.TelemetryView.as_view(), name="telemetry"),
+    path(
+        "shipments/<str:reference>/events/",
+        views.ShipmentEventsView.as_view(),
+        name="shipment-events",
+    ),
+    path(
+        "shipments/<str:reference>/readings/",
+        views.ShipmentReadingsView.as_view(),
+        name="shipment-readings",
+    ),
+    path(
+        "shipments/<str:reference>/excursions/",
+        views.ShipmentExcursionsView.as_view(),
+        name="shipment-excursions",
+    ),
+    path(
+        "declarations/<str:reference>/distribution/",
+        views.DistributionView.as_view(),
+        name="declaration-distribution",
+    ),
+    *router.urls,
+]

@@ -154,6 +154,10 @@ SPECTACULAR_SETTINGS = {
         "DeclarationDocumentTypeEnum": "declarations.choices.DocumentType",
         "TransportDocumentTypeEnum": "declarations.choices.TransportDocumentType",
         "CustomsMessageTypeEnum": "declarations.choices.CustomsMessageType",
+        "EthyleneLevelEnum": "shipments.choices.EthyleneLevel",
+        "ShipmentKindEnum": "shipments.choices.ShipmentKind",
+        "ExcursionKindEnum": "shipments.choices.ExcursionKind",
+        "TrackingEventTypeEnum": "shipments.choices.EventType",
     },
 }
 

@@ -1,0 +1,510 @@
+"""Request and response shapes of the shipments API (field names as in API.md)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from stdnum import iso6346
+from stdnum.exceptions import ValidationError as StdnumError
+
+from shipments.choices import (
+    EventClassifier,
+    EventType,
+    ExcursionKind,
+    LotCondition,
+    ShipmentKind,
+    ShipmentStatus,
+    TransportMode,
+)
+from shipments.models import (
+    Excursion,
+    Leg,
+    Lot,
+    Product,
+    Shipment,
+    TemperatureReading,
+    TrackingEvent,
+)
+from shipments.selectors import shipment_warnings
+from shipments.services.shelf import lot_condition, remaining_hours, shipment_arrival
+from tradehub.reference.models import Location
+
+MAX_EVENTS = 1000
+MAX_READINGS = 10_000
+
+
+class LocationCodeField(serializers.SlugRelatedField):
+    """A location by its full UN/LOCODE (`KZALA`), case-insensitive on input."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Location.objects.select_related("country"))
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data: Any) -> Location:
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
+
+
+# --- products ----------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer[Product]):
+    """A perishable profile."""
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "hs_code",
+            "temp_group",
+            "storage_temp_min_c",
+            "storage_temp_max_c",
+            "storage_temp_optimal_c",
+            "storage_life_days",
+            "chilling_sensitive",
+            "chilling_threshold_c",
+            "highest_freezing_point_c",
+            "rh_min_pct",
+            "rh_max_pct",
+            "q10_0_10",
+            "q10_10_20",
+            "q10_20_30",
+            "ethylene_production",
+            "ethylene_sensitivity",
+            "notes",
+            "source",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- shipments: input --------------------------------------------------------------------------
+
+
+class LegInputSerializer(serializers.Serializer):
+    """A leg in a create request; `from` and `to` are UN/LOCODEs."""
+
+    sequence = serializers.IntegerField(min_value=1, max_value=999)
+    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    planned_departure = serializers.DateTimeField(required=False, allow_null=True)
+    planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
+    vehicle = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    container = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # `from` is a Python keyword, so these two are added by name.
+        fields["from"] = LocationCodeField(source="from_location")
+        fields["to"] = LocationCodeField(source="to_location")
+        return fields
+
+    def validate_container(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return str(iso6346.validate(value))
+        except StdnumError as exc:
+            raise serializers.ValidationError(
+                f"Not a valid ISO 6346 container number ({exc}).",
+                code="invalid_container_number",
+            ) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"planned_arrival": "Must not be before planned_departure."}
+            )
+        return attrs
+
+
+class LotInputSerializer(serializers.Serializer):
+    """A lot in a create request."""
+
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
+    lot_code = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    net_kg = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    packages = serializers.IntegerField(required=False, min_value=0, default=0)
+    packed_on = serializers.DateField(required=False, allow_null=True)
+    goods_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+    def validate_packed_on(self, value: Any) -> Any:
+        if value is not None and value > timezone.localdate() + dt.timedelta(days=1):
+            raise serializers.ValidationError("Cannot be in the future.", code="future")
+        return value
+
+
+class ShipmentCreateSerializer(serializers.Serializer):
+    """`POST /shipments/`: a shipment with its legs and lots."""
+
+    kind = serializers.ChoiceField(choices=ShipmentKind.choices)
+    partner_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
+    origin = LocationCodeField()
+    destination = LocationCodeField()
+    declaration = serializers.CharField(required=False, allow_null=True, max_length=20)
+    setpoint_c = serializers.FloatField(
+        required=False, allow_null=True, min_value=-40, max_value=40
+    )
+    planned_departure = serializers.DateTimeField(required=False, allow_null=True)
+    planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
+    consignee = serializers.DictField(required=False, default=dict)
+    legs = LegInputSerializer(many=True, required=False, default=list)
+    lots = LotInputSerializer(many=True, required=False, default=list)
+
+    def validate_legs(self, legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        seen: set[int] = set()
+        errors: list[dict[str, Any]] = []
+        for leg in legs:
+            errors.append(
+                {"sequence": ["Duplicate leg sequence."]} if leg["sequence"] in seen else {}
+            )
+            seen.add(leg["sequence"])
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return sorted(legs, key=lambda leg: leg["sequence"])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"planned_arrival": "Must not be before planned_departure."}
+            )
+        declaration = None
+        reference = attrs.get("declaration")
+        if reference:
+            declarations = self.context["declarations"]
+            declaration = declarations.filter(reference=reference).first()
+            if declaration is None:
+                raise serializers.ValidationError(
+                    {"declaration": "No such declaration."}, code="does_not_exist"
+                )
+        attrs["declaration"] = declaration
+        errors: list[dict[str, Any]] = []
+        items = (
+            {item.sequence: item for item in declaration.goods_items.all()} if declaration else {}
+        )
+        for lot in attrs.get("lots", []):
+            sequence = lot.get("goods_item")
+            error: dict[str, Any] = {}
+            if sequence is not None:
+                if declaration is None:
+                    error["goods_item"] = ["A goods item needs the shipment's `declaration`."]
+                elif sequence not in items:
+                    error["goods_item"] = [f"The declaration has no goods item {sequence}."]
+                else:
+                    lot["goods_item"] = items[sequence]
+            errors.append(error)
+        if any(errors):
+            raise serializers.ValidationError({"lots": errors})
+        return attrs
+
+
+# --- shipments: output -------------------------------------------------------------------------
+
+
+class LegSerializer(serializers.ModelSerializer[Leg]):
+    """A leg as shown in a shipment."""
+
+    class Meta:
+        model = Leg
+        fields = [
+            "sequence",
+            "mode",
+            "planned_departure",
+            "planned_arrival",
+            "actual_departure",
+            "actual_arrival",
+            "vehicle",
+            "container",
+        ]
+        read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(source="from_location.code", read_only=True)
+        fields["to"] = serializers.CharField(source="to_location.code", read_only=True)
+        return fields
+
+
+class OpenAlertSerializer(serializers.Serializer):
+    """An open alert on a lot."""
+
+    reference = serializers.CharField()
+    kind = serializers.CharField()
+    severity = serializers.CharField()
+
+
+class LotSerializer(serializers.ModelSerializer[Lot]):
+    """A lot with its shelf-life state, computed as of the request."""
+
+    product = serializers.CharField(source="product.code", read_only=True)
+    goods_item = serializers.IntegerField(
+        source="goods_item.sequence", read_only=True, allow_null=True, default=None
+    )
+    remaining_shelf_life_hours = serializers.SerializerMethodField()
+    chilling_damage = serializers.SerializerMethodField()
+    condition = serializers.SerializerMethodField()
+    open_alerts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lot
+        fields = [
+            "lot_code",
+            "product",
+            "net_kg",
+            "packages",
+            "packed_on",
+            "goods_item",
+            "expires_at",
+            "shelf_life_ends_at",
+            "remaining_shelf_life_hours",
+            "consumed_fraction",
+            "chilling_damage",
+            "condition",
+            "open_alerts",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_remaining_shelf_life_hours(self, lot: Lot) -> float:
+        return round(remaining_hours(lot, self.context.get("now")), 2)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_chilling_damage(self, lot: Lot) -> float:
+        return round(lot.chilling_damage, 2)
+
+    @extend_schema_field(serializers.ChoiceField(choices=LotCondition.choices))
+    def get_condition(self, lot: Lot) -> str:
+        now = self.context.get("now") or timezone.now()
+        return lot_condition(lot, now, shipment_arrival(lot.shipment))
+
+    @extend_schema_field(OpenAlertSerializer(many=True))
+    def get_open_alerts(self, lot: Lot) -> list[dict[str, Any]]:
+        return list(self.context.get("open_alerts", {}).get(lot.pk, []))
+
+
+class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
+    """A shipment with legs, lots and mixed-load warnings."""
+
+    origin = serializers.CharField(source="origin.code", read_only=True)
+    destination = serializers.CharField(source="destination.code", read_only=True)
+    destination_country = serializers.CharField(source="destination.country.code", read_only=True)
+    declaration = serializers.CharField(
+        source="declaration.reference", read_only=True, allow_null=True, default=None
+    )
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices, read_only=True)
+    warnings = serializers.SerializerMethodField()
+    legs = LegSerializer(many=True, read_only=True)
+    lots = LotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "reference",
+            "partner_reference",
+            "kind",
+            "status",
+            "origin",
+            "destination",
+            "destination_country",
+            "declaration",
+            "setpoint_c",
+            "planned_departure",
+            "planned_arrival",
+            "estimated_arrival",
+            "actual_departure",
+            "actual_arrival",
+            "is_overdue",
+            "onward_formalities",
+            "consignee",
+            "warnings",
+            "legs",
+            "lots",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, shipment: Shipment) -> list[str]:
+        return shipment_warnings(shipment)
+
+
+# --- tracking events ---------------------------------------------------------------------------
+
+
+class EventInputSerializer(serializers.Serializer):
+    """One tracking event in a batch."""
+
+    event_id = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(choices=EventType.choices)
+    classifier = serializers.ChoiceField(choices=EventClassifier.choices)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=5
+    )
+    details = serializers.DictField(required=False, default=dict)
+
+
+class EventSerializer(serializers.ModelSerializer[TrackingEvent]):
+    """A recorded tracking event."""
+
+    location = serializers.CharField(
+        source="location.code", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = TrackingEvent
+        fields = [
+            "event_id",
+            "type",
+            "classifier",
+            "occurred_at",
+            "location",
+            "details",
+            "received_at",
+        ]
+        read_only_fields = fields
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    """Answer to a bulk intake: new rows and rows already known."""
+
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+
+
+# --- telemetry ---------------------------------------------------------------------------------
+
+
+class ReadingInputSerializer(serializers.Serializer):
+    """One reading (documentation only: rows are validated by `shipments.api.telemetry`)."""
+
+    shipment = serializers.CharField(help_text="Shipment reference")
+    sensor_id = serializers.CharField(max_length=64)
+    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
+    temperature_c = serializers.FloatField()
+    humidity_pct = serializers.FloatField(required=False, allow_null=True)
+
+
+class TelemetryInputSerializer(serializers.Serializer):
+    """`POST /telemetry/` body (documentation only)."""
+
+    readings = ReadingInputSerializer(many=True)
+
+
+class ReadingSerializer(serializers.ModelSerializer[TemperatureReading]):
+    """A stored reading."""
+
+    class Meta:
+        model = TemperatureReading
+        fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct"]
+        read_only_fields = fields
+
+
+class ReadingBucketSerializer(serializers.Serializer):
+    """Min, max and average temperature over one time bucket."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    min = serializers.FloatField()
+    max = serializers.FloatField()
+    avg = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+class BucketedReadingsSerializer(serializers.Serializer):
+    """The bucketed series."""
+
+    bucket = serializers.CharField()
+    truncated = serializers.BooleanField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ReadingBucketSerializer(many=True)
+
+
+class ExcursionSerializer(serializers.ModelSerializer[Excursion]):
+    """A temperature excursion."""
+
+    kind = serializers.ChoiceField(choices=ExcursionKind.choices, read_only=True)
+    product = serializers.CharField(
+        source="product.code", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Excursion
+        fields = [
+            "kind",
+            "product",
+            "started_at",
+            "ended_at",
+            "peak_c",
+            "degree_hours",
+            "limit_c",
+            "acknowledged",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+# --- distribution ------------------------------------------------------------------------------
+
+
+class DistributionLineSerializer(serializers.Serializer):
+    """A line of a distribution: a quantity of one goods item, becoming one lot."""
+
+    goods_item = serializers.IntegerField(min_value=1)
+    net_kg = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    packages = serializers.IntegerField(required=False, min_value=0, default=0)
+    product = serializers.SlugRelatedField(
+        slug_field="code", queryset=Product.objects.all(), required=False, allow_null=True
+    )
+    lot_code = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    packed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class DistributionShipmentSerializer(serializers.Serializer):
+    """One regional shipment of a distribution."""
+
+    destination = LocationCodeField()
+    origin = LocationCodeField(required=False, allow_null=True)
+    consignee = serializers.DictField(required=False, default=dict)
+    partner_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
+    setpoint_c = serializers.FloatField(
+        required=False, allow_null=True, min_value=-40, max_value=40
+    )
+    planned_departure = serializers.DateTimeField(required=False, allow_null=True)
+    planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
+    lines = DistributionLineSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"planned_arrival": "Must not be before planned_departure."}
+            )
+        return attrs
+
+
+class DistributionSerializer(serializers.Serializer):
+    """`POST /declarations/{reference}/distribution/` body."""
+
+    shipments = DistributionShipmentSerializer(many=True, allow_empty=False)
+
+
+class DistributionResultSerializer(serializers.Serializer):
+    """The declaration's new status and the shipments created."""
+
+    declaration = serializers.CharField()
+    declaration_status = serializers.CharField()
+    shipments = ShipmentSerializer(many=True)

@@ -1,0 +1,413 @@
+"""Thin views of the shipments API: validate, call a service or selector, render."""
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from declarations.selectors import declarations_visible_to
+from shipments import selectors
+from shipments.models import Excursion, Product, Shipment, TemperatureReading, TrackingEvent
+from shipments.services import distribution as distribution_services
+from shipments.services import shipments as shipment_services
+from shipments.services import telemetry as telemetry_services
+from shipments.services import tracking as tracking_services
+from tradehub.partners.principals import partner_of
+from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
+
+from .filters import ProductFilter, ShipmentFilter
+from .serializers import (
+    MAX_EVENTS,
+    MAX_READINGS,
+    BucketedReadingsSerializer,
+    DistributionResultSerializer,
+    DistributionSerializer,
+    EventInputSerializer,
+    EventSerializer,
+    ExcursionSerializer,
+    IntakeResultSerializer,
+    ProductSerializer,
+    ReadingSerializer,
+    ShipmentCreateSerializer,
+    ShipmentSerializer,
+    TelemetryInputSerializer,
+)
+from .telemetry import PayloadTooLarge, parse_time, validate_readings
+
+PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, "Problem details (application/problem+json)")
+MAX_BUCKETS = 10_000
+BUCKET = re.compile(r"^(\d{1,6})(s|m|h|d)$")
+BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def serializer_context(view: Any, lots: list[Any] | None = None) -> dict[str, Any]:
+    """Context for shipment output: one `now` for every lot, and open alerts fetched at once."""
+    context = view.get_serializer_context() if hasattr(view, "get_serializer_context") else {}
+    context["now"] = timezone.now()
+    if lots is not None:
+        context["open_alerts"] = selectors.open_alerts_by_lot([lot.pk for lot in lots])
+    return context
+
+
+def render_shipments(view: Any, shipments: list[Shipment]) -> list[dict[str, Any]]:
+    """Shipments as the API shows them."""
+    lots = [lot for shipment in shipments for lot in shipment.lots.all()]
+    context = serializer_context(view, lots)
+    return list(ShipmentSerializer(shipments, many=True, context=context).data)
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
+    """The perishable product catalogue (read-only; staff edit it in the admin)."""
+
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    lookup_field = "code"
+    ordering = ("code",)
+
+
+class ShipmentViewSet(
+    PartnerScopedViewMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Shipment],
+):
+    """Shipments of the caller's partner with legs, lots and their remaining shelf life."""
+
+    queryset = Shipment.objects.all()
+    serializer_class = ShipmentSerializer
+    filterset_class = ShipmentFilter
+    lookup_field = "reference"
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Shipment]:
+        queryset = super().get_queryset()
+        return selectors.with_at_risk(selectors.with_details(queryset))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context.setdefault("now", timezone.now())
+        return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        assert page is not None
+        return self.get_paginated_response(render_shipments(self, list(page)))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        shipment = self.get_object()
+        return Response(render_shipments(self, [shipment])[0])
+
+    @extend_schema(
+        request=ShipmentCreateSerializer,
+        responses={201: ShipmentSerializer, 400: PROBLEM, 401: PROBLEM, 409: PROBLEM},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partner = partner_of(request.user)
+        if partner is None:
+            raise ValidationError(
+                {"partner": "Only a partner's API key or member can create shipments."}
+            )
+        declarations = scope_to_caller(
+            declarations_visible_to(request.user).filter(partner=partner), request.user
+        )
+        data = ShipmentCreateSerializer(
+            data=request.data, context={"declarations": declarations, "request": request}
+        )
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        shipment = shipment_services.create_shipment(
+            partner,
+            shipment_services.ShipmentInput(
+                kind=values["kind"],
+                origin=values["origin"],
+                destination=values["destination"],
+                partner_reference=values["partner_reference"],
+                declaration=values["declaration"],
+                setpoint_c=values.get("setpoint_c"),
+                planned_departure=values.get("planned_departure"),
+                planned_arrival=values.get("planned_arrival"),
+                consignee=values["consignee"],
+                legs=[
+                    shipment_services.LegInput(
+                        sequence=leg["sequence"],
+                        mode=leg["mode"],
+                        from_location=leg["from_location"],
+                        to_location=leg["to_location"],
+                        planned_departure=leg.get("planned_departure"),
+                        planned_arrival=leg.get("planned_arrival"),
+                        vehicle=leg["vehicle"],
+                        container=leg["container"],
+                    )
+                    for leg in values["legs"]
+                ],
+                lots=[
+                    shipment_services.LotInput(
+                        product=lot["product"],
+                        net_kg=lot["net_kg"],
+                        packages=lot["packages"],
+                        lot_code=lot["lot_code"],
+                        packed_on=lot.get("packed_on"),
+                        goods_item=lot.get("goods_item"),
+                    )
+                    for lot in values["lots"]
+                ],
+            ),
+        )
+        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
+        return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
+
+
+class ShipmentChildMixin:
+    """Nested resources of one shipment: resolve it within the caller's scope (else 404)."""
+
+    kwargs: dict[str, Any]
+
+    def get_shipment(self) -> Shipment:
+        request: Request = self.request  # type: ignore[attr-defined]
+        queryset = scope_to_caller(Shipment.objects.all(), request.user, "partner")
+        return get_object_or_404(queryset, reference=self.kwargs["reference"])
+
+
+class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]):
+    """A shipment's tracking events: post a batch, or read the history in event-time order."""
+
+    serializer_class = EventSerializer
+    ordering = ("occurred_at", "id")
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[TrackingEvent]:
+        return selectors.events_in_time_order(self.get_shipment())
+
+    @extend_schema(
+        request=EventInputSerializer(many=True),
+        responses={202: IntakeResultSerializer, 400: PROBLEM, 404: PROBLEM, 413: PROBLEM},
+        description=f"Up to {MAX_EVENTS} events; idempotent on `event_id`.",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        shipment = self.get_shipment()
+        payload = request.data
+        if isinstance(payload, dict) and "events" in payload:
+            payload = payload["events"]
+        if not isinstance(payload, list) or not payload:
+            raise ValidationError({"non_field_errors": ["A non-empty list of events is required."]})
+        if len(payload) > MAX_EVENTS:
+            raise PayloadTooLarge(f"At most {MAX_EVENTS} events per request; got {len(payload)}.")
+        events = EventInputSerializer(data=payload, many=True)
+        events.is_valid(raise_exception=True)
+        rows: list[dict[str, Any]] = list(events.validated_data)
+        codes = {row["location"].strip().upper() for row in rows if row.get("location")}
+        from tradehub.reference.models import Location
+
+        locations = dict(Location.objects.filter(code__in=codes).values_list("code", "pk"))
+        errors: list[dict[str, Any]] = []
+        for row in rows:
+            code = (row.get("location") or "").strip().upper()
+            if code and code not in locations:
+                errors.append({"location": [f"Unknown location {code!r}."]})
+            else:
+                errors.append({})
+                row["location_id"] = locations.get(code) if code else None
+        if any(errors):
+            raise ValidationError(errors)
+        result = tracking_services.record_events(shipment, rows)
+        return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TelemetryView(APIView):
+    """Bulk temperature telemetry for any of the caller's shipments."""
+
+    @extend_schema(
+        request=TelemetryInputSerializer,
+        responses={202: IntakeResultSerializer, 400: PROBLEM, 401: PROBLEM, 413: PROBLEM},
+        description=f"Up to {MAX_READINGS} readings; a duplicate is the same shipment, sensor and "
+        "time. Any invalid row: 400 naming every bad row, nothing stored.",
+    )
+    def post(self, request: Request) -> Response:
+        shipments = scope_to_caller(Shipment.objects.all(), request.user, "partner")
+        rows = validate_readings(request.data, shipments, MAX_READINGS)
+        result = telemetry_services.ingest_readings(rows)
+        return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _time_param(request: Request, name: str) -> dt.datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    value = parse_time(raw.replace(" ", "+"))
+    if value is None:
+        raise ValidationError({name: ["An ISO 8601 time with an offset is required."]})
+    return value
+
+
+class ShipmentReadingsView(ShipmentChildMixin, generics.ListAPIView[TemperatureReading]):
+    """A shipment's temperature series; with `bucket` (e.g. 15m, 1h) min/max/avg per bucket."""
+
+    serializer_class = ReadingSerializer
+    ordering = ("recorded_at", "id")
+    filter_backends: list[Any] = []
+
+    def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        start, end = _time_param(self.request, "from"), _time_param(self.request, "to")
+        if start and end and end < start:
+            raise ValidationError({"to": ["Must not be before `from`."]})
+        return start, end
+
+    def get_queryset(self) -> QuerySet[TemperatureReading]:
+        start, end = self._range()
+        return selectors.readings_between(self.get_shipment(), start, end)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="From (inclusive)"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="To (exclusive)"),
+            OpenApiParameter(
+                "bucket", OpenApiTypes.STR, description="Bucket width: 30s, 15m, 1h, 1d ..."
+            ),
+        ],
+        responses={200: ReadingSerializer(many=True), 400: PROBLEM, 404: PROBLEM},
+        description="Without `bucket`: raw readings, cursor-paginated. With `bucket`: "
+        "`{bucket, truncated, results: [{start, end, min, max, avg, count}]}` "
+        f"(at most {MAX_BUCKETS} buckets) — see BucketedReadings.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        bucket = request.query_params.get("bucket")
+        if not bucket:
+            return super().get(request, *args, **kwargs)
+        match = BUCKET.match(bucket.strip())
+        seconds = int(match.group(1)) * BUCKET_UNITS[match.group(2)] if match else 0
+        if not match or not 1 <= seconds <= 31 * 86400:
+            raise ValidationError({"bucket": ["A width such as 30s, 15m, 1h or 1d (at most 31d)."]})
+        start, end = self._range()
+        buckets = selectors.bucketed_readings(
+            self.get_shipment(), start, end, seconds, MAX_BUCKETS + 1
+        )
+        body = {
+            "bucket": bucket.strip(),
+            "truncated": len(buckets) > MAX_BUCKETS,
+            "next": None,
+            "previous": None,
+            "results": buckets[:MAX_BUCKETS],
+        }
+        return Response(BucketedReadingsSerializer(body).data)
+
+
+class ShipmentExcursionsView(ShipmentChildMixin, generics.ListAPIView[Excursion]):
+    """Temperature excursions detected on a shipment."""
+
+    serializer_class = ExcursionSerializer
+    ordering = ("started_at", "id")
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Excursion]:
+        return selectors.excursions_of(self.get_shipment())
+
+
+class DistributionView(APIView):
+    """Split a released declaration into regional shipments, all or nothing."""
+
+    @extend_schema(
+        request=DistributionSerializer,
+        responses={
+            201: DistributionResultSerializer,
+            400: PROBLEM,
+            401: PROBLEM,
+            404: PROBLEM,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "Not released, or over-allocated: `remaining` per goods item in the body",
+            ),
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        declaration = get_object_or_404(declarations_visible_to(request.user), reference=reference)
+        body = DistributionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        items = {item.sequence: item for item in declaration.goods_items.all()}
+        errors: list[dict[str, Any]] = []
+        requests: list[distribution_services.DistributionShipment] = []
+        for shipment in body.validated_data["shipments"]:
+            line_errors: list[dict[str, Any]] = []
+            lines = []
+            for line in shipment["lines"]:
+                error: dict[str, Any] = {}
+                item = items.get(line["goods_item"])
+                product = line.get("product")
+                if item is None:
+                    error["goods_item"] = [
+                        f"The declaration has no goods item {line['goods_item']}."
+                    ]
+                elif product is None:
+                    matches = distribution_services.products_matching(item.commodity_code)
+                    if len(matches) == 1:
+                        product = matches[0]
+                    else:
+                        codes = ", ".join(p.code for p in matches)
+                        error["product"] = [
+                            f"Several products match commodity code {item.commodity_code} "
+                            f"({codes}): give `product`."
+                            if matches
+                            else f"No product matches commodity code {item.commodity_code}: "
+                            "give `product`."
+                        ]
+                line_errors.append(error)
+                if not error:
+                    lines.append(
+                        shipment_services.LotInput(
+                            product=product,
+                            net_kg=line["net_kg"],
+                            packages=line["packages"],
+                            lot_code=line["lot_code"],
+                            packed_on=line.get("packed_on"),
+                            goods_item=item,
+                        )
+                    )
+            errors.append({"lines": line_errors} if any(line_errors) else {})
+            requests.append(
+                distribution_services.DistributionShipment(
+                    destination=shipment["destination"],
+                    origin=shipment.get("origin"),
+                    consignee=shipment["consignee"],
+                    partner_reference=shipment["partner_reference"],
+                    setpoint_c=shipment.get("setpoint_c"),
+                    planned_departure=shipment.get("planned_departure"),
+                    planned_arrival=shipment.get("planned_arrival"),
+                    lines=lines,
+                )
+            )
+        if any(errors):
+            raise ValidationError({"shipments": errors})
+        created = distribution_services.distribute(declaration, requests, request.user)
+        declaration.refresh_from_db(fields=["status"])
+        shipments = list(selectors.shipments_with_details().filter(pk__in=[s.pk for s in created]))
+        shipments.sort(key=lambda s: [c.pk for c in created].index(s.pk))
+        body_out = {
+            "declaration": declaration.reference,
+            "declaration_status": declaration.status,
+            "shipments": render_shipments(self, shipments),
+        }
+        return Response(body_out, status=status.HTTP_201_CREATED)
+
+
+__all__ = [
+    "DistributionView",
+    "ProductViewSet",
+    "ShipmentEventsView",
+    "ShipmentExcursionsView",
+    "ShipmentReadingsView",
+    "ShipmentViewSet",
+    "TelemetryView",
+    "serializers",
+]

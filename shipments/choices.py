@@ -1,0 +1,106 @@
+"""Statuses and kinds of the shipments app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TempGroup(models.TextChoices):
+    """Storage temperature groups: products of different groups should not share a reefer."""
+
+    A = "A", _("A: -1..0 °C")
+    B = "B", _("B: about 5..8 °C")
+    C = "C", _("C: about 10..13 °C")
+
+
+class EthyleneLevel(models.TextChoices):
+    """Ethylene production class or sensitivity, ordered from none to very high."""
+
+    NONE = "none", _("None")
+    VERY_LOW = "very_low", _("Very low")
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+    VERY_HIGH = "very_high", _("Very high")
+
+
+ETHYLENE_RANK = {level.value: rank for rank, level in enumerate(EthyleneLevel)}
+
+
+class ShipmentKind(models.TextChoices):
+    """Why the shipment moves."""
+
+    INBOUND = "inbound", _("Inbound to Almaty")
+    DISTRIBUTION = "distribution", _("Regional distribution")
+    DIRECT = "direct", _("Direct")
+
+
+class ShipmentStatus(models.TextChoices):
+    """Where the shipment is, derived from actual tracking events."""
+
+    BOOKED = "booked", _("Booked")
+    IN_TRANSIT = "in_transit", _("In transit")
+    AT_BORDER = "at_border", _("At border")
+    CUSTOMS_HOLD = "customs_hold", _("Customs hold")
+    ARRIVED = "arrived", _("Arrived")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXCEPTION = "exception", _("Exception")
+
+
+# Statuses after which a shipment can no longer be late.
+FINISHED_STATUSES = (ShipmentStatus.ARRIVED, ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
+
+
+class TransportMode(models.TextChoices):
+    """How a leg travels."""
+
+    RAIL = "rail", _("Rail")
+    ROAD = "road", _("Road")
+    SEA = "sea", _("Sea")
+    AIR = "air", _("Air")
+
+
+class OnwardFormalities(models.TextChoices):
+    """Customs formalities a shipment needs beyond the declaration it came from."""
+
+    NONE = "none", _("None: free circulation inside the customs union")
+    EXPORT_AND_IMPORT = "export_and_import_declaration", _("Export/transit and import declaration")
+
+
+class LotCondition(models.TextChoices):
+    """How a lot of perishable cargo is doing."""
+
+    OK = "ok", _("OK")
+    AT_RISK = "at_risk", _("At risk")
+    EXPIRED = "expired", _("Expired")
+
+
+class EventType(models.TextChoices):
+    """Tracking event vocabulary (close to DCSA / EPCIS business steps)."""
+
+    DEPARTED = "departed", _("Departed")
+    ARRIVED = "arrived", _("Arrived")
+    BORDER_CROSSED = "border_crossed", _("Border crossed")
+    CUSTOMS_HOLD = "customs_hold", _("Customs hold")
+    CUSTOMS_RELEASED = "customs_released", _("Customs released")
+    TRANSSHIPPED = "transshipped", _("Transshipped")
+    DELIVERED = "delivered", _("Delivered")
+    DOOR_OPENED = "door_opened", _("Door opened")
+    EXCEPTION = "exception", _("Exception")
+
+
+class EventClassifier(models.TextChoices):
+    """Whether an event happened, is expected, or was planned."""
+
+    ACTUAL = "actual", _("Actual")
+    ESTIMATED = "estimated", _("Estimated")
+    PLANNED = "planned", _("Planned")
+
+
+class ExcursionKind(models.TextChoices):
+    """Which limit a temperature excursion broke."""
+
+    HIGH = "high", _("Above the storage range")
+    LOW = "low", _("Below the storage range")
+    CHILLING = "chilling", _("Below the chilling threshold")
+    FREEZING = "freezing", _("At or below the freezing point")

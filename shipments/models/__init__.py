@@ -1,0 +1,8 @@
+"""Models of the shipments app, one module per concern (alerts add their own module)."""
+
+from .products import Product
+from .shipments import Leg, Lot, Shipment
+from .telemetry import Excursion, TemperatureReading
+from .tracking import TrackingEvent
+
+__all__ = ["Excursion", "Leg", "Lot", "Product", "Shipment", "TemperatureReading", "TrackingEvent"]

@@ -1,0 +1,86 @@
+"""The perishable product catalogue: storage conditions, shelf life and Q10 per product."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from shipments.choices import EthyleneLevel, TempGroup
+
+
+class Product(models.Model):
+    """A perishable profile: storage range, optimum, shelf life at the optimum, Q10, chilling limits."""
+
+    code = models.SlugField(max_length=50, unique=True, help_text="Stable slug such as `kiwifruit`")
+    name = models.CharField(max_length=100)
+    hs_code = models.CharField(
+        max_length=6, db_index=True, help_text="HS 2022 subheading (6 digits)"
+    )
+    temp_group = models.CharField(max_length=1, choices=TempGroup.choices)
+    storage_temp_min_c = models.FloatField()
+    storage_temp_max_c = models.FloatField()
+    storage_temp_optimal_c = models.FloatField()
+    rh_min_pct = models.FloatField(null=True, blank=True)
+    rh_max_pct = models.FloatField(null=True, blank=True)
+    highest_freezing_point_c = models.FloatField(null=True, blank=True)
+    storage_life_days = models.PositiveIntegerField(help_text="Days of shelf life at the optimum")
+    # Q10 by temperature band (USDA Agriculture Handbook 66): how many times faster shelf life is
+    # used up for every 10 °C warmer.
+    q10_0_10 = models.FloatField(default=3.0, verbose_name="Q10 0–10 °C")
+    q10_10_20 = models.FloatField(default=2.25, verbose_name="Q10 10–20 °C")
+    q10_20_30 = models.FloatField(default=1.75, verbose_name="Q10 20–30 °C")
+    chilling_sensitive = models.BooleanField(default=False)
+    chilling_threshold_c = models.FloatField(null=True, blank=True)
+    ethylene_production = models.CharField(
+        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+    )
+    ethylene_sensitivity = models.CharField(
+        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+    )
+    notes = models.TextField(blank=True)
+    source = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(storage_temp_min_c__lte=models.F("storage_temp_max_c")),
+                name="product_storage_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(storage_life_days__gt=0), name="product_storage_life_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(q10_0_10__gt=0) & Q(q10_10_20__gt=0) & Q(q10_20_30__gt=0),
+                name="product_q10_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(chilling_sensitive=False) | Q(chilling_threshold_c__isnull=False),
+                name="product_chilling_threshold_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.storage_temp_min_c is not None and self.storage_temp_max_c is not None:
+            if self.storage_temp_min_c > self.storage_temp_max_c:
+                errors["storage_temp_max_c"] = "The maximum must not be below the minimum."
+            elif self.storage_temp_optimal_c is not None and not (
+                self.storage_temp_min_c <= self.storage_temp_optimal_c <= self.storage_temp_max_c
+            ):
+                errors["storage_temp_optimal_c"] = "The optimum must lie inside the storage range."
+        if self.chilling_sensitive and self.chilling_threshold_c is None:
+            errors["chilling_threshold_c"] = "A chilling-sensitive product needs a threshold."
+        if self.hs_code and (len(self.hs_code) != 6 or not self.hs_code.isdigit()):
+            errors["hs_code"] = "Six digits (an HS 2022 subheading)."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def storage_life_hours(self) -> float:
+        """Shelf life at the optimal temperature, in hours."""
+        return float(self.storage_life_days) * 24.0

@@ -1,0 +1,217 @@
+"""Reads of the shipments app: scoped querysets, timelines, series and distribution summaries."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    BigIntegerField,
+    Count,
+    Exists,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+)
+
+from declarations.models import Declaration
+
+from .cargo import mixed_load_warnings
+from .choices import LotCondition, ShipmentKind, ShipmentStatus
+from .models import Excursion, Leg, Lot, Product, Shipment, TemperatureReading, TrackingEvent
+
+# --- open alerts: the alerts module registers a provider; until then every lot has none. -------
+
+OpenAlertsProvider = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
+_open_alert_providers: list[OpenAlertsProvider] = []
+
+
+def register_open_alerts_provider(provider: OpenAlertsProvider) -> OpenAlertsProvider:
+    """Let the alerts module say which alerts are open per lot id (last registered wins)."""
+    if provider not in _open_alert_providers:
+        _open_alert_providers.append(provider)
+    return provider
+
+
+def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open alerts per lot id, as `{reference, kind, severity}` dicts ([] without alerts)."""
+    if not _open_alert_providers or not lot_ids:
+        return {}
+    return _open_alert_providers[-1](lot_ids)
+
+
+# --- shipments ---------------------------------------------------------------------------------
+
+
+def shipments_with_details() -> QuerySet[Shipment]:
+    """Shipments with everything the detail view shows, in a fixed number of queries."""
+    return with_details(Shipment.objects.all())
+
+
+def with_details(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """Add the joins and prefetches the shipment output needs to a queryset."""
+    return queryset.select_related(
+        "partner", "origin__country", "destination__country", "declaration"
+    ).prefetch_related(
+        Prefetch(
+            "legs",
+            queryset=Leg.objects.select_related("from_location", "to_location").order_by(
+                "sequence"
+            ),
+        ),
+        Prefetch(
+            "lots",
+            queryset=Lot.objects.select_related("product", "goods_item").order_by("id"),
+        ),
+    )
+
+
+def with_at_risk(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """Annotate `has_lot_at_risk`: any lot at risk or expired."""
+    risky = Lot.objects.filter(
+        shipment=OuterRef("pk"), condition__in=[LotCondition.AT_RISK, LotCondition.EXPIRED]
+    )
+    return queryset.annotate(has_lot_at_risk=Exists(risky))
+
+
+def shipment_warnings(shipment: Shipment) -> list[str]:
+    """Mixed-load warnings of a shipment (lots should be prefetched)."""
+    return mixed_load_warnings([lot.product for lot in shipment.lots.all()], shipment.setpoint_c)
+
+
+def events_in_time_order(shipment: Shipment) -> QuerySet[TrackingEvent]:
+    """A shipment's events as they happened (event time, then arrival order)."""
+    return shipment.events.select_related("location").order_by("occurred_at", "id")
+
+
+def excursions_of(shipment: Shipment) -> QuerySet[Excursion]:
+    """A shipment's excursions, oldest first."""
+    return shipment.excursions.select_related("product").order_by("started_at", "id")
+
+
+def products() -> QuerySet[Product]:
+    """The product catalogue."""
+    return Product.objects.order_by("code")
+
+
+# --- telemetry ---------------------------------------------------------------------------------
+
+
+def readings_between(
+    shipment: Shipment, start: dt.datetime | None, end: dt.datetime | None
+) -> QuerySet[TemperatureReading]:
+    """A shipment's readings in [start, end), in time order."""
+    queryset = shipment.readings.order_by("recorded_at", "id")
+    if start is not None:
+        queryset = queryset.filter(recorded_at__gte=start)
+    if end is not None:
+        queryset = queryset.filter(recorded_at__lt=end)
+    return queryset
+
+
+class EpochBucket(Func):
+    """Start of the fixed-width time bucket (epoch seconds) a timestamp falls in, computed by the
+    database: PostgreSQL and SQLite."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression: Any, seconds: int) -> None:
+        super().__init__(expression)
+        self.seconds = int(seconds)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(floor(extract(epoch from {sql}) / %s) * %s)::bigint",
+            [*params, self.seconds, self.seconds],
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(CAST(strftime('%%s', {sql}) AS INTEGER) / %s) * %s",
+            [*params, self.seconds, self.seconds],
+        )
+
+
+def bucketed_readings(
+    shipment: Shipment,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    seconds: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Min, max and average temperature per time bucket (aligned on the Unix epoch), computed by
+    the database; at most `limit` buckets."""
+    rows = (
+        readings_between(shipment, start, end)
+        .order_by()
+        .annotate(bucket=EpochBucket("recorded_at", seconds))
+        .values("bucket")
+        .annotate(
+            min=Min("temperature_c"),
+            max=Max("temperature_c"),
+            avg=Avg("temperature_c"),
+            count=Count("id"),
+        )
+        .order_by("bucket")[:limit]
+    )
+    result = []
+    for row in rows:
+        begin = dt.datetime.fromtimestamp(int(row["bucket"]), tz=dt.UTC)
+        result.append(
+            {
+                "start": begin,
+                "end": begin + dt.timedelta(seconds=seconds),
+                "min": row["min"],
+                "max": row["max"],
+                "avg": round(row["avg"], 3) if row["avg"] is not None else None,
+                "count": row["count"],
+            }
+        )
+    return result
+
+
+# --- distribution ------------------------------------------------------------------------------
+
+
+def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
+    """Per goods item: declared, allocated and remaining quantities and the shipments carrying it."""
+    items = list(declaration.goods_items.order_by("sequence"))
+    lots = (
+        Lot.objects.filter(goods_item__in=items, shipment__kind=ShipmentKind.DISTRIBUTION)
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .select_related("shipment__destination")
+    )
+    kg: dict[int, Decimal] = defaultdict(Decimal)
+    packages: dict[int, int] = defaultdict(int)
+    shipments: dict[int, list[str]] = defaultdict(list)
+    for lot in lots:
+        assert lot.goods_item_id is not None
+        kg[lot.goods_item_id] += lot.net_kg
+        packages[lot.goods_item_id] += lot.packages
+        if lot.shipment.reference not in shipments[lot.goods_item_id]:
+            shipments[lot.goods_item_id].append(lot.shipment.reference)
+    return [
+        {
+            "goods_item": item.sequence,
+            "declared_net_kg": f"{item.net_kg:.3f}",
+            "allocated_net_kg": f"{kg[item.pk]:.3f}",
+            "remaining_net_kg": f"{item.net_kg - kg[item.pk]:.3f}",
+            "declared_packages": item.packages_count,
+            "allocated_packages": packages[item.pk],
+            "remaining_packages": item.packages_count - packages[item.pk],
+            "shipments": shipments[item.pk],
+        }
+        for item in items
+    ]
+
+
+def worst_lot(lots: Iterable[Lot]) -> Lot | None:
+    """The lot that runs out first."""
+    return min(lots, key=lambda lot: lot.shelf_life_ends_at, default=None)

@@ -1,0 +1,1 @@
+"""Every write of the shipments app: creation, distribution, tracking, telemetry, sweeps."""

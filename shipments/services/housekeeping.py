@@ -1,0 +1,69 @@
+"""Periodic sweeps in bounded batches over indexed candidate rows only."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from shipments.choices import FINISHED_STATUSES, LotCondition
+from shipments.models import Lot, Shipment
+
+from .shelf import lot_condition, shipment_arrival
+
+BATCH_SIZE = 500
+
+
+@transaction.atomic
+def mark_expired_lots(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Mark lots whose shelf life has run out as expired; returns how many (≤ batch_size)."""
+    now = now or timezone.now()
+    ids = list(
+        Lot.objects.exclude(condition=LotCondition.EXPIRED)
+        .filter(shelf_life_ends_at__lte=now)
+        .order_by("shelf_life_ends_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not ids:
+        return 0
+    return Lot.objects.filter(pk__in=ids).update(condition=LotCondition.EXPIRED, updated_at=now)
+
+
+@transaction.atomic
+def mark_lots_at_risk(
+    now: dt.datetime | None = None,
+    horizon: dt.timedelta = dt.timedelta(days=45),
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Re-check lots that are still `ok` and run out within the horizon (time passing makes them
+    at risk); returns how many changed."""
+    now = now or timezone.now()
+    lots = list(
+        Lot.objects.filter(condition=LotCondition.OK, shelf_life_ends_at__lte=now + horizon)
+        .select_related("product", "shipment")
+        .order_by("shelf_life_ends_at")[:batch_size]
+    )
+    changed = []
+    for lot in lots:
+        condition = lot_condition(lot, now, shipment_arrival(lot.shipment))
+        if condition != lot.condition:
+            lot.condition = condition
+            lot.updated_at = now
+            changed.append(lot)
+    if changed:
+        Lot.objects.bulk_update(changed, ["condition", "updated_at"])
+    return len(changed)
+
+
+@transaction.atomic
+def mark_overdue_shipments(now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Flag open shipments whose estimated arrival has passed; returns how many (≤ batch_size)."""
+    now = now or timezone.now()
+    ids = list(
+        Shipment.objects.filter(is_overdue=False, estimated_arrival__lt=now)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("estimated_arrival")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not ids:
+        return 0
+    return Shipment.objects.filter(pk__in=ids).update(is_overdue=True, updated_at=now)

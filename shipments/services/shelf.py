@@ -1,0 +1,177 @@
+"""Lot shelf life and excursions from telemetry, advanced incrementally by `shipments.shelf_life`."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from shipments import shelf_life
+from shipments.cargo import packed_at
+from shipments.choices import FINISHED_STATUSES, LotCondition
+from shipments.models import Excursion, Lot, Product, Shipment, TemperatureReading
+
+# Readings are read from the database in chunks so memory stays flat for long histories.
+READING_CHUNK = 20_000
+
+
+def profile_of(product: Product) -> shelf_life.ProductProfile:
+    """The shelf-life model's view of a product."""
+    return shelf_life.ProductProfile.from_obj(product)
+
+
+def lot_state(lot: Lot) -> shelf_life.LotState:
+    """The lot's persisted shelf-life state."""
+    return shelf_life.LotState.from_dict(lot.shelf_state)
+
+
+def remaining_hours(lot: Lot, now: dt.datetime | None = None) -> float:
+    """Hours left if the lot is kept at its optimum from now on (never below zero)."""
+    now = now or timezone.now()
+    hours = shelf_life.remaining_shelf_life_hours(
+        lot_state(lot), profile_of(lot.product), now, packed_at(lot.packed_on)
+    )
+    return max(0.0, hours)
+
+
+def shelf_life_ends_at(
+    state: shelf_life.LotState, profile: shelf_life.ProductProfile, packed: dt.datetime
+) -> dt.datetime:
+    """When the lot runs out if kept at its optimum after the readings integrated so far.
+
+    After the last reading the model holds the last rate for at most `max_gap`, then the optimum's
+    pace (one hour per hour), so the end is exact from that reference point on.
+    """
+    if state.last_reading_at is None:
+        ref = packed
+    else:
+        ref = state.last_reading_at + shelf_life.DEFAULT_MAX_GAP
+    consumed = shelf_life.consumed_fraction_at(state, profile, ref, packed)
+    return ref + dt.timedelta(hours=(1.0 - consumed) * profile.storage_life_hours)
+
+
+def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> str:
+    """The model's condition, and at risk too when the lot will run out before it arrives."""
+    state = lot_state(lot)
+    profile = profile_of(lot.product)
+    condition = shelf_life.condition(state, profile, now, packed_at(lot.packed_on))
+    if condition == LotCondition.OK and arrival is not None and lot.shelf_life_ends_at < arrival:
+        return LotCondition.AT_RISK
+    return condition
+
+
+def shipment_arrival(shipment: Shipment) -> dt.datetime | None:
+    """The arrival a lot must outlast: none once the shipment is finished."""
+    if shipment.status in FINISHED_STATUSES:
+        return None
+    return shipment.estimated_arrival or shipment.planned_arrival
+
+
+def apply_state(
+    lot: Lot, state: shelf_life.LotState, arrival: dt.datetime | None, now: dt.datetime
+) -> None:
+    """Copy a new shelf-life state onto the lot with its derived fields (not saved)."""
+    profile = profile_of(lot.product)
+    lot.shelf_state = state.to_dict()
+    lot.consumed_fraction = state.consumed_fraction
+    lot.chilling_damage = state.chilling_damage_deg_h
+    lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on))
+    lot.condition = lot_condition(lot, now, arrival)
+
+
+def refresh_conditions(shipment: Shipment, now: dt.datetime | None = None) -> int:
+    """Recompute the condition of every lot of a shipment (after its ETA moved); returns changes."""
+    now = now or timezone.now()
+    arrival = shipment_arrival(shipment)
+    changed = []
+    for lot in shipment.lots.select_related("product"):
+        condition = lot_condition(lot, now, arrival)
+        if condition != lot.condition:
+            lot.condition = condition
+            changed.append(lot)
+    Lot.objects.bulk_update(changed, ["condition", "updated_at"]) if changed else None
+    return len(changed)
+
+
+def _upsert_excursions(
+    shipment: Shipment, product: Product, events: Iterable[shelf_life.ExcursionEvent]
+) -> None:
+    for event in events:
+        Excursion.objects.update_or_create(
+            shipment=shipment,
+            product=product,
+            kind=event.kind,
+            started_at=event.started_at,
+            defaults={
+                "ended_at": event.ended_at,
+                "peak_c": event.peak_c,
+                "degree_hours": event.degree_hours,
+                "limit_c": _limit(product, event.kind),
+            },
+        )
+
+
+def _limit(product: Product, kind: str) -> float | None:
+    return {
+        "high": product.storage_temp_max_c,
+        "low": product.storage_temp_min_c,
+        "chilling": product.chilling_threshold_c,
+        "freezing": product.highest_freezing_point_c,
+    }.get(kind)
+
+
+@transaction.atomic
+def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
+    """Integrate the shipment's readings newer than the last processed one into every lot's shelf
+    life and the excursion detectors; cost follows the new readings. Returns readings processed."""
+    now = now or timezone.now()
+    # The row lock serialises concurrent runs for one shipment, so no reading is counted twice.
+    shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+    if shipment is None:
+        return 0
+    lots = list(shipment.lots.select_related("product").order_by("id"))
+    states = {lot.pk: lot_state(lot) for lot in lots}
+    products = {lot.product.code: lot.product for lot in lots}
+    trackers = {
+        code: shelf_life.ExcursionTracker.from_dict(shipment.excursion_state.get(code))
+        for code in products
+    }
+    readings = TemperatureReading.objects.filter(shipment=shipment).order_by("recorded_at", "id")
+    if shipment.readings_processed_until is not None:
+        readings = readings.filter(recorded_at__gt=shipment.readings_processed_until)
+    processed = 0
+    last_at = shipment.readings_processed_until
+    chunk: list[shelf_life.Reading] = []
+
+    def flush() -> None:
+        for lot in lots:
+            states[lot.pk] = shelf_life.advance(states[lot.pk], profile_of(lot.product), chunk)
+        for code, product in products.items():
+            trackers[code], events = shelf_life.track_excursions(
+                trackers[code], profile_of(product), chunk
+            )
+            _upsert_excursions(shipment, product, events)
+
+    for recorded_at, temperature in readings.values_list("recorded_at", "temperature_c").iterator(
+        chunk_size=READING_CHUNK
+    ):
+        chunk.append(shelf_life.Reading(recorded_at, temperature))
+        last_at = recorded_at
+        if len(chunk) >= READING_CHUNK:
+            flush()
+            processed += len(chunk)
+            chunk = []
+    if chunk:
+        flush()
+        processed += len(chunk)
+    arrival = shipment_arrival(shipment)
+    for lot in lots:
+        apply_state(lot, states[lot.pk], arrival, now)
+    Lot.objects.bulk_update(
+        lots,
+        ["shelf_state", "consumed_fraction", "chilling_damage", "shelf_life_ends_at", "condition"],
+    )
+    shipment.excursion_state = {code: tracker.to_dict() for code, tracker in trackers.items()}
+    shipment.readings_processed_until = last_at
+    shipment.save(update_fields=["excursion_state", "readings_processed_until", "updated_at"])
+    return processed

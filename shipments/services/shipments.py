@@ -1,0 +1,219 @@
+"""Creating shipments with their legs and lots, and the allocation rule shared with distribution."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from declarations.models import Declaration, GoodsItem
+from shipments import shelf_life
+from shipments.cargo import static_expiry
+from shipments.choices import ShipmentKind, ShipmentStatus
+from shipments.models import Leg, Lot, Product, Shipment
+from tradehub.api.exceptions import Conflict
+from tradehub.reference.models import Location
+from tradehub.reference.selectors import onward_formalities
+
+from .shelf import apply_state, shipment_arrival
+
+
+@dataclass
+class LegInput:
+    """One leg to create."""
+
+    sequence: int
+    mode: str
+    from_location: Location
+    to_location: Location
+    planned_departure: dt.datetime | None = None
+    planned_arrival: dt.datetime | None = None
+    vehicle: str = ""
+    container: str = ""
+
+
+@dataclass
+class LotInput:
+    """One lot to create; `goods_item` is resolved by the caller from the declaration."""
+
+    product: Product
+    net_kg: Decimal
+    packages: int = 0
+    lot_code: str = ""
+    packed_on: dt.date | None = None
+    goods_item: GoodsItem | None = None
+
+
+@dataclass
+class ShipmentInput:
+    """A shipment to create."""
+
+    kind: str
+    origin: Location
+    destination: Location
+    partner_reference: str = ""
+    declaration: Declaration | None = None
+    setpoint_c: float | None = None
+    planned_departure: dt.datetime | None = None
+    planned_arrival: dt.datetime | None = None
+    consignee: dict[str, Any] = field(default_factory=dict)
+    onward_formalities: str | None = None
+    legs: list[LegInput] = field(default_factory=list)
+    lots: list[LotInput] = field(default_factory=list)
+
+
+def allocated_quantities(goods_items: list[GoodsItem]) -> dict[int, tuple[Decimal, int]]:
+    """Net kg and packages already allocated to distribution shipments, per goods item id.
+
+    Lots of inbound or direct shipments carry the declared goods themselves and do not count;
+    cancelled shipments free their allocation.
+    """
+    rows = (
+        Lot.objects.filter(goods_item__in=goods_items, shipment__kind=ShipmentKind.DISTRIBUTION)
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .values("goods_item")
+        .annotate(kg=Sum("net_kg"), packages=Sum("packages"))
+    )
+    return {row["goods_item"]: (row["kg"] or Decimal("0"), row["packages"] or 0) for row in rows}
+
+
+def remaining_of(item: GoodsItem, allocated: dict[int, tuple[Decimal, int]]) -> dict[str, Any]:
+    """What is left of a goods item to allocate."""
+    kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
+    return {
+        "goods_item": item.sequence,
+        "declared_net_kg": f"{item.net_kg:.3f}",
+        "allocated_net_kg": f"{kg:.3f}",
+        "remaining_net_kg": f"{item.net_kg - kg:.3f}",
+        "remaining_packages": item.packages_count - packages,
+    }
+
+
+def lock_and_check_allocation(declaration: Declaration, lots: list[LotInput]) -> list[GoodsItem]:
+    """Lock the goods items the lots draw on and make sure none ends up over-allocated.
+
+    Rows are locked in id order, so concurrent requests queue instead of deadlocking; the sum of
+    existing allocations is read after the lock, so it includes every committed competitor.
+    Raises Conflict (409) with what remains of each over-allocated item.
+    """
+    ids = sorted({lot.goods_item.pk for lot in lots if lot.goods_item is not None})
+    if not ids:
+        return []
+    items = list(GoodsItem.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+    allocated = allocated_quantities(items)
+    requested: dict[int, tuple[Decimal, int]] = {}
+    for lot in lots:
+        if lot.goods_item is not None:
+            kg, packages = requested.get(lot.goods_item.pk, (Decimal("0"), 0))
+            requested[lot.goods_item.pk] = (kg + lot.net_kg, packages + lot.packages)
+    over = []
+    for item in items:
+        kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
+        want_kg, want_packages = requested[item.pk]
+        if kg + want_kg > item.net_kg or packages + want_packages > item.packages_count:
+            over.append(remaining_of(item, allocated))
+    if over:
+        listing = ", ".join(
+            f"goods item {r['goods_item']}: {r['remaining_net_kg']} kg, "
+            f"{r['remaining_packages']} packages left"
+            for r in over
+        )
+        raise Conflict(
+            f"Allocation exceeds what was declared ({listing}).",
+            code="over_allocated",
+            remaining=over,
+        )
+    return items
+
+
+def _inbound_lot(goods_item: GoodsItem | None) -> Lot | None:
+    """The lot that carried a goods item into Almaty, whose shelf-life history a split inherits."""
+    if goods_item is None:
+        return None
+    return (
+        Lot.objects.filter(goods_item=goods_item)
+        .exclude(shipment__kind=ShipmentKind.DISTRIBUTION)
+        .order_by("id")
+        .first()
+    )
+
+
+def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
+    inbound = _inbound_lot(data.goods_item)
+    packed_on = data.packed_on or (inbound.packed_on if inbound else None) or now.date()
+    lot = Lot(
+        shipment=shipment,
+        product=data.product,
+        lot_code=data.lot_code or (inbound.lot_code if inbound else ""),
+        net_kg=data.net_kg,
+        packages=data.packages,
+        packed_on=packed_on,
+        goods_item=data.goods_item,
+        expires_at=static_expiry(packed_on, data.product.storage_life_days),
+    )
+    # A split of an inbound lot of the same product keeps the temperature history it already had.
+    state = shelf_life.LotState()
+    if (
+        inbound is not None
+        and inbound.product_id == data.product.pk
+        and inbound.packed_on == packed_on
+    ):
+        state = shelf_life.LotState.from_dict(inbound.shelf_state)
+    apply_state(lot, state, shipment_arrival(shipment), now)
+    return lot
+
+
+def formalities_for(origin: Location, destination: Location, on: dt.date) -> str:
+    """Onward formalities between two places, from customs-union data."""
+    return onward_formalities(origin.country.code, destination.country.code, on)
+
+
+@transaction.atomic
+def create_shipment(
+    partner: Any, data: ShipmentInput, *, check_allocation: bool = True
+) -> Shipment:
+    """Create a shipment with its legs and lots in one transaction.
+
+    Lots of a distribution shipment that draw on a declaration's goods items are checked against
+    what remains of them under row locks (see `lock_and_check_allocation`).
+    """
+    now = timezone.now()
+    if check_allocation and data.kind == ShipmentKind.DISTRIBUTION and data.declaration:
+        lock_and_check_allocation(data.declaration, data.lots)
+    on = (data.planned_departure or now).date()
+    shipment = Shipment(
+        partner=partner,
+        partner_reference=data.partner_reference,
+        kind=data.kind,
+        origin=data.origin,
+        destination=data.destination,
+        declaration=data.declaration,
+        setpoint_c=data.setpoint_c,
+        planned_departure=data.planned_departure,
+        planned_arrival=data.planned_arrival,
+        estimated_arrival=data.planned_arrival,
+        consignee=data.consignee,
+        onward_formalities=data.onward_formalities
+        or formalities_for(data.origin, data.destination, on),
+    )
+    shipment.full_clean(exclude=["partner", "origin", "destination", "declaration"])
+    shipment.save()
+    Leg.objects.bulk_create(
+        Leg(
+            shipment=shipment,
+            sequence=leg.sequence,
+            mode=leg.mode,
+            from_location=leg.from_location,
+            to_location=leg.to_location,
+            planned_departure=leg.planned_departure,
+            planned_arrival=leg.planned_arrival,
+            vehicle=leg.vehicle,
+            container=leg.container,
+        )
+        for leg in data.legs
+    )
+    Lot.objects.bulk_create(_build_lot(shipment, lot, now) for lot in data.lots)
+    return shipment

@@ -1,0 +1,200 @@
+"""Tracking events: idempotent bulk intake and status/ETA derivation from actual events."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shipments.choices import (
+    FINISHED_STATUSES,
+    EventClassifier,
+    EventType,
+    ShipmentStatus,
+)
+from shipments.models import Leg, Shipment, TrackingEvent
+from shipments.signals import shipment_status_changed
+from tradehub.db import insert_ignoring_duplicates
+
+from .shelf import refresh_conditions
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """How many rows of a batch were new and how many were already known."""
+
+    accepted: int
+    duplicates: int
+
+
+def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeResult:
+    """Append new events (validated dicts) ignoring known event ids, then re-derive the status
+    after commit. Repeating an event id within the batch or across batches is a duplicate."""
+    now = timezone.now()
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        rows.setdefault(
+            event["event_id"],
+            {
+                "shipment_id": shipment.pk,
+                "event_id": event["event_id"],
+                "type": event["type"],
+                "classifier": event["classifier"],
+                "occurred_at": event["occurred_at"],
+                "location_id": event.get("location_id"),
+                "details": event.get("details") or {},
+                "received_at": now,
+            },
+        )
+    with transaction.atomic():
+        inserted = insert_ignoring_duplicates(
+            TrackingEvent, list(rows.values()), ["shipment", "event_id"]
+        )
+        if inserted:
+            from shipments.tasks import derive_shipment_status_task
+
+            derive_shipment_status_task.delay(shipment.pk)
+    return IntakeResult(accepted=inserted, duplicates=len(events) - inserted)
+
+
+def _leg_for(legs: list[Leg], location_id: int | None, *, departing: bool) -> Leg | None:
+    """The leg an actual departure/arrival at a place belongs to (first one not yet done)."""
+    attr = "actual_departure" if departing else "actual_arrival"
+    loc_attr = "from_location_id" if departing else "to_location_id"
+    pending = [leg for leg in legs if getattr(leg, attr) is None]
+    if location_id is not None:
+        return next((leg for leg in pending if getattr(leg, loc_attr) == location_id), None)
+    if not departing:
+        # An arrival without a place ends the leg that has departed and not yet arrived.
+        departed = [leg for leg in pending if leg.actual_departure is not None]
+        if departed:
+            return departed[0]
+    return pending[0] if pending else None
+
+
+@dataclass
+class Derived:
+    """What a replay of actual events concludes."""
+
+    status: str
+    actual_departure: dt.datetime | None
+    actual_arrival: dt.datetime | None
+
+
+def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> Derived:
+    """Replay actual events in event-time order from scratch; sets leg times in place (pure on the
+    objects given, no queries). Replaying everything is what lets late events land correctly."""
+    for each in legs:
+        each.actual_departure = None
+        each.actual_arrival = None
+    status: str = ShipmentStatus.BOOKED
+    departure: dt.datetime | None = None
+    arrival: dt.datetime | None = None
+    at_destination = False
+    last_leg = legs[-1] if legs else None
+    for event in events:
+        if status == ShipmentStatus.DELIVERED:
+            break  # delivery is final; later actual events do not move the cargo back
+        at, loc = event.occurred_at, event.location_id
+        leg: Leg | None
+        if event.type == EventType.DEPARTED:
+            leg = _leg_for(legs, loc, departing=True)
+            if leg is not None:
+                leg.actual_departure = at
+            departure = departure or at
+            at_destination = False
+            status = ShipmentStatus.IN_TRANSIT
+        elif event.type == EventType.ARRIVED:
+            leg = _leg_for(legs, loc, departing=False)
+            if leg is not None:
+                leg.actual_arrival = at
+            final = loc == shipment.destination_id if loc is not None else leg is last_leg
+            if final:
+                at_destination = True
+                arrival = at
+                status = ShipmentStatus.ARRIVED
+            else:
+                status = ShipmentStatus.IN_TRANSIT
+        elif event.type == EventType.TRANSSHIPPED:
+            inbound = _leg_for(legs, loc, departing=False) if loc is not None else None
+            if inbound is not None:
+                inbound.actual_arrival = at
+            outbound = _leg_for(legs, loc, departing=True) if loc is not None else None
+            if outbound is not None:
+                outbound.actual_departure = at
+            departure = departure or at
+            status = ShipmentStatus.IN_TRANSIT
+        elif event.type == EventType.BORDER_CROSSED:
+            departure = departure or at
+            status = ShipmentStatus.AT_BORDER
+        elif event.type == EventType.CUSTOMS_HOLD:
+            status = ShipmentStatus.CUSTOMS_HOLD
+        elif event.type == EventType.CUSTOMS_RELEASED:
+            status = ShipmentStatus.ARRIVED if at_destination else ShipmentStatus.IN_TRANSIT
+        elif event.type == EventType.DELIVERED:
+            if last_leg is not None and last_leg.actual_arrival is None:
+                last_leg.actual_arrival = at
+            arrival = arrival or at
+            status = ShipmentStatus.DELIVERED
+        elif event.type == EventType.EXCEPTION:
+            status = ShipmentStatus.EXCEPTION
+        # door_opened changes nothing about where the cargo is.
+    return Derived(status=status, actual_departure=departure, actual_arrival=arrival)
+
+
+def estimated_arrival(shipment: Shipment, derived: Derived) -> dt.datetime | None:
+    """Actual arrival once arrived; else the latest estimate of arrival at the destination; else
+    the planned arrival."""
+    if (
+        derived.status in (ShipmentStatus.ARRIVED, ShipmentStatus.DELIVERED)
+        and derived.actual_arrival
+    ):
+        return derived.actual_arrival
+    estimate = (
+        shipment.events.filter(
+            Q(location__isnull=True) | Q(location_id=shipment.destination_id),
+            classifier=EventClassifier.ESTIMATED,
+            type__in=[EventType.ARRIVED, EventType.DELIVERED],
+        )
+        .order_by("-received_at", "-id")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return estimate or shipment.planned_arrival
+
+
+@transaction.atomic
+def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | None:
+    """Recompute status, actual leg times and ETA of a shipment from all its events."""
+    now = now or timezone.now()
+    shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+    if shipment is None:
+        return None
+    old_status = shipment.status
+    legs = list(shipment.legs.order_by("sequence"))
+    if old_status != ShipmentStatus.CANCELLED:
+        events = list(
+            shipment.events.filter(classifier=EventClassifier.ACTUAL).order_by("occurred_at", "id")
+        )
+        derived = replay(shipment, legs, events)
+        shipment.status = derived.status
+        shipment.actual_departure = derived.actual_departure
+        shipment.actual_arrival = derived.actual_arrival
+        shipment.estimated_arrival = estimated_arrival(shipment, derived)
+        Leg.objects.bulk_update(legs, ["actual_departure", "actual_arrival"])
+    eta = shipment.estimated_arrival
+    shipment.is_overdue = shipment.status not in FINISHED_STATUSES and eta is not None and eta < now
+    shipment.save()
+    refresh_conditions(shipment, now)
+    if shipment.status != old_status:
+        transaction.on_commit(
+            lambda: shipment_status_changed.send(
+                sender=Shipment,
+                shipment=shipment,
+                old_status=old_status,
+                new_status=shipment.status,
+            )
+        )
+    return shipment.status

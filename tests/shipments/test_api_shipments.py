@@ -1,0 +1,217 @@
+"""`/api/v1/shipments/`: create with legs and lots, detail fields, filters, tenancy."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from shipments.models import Lot, Shipment
+from tests.shipments.factories import make_shipment, released_declaration
+
+pytestmark = pytest.mark.django_db
+
+LOT_FIELDS = {
+    "lot_code",
+    "product",
+    "net_kg",
+    "packages",
+    "packed_on",
+    "goods_item",
+    "expires_at",
+    "remaining_shelf_life_hours",
+    "chilling_damage",
+    "condition",
+    "open_alerts",
+}
+
+
+def body(**overrides: Any) -> dict[str, Any]:
+    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    departure = (now + dt.timedelta(days=1)).isoformat()
+    arrival = (now + dt.timedelta(days=4)).isoformat()
+    data: dict[str, Any] = {
+        "kind": "inbound",
+        "partner_reference": "XJ-0042",
+        "origin": "CNURM",
+        "destination": "KZALA",
+        "setpoint_c": 11.0,
+        "planned_departure": departure,
+        "planned_arrival": arrival,
+        "legs": [
+            {
+                "sequence": 1,
+                "mode": "rail",
+                "from": "CNURM",
+                "to": "KZHOR",
+                "planned_departure": departure,
+                "planned_arrival": arrival,
+                "vehicle": "Wagon 6151 0042",
+                "container": "CSQU3054383",
+            },
+            {"sequence": 2, "mode": "rail", "from": "KZHOR", "to": "KZALA"},
+        ],
+        "lots": [
+            {
+                "product": "cherry-tomato",
+                "lot_code": "CT-1",
+                "net_kg": "6000.000",
+                "packages": 1200,
+                "packed_on": today.isoformat(),
+            },
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_shipment_returns_detail_with_legs_lots_and_shelf_life(api, products):
+    response = api.post("/api/v1/shipments/", body(), format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["reference"].startswith("SHP-")
+    assert data["status"] == "booked"
+    assert (data["origin"], data["destination"], data["destination_country"]) == (
+        "CNURM",
+        "KZALA",
+        "KZ",
+    )
+    assert data["onward_formalities"] == "export_and_import_declaration"  # CN -> KZ
+    assert [(leg["sequence"], leg["from"], leg["to"]) for leg in data["legs"]] == [
+        (1, "CNURM", "KZHOR"),
+        (2, "KZHOR", "KZALA"),
+    ]
+    assert data["legs"][0]["container"] == "CSQU3054383"
+    lot = data["lots"][0]
+    assert set(lot) >= LOT_FIELDS
+    assert lot["product"] == "cherry-tomato"
+    assert lot["condition"] == "ok"
+    assert lot["chilling_damage"] == 0
+    assert lot["open_alerts"] == []
+    # Packed today, nothing measured yet: about 14 days at the optimum are left.
+    assert 13 * 24 <= lot["remaining_shelf_life_hours"] <= 14 * 24
+    assert data["estimated_arrival"] is not None
+    assert (
+        api.get(f"/api/v1/shipments/{data['reference']}/").json()["lots"][0]["lot_code"] == "CT-1"
+    )
+
+
+def test_lot_that_runs_out_before_planned_arrival_is_at_risk(api, products):
+    late = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    response = api.post("/api/v1/shipments/", body(planned_arrival=late), format="json")
+    assert response.json()["lots"][0]["condition"] == "at_risk"
+
+
+def test_mixed_load_warning_is_shown_for_kiwifruit_with_apples(api, products):
+    lots = [
+        {"product": "kiwifruit", "net_kg": "1000", "packed_on": dt.date.today().isoformat()},
+        {"product": "apple", "net_kg": "1000", "packed_on": dt.date.today().isoformat()},
+    ]
+    response = api.post("/api/v1/shipments/", body(lots=lots, setpoint_c=-0.5), format="json")
+    assert response.status_code == 201
+    assert any("Ethylene" in w for w in response.json()["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"origin": "XXXXX"}, "/origin"),
+        ({"kind": "teleport"}, "/kind"),
+        ({"lots": [{"product": "durian", "net_kg": "1"}]}, "/lots/0/product"),
+        ({"lots": [{"product": "kiwifruit", "net_kg": "0"}]}, "/lots/0/net_kg"),
+        (
+            {"lots": [{"product": "kiwifruit", "net_kg": "5", "goods_item": 1}]},
+            "/lots/0/goods_item",
+        ),
+        (
+            {
+                "legs": [
+                    {"sequence": 1, "mode": "rail", "from": "CNURM", "to": "KZHOR"},
+                    {"sequence": 1, "mode": "rail", "from": "KZHOR", "to": "KZALA"},
+                ]
+            },
+            "/legs/1/sequence",
+        ),
+        (
+            {
+                "legs": [
+                    {
+                        "sequence": 1,
+                        "mode": "rail",
+                        "from": "CNURM",
+                        "to": "KZHOR",
+                        "container": "CSQU3054384",
+                    }
+                ]
+            },
+            "/legs/0/container",
+        ),
+        ({"planned_arrival": "2001-07-01T00:00:00Z"}, "/planned_arrival"),
+        ({"declaration": "DEC-NOPE"}, "/declaration"),
+    ],
+)
+def test_invalid_shipment_is_rejected_with_a_pointer_and_nothing_stored(
+    api, products, change, pointer
+):
+    response = api.post("/api/v1/shipments/", body(**change), format="json")
+    assert response.status_code == 400, response.json()
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert pointer in [e["pointer"] for e in response.json()["errors"]]
+    assert not Shipment.objects.exists()
+    assert not Lot.objects.exists()
+
+
+def test_another_partners_shipment_answers_404(api, other_api, products):
+    reference = api.post("/api/v1/shipments/", body(), format="json").json()["reference"]
+    assert other_api.get(f"/api/v1/shipments/{reference}/").status_code == 404
+    assert other_api.get(f"/api/v1/shipments/{reference}/events/").status_code == 404
+    assert other_api.get(f"/api/v1/shipments/{reference}/readings/").status_code == 404
+    assert other_api.get(f"/api/v1/shipments/{reference}/excursions/").status_code == 404
+    assert other_api.get("/api/v1/shipments/").json()["results"] == []
+
+
+def test_staff_sees_every_partners_shipments(api, staff_api, products):
+    reference = api.post("/api/v1/shipments/", body(), format="json").json()["reference"]
+    assert staff_api.get(f"/api/v1/shipments/{reference}/").status_code == 200
+
+
+def test_list_filters_by_status_kind_destination_country_and_at_risk(api, partner, products):
+    to_tashkent = make_shipment(partner, kind="distribution", origin="KZALA", destination="UZTAS")
+    to_almaty = make_shipment(partner)
+    Lot.objects.filter(shipment=to_almaty).update(condition="at_risk")
+    Shipment.objects.filter(pk=to_almaty.pk).update(status="in_transit")
+
+    def refs(**params: str) -> set[str]:
+        response = api.get("/api/v1/shipments/", params)
+        assert response.status_code == 200, response.json()
+        return {s["reference"] for s in response.json()["results"]}
+
+    assert refs() == {to_tashkent.reference, to_almaty.reference}
+    assert refs(destination_country="UZ") == {to_tashkent.reference}
+    assert refs(destination_country="uz") == {to_tashkent.reference}
+    assert refs(kind="distribution") == {to_tashkent.reference}
+    assert refs(status="in_transit") == {to_almaty.reference}
+    assert refs(at_risk="true") == {to_almaty.reference}
+    assert refs(at_risk="false") == {to_tashkent.reference}
+    assert refs(updated_since="2999-01-01T00:00:00Z") == set()
+    assert api.get("/api/v1/shipments/", {"status": "lost"}).status_code == 400
+
+
+def test_lots_may_name_goods_items_of_the_callers_declaration(api, partner, products):
+    declaration = released_declaration(partner)
+    lots = [{"product": "cherry-tomato", "net_kg": "6000", "goods_item": 1}]
+    response = api.post(
+        "/api/v1/shipments/", body(declaration=declaration.reference, lots=lots), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["declaration"] == declaration.reference
+    assert response.json()["lots"][0]["goods_item"] == 1
+
+
+def test_another_partners_declaration_is_unknown(api, other_partner, products):
+    declaration = released_declaration(other_partner)
+    response = api.post(
+        "/api/v1/shipments/", body(declaration=declaration.reference), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/declaration"

@@ -1,0 +1,227 @@
+"""Distribution of a released declaration into regional shipments."""
+
+from typing import Any
+
+import pytest
+
+from declarations.models import Declaration
+from shipments.models import Lot, Shipment
+from tests.shipments.factories import released_declaration
+
+pytestmark = pytest.mark.django_db
+
+DESTINATIONS = ["UZTAS", "KGFRU", "TJDYU", "TMAGT", "KZSHY"]
+
+
+def shipment(destination: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "destination": destination,
+        "consignee": {"name": f"{destination} Fresh", "country": destination[:2]},
+        "planned_departure": "2026-07-21T06:00:00+05:00",
+        "planned_arrival": "2026-07-22T18:00:00+05:00",
+        "lines": lines,
+    }
+
+
+def distribute(api, declaration: Declaration, shipments: list[dict[str, Any]]):
+    return api.post(
+        f"/api/v1/declarations/{declaration.reference}/distribution/",
+        {"shipments": shipments},
+        format="json",
+    )
+
+
+@pytest.fixture
+def declaration(partner, products) -> Declaration:
+    return released_declaration(partner)
+
+
+def test_five_destinations_get_onward_formalities_from_customs_union_data(api, declaration):
+    body = [
+        shipment(code, [{"goods_item": 1, "net_kg": "1000.000", "packages": 200}])
+        for code in DESTINATIONS
+    ]
+    response = distribute(api, declaration, body)
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    formalities = {s["destination"]: s["onward_formalities"] for s in data["shipments"]}
+    assert formalities == {
+        "UZTAS": "export_and_import_declaration",
+        "KGFRU": "none",
+        "TJDYU": "export_and_import_declaration",
+        "TMAGT": "export_and_import_declaration",
+        "KZSHY": "none",
+    }
+    assert all(s["kind"] == "distribution" and s["origin"] == "KZALA" for s in data["shipments"])
+    assert data["shipments"][0]["lots"][0]["product"] == "cherry-tomato"  # inferred from 070200
+    assert data["shipments"][0]["lots"][0]["goods_item"] == 1
+    assert data["shipments"][0]["declaration"] == declaration.reference
+    declaration.refresh_from_db()
+    assert declaration.status == "partially_distributed" == data["declaration_status"]
+
+
+def test_allocating_everything_marks_the_declaration_distributed(api, declaration):
+    response = distribute(
+        api,
+        declaration,
+        [
+            shipment("KGFRU", [{"goods_item": 1, "net_kg": "6000.000", "packages": 1200}]),
+            shipment("KZSHY", [{"goods_item": 2, "net_kg": "4000.000", "packages": 800}]),
+        ],
+    )
+    assert response.status_code == 201
+    declaration.refresh_from_db()
+    assert declaration.status == "distributed"
+    # Nothing is left: any further allocation conflicts.
+    again = distribute(api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])])
+    assert again.status_code == 409
+
+
+def test_over_allocation_is_409_with_the_remaining_quantity_and_changes_nothing(api, declaration):
+    distribute(
+        api,
+        declaration,
+        [shipment("UZTAS", [{"goods_item": 1, "net_kg": "5000", "packages": 100}])],
+    )
+    response = distribute(
+        api,
+        declaration,
+        [
+            shipment("KGFRU", [{"goods_item": 2, "net_kg": "100"}]),
+            shipment("TJDYU", [{"goods_item": 1, "net_kg": "1000.001"}]),
+        ],
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["remaining"] == [
+        {
+            "goods_item": 1,
+            "declared_net_kg": "6000.000",
+            "allocated_net_kg": "5000.000",
+            "remaining_net_kg": "1000.000",
+            "remaining_packages": 1100,
+        }
+    ]
+    assert "1000.000 kg" in body["detail"]
+    assert Shipment.objects.count() == 1
+    declaration.refresh_from_db()
+    assert declaration.status == "partially_distributed"
+
+
+def test_two_lines_of_one_request_are_summed_against_the_goods_item(api, declaration):
+    response = distribute(
+        api,
+        declaration,
+        [
+            shipment("KGFRU", [{"goods_item": 2, "net_kg": "3000"}]),
+            shipment("KZSHY", [{"goods_item": 2, "net_kg": "1500"}]),
+        ],
+    )
+    assert response.status_code == 409
+    assert not Shipment.objects.exists()
+
+
+def test_packages_cannot_be_over_allocated_either(api, declaration):
+    response = distribute(
+        api, declaration, [shipment("KGFRU", [{"goods_item": 2, "net_kg": "10", "packages": 801}])]
+    )
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "accepted", "under_control", "cancelled"])
+def test_only_released_declarations_can_be_distributed(api, partner, products, status):
+    declaration = released_declaration(partner, status=status)
+    response = distribute(api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])])
+    assert response.status_code == 409
+    assert not Shipment.objects.exists()
+
+
+def test_ambiguous_commodity_code_asks_for_a_product(api, partner, products):
+    declaration = released_declaration(partner, items=[("0808300000", "1000", 100)])  # pears
+    response = distribute(
+        api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "10"}])]
+    )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["pointer"] == "/shipments/0/lines/0/product"
+    assert "asian-pear" in error["detail"] and "european-pear" in error["detail"]
+    ok = distribute(
+        api,
+        declaration,
+        [shipment("KGFRU", [{"goods_item": 1, "net_kg": "10", "product": "asian-pear"}])],
+    )
+    assert ok.status_code == 201
+    assert ok.json()["shipments"][0]["lots"][0]["product"] == "asian-pear"
+
+
+def test_unknown_goods_item_and_unknown_destination_are_400_and_atomic(api, declaration):
+    response = distribute(
+        api,
+        declaration,
+        [
+            shipment("KGFRU", [{"goods_item": 1, "net_kg": "10"}]),
+            shipment("XXXXX", [{"goods_item": 9, "net_kg": "10"}]),
+        ],
+    )
+    assert response.status_code == 400
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert "/shipments/1/destination" in pointers
+    response = distribute(
+        api,
+        declaration,
+        [
+            shipment("KGFRU", [{"goods_item": 1, "net_kg": "10"}]),
+            shipment("KZSHY", [{"goods_item": 9, "net_kg": "10"}]),
+        ],
+    )
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/shipments/1/lines/0/goods_item"]
+    assert not Shipment.objects.exists()
+
+
+def test_another_partners_declaration_answers_404(other_api, declaration):
+    response = distribute(
+        other_api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])]
+    )
+    assert response.status_code == 404
+
+
+def test_distribution_summary_appears_on_the_declaration(api, declaration):
+    from declarations.hooks import distribution_summary
+
+    distribute(
+        api,
+        declaration,
+        [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1500", "packages": 300}])],
+    )
+    summary = distribution_summary(declaration)
+    assert summary[0]["allocated_net_kg"] == "1500.000"
+    assert summary[0]["remaining_net_kg"] == "4500.000"
+    assert summary[1]["allocated_net_kg"] == "0.000"
+    assert len(summary[0]["shipments"]) == 1
+
+
+def test_split_inherits_the_inbound_lots_packing_date(api, partner, declaration):
+    import datetime as dt
+
+    from tests.shipments.factories import make_shipment
+
+    packed = dt.date.today() - dt.timedelta(days=3)
+    make_shipment(
+        partner,
+        declaration=declaration,
+        lots=[
+            {
+                "product": "cherry-tomato",
+                "goods_item": declaration.goods_items.get(sequence=1),
+                "packed_on": packed,
+                "lot_code": "CT-42",
+            }
+        ],
+    )
+    response = distribute(
+        api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "100"}])]
+    )
+    lot = response.json()["shipments"][0]["lots"][0]
+    assert lot["packed_on"] == packed.isoformat()
+    assert lot["lot_code"] == "CT-42"
+    assert Lot.objects.filter(goods_item__declaration=declaration).count() == 2

@@ -1,0 +1,208 @@
+"""Telemetry: validated bulk intake, dedup, series and buckets, shelf life and excursions."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from shipments.models import Excursion, Lot, Shipment, TemperatureReading
+from shipments.services.shelf import process_readings, remaining_hours
+from shipments.tasks import process_readings_task
+from tests.shipments.factories import make_shipment
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+START = NOW - dt.timedelta(hours=40)
+
+
+def rows(
+    shipment: Shipment,
+    temps: list[float],
+    sensor: str = "S1",
+    step_min: int = 15,
+    start: dt.datetime = START,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "shipment": shipment.reference,
+            "sensor_id": sensor,
+            "recorded_at": (start + dt.timedelta(minutes=step_min * i)).isoformat(),
+            "temperature_c": t,
+            "humidity_pct": 90,
+        }
+        for i, t in enumerate(temps)
+    ]
+
+
+def post(api, readings: list[dict[str, Any]]):
+    return api.post("/api/v1/telemetry/", {"readings": readings}, format="json")
+
+
+@pytest.fixture
+def kiwi(partner, products) -> Shipment:
+    return make_shipment(partner, lots=[{"product": "kiwifruit", "packed_on": START.date()}])
+
+
+@pytest.fixture
+def tomato(partner, products) -> Shipment:
+    return make_shipment(partner, lots=[{"product": "cherry-tomato", "packed_on": START.date()}])
+
+
+def test_readings_are_accepted_then_all_duplicates_on_repeat(api, kiwi):
+    batch = rows(kiwi, [0.5] * 100)
+    assert post(api, batch).json() == {"accepted": 100, "duplicates": 0}
+    response = post(api, batch)
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 0, "duplicates": 100}
+    assert TemperatureReading.objects.count() == 100
+
+
+def test_ten_thousand_readings_then_the_same_again_are_all_duplicates(api, kiwi):
+    batch = rows(kiwi, [0.0] * 10_000, step_min=1, start=NOW - dt.timedelta(days=8))
+    assert post(api, batch).json() == {"accepted": 10_000, "duplicates": 0}
+    assert post(api, batch).json() == {"accepted": 0, "duplicates": 10_000}
+
+
+def test_same_instant_in_another_offset_is_a_duplicate_and_another_sensor_is_not(api, kiwi):
+    post(api, rows(kiwi, [1.0]))
+    same = rows(kiwi, [1.0])[0] | {
+        "recorded_at": START.astimezone(dt.timezone(dt.timedelta(hours=5))).isoformat()
+    }
+    other_sensor = rows(kiwi, [1.0], sensor="S2")[0]
+    assert post(api, [same, other_sensor]).json() == {"accepted": 1, "duplicates": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"temperature_c": "warm"}, "temperature_c"),
+        ({"temperature_c": None}, "temperature_c"),
+        ({"temperature_c": 500}, "temperature_c"),
+        ({"recorded_at": "2026-07-15T10:00:00"}, "recorded_at"),
+        ({"recorded_at": "not a time"}, "recorded_at"),
+        ({"sensor_id": ""}, "sensor_id"),
+        ({"humidity_pct": 140}, "humidity_pct"),
+        ({"shipment": "SHP-UNKNOWN"}, "shipment"),
+    ],
+)
+def test_one_bad_row_rejects_the_batch_naming_the_row(api, kiwi, change, field):
+    batch = rows(kiwi, [0.5] * 30)
+    batch[17] = batch[17] | change
+    response = post(api, batch)
+    assert response.status_code == 400
+    assert [e["pointer"] for e in response.json()["errors"]] == [f"/readings/17/{field}"]
+    assert not TemperatureReading.objects.exists()
+
+
+def test_every_bad_row_is_named(api, kiwi):
+    batch: list[Any] = rows(kiwi, [0.5] * 10)
+    batch[2]["temperature_c"] = "x"
+    batch[7] = "not an object"
+    pointers = [e["pointer"] for e in post(api, batch).json()["errors"]]
+    assert pointers == ["/readings/2/temperature_c", "/readings/7"]
+
+
+def test_another_partners_shipment_is_reported_like_an_unknown_one(other_api, kiwi):
+    response = post(other_api, rows(kiwi, [0.5]))
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "pointer": "/readings/0/shipment",
+        "code": "does_not_exist",
+        "detail": "No such shipment.",
+    }
+    assert not TemperatureReading.objects.exists()
+
+
+def test_more_than_ten_thousand_readings_is_too_large(api, kiwi):
+    response = post(api, rows(kiwi, [0.0] * 10_001, step_min=1))
+    assert response.status_code == 413
+
+
+def test_body_without_readings_list_is_400(api, kiwi):
+    assert api.post("/api/v1/telemetry/", {"rows": []}, format="json").status_code == 400
+    assert post(api, []).status_code == 400
+
+
+def test_readings_series_raw_and_bucketed(api, kiwi):
+    post(
+        api,
+        rows(
+            kiwi,
+            [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            step_min=15,
+            start=dt.datetime(2026, 7, 15, 0, 0, tzinfo=dt.UTC),
+        ),
+    )
+    url = f"/api/v1/shipments/{kiwi.reference}/readings/"
+    raw = api.get(url, {"from": "2026-07-15T00:30:00Z", "to": "2026-07-15T01:30:00Z"}).json()
+    assert [r["temperature_c"] for r in raw["results"]] == [2.0, 3.0, 4.0, 5.0]
+    bucketed = api.get(url, {"bucket": "1h"})
+    assert bucketed.status_code == 200
+    results = bucketed.json()["results"]
+    assert [(b["min"], b["max"], b["avg"], b["count"]) for b in results] == [
+        (0.0, 3.0, 1.5, 4),
+        (4.0, 7.0, 5.5, 4),
+    ]
+    assert dt.datetime.fromisoformat(results[1]["start"]) == dt.datetime(
+        2026, 7, 15, 1, tzinfo=dt.UTC
+    )
+    assert api.get(url, {"bucket": "15x"}).status_code == 400
+    assert api.get(url, {"from": "yesterday"}).status_code == 400
+
+
+def test_warm_excursion_shortens_shelf_life_by_q10_and_is_listed(api, kiwi):
+    baseline = make_shipment(
+        kiwi.partner, lots=[{"product": "kiwifruit", "packed_on": START.date()}]
+    )
+    # 10 h at 10 °C (10 °C above kiwifruit's optimum) inside a day at the optimum.
+    temps = [0.0] * 8 + [10.0] * 40 + [0.0] * 48
+    post(api, rows(kiwi, temps))
+    post(api, rows(baseline, [0.0] * len(temps)))
+    process_readings_task(kiwi.pk)
+    process_readings(baseline.pk)
+    lot = Lot.objects.select_related("product").get(shipment=kiwi)
+    base = Lot.objects.select_related("product").get(shipment=baseline)
+    lost = remaining_hours(base, NOW) - remaining_hours(lot, NOW)
+    # Q10 = 3 between 0 and 10 °C: 10 h at 10 °C use about 30 h of life, 20 h more than at 0 °C.
+    assert 18 <= lost <= 22
+    excursions = api.get(f"/api/v1/shipments/{kiwi.reference}/excursions/").json()["results"]
+    high = [e for e in excursions if e["kind"] == "high"]
+    assert len(high) == 1
+    assert high[0]["peak_c"] == 10.0
+    assert high[0]["ended_at"] is not None
+    assert 95 <= high[0]["degree_hours"] <= 105
+    assert high[0]["acknowledged"] is False
+    detail = api.get(f"/api/v1/shipments/{kiwi.reference}/").json()["lots"][0]
+    assert detail["remaining_shelf_life_hours"] == pytest.approx(remaining_hours(lot), abs=0.1)
+
+
+def test_tomato_held_at_4c_accrues_chilling_damage_instead_of_gaining_shelf_life(api, tomato):
+    reference = make_shipment(
+        tomato.partner, lots=[{"product": "cherry-tomato", "packed_on": START.date()}]
+    )
+    post(api, rows(tomato, [4.0] * 97))  # 24 h at 4 °C, 6 °C under the 10 °C threshold
+    post(api, rows(reference, [12.5] * 97))  # 24 h at the optimum
+    process_readings(tomato.pk)
+    process_readings(reference.pk)
+    cold = Lot.objects.select_related("product").get(shipment=tomato)
+    optimal = Lot.objects.select_related("product").get(shipment=reference)
+    assert cold.chilling_damage == pytest.approx(6 * 24, rel=0.01)
+    assert optimal.chilling_damage == 0
+    assert remaining_hours(cold, NOW) <= remaining_hours(optimal, NOW) + 0.01
+    detail = api.get(f"/api/v1/shipments/{tomato.reference}/").json()["lots"][0]
+    assert detail["chilling_damage"] == pytest.approx(144, rel=0.01)
+    assert detail["condition"] == "at_risk"
+    kinds = {e.kind for e in Excursion.objects.filter(shipment=tomato)}
+    assert "chilling" in kinds
+
+
+def test_processing_is_incremental_and_idempotent(api, kiwi):
+    post(api, rows(kiwi, [10.0] * 20))
+    assert process_readings(kiwi.pk) == 20
+    first = Lot.objects.get(shipment=kiwi).consumed_fraction
+    assert process_readings(kiwi.pk) == 0
+    assert Lot.objects.get(shipment=kiwi).consumed_fraction == first
+    post(api, rows(kiwi, [10.0] * 40)[20:])
+    assert process_readings(kiwi.pk) == 20
+    assert Lot.objects.get(shipment=kiwi).consumed_fraction > first

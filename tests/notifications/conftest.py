@@ -3,6 +3,7 @@
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -80,6 +81,7 @@ class Receiver:
         self.bodies: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self.status = 204
+        self.delay = 0.0
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -117,6 +119,8 @@ def webhook_receiver(settings) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if receiver.delay:
+                time.sleep(receiver.delay)
             status = receiver.handle({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
             self.send_header("Content-Length", "0")

@@ -7,6 +7,7 @@ whose "delivered" commit had not happened yet; those messages are exactly the on
 `sending` by the kill, so duplicates are bounded by that count (see docs/notifications.md).
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -87,10 +88,8 @@ def start_worker(broker: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     worker.wait(timeout=30)
 
 
@@ -135,7 +134,9 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
     worker = start_worker(broker, log)
     try:
         for message_id in ids:
-            producer.send_task("tradehub.notifications.tasks.deliver_message_task", args=[message_id])
+            producer.send_task(
+                "tradehub.notifications.tasks.deliver_message_task", args=[message_id]
+            )
         wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, 120, "the batch to start")
         kill(worker)
         in_flight = OutboundMessage.objects.filter(status=MessageStatus.SENDING).count()

@@ -40,13 +40,14 @@ products whose chilling accumulator applies, only at or above the chilling thres
 threshold, ``freezing`` T <= highest freezing point. Step-hold: a reading's value holds until the next
 reading. An excursion starts at its first out-of-band reading and ends at the first reading back in band;
 it is reported once it has lasted ``min_duration``. Peak is the most extreme temperature; degree-hours are
-the distance beyond the band edge (max for high, min for the cold kinds) times time.
+the distance beyond the limit that defines the kind (max for high, min for low, the chilling threshold for
+chilling, the freezing point for freezing) times time, as for the lot's damage accumulators.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -104,6 +105,9 @@ class ProductProfile:
     highest_freezing_point_c: float | None = None
     _slopes: tuple[float, float, float] = field(init=False, repr=False, compare=False)
     _f_opt: float = field(init=False, repr=False, compare=False)
+    _point: Callable[[float], tuple[float, float, float]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.storage_life_days > 0:
@@ -117,6 +121,7 @@ class ProductProfile:
         a0, a1, a2 = (math.log(q) / 10.0 for q in (self.q10_0_10, self.q10_10_20, self.q10_20_30))
         object.__setattr__(self, "_slopes", (a0, a1, a2))
         object.__setattr__(self, "_f_opt", self._log_f(self.storage_temp_optimal_c))
+        object.__setattr__(self, "_point", self._compile())
 
     @classmethod
     def from_obj(cls, obj: Any) -> ProductProfile:
@@ -147,16 +152,43 @@ class ProductProfile:
             return a0 * 10.0 + a1 * (t - 10.0)
         return a0 * 10.0 + a1 * 10.0 + a2 * (t - 20.0)
 
+    def _compile(self) -> Callable[[float], tuple[float, float, float]]:
+        """temperature -> (rate, chilling °C, freezing °C), constants bound once (the hot path)."""
+        a0, a1, a2 = self._slopes
+        f_opt = self._f_opt
+        f10 = a0 * 10.0
+        f20 = f10 + a1 * 10.0
+        threshold = self.chilling_threshold_c if self.chilling_applies else None
+        freezing_point = self.highest_freezing_point_c
+        exp = math.exp
+
+        def point(t: float) -> tuple[float, float, float]:
+            if t <= 10.0:
+                r = exp(a0 * t - f_opt)
+            elif t <= 20.0:
+                r = exp(f10 + a1 * (t - 10.0) - f_opt)
+            else:
+                r = exp(f20 + a2 * (t - 20.0) - f_opt)
+            chill = freeze = 0.0
+            if threshold is not None and t < threshold:
+                chill = threshold - t
+                if r < 1.0:
+                    r = 1.0
+            if freezing_point is not None and t <= freezing_point:
+                freeze = freezing_point - t
+                if r < 1.0:
+                    r = 1.0
+            return r, chill, freeze
+
+        return point
+
     def q10_rate(self, t: float) -> float:
         """Pure band-wise Q10 rate at `t` relative to the optimum (no chilling/freezing rules)."""
         return math.exp(self._log_f(t) - self._f_opt)
 
     def rate(self, t: float) -> float:
         """Relative speed of shelf-life consumption at `t` (1.0 at the optimum), with the cold rules."""
-        r = self.q10_rate(t)
-        if r < 1.0 and (self.is_freezing(t) or self.is_chilling(t)):
-            return 1.0
-        return r
+        return self._point(t)[0]
 
     def is_freezing(self, t: float) -> bool:
         """At or below the highest freezing point."""
@@ -172,15 +204,11 @@ class ProductProfile:
 
     def chilling_intensity(self, t: float) -> float:
         """Degrees below the chilling threshold (0 when not chilling)."""
-        if not self.chilling_applies:
-            return 0.0
-        return max(0.0, self.chilling_threshold_c - t)  # type: ignore[operator]
+        return self._point(t)[1]
 
     def freezing_intensity(self, t: float) -> float:
         """Degrees below the highest freezing point (0 when above it or unknown)."""
-        if self.highest_freezing_point_c is None:
-            return 0.0
-        return max(0.0, self.highest_freezing_point_c - t)
+        return self._point(t)[2]
 
 
 def _ts(value: datetime) -> float:
@@ -254,20 +282,41 @@ def _points(
     after_ts = _ts(after) if after is not None else -math.inf
     late = 0
     points: list[tuple[float, float, datetime]] = []
+    append = points.append
+    isfinite = math.isfinite
     for r in readings:
         t = r.temperature_c
         if t is None:
             continue
         t = float(t)
-        if not math.isfinite(t):
+        if not isfinite(t):
             continue
-        ts = _ts(r.recorded_at)
+        at = r.recorded_at
+        if at.tzinfo is None:
+            raise ValueError("reading times must be timezone-aware")
+        ts = at.timestamp()
         if ts <= after_ts:
             late += 1
             continue
-        points.append((ts, t, r.recorded_at))
-    points.sort(key=lambda p: (p[0], p[1]))
+        append((ts, t, at))
+    points.sort()  # by time, then temperature: deterministic for readings at the same instant
     return points, late
+
+
+def _merge_same_instant(
+    points: list[tuple[float, float, datetime]],
+) -> list[tuple[float, float, datetime]]:
+    """Readings at the same instant (several sensors) become one point at their mean temperature."""
+    merged: list[tuple[float, float, datetime]] = []
+    i, n = 0, len(points)
+    while i < n:
+        j = i + 1
+        while j < n and points[j][0] == points[i][0]:
+            j += 1
+        temp = math.fsum(p[1] for p in points[i:j]) / (j - i) if j > i + 1 else points[i][1]
+        merged.append((points[i][0], temp, points[i][2]))
+        i = j
+    return merged
 
 
 def advance(
@@ -284,56 +333,46 @@ def advance(
 
     sl_h = profile.storage_life_hours
     gap_s = max_gap.total_seconds()
-    rate = profile.rate
-    chill = profile.chilling_intensity
-    freeze = profile.freezing_intensity
+    point = profile._point
 
     consumed = state.consumed_fraction
     chilling = state.chilling_damage_deg_h
     freezing = state.freezing_damage_deg_h
     unmonitored = state.unmonitored_hours
     first_at = state.first_reading_at
+    if any(points[k][0] == points[k + 1][0] for k in range(len(points) - 1)):
+        points = _merge_same_instant(points)
     if state.last_reading_at is not None:
         prev_ts = _ts(state.last_reading_at)
-        if state.last_temp_c is None:
-            # Integration seeded at packing with an unknown temperature: the optimum's pace.
-            prev: tuple[float, float, float] | None = None
-        else:
-            lt = float(state.last_temp_c)
-            prev = (rate(lt), chill(lt), freeze(lt))
+        # Seeded at packing with an unknown temperature: the first segment at the optimum's pace.
+        known = state.last_temp_c is not None
+        pr, pc, pf = point(float(state.last_temp_c)) if known else (1.0, 0.0, 0.0)  # type: ignore[arg-type]
     else:
         prev_ts = points[0][0]
-        prev = None
+        known = True
+        pr, pc, pf = point(points[0][1])
         first_at = points[0][2]
 
-    last_temp = state.last_temp_c
-    last_at = state.last_reading_at
-    i, n = 0, len(points)
-    while i < n:
-        ts, temp, at = points[i]
-        # Same instant (several sensors): one point at their mean temperature.
-        j = i + 1
-        while j < n and points[j][0] == ts:
-            j += 1
-        if j > i + 1:
-            temp = math.fsum(p[1] for p in points[i:j]) / (j - i)
-        i = j
-        cur = (rate(temp), chill(temp), freeze(temp))
+    # Hot loop (O(new readings)): plain locals, one call per reading.
+    for ts, temp, _at in points:
+        r, c, f = point(temp)
         dt_s = ts - prev_ts
         if dt_s > 0:
             dt_h = dt_s / 3600.0
-            if prev is None:
+            if not known:
                 consumed += dt_h / sl_h
+                known = True
             elif dt_s > gap_s:
-                consumed += max(prev[0], cur[0], 1.0) * dt_h / sl_h
-                chilling += max(prev[1], cur[1]) * dt_h
-                freezing += max(prev[2], cur[2]) * dt_h
+                consumed += max(pr, r, 1.0) * dt_h / sl_h
+                chilling += max(pc, c) * dt_h
+                freezing += max(pf, f) * dt_h
                 unmonitored += dt_h
             else:
-                consumed += (prev[0] + cur[0]) * 0.5 * dt_h / sl_h
-                chilling += (prev[1] + cur[1]) * 0.5 * dt_h
-                freezing += (prev[2] + cur[2]) * 0.5 * dt_h
-        prev, prev_ts, last_temp, last_at = cur, ts, temp, at
+                consumed += (pr + r) * 0.5 * dt_h / sl_h
+                chilling += (pc + c) * 0.5 * dt_h
+                freezing += (pf + f) * 0.5 * dt_h
+        pr, pc, pf, prev_ts = r, c, f, ts
+    _, last_temp, last_at = points[-1]
 
     return LotState(
         consumed_fraction=consumed,
@@ -484,19 +523,6 @@ class ExcursionTracker:
         )
 
 
-def _excess(profile: ProductProfile, kind: str, t: float) -> float | None:
-    """How far `t` lies beyond the band edge for `kind`, or None when `t` is not that kind of breach."""
-    if kind == "high":
-        return t - profile.storage_temp_max_c if t > profile.storage_temp_max_c else None
-    if kind == "low":
-        if t < profile.storage_temp_min_c and not profile.is_chilling(t):
-            return profile.storage_temp_min_c - t
-        return None
-    if kind == "chilling":
-        return profile.storage_temp_min_c - t if profile.is_chilling(t) else None
-    return max(0.0, profile.storage_temp_min_c - t) if profile.is_freezing(t) else None
-
-
 def _snapshot(kind: str, e: OpenExcursion, ended_at: datetime | None) -> ExcursionEvent:
     return ExcursionEvent(kind, e.started_at, ended_at, e.peak_c, e.degree_hours)  # type: ignore[arg-type]
 
@@ -521,30 +547,47 @@ def track_excursions(
     )
     changed: dict[tuple[str, datetime], ExcursionEvent] = {}
     min_s = min_duration.total_seconds()
+    high, low = profile.storage_temp_max_c, profile.storage_temp_min_c
+    threshold = profile.chilling_threshold_c if profile.chilling_applies else None
+    freezing_point = profile.highest_freezing_point_c
+    opened = state.open
+    dirty: set[str] = set()
     for ts, temp, at in points:
-        for kind in EXCURSION_KINDS:
-            exc = _excess(profile, kind, temp)
-            cur = state.open.get(kind)
+        chilled = threshold is not None and temp < threshold
+        excesses = (
+            temp - high if temp > high else None,
+            low - temp if temp < low and not chilled else None,
+            threshold - temp if chilled else None,  # type: ignore[operator]
+            freezing_point - temp
+            if freezing_point is not None and temp <= freezing_point
+            else None,
+        )
+        if not opened and excesses == (None, None, None, None):
+            continue  # the common case: in band, nothing open
+        for kind, exc in zip(EXCURSION_KINDS, excesses, strict=True):
+            cur = opened.get(kind)
             if cur is not None:
                 # Step-hold: the previous reading's excess lasted until this reading.
                 cur.degree_hours += cur.last_excess * (ts - _ts(cur.last_at)) / 3600.0
                 if exc is None:
                     if (ts - _ts(cur.started_at)) >= min_s:
                         changed[(kind, cur.started_at)] = _snapshot(kind, cur, at)
-                    del state.open[kind]
+                    del opened[kind]
+                    dirty.discard(kind)
                     continue
                 cur.last_at, cur.last_excess = at, exc
-                if kind == "high":
-                    cur.peak_c = max(cur.peak_c, temp)
-                else:
-                    cur.peak_c = min(cur.peak_c, temp)
+                cur.peak_c = max(cur.peak_c, temp) if kind == "high" else min(cur.peak_c, temp)
+                dirty.add(kind)
             elif exc is not None:
-                cur = OpenExcursion(
+                opened[kind] = OpenExcursion(
                     started_at=at, peak_c=temp, degree_hours=0.0, last_at=at, last_excess=exc
                 )
-                state.open[kind] = cur
-            if cur is not None and (ts - _ts(cur.started_at)) >= min_s:
-                cur.reported = True
-                changed[(kind, cur.started_at)] = _snapshot(kind, cur, None)
-        state.last_reading_at = at
+                dirty.add(kind)
+    if points:
+        state.last_reading_at = points[-1][2]
+    for open_kind in dirty:
+        cur = opened[open_kind]
+        if (_ts(cur.last_at) - _ts(cur.started_at)) >= min_s:
+            cur.reported = True
+            changed[(open_kind, cur.started_at)] = _snapshot(open_kind, cur, None)
     return state, list(changed.values())

@@ -1,15 +1,19 @@
 """insert_ignoring_duplicates: COPY into a temp table then INSERT … ON CONFLICT DO NOTHING."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from shipments.models import Shipment, TemperatureReading
 from tradehub.db import _bulk_create_insert, _columns, insert_ignoring_duplicates
 from tradehub.reference.models import Country, CustomsOffice, Location
 
 pytestmark = pytest.mark.django_db
+
+ALMATY = timezone(timedelta(hours=5))
+KEY = ["shipment", "sensor_id", "recorded_at"]
 
 
 def countries(*codes: str) -> list[dict]:
@@ -130,3 +134,63 @@ def test_portable_bulk_create_path_counts_what_went_in():
     values = [tuple(r.get(f.attname, now) for f in columns) for r in rows]
     assert _bulk_create_insert(connection, Country, columns, values) == 1
     assert Country.objects.filter(code="QN").exists()
+
+
+# --- Telemetry-shaped: shipments.TemperatureReading, deduplicated on (shipment, sensor, time) ---
+
+
+@pytest.fixture
+def shipment(partner):
+    return Shipment.objects.create(
+        partner=partner,
+        kind="inbound",
+        origin=Location.objects.get(code="CNURM"),
+        destination=Location.objects.get(code="KZALA"),
+    )
+
+
+def readings(shipment, n: int, sensor: str = "S1", tz=ALMATY) -> list[dict]:
+    start = datetime(2026, 6, 1, 3, 0, tzinfo=UTC).astimezone(tz)
+    return [
+        {
+            "shipment_id": shipment.pk,
+            "sensor_id": sensor,
+            "recorded_at": start + timedelta(minutes=5 * i),
+            "temperature_c": 2.0 + i / 100,
+            "humidity_pct": None if i % 2 else 91.5,
+        }
+        for i in range(n)
+    ]
+
+
+def test_readings_are_deduplicated_on_sensor_and_time(shipment):
+    assert insert_ignoring_duplicates(TemperatureReading, readings(shipment, 300), KEY) == 300
+    assert insert_ignoring_duplicates(TemperatureReading, readings(shipment, 300), KEY) == 0
+    # The same instants written in UTC are the same readings; another sensor's are new.
+    assert (
+        insert_ignoring_duplicates(TemperatureReading, readings(shipment, 310, tz=UTC), KEY) == 10
+    )
+    assert insert_ignoring_duplicates(TemperatureReading, readings(shipment, 5, "S2"), KEY) == 5
+    assert TemperatureReading.objects.filter(shipment=shipment).count() == 315
+
+
+def test_reading_times_floats_and_none_are_stored_exactly(shipment):
+    rows = readings(shipment, 2)
+    insert_ignoring_duplicates(TemperatureReading, rows, KEY)
+    first, second = TemperatureReading.objects.filter(shipment=shipment).order_by("recorded_at")
+    assert first.recorded_at == datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+    assert (first.temperature_c, first.humidity_pct) == (2.0, 91.5)
+    assert (second.temperature_c, second.humidity_pct) == (2.01, None)
+
+
+def test_iso_strings_are_parsed_like_the_orm_does(shipment):
+    rows = readings(shipment, 1)
+    rows[0]["recorded_at"] = "2026-06-01T08:00:00+05:00"
+    rows[0]["temperature_c"] = "3.5"
+    assert insert_ignoring_duplicates(TemperatureReading, rows, KEY) == 1
+    assert insert_ignoring_duplicates(TemperatureReading, readings(shipment, 1), KEY) == 0
+    reading = TemperatureReading.objects.get(shipment=shipment)
+    assert (reading.recorded_at, reading.temperature_c) == (
+        datetime(2026, 6, 1, 3, tzinfo=UTC),
+        3.5,
+    )

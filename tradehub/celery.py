@@ -73,3 +73,17 @@ app.conf.beat_schedule["declarations-apply-pending-customs-messages"] = {
     "schedule": 60.0,
 }
 app.autodiscover_tasks()
+# Shipments: lots whose shelf life ran out become expired, lots running short become at risk,
+# shipments past their ETA are flagged overdue (bounded batches over partial indexes).
+app.conf.beat_schedule["shipments-mark-expired-lots"] = {
+    "task": "shipments.tasks.mark_expired_lots_task",
+    "schedule": 300.0,
+}
+app.conf.beat_schedule["shipments-mark-lots-at-risk"] = {
+    "task": "shipments.tasks.mark_lots_at_risk_task",
+    "schedule": 900.0,
+}
+app.conf.beat_schedule["shipments-mark-overdue-shipments"] = {
+    "task": "shipments.tasks.mark_overdue_shipments_task",
+    "schedule": 300.0,
+}

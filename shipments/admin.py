@@ -1,0 +1,457 @@
+"""Staff admin: product catalogue, shipments with legs, lots, timeline, excursions and a
+temperature chart, and distribution of released declarations (the same service as the API)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Max, Min, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from rest_framework.exceptions import APIException
+
+from declarations.models import Declaration
+from tradehub.partners.principals import actor_label
+from tradehub.reference.models import Location
+
+from . import selectors
+from .charts import Band, choose_bucket_seconds, temperature_svg
+from .models import Excursion, Leg, Lot, Product, Shipment, TrackingEvent
+from .services import distribution as distribution_services
+from .services import excursions, shelf, tracking
+from .services.shipments import LotInput, allocated_quantities
+
+CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
+
+
+def _badge(label: str, colour: str) -> SafeString:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px">{}</span>',
+        colour,
+        label,
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Staff edit the planning figures per product."""
+
+    list_display = [
+        "code",
+        "name",
+        "hs_code",
+        "temp_group",
+        "storage_temp_min_c",
+        "storage_temp_optimal_c",
+        "storage_temp_max_c",
+        "storage_life_days",
+        "chilling_sensitive",
+        "chilling_threshold_c",
+        "ethylene_production",
+        "ethylene_sensitivity",
+    ]
+    list_filter = ["temp_group", "chilling_sensitive", "ethylene_sensitivity"]
+    search_fields = ["code", "name", "hs_code"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "hs_code", "temp_group"]}),
+        (
+            "Storage",
+            {
+                "fields": [
+                    ("storage_temp_min_c", "storage_temp_optimal_c", "storage_temp_max_c"),
+                    ("rh_min_pct", "rh_max_pct"),
+                    "highest_freezing_point_c",
+                    "storage_life_days",
+                    ("q10_0_10", "q10_10_20", "q10_20_30"),
+                    ("chilling_sensitive", "chilling_threshold_c"),
+                    ("ethylene_production", "ethylene_sensitivity"),
+                ]
+            },
+        ),
+        ("Sources", {"fields": ["notes", "source", "created_at", "updated_at"]}),
+    ]
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    """An inline that only shows rows."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LegInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Leg
+    extra = 0
+    fields = [
+        "sequence",
+        "mode",
+        "from_location",
+        "to_location",
+        "planned_departure",
+        "planned_arrival",
+        "actual_departure",
+        "actual_arrival",
+        "vehicle",
+        "container",
+    ]
+    readonly_fields = ["actual_departure", "actual_arrival"]
+    raw_id_fields = ["from_location", "to_location"]
+
+
+class LotInline(ReadOnlyInline):
+    model = Lot
+    fields = [
+        "lot_code",
+        "product",
+        "net_kg",
+        "packages",
+        "packed_on",
+        "goods_item",
+        "expires_at",
+        "remaining",
+        "chilling_damage_display",
+        "condition_badge",
+    ]
+    readonly_fields = list(fields)  # type: ignore[arg-type]
+
+    @admin.display(description="Remaining shelf life")
+    def remaining(self, lot: Lot) -> str:
+        return f"{shelf.remaining_hours(lot):.1f} h"
+
+    @admin.display(description="Chilling damage")
+    def chilling_damage_display(self, lot: Lot) -> str:
+        return f"{lot.chilling_damage:.1f} °C·h"
+
+    @admin.display(description="Condition")
+    def condition_badge(self, lot: Lot) -> SafeString:
+        return _badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, "#555"))
+
+
+class EventInline(ReadOnlyInline):
+    model = TrackingEvent
+    verbose_name_plural = "Event timeline (event time)"
+    fields = ["occurred_at", "classifier", "type", "location", "event_id", "details", "received_at"]
+    readonly_fields = list(fields)  # type: ignore[arg-type]
+    ordering = ["occurred_at", "id"]
+
+
+class ExcursionInline(ReadOnlyInline):
+    model = Excursion
+    fields = [
+        "kind",
+        "product",
+        "started_at",
+        "ended_at",
+        "peak_c",
+        "degree_hours",
+        "acknowledged",
+        "acknowledged_by",
+    ]
+    readonly_fields = list(fields)  # type: ignore[arg-type]
+    ordering = ["started_at"]
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Shipments at a glance: where they are, when they arrive, how much shelf life is left."""
+
+    change_list_template = "admin/shipments/shipment/change_list.html"
+    list_display = [
+        "reference",
+        "partner",
+        "kind",
+        "status_badge",
+        "origin",
+        "destination",
+        "estimated_arrival",
+        "is_overdue",
+        "worst_shelf_life",
+    ]
+    list_filter = ["status", "kind", "is_overdue", "destination__country"]
+    search_fields = ["reference", "partner_reference", "partner__name", "declaration__reference"]
+    list_select_related = ["partner", "origin", "destination"]
+    raw_id_fields = ["origin", "destination", "declaration", "partner"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "estimated_arrival",
+        "actual_departure",
+        "actual_arrival",
+        "is_overdue",
+        "onward_formalities",
+        "readings_processed_until",
+        "warnings_display",
+        "temperature_chart",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("reference", "partner", "partner_reference"),
+                    ("kind", "status", "is_overdue"),
+                    ("origin", "destination", "declaration"),
+                    "onward_formalities",
+                    "consignee",
+                    "setpoint_c",
+                    ("planned_departure", "planned_arrival"),
+                    ("estimated_arrival", "actual_departure", "actual_arrival"),
+                    "warnings_display",
+                ]
+            },
+        ),
+        ("Temperature", {"fields": ["temperature_chart", "readings_processed_until"]}),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [LegInline, LotInline, EventInline, ExcursionInline]
+    actions = ["rederive_status", "reprocess_telemetry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Shipments are created through the API or the distribution page (services validate).
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
+        return super().get_queryset(request).annotate(worst_end=Min("lots__shelf_life_ends_at"))
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, shipment: Shipment) -> SafeString:
+        colour = "#c62828" if shipment.status in ("exception", "customs_hold") else "#455a64"
+        return _badge(shipment.get_status_display(), colour)
+
+    @admin.display(description="Worst lot shelf life", ordering="worst_end")
+    def worst_shelf_life(self, shipment: Shipment) -> SafeString | str:
+        end = getattr(shipment, "worst_end", None)
+        if end is None:
+            return "–"
+        hours = (end - timezone.now()).total_seconds() / 3600
+        if hours <= 0:
+            return _badge("expired", CONDITION_COLOURS["expired"])
+        colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
+        if hours < 24:
+            colour = CONDITION_COLOURS["expired"]
+        return _badge(f"{hours:.0f} h", colour)
+
+    @admin.display(description="Mixed-load warnings")
+    def warnings_display(self, shipment: Shipment) -> SafeString | str:
+        warnings = selectors.shipment_warnings(shipment)
+        if not warnings:
+            return "None"
+        return format_html(
+            '<ul style="color:#c62828;margin:0">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((w,) for w in warnings)),
+        )
+
+    @admin.display(description="Temperature chart")
+    def temperature_chart(self, shipment: Shipment) -> SafeString:
+        first_last = shipment.readings.order_by().aggregate(
+            first=Min("recorded_at"), last=Max("recorded_at")
+        )
+        if first_last["first"] is None:
+            return temperature_svg([], [])
+        seconds = choose_bucket_seconds(first_last["first"], first_last["last"])
+        points = selectors.bucketed_readings(shipment, None, None, seconds, 2000)
+        bands = [
+            Band(
+                label=p.name,
+                low=p.storage_temp_min_c,
+                high=p.storage_temp_max_c,
+                chilling_c=p.chilling_threshold_c if p.chilling_sensitive else None,
+                freezing_c=p.highest_freezing_point_c,
+            )
+            for p in {lot.product for lot in shipment.lots.select_related("product")}
+        ]
+        return temperature_svg(points, bands)
+
+    @admin.action(description="Re-derive status and ETA from tracking events")
+    def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for shipment in queryset:
+            tracking.derive_status(shipment.pk)
+        self.message_user(request, f"Re-derived {queryset.count()} shipment(s).")
+
+    @admin.action(description="Process new telemetry now")
+    def reprocess_telemetry(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        count = sum(shelf.process_readings(shipment.pk) for shipment in queryset)
+        self.message_user(request, f"Processed {count} new reading(s).")
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "distribute/",
+                self.admin_site.admin_view(self.distribute_view),
+                name="shipments_shipment_distribute",
+            )
+        ]
+        return custom + super().get_urls()  # type: ignore[operator]
+
+    def distribute_view(self, request: HttpRequest) -> HttpResponse:
+        """Staff split a released declaration into one regional shipment per submission."""
+        if not self.has_change_permission(request):
+            raise PermissionError("Not allowed")
+        reference = request.GET.get("declaration") or request.POST.get("declaration")
+        declaration = (
+            Declaration.objects.filter(
+                reference=reference, status__in=distribution_services.DISTRIBUTABLE
+            ).first()
+            if reference
+            else None
+        )
+        form = DistributionForm(request.POST or None, declaration=declaration)
+        if request.method == "POST" and declaration is not None and form.is_valid():
+            try:
+                created = distribution_services.distribute(
+                    declaration, [form.to_request()], request.user
+                )
+            except APIException as exc:
+                messages.error(request, str(exc.detail))
+            else:
+                messages.success(
+                    request,
+                    f"Created {created[0].reference} to {created[0].destination.code} "
+                    f"({created[0].onward_formalities}); declaration "
+                    f"{declaration.reference} is now "
+                    f"{Declaration.objects.get(pk=declaration.pk).status}.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:shipments_shipment_distribute") + f"?declaration={reference}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Distribute a released declaration",
+            "opts": self.model._meta,
+            "declaration": declaration,
+            "declarations": Declaration.objects.filter(
+                status__in=distribution_services.DISTRIBUTABLE
+            ).order_by("-created_at")[:200],
+            "form": form,
+            "summary": selectors.distribution_summary(declaration) if declaration else [],
+            "actor": actor_label(request.user),
+        }
+        return TemplateResponse(request, "admin/shipments/shipment/distribute.html", context)
+
+
+class DistributionForm(forms.Form):
+    """One regional shipment: destination, times, consignee and a quantity per goods item."""
+
+    destination = forms.CharField(max_length=5, help_text="UN/LOCODE, e.g. UZTAS")
+    planned_departure = forms.DateTimeField(required=False)
+    planned_arrival = forms.DateTimeField(required=False)
+    consignee_name = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, declaration: Declaration | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.declaration = declaration
+        self.items = list(declaration.goods_items.order_by("sequence")) if declaration else []
+        allocated = allocated_quantities(self.items)
+        for item in self.items:
+            kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
+            self.fields[f"net_kg_{item.sequence}"] = forms.DecimalField(
+                required=False,
+                min_value=Decimal("0"),
+                decimal_places=3,
+                label=f"#{item.sequence} {item.description} ({item.commodity_code}) net kg",
+                help_text=f"{item.net_kg - kg:.3f} kg of {item.net_kg:.3f} left",
+            )
+            self.fields[f"packages_{item.sequence}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                label=f"#{item.sequence} packages",
+                help_text=f"{item.packages_count - packages} of {item.packages_count} left",
+            )
+            self.fields[f"product_{item.sequence}"] = forms.ModelChoiceField(
+                Product.objects.order_by("code"),
+                required=False,
+                label=f"#{item.sequence} product",
+                help_text="Leave empty to infer it from the commodity code",
+            )
+
+    def clean_destination(self) -> Location:
+        code = self.cleaned_data["destination"].strip().upper()
+        location = Location.objects.select_related("country").filter(code=code).first()
+        if location is None:
+            raise forms.ValidationError(f"Unknown location {code}.")
+        return location
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.lines: list[LotInput] = []
+        for item in self.items:
+            kg = data.get(f"net_kg_{item.sequence}")
+            if not kg:
+                continue
+            product = data.get(f"product_{item.sequence}") or distribution_services.infer_product(
+                item
+            )
+            if product is None:
+                self.add_error(
+                    f"product_{item.sequence}", "Several or no products match: choose one."
+                )
+                continue
+            self.lines.append(
+                LotInput(
+                    product=product,
+                    net_kg=kg,
+                    packages=data.get(f"packages_{item.sequence}") or 0,
+                    goods_item=item,
+                )
+            )
+        if not self.lines and not self.errors:
+            raise forms.ValidationError("Give a quantity for at least one goods item.")
+        return data
+
+    def to_request(self) -> distribution_services.DistributionShipment:
+        data = self.cleaned_data
+        name = data.get("consignee_name")
+        destination: Location = data["destination"]
+        return distribution_services.DistributionShipment(
+            destination=destination,
+            consignee={"name": name, "country": destination.country.code} if name else {},
+            planned_departure=data.get("planned_departure"),
+            planned_arrival=data.get("planned_arrival"),
+            lines=self.lines,
+        )
+
+
+@admin.register(Excursion)
+class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Temperature excursions; staff acknowledge them."""
+
+    list_display = [
+        "shipment",
+        "kind",
+        "product",
+        "started_at",
+        "ended_at",
+        "peak_c",
+        "degree_hours",
+        "acknowledged",
+    ]
+    list_filter = ["kind", "acknowledged"]
+    search_fields = ["shipment__reference"]
+    readonly_fields = [f.name for f in Excursion._meta.fields]
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Acknowledge selected excursions")
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Excursion]) -> None:
+        count = excursions.acknowledge(queryset, actor_label(request.user))
+        self.message_user(request, f"Acknowledged {count} excursion(s).")
+
+
+__all__ = ["DistributionForm", "ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]

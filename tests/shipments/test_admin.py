@@ -1,0 +1,108 @@
+"""Admin: shipment list with worst shelf life, detail with chart, distribution page, acknowledgement."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from shipments.models import Excursion, Shipment, TemperatureReading
+from shipments.services.shelf import process_readings
+from tests.shipments.factories import make_shipment, released_declaration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def shipment(partner, products) -> Shipment:
+    shipment = make_shipment(
+        partner, lots=[{"product": "kiwifruit"}, {"product": "apple"}], setpoint_c=0.0
+    )
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=10)
+    TemperatureReading.objects.bulk_create(
+        TemperatureReading(
+            shipment=shipment,
+            sensor_id="S1",
+            recorded_at=start + dt.timedelta(minutes=15 * i),
+            temperature_c=6.0 if 10 <= i < 20 else -0.3,
+        )
+        for i in range(40)
+    )
+    process_readings(shipment.pk)
+    return shipment
+
+
+def test_changelist_shows_status_eta_and_colour_coded_worst_shelf_life(admin_client, shipment):
+    response = admin_client.get(reverse("admin:shipments_shipment_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert shipment.reference in html
+    assert "Worst lot shelf life" in html
+    assert "background:#2e7d32" in html  # kiwifruit and apples: months left, green
+    assert "Distribute a declaration" in html
+
+
+def test_change_page_shows_warnings_timeline_excursions_and_svg_chart(admin_client, shipment):
+    response = admin_client.get(reverse("admin:shipments_shipment_change", args=[shipment.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and "<polyline" in html
+    assert "Ethylene: apple" in html
+    assert "Event timeline" in html
+    assert Excursion.objects.filter(shipment=shipment, kind="high").exists()
+    assert "http://" not in html.split("<svg", 1)[1].split("</svg>")[0].replace(
+        "http://www.w3.org/2000/svg", ""
+    )
+
+
+def test_products_are_editable_by_staff(admin_client, products):
+    from shipments.models import Product
+
+    kiwi = Product.objects.get(code="kiwifruit")
+    response = admin_client.get(reverse("admin:shipments_product_change", args=[kiwi.pk]))
+    assert response.status_code == 200
+
+
+def test_staff_distribute_through_the_admin_page(admin_client, partner, products):
+    declaration = released_declaration(partner)
+    url = reverse("admin:shipments_shipment_distribute")
+    page = admin_client.get(url, {"declaration": declaration.reference})
+    assert page.status_code == 200
+    assert "6000.000" in page.content.decode()
+    response = admin_client.post(
+        url,
+        {
+            "declaration": declaration.reference,
+            "destination": "uztas",
+            "net_kg_1": "2000",
+            "packages_1": "400",
+        },
+    )
+    assert response.status_code == 302
+    shipment = Shipment.objects.get(declaration=declaration)
+    assert shipment.destination.code == "UZTAS"
+    assert shipment.onward_formalities == "export_and_import_declaration"
+    declaration.refresh_from_db()
+    assert declaration.status == "partially_distributed"
+    # Over-allocation is refused with a message and creates nothing.
+    admin_client.post(
+        url, {"declaration": declaration.reference, "destination": "KGFRU", "net_kg_1": "4000.001"}
+    )
+    assert Shipment.objects.filter(declaration=declaration).count() == 1
+
+
+def test_excursions_are_acknowledged_by_an_admin_action(admin_client, shipment):
+    excursion = Excursion.objects.filter(shipment=shipment).first()
+    assert excursion is not None
+    response = admin_client.post(
+        reverse("admin:shipments_excursion_changelist"),
+        {"action": "acknowledge", "_selected_action": [excursion.pk]},
+    )
+    assert response.status_code == 302
+    excursion.refresh_from_db()
+    assert excursion.acknowledged and excursion.acknowledged_by

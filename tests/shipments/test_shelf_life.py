@@ -1,7 +1,9 @@
 """The shelf-life model pinned to the produce README numbers, and its incremental integration."""
 
+import csv
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -316,3 +318,70 @@ def test_excursion_tracker_ignores_late_readings():
     tracker2, events = track_excursions(tracker, REFERENCE, readings)
     assert events == []
     assert tracker2.late_readings == len(readings)
+
+
+def csv_profiles() -> list[tuple[str, ProductProfile]]:
+    """Every product of the shipped storage.csv as a profile with the default Q10 values."""
+    path = Path(__file__).resolve().parents[2] / "shipments" / "data" / "storage.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+
+    def num(value: str) -> float | None:
+        return float(value) if value else None
+
+    return [
+        (
+            row["product"],
+            ProductProfile(
+                storage_temp_min_c=float(row["storage_temp_min_c"]),
+                storage_temp_max_c=float(row["storage_temp_max_c"]),
+                storage_temp_optimal_c=float(row["storage_temp_optimal_c"]),
+                storage_life_days=float(row["storage_life_days_at_optimal"]),
+                chilling_sensitive=row["chilling_sensitive"] == "yes",
+                chilling_threshold_c=num(row["chilling_threshold_c"]),
+                highest_freezing_point_c=num(row["highest_freezing_point_c"]),
+            ),
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "profile"), [p for p in csv_profiles() if not p[1].chilling_sensitive]
+)
+def test_every_non_chilling_product_in_the_catalogue_ages_about_three_times_faster_10c_warmer(
+    name, profile
+):
+    assert profile.rate(profile.storage_temp_optimal_c + 10) == pytest.approx(3.0, rel=0.1), name
+
+
+@pytest.mark.parametrize(("name", "profile"), csv_profiles())
+def test_no_catalogue_product_ages_at_its_optimum_or_is_chilled_there(name, profile):
+    opt = profile.storage_temp_optimal_c
+    assert profile.rate(opt) == pytest.approx(1.0), name
+    assert profile.chilling_intensity(opt) == 0.0, name
+    assert profile.freezing_intensity(opt) == 0.0, name
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    temps=st.lists(st.floats(min_value=-5, max_value=30, allow_nan=False), min_size=1, max_size=80),
+    cuts=st.lists(st.integers(min_value=0, max_value=80), max_size=5),
+    profile=st.sampled_from([REFERENCE, TOMATO, GRAPE]),
+)
+def test_incremental_excursion_tracking_equals_one_shot(temps, cuts, profile):
+    readings = series(temps)
+    _, one_shot = track_excursions(ExcursionTracker(), profile, readings)
+    latest: dict[tuple[str, datetime], object] = {}
+    tracker = ExcursionTracker()
+    bounds = sorted({0, len(readings), *(c for c in cuts if c <= len(readings))})
+    for lo, hi in itertools.pairwise(bounds):
+        tracker = ExcursionTracker.from_dict(tracker.to_dict())
+        tracker, events = track_excursions(tracker, profile, readings[lo:hi])
+        latest.update({(e.kind, e.started_at): e for e in events})
+    expected = {(e.kind, e.started_at): e for e in one_shot}
+    assert latest.keys() == expected.keys()
+    for key, event in expected.items():
+        got = latest[key]
+        assert (got.ended_at, got.peak_c) == (event.ended_at, event.peak_c)  # type: ignore[attr-defined]
+        assert got.degree_hours == pytest.approx(event.degree_hours)  # type: ignore[attr-defined]

@@ -232,8 +232,9 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = [
         "status",
         "channel",
-        "office",
-        "border_crossing",
+        # Only the offices and crossings in use: there are >100,000 UN/LOCODE locations.
+        ("office", admin.RelatedOnlyFieldListFilter),
+        ("border_crossing", admin.RelatedOnlyFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
     ]
     search_fields = ["reference", "lrn", "number", "containers", "consignor__name"]

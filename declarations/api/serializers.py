@@ -81,6 +81,7 @@ class PackagesSerializer(serializers.Serializer[dict[str, Any]]):
 class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
     """One goods item as a partner sends it; its sequence is its position (1..n)."""
 
+    sequence = serializers.IntegerField(read_only=True)
     description = serializers.CharField(max_length=500)
     commodity_code = CommodityCodeField(max_length=16, validators=[validate_commodity_code])
     origin_country = UpperCharField(min_length=2, max_length=2, validators=[validate_country])
@@ -115,6 +116,7 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
     goods_items = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=999
     )
+    file = serializers.CharField(read_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         issued, until = attrs.get("issued_on"), attrs.get("valid_until")
@@ -124,8 +126,26 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
-    """The body of POST /declarations/. Server-owned fields (status, number, ...) are ignored."""
+    """The body of POST /declarations/.
 
+    Server-owned fields of the representation are declared read-only so that a body sent back as
+    it was read is accepted and they change nothing.
+    """
+
+    reference = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    totals = serializers.DictField(read_only=True)
+    rejection_errors = serializers.ListField(read_only=True)
+    cancellation = serializers.DictField(read_only=True)
+    distribution = serializers.ListField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True)
+    accepted_at = serializers.DateTimeField(read_only=True)
+    released_at = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
     lrn = serializers.CharField(max_length=35)
     procedure = serializers.ChoiceField(choices=Procedure.choices, required=False)
     office = serializers.SlugRelatedField(

@@ -16,6 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
@@ -104,6 +105,7 @@ GATEWAY_READ_ACTIONS = frozenset({"list", "retrieve"})
 
 class DeclarationViewSet(
     PartnerScopedViewMixin,
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet[Declaration],
@@ -115,6 +117,8 @@ class DeclarationViewSet(
     filterset_class = DeclarationFilterSet
     lookup_field = "reference"
     ordering = ("-created_at", "-id")
+    # Detail answers carry the declaration's ETag; these writes honour If-Match (stale -> 412).
+    etag_actions = ("retrieve", "partial_update", "submit", "amend", "cancel")
 
     def get_queryset(self) -> QuerySet[Declaration]:
         self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS

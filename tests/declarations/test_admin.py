@@ -1,0 +1,141 @@
+"""The admin for logistics staff: pages render, search and filters work, actions call services,
+and status can never be typed in by hand."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from declarations import services, tasks
+from declarations.choices import DeclarationStatus as S
+from declarations.models import Declaration
+from tests.declarations.factories import TOMATOES, create_declaration
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:declarations_declaration_changelist")
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def submitted(**overrides):
+    return services.submit(create_declaration(**overrides), actor="test")
+
+
+def act(client, action, *declarations):
+    return client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [d.pk for d in declarations]},
+        follow=True,
+    )
+
+
+def status_of(declaration):
+    return Declaration.objects.get(pk=declaration.pk).status
+
+
+def test_changelist_renders_with_badges_filters_and_search(staff_client):
+    declaration = submitted(containers=["CSQU3054383"])
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert declaration.reference in response.content.decode()
+    assert "Submitted</span>" in response.content.decode()
+    for query in (
+        {"status": "submitted"},
+        {"channel": "green"},
+        {"q": declaration.lrn},
+        {"q": "CSQU3054383"},
+        {"q": "Xinjiang Fresh"},
+    ):
+        assert staff_client.get(CHANGELIST, query).status_code == 200
+    assert (
+        declaration.reference in staff_client.get(CHANGELIST, {"q": "CSQU3054383"}).content.decode()
+    )
+    assert declaration.reference not in staff_client.get(CHANGELIST, {"q": "NOPE"}).content.decode()
+
+
+def test_change_page_renders_inlines_timeline_and_rejection_errors(staff_client):
+    declaration = submitted()
+    errors = [
+        {"pointer": "/goods_items/0/commodity_code", "code": "misclassified", "detail": "Use 0702"}
+    ]
+    services.record_customs_decision(declaration, type="rejected", errors=errors, actor="officer")
+    url = reverse("admin:declarations_declaration_change", args=[declaration.pk])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Use 0702" in page and "Cherry tomatoes" in page and "Event timeline" in page
+
+
+def test_status_is_not_editable_by_hand(staff_client):
+    declaration = create_declaration()
+    url = reverse("admin:declarations_declaration_change", args=[declaration.pk])
+    staff_client.post(url, {"status": "released"})
+    assert status_of(declaration) == S.DRAFT
+    assert "status" not in (staff_client.get(url).context["adminform"].form.fields)
+
+
+def test_accept_actions_assign_number_and_channel(staff_client):
+    green, yellow, red = submitted(), submitted(), submitted()
+    act(staff_client, "accept_green", green)
+    act(staff_client, "accept_yellow", yellow)
+    act(staff_client, "accept_red", red)
+    green, yellow, red = (Declaration.objects.get(pk=d.pk) for d in (green, yellow, red))
+    assert (green.status, green.channel) == (S.ACCEPTED, "green") and green.number
+    assert (yellow.status, yellow.channel) == (S.UNDER_CONTROL, "yellow")
+    assert (red.status, red.channel) == (S.UNDER_CONTROL, "red")
+    actor = green.events.get(type="accepted").actor
+    assert actor != "system"
+
+
+def test_release_and_reject_actions(staff_client):
+    one, two = submitted(), submitted()
+    act(staff_client, "release", one)
+    act(staff_client, "reject", two)
+    assert status_of(one) == S.RELEASED
+    assert status_of(two) == S.REJECTED
+
+
+def test_inspection_result_releases_a_red_declaration(staff_client):
+    cheap = {**TOMATOES, "invoice_value": "10.00"}
+    declaration = submitted(
+        goods_items=[cheap],
+        documents=[
+            {"type": "phytosanitary_certificate", "number": "P"},
+            {"type": "invoice", "number": "I"},
+            {"type": "certificate_of_origin", "number": "O"},
+        ],
+    )
+    tasks.simulated_authority_task(declaration.pk)
+    assert Declaration.objects.get(pk=declaration.pk).channel == "red"
+    act(staff_client, "inspection_passed", declaration)
+    assert status_of(declaration) == S.RELEASED
+
+
+def test_inspection_failed_rejects(staff_client):
+    declaration = submitted()
+    act(staff_client, "accept_red", declaration)
+    act(staff_client, "inspection_failed", declaration)
+    assert status_of(declaration) == S.REJECTED
+
+
+def test_cancellation_request_and_decisions(staff_client):
+    one, two = submitted(), submitted()
+    act(staff_client, "request_cancellation", one, two)
+    act(staff_client, "grant_cancellation", one)
+    act(staff_client, "refuse_cancellation", two)
+    assert status_of(one) == S.CANCELLED
+    two = Declaration.objects.get(pk=two.pk)
+    assert two.status == S.SUBMITTED and two.cancellation_requested_at is None
+
+
+def test_refused_action_reports_a_warning_and_changes_nothing(staff_client):
+    draft = create_declaration()
+    response = act(staff_client, "release", draft)
+    assert status_of(draft) == S.DRAFT
+    assert "Cannot release" in response.content.decode()
+    assert not draft.customs_messages.exists()

@@ -1,0 +1,189 @@
+"""The customs gateways: the simulated authority's rules end to end (tasks called directly) and
+the manual gateway that leaves every decision to staff."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from declarations import services, tasks
+from declarations.choices import DeclarationStatus as S
+from declarations.gateway import ManualGateway, SimulatedGateway, get_gateway
+from declarations.gateway.simulated import assess_channel
+from declarations.models import CustomsMessage, Declaration
+from tests.declarations.factories import GRAPES, MACHINE_PARTS, TOMATOES, create_declaration
+
+pytestmark = pytest.mark.django_db
+
+PHYTO = {"type": "phytosanitary_certificate", "number": "P-1"}
+INVOICE = {"type": "invoice", "number": "I-1"}
+ORIGIN = {"type": "certificate_of_origin", "number": "O-1"}
+
+
+def submit(**overrides) -> Declaration:
+    return services.submit(create_declaration(**overrides), actor="test")
+
+
+def reload(declaration):
+    return Declaration.objects.get(pk=declaration.pk)
+
+
+def test_gateway_is_chosen_by_setting(settings):
+    settings.CUSTOMS_GATEWAY = "manual"
+    assert isinstance(get_gateway(), ManualGateway)
+    settings.CUSTOMS_GATEWAY = "simulated"
+    assert isinstance(get_gateway(), SimulatedGateway)
+
+
+def test_complete_fresh_produce_is_accepted_green_then_released_after_the_delay():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    declaration = reload(declaration)
+    assert declaration.status == S.ACCEPTED and declaration.channel == "green"
+    today = timezone.localtime(timezone.now(), dt.timezone(dt.timedelta(hours=5)))
+    assert re.fullmatch(rf"50510/{today:%d%m%y}/\d{{7}}", declaration.number)
+    tasks.simulated_release_task(declaration.pk, declaration.version)
+    assert reload(declaration).status == S.ACCEPTED  # not due yet
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        tasks.simulated_release_task(declaration.pk, declaration.version)
+    declaration = reload(declaration)
+    assert declaration.status == S.RELEASED and declaration.released_at is not None
+    types = list(declaration.events.values_list("type", flat=True))
+    assert types.index("submitted") < types.index("accepted") < types.index("released")
+
+
+def test_the_beat_job_releases_what_is_due():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    assert tasks.release_due_declarations_task() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5), tick=False):
+        assert tasks.release_due_declarations_task() == 1
+        assert tasks.release_due_declarations_task() == 0
+    assert reload(declaration).status == S.RELEASED
+
+
+def test_missing_invoice_or_origin_certificate_is_yellow_released_after_twice_the_delay():
+    declaration = submit(documents=[PHYTO])
+    tasks.simulated_authority_task(declaration.pk)
+    declaration = reload(declaration)
+    assert declaration.status == S.UNDER_CONTROL and declaration.channel == "yellow"
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=90), tick=False):
+        tasks.release_due_declarations_task()
+    assert reload(declaration).status == S.UNDER_CONTROL
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=121), tick=False):
+        tasks.release_due_declarations_task()
+    assert reload(declaration).status == S.RELEASED
+
+
+def test_value_per_kg_anomaly_is_red_and_stays_under_control_until_inspection():
+    cheap = {**TOMATOES, "invoice_value": "10.00"}
+    declaration = submit(goods_items=[cheap], documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    declaration = reload(declaration)
+    assert declaration.status == S.UNDER_CONTROL and declaration.channel == "red"
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=False):
+        tasks.release_due_declarations_task()
+    assert reload(declaration).status == S.UNDER_CONTROL
+    declaration = services.record_inspection_result(declaration, passed=True, actor="officer")
+    assert declaration.status == S.RELEASED
+    assert declaration.events.filter(type="inspection_recorded").exists()
+
+
+def test_weight_mismatch_is_red():
+    heavy_packaging = {**GRAPES, "gross_kg": "8000.000"}
+    declaration = create_declaration(
+        goods_items=[heavy_packaging], documents=[PHYTO, INVOICE, ORIGIN]
+    )
+    channel, reasons = assess_channel(declaration)
+    assert channel == "red" and "packaging" in reasons[0]
+
+
+def test_failed_inspection_rejects_with_errors():
+    cheap = {**TOMATOES, "invoice_value": "10.00"}
+    declaration = submit(goods_items=[cheap], documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    declaration = services.record_inspection_result(
+        reload(declaration), passed=False, actor="officer", note="Rot in 30 % of cartons"
+    )
+    assert declaration.status == S.REJECTED
+    assert declaration.rejection_errors[0]["detail"] == "Rot in 30 % of cartons"
+
+
+def test_arms_are_rejected_with_a_pointer():
+    arms = {**MACHINE_PARTS, "commodity_code": "930200"}
+    declaration = submit(goods_items=[MACHINE_PARTS, arms], documents=[INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    declaration = reload(declaration)
+    assert declaration.status == S.REJECTED
+    assert declaration.rejection_errors[0]["pointer"] == "/goods_items/1/commodity_code"
+
+
+def test_assessment_twice_sends_its_messages_once():
+    declaration = submit(documents=[PHYTO])
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    assert CustomsMessage.objects.filter(declaration=declaration).count() == 2  # accepted, control
+
+
+def test_assessment_of_a_superseded_version_does_nothing():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    services.amend(declaration, data={}, actor="test")
+    tasks.simulated_authority_task(declaration.pk, 1)
+    assert reload(declaration).status == S.SUBMITTED
+    tasks.simulated_authority_task(declaration.pk, 2)
+    assert reload(declaration).status == S.ACCEPTED
+
+
+def test_lost_assessment_is_caught_by_the_beat_job():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+        assert tasks.assess_submitted_declarations_task() == 1
+    assert reload(declaration).status == S.ACCEPTED
+
+
+def test_amended_accepted_declaration_keeps_its_number():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    number = reload(declaration).number
+    declaration = services.amend(reload(declaration), data={}, actor="test")
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    declaration = reload(declaration)
+    assert declaration.status == S.ACCEPTED and declaration.number == number
+
+
+def test_simulated_authority_grants_a_cancellation_request():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    services.request_cancellation(reload(declaration), reason="order cancelled", actor="t")
+    tasks.simulated_cancellation_task(declaration.pk)
+    assert reload(declaration).status == S.CANCELLED
+
+
+def test_pending_messages_are_applied_by_the_beat_safety_net():
+    declaration = submit()
+    services.receive_customs_message(
+        declaration,
+        message_id="late-1",
+        data={"type": "released", "occurred_at": timezone.now()},
+    )
+    assert reload(declaration).status == S.SUBMITTED
+    assert tasks.apply_pending_customs_messages_task() == 1
+    assert reload(declaration).status == S.RELEASED
+
+
+def test_manual_gateway_decides_nothing_by_itself(settings, django_capture_on_commit_callbacks):
+    settings.CUSTOMS_GATEWAY = "manual"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        declaration = submit()
+    assert not [c for c in callbacks if "apply_async" in repr(c)]
+    assert tasks.release_due_declarations_task() == 0
+    assert tasks.assess_submitted_declarations_task() == 0
+    assert reload(declaration).status == S.SUBMITTED
+
+
+def test_simulated_gateway_queues_assessment_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submit()
+    assert [c for c in callbacks if "apply_async" in repr(c)], "assessment enqueued on commit"

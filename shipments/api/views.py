@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,6 +23,7 @@ from shipments.services import distribution as distribution_services
 from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
+from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -78,6 +80,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
 
 class ShipmentViewSet(
     PartnerScopedViewMixin,
+    ETagMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -329,6 +332,7 @@ class DistributionView(APIView):
                 OpenApiTypes.OBJECT,
                 "Not released, or over-allocated: `remaining` per goods item in the body",
             ),
+            412: PROBLEM,
         },
     )
     def post(self, request: Request, reference: str) -> Response:
@@ -389,7 +393,10 @@ class DistributionView(APIView):
             )
         if any(errors):
             raise ValidationError({"shipments": errors})
-        created = distribution_services.distribute(declaration, requests, request.user)
+        with transaction.atomic():
+            # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
+            lock_and_check_if_match(request, declaration)
+            created = distribution_services.distribute(declaration, requests, request.user)
         declaration.refresh_from_db(fields=["status"])
         shipments = list(selectors.shipments_with_details().filter(pk__in=[s.pk for s in created]))
         shipments.sort(key=lambda s: [c.pk for c in created].index(s.pk))

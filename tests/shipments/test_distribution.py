@@ -225,3 +225,20 @@ def test_split_inherits_the_inbound_lots_packing_date(api, partner, declaration)
     assert lot["packed_on"] == packed.isoformat()
     assert lot["lot_code"] == "CT-42"
     assert Lot.objects.filter(goods_item__declaration=declaration).count() == 2
+
+
+def test_stale_if_match_on_distribution_is_412_and_changes_nothing(api, declaration):
+    response = api.post(
+        f"/api/v1/declarations/{declaration.reference}/distribution/",
+        {"shipments": [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])]},
+        format="json",
+        HTTP_IF_MATCH='"stale"',
+    )
+    assert response.status_code == 412
+    assert not Shipment.objects.exists()
+
+
+def test_shipment_detail_carries_an_etag(api, declaration):
+    created = distribute(api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])])
+    reference = created.json()["shipments"][0]["reference"]
+    assert api.get(f"/api/v1/shipments/{reference}/").has_header("ETag")

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from declarations.selectors import declarations_visible_to
 from shipments import selectors
+from shipments.choices import ShipmentKind
 from shipments.models import Excursion, Product, Shipment, TemperatureReading, TrackingEvent
 from shipments.services import distribution as distribution_services
 from shipments.services import shipments as shipment_services
@@ -131,44 +132,72 @@ class ShipmentViewSet(
         )
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        shipment = shipment_services.create_shipment(
-            partner,
-            shipment_services.ShipmentInput(
-                kind=values["kind"],
-                origin=values["origin"],
-                destination=values["destination"],
-                partner_reference=values["partner_reference"],
-                declaration=values["declaration"],
-                setpoint_c=values.get("setpoint_c"),
-                planned_departure=values.get("planned_departure"),
-                planned_arrival=values.get("planned_arrival"),
-                consignee=values["consignee"],
-                legs=[
-                    shipment_services.LegInput(
-                        sequence=leg["sequence"],
-                        mode=leg["mode"],
-                        from_location=leg["from_location"],
-                        to_location=leg["to_location"],
-                        planned_departure=leg.get("planned_departure"),
-                        planned_arrival=leg.get("planned_arrival"),
-                        vehicle=leg["vehicle"],
-                        container=leg["container"],
+        legs = [
+            shipment_services.LegInput(
+                sequence=leg["sequence"],
+                mode=leg["mode"],
+                from_location=leg["from_location"],
+                to_location=leg["to_location"],
+                planned_departure=leg.get("planned_departure"),
+                planned_arrival=leg.get("planned_arrival"),
+                vehicle=leg["vehicle"],
+                container=leg["container"],
+            )
+            for leg in values["legs"]
+        ]
+        lots = [
+            shipment_services.LotInput(
+                product=lot["product"],
+                net_kg=lot["net_kg"],
+                packages=lot["packages"],
+                lot_code=lot["lot_code"],
+                packed_on=lot.get("packed_on"),
+                goods_item=lot.get("goods_item"),
+            )
+            for lot in values["lots"]
+        ]
+        declaration = values["declaration"]
+        if (
+            values["kind"] == ShipmentKind.DISTRIBUTION
+            and declaration is not None
+            and any(lot.goods_item is not None for lot in lots)
+        ):
+            # Drawing on declared goods is a distribution: same locks, status rule and
+            # declaration status change as POST /declarations/{reference}/distribution/.
+            shipment = distribution_services.distribute(
+                declaration,
+                [
+                    distribution_services.DistributionShipment(
+                        destination=values["destination"],
+                        origin=values["origin"],
+                        lines=lots,
+                        consignee=values["consignee"],
+                        planned_departure=values.get("planned_departure"),
+                        planned_arrival=values.get("planned_arrival"),
+                        setpoint_c=values.get("setpoint_c"),
+                        partner_reference=values["partner_reference"],
+                        legs=legs,
                     )
-                    for leg in values["legs"]
                 ],
-                lots=[
-                    shipment_services.LotInput(
-                        product=lot["product"],
-                        net_kg=lot["net_kg"],
-                        packages=lot["packages"],
-                        lot_code=lot["lot_code"],
-                        packed_on=lot.get("packed_on"),
-                        goods_item=lot.get("goods_item"),
-                    )
-                    for lot in values["lots"]
-                ],
-            ),
-        )
+                request.user,
+            )[0]
+        else:
+            shipment = shipment_services.create_shipment(
+                partner,
+                shipment_services.ShipmentInput(
+                    kind=values["kind"],
+                    origin=values["origin"],
+                    destination=values["destination"],
+                    partner_reference=values["partner_reference"],
+                    declaration=declaration,
+                    setpoint_c=values.get("setpoint_c"),
+                    planned_departure=values.get("planned_departure"),
+                    planned_arrival=values.get("planned_arrival"),
+                    consignee=values["consignee"],
+                    legs=legs,
+                    lots=lots,
+                ),
+            )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
 

@@ -18,6 +18,7 @@ from tradehub.partners.principals import actor_label
 from tradehub.reference.models import Location
 
 from .shipments import (
+    LegInput,
     LotInput,
     ShipmentInput,
     allocated_quantities,
@@ -41,6 +42,7 @@ class DistributionShipment:
     origin: Location | None = None
     setpoint_c: float | None = None
     partner_reference: str = ""
+    legs: list[LegInput] = field(default_factory=list)
 
 
 def products_matching(commodity_code: str) -> list[Product]:
@@ -84,7 +86,7 @@ def distribute(
         )
     all_lines = [line for shipment in shipments for line in shipment.lines]
     for line in all_lines:
-        if line.goods_item is None or line.goods_item.declaration_id != declaration.pk:
+        if line.goods_item is not None and line.goods_item.declaration_id != declaration.pk:
             raise ValueError("distribution lines must name goods items of this declaration")
     lock_and_check_allocation(declaration, all_lines)
     now = timezone.now()
@@ -108,6 +110,7 @@ def distribute(
                     consignee=request.consignee,
                     onward_formalities=formalities_for(origin, request.destination, on),
                     lots=request.lines,
+                    legs=request.legs,
                 ),
                 check_allocation=False,
             )

@@ -215,3 +215,40 @@ def test_another_partners_declaration_is_unknown(api, other_partner, products):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == "/declaration"
+
+
+def test_distribution_shipment_drawing_on_goods_items_follows_the_distribution_rules(
+    api, partner, products
+):
+    declaration = released_declaration(partner)
+    lots = [{"product": "cherry-tomato", "net_kg": "4000", "goods_item": 1}]
+    data = body(
+        kind="distribution",
+        origin="KZALA",
+        destination="UZTAS",
+        declaration=declaration.reference,
+        lots=lots,
+        legs=[],
+    )
+    response = api.post("/api/v1/shipments/", data, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["onward_formalities"] == "export_and_import_declaration"
+    declaration.refresh_from_db()
+    assert declaration.status == "partially_distributed"
+    again = api.post("/api/v1/shipments/", data, format="json")
+    assert again.status_code == 409
+    assert again.json()["remaining"][0]["remaining_net_kg"] == "2000.000"
+
+
+def test_distribution_shipment_from_an_unreleased_declaration_is_409(api, partner, products):
+    declaration = released_declaration(partner, status="submitted")
+    lots = [{"product": "cherry-tomato", "net_kg": "10", "goods_item": 1}]
+    data = body(
+        kind="distribution",
+        origin="KZALA",
+        destination="KGFRU",
+        declaration=declaration.reference,
+        lots=lots,
+    )
+    assert api.post("/api/v1/shipments/", data, format="json").status_code == 409
+    assert not Shipment.objects.exists()

@@ -16,3 +16,13 @@ class ShipmentsConfig(AppConfig):
         from .selectors import distribution_summary
 
         register_distribution_summary(distribution_summary)
+
+        # Alerts: admin, tasks, open alerts shown on lots, and a re-scan when a status changes.
+        from .alerts import admin as _alerts_admin  # noqa: F401
+        from .alerts import tasks as _alerts_tasks  # noqa: F401
+        from .alerts.selectors import open_alerts_by_lot
+        from .alerts.signals import connect_signals
+        from .selectors import register_open_alerts_provider
+
+        register_open_alerts_provider(open_alerts_by_lot)
+        connect_signals()

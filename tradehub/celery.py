@@ -53,6 +53,11 @@ app.conf.beat_schedule["notifications-send-alert-digests"] = {
     "task": "tradehub.notifications.tasks.send_alert_digests_task",
     "schedule": 60.0 * int(os.environ.get("ALERT_DIGEST_MINUTES", "15") or 15),
 }
+# Alerts: every rule once a minute over indexed candidates (raise, reopen, resolve).
+app.conf.beat_schedule["shipments-scan-alerts"] = {
+    "task": "shipments.alerts.tasks.scan_alerts_task",
+    "schedule": 60.0,
+}
 # Partner API: forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (bounded batches).
 app.conf.beat_schedule["api-purge-idempotency-keys"] = {
     "task": "tradehub.api.tasks.purge_idempotency_keys_task",

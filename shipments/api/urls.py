@@ -3,11 +3,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from shipments.alerts.api import AlertViewSet
+
 from . import views
 
 router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="product")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("telemetry/", views.TelemetryView.as_view(), name="telemetry"),

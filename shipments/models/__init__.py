@@ -1,8 +1,18 @@
 """Models of the shipments app, one module per concern (alerts add their own module)."""
 
+from .alerts import Alert
 from .products import Product
 from .shipments import Leg, Lot, Shipment
 from .telemetry import Excursion, TemperatureReading
 from .tracking import TrackingEvent
 
-__all__ = ["Excursion", "Leg", "Lot", "Product", "Shipment", "TemperatureReading", "TrackingEvent"]
+__all__ = [
+    "Alert",
+    "Excursion",
+    "Leg",
+    "Lot",
+    "Product",
+    "Shipment",
+    "TemperatureReading",
+    "TrackingEvent",
+]

@@ -1,0 +1,139 @@
+"""Alerts API: list with filters, acknowledge with a comment (thin: selectors and services)."""
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from shipments.models import Alert
+from tradehub.api.exceptions import Conflict
+from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.notifications.choices import Severity
+from tradehub.partners.scoping import PartnerScopedViewMixin
+
+from . import selectors, services
+from .choices import AlertKind, AlertState
+from .states import AlertTransitionNotAllowed
+
+
+class AlertSubjectSerializer(serializers.Serializer):
+    """What the alert is about."""
+
+    type = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert as partners see it."""
+
+    subject = serializers.SerializerMethodField()
+    shipment: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+    lot_code = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "reference",
+            "kind",
+            "severity",
+            "subject",
+            "shipment",
+            "lot_code",
+            "message",
+            "state",
+            "threshold_hours",
+            "acknowledged_at",
+            "acknowledged_by",
+            "comment",
+            "resolved_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AlertSubjectSerializer)
+    def get_subject(self, alert: Alert) -> dict[str, str]:
+        return {"type": alert.subject_type, "reference": alert.subject_reference}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_lot_code(self, alert: Alert) -> str | None:
+        return alert.lot.lot_code if alert.lot is not None else None
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    """Body of the acknowledge action."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AlertFilter(UpdatedSinceFilterSet):
+    """`state`, `kind`, `severity` (each may repeat or be comma-separated) and `updated_since`."""
+
+    state = django_filters.MultipleChoiceFilter(choices=AlertState.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=AlertKind.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    shipment = django_filters.CharFilter(field_name="shipment__reference")
+
+    class Meta:
+        model = Alert
+        fields = ["state", "kind", "severity", "shipment"]
+
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input (problem+json)."),
+    401: OpenApiResponse(description="No or invalid credentials."),
+    404: OpenApiResponse(description="No such alert for this partner."),
+    409: OpenApiResponse(description="The alert is not open (already acknowledged or resolved)."),
+}
+
+
+class AlertViewSet(
+    PartnerScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's alerts, newest first."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    lookup_field = "reference"
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> Any:
+        self.queryset = selectors.alerts()
+        return super().get_queryset()
+
+    @extend_schema(
+        summary="List alerts", responses={200: AlertSerializer(many=True), 401: ERRORS[401]}
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Get an alert", responses={200: AlertSerializer, 401: ERRORS[401], 404: ERRORS[404]}
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Acknowledge an open alert",
+        request=AcknowledgeSerializer,
+        responses={200: AlertSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, reference: str | None = None) -> Response:
+        alert = self.get_object()
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
+        except AlertTransitionNotAllowed as exc:
+            raise Conflict(str(exc), state=exc.state) from exc
+        return Response(AlertSerializer(alert).data)

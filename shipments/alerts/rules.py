@@ -1,0 +1,332 @@
+"""Alert rules: each returns the conditions that hold now, as candidates with a dedup key.
+
+Every rule reads only candidate rows through indexes: lots whose shelf life ends within the
+largest threshold, lots and excursions of shipments still on their way (status index), shipments
+on customs hold and declarations under control. Finished shipments are never read, so the cost
+follows the cargo in flight, not the history kept.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from declarations.choices import DeclarationStatus
+from declarations.choices import EventType as DeclarationEventType
+from declarations.models import Declaration
+from shipments.choices import EventClassifier, EventType, ExcursionKind, ShipmentStatus
+from shipments.models import Excursion, Lot, Shipment
+from tradehub.notifications.choices import Severity
+
+from .choices import AlertKind, SubjectType
+
+OPEN_STATUSES = [
+    ShipmentStatus.BOOKED,
+    ShipmentStatus.IN_TRANSIT,
+    ShipmentStatus.AT_BORDER,
+    ShipmentStatus.CUSTOMS_HOLD,
+    ShipmentStatus.EXCEPTION,
+]
+PERISHABLE_CHAPTERS = ("07", "08")
+
+
+@dataclass
+class Candidate:
+    """A condition that holds now and deserves an alert."""
+
+    dedup_key: str
+    kind: str
+    severity: str
+    subject_type: str
+    subject_reference: str
+    partner_id: int
+    message: str
+    shipment: Shipment | None = None
+    lot: Lot | None = None
+    declaration: Declaration | None = None
+    threshold_hours: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def hours_left(moment: dt.datetime, now: dt.datetime) -> float:
+    """Hours from now until `moment` (negative when past)."""
+    return (moment - now).total_seconds() / 3600
+
+
+def lot_reference(lot: Lot) -> str:
+    """The public name of a lot: `<shipment reference>/<lot code>` (or its position)."""
+    code = lot.lot_code
+    if not code:
+        position = Lot.objects.filter(shipment_id=lot.shipment_id, pk__lte=lot.pk).count()
+        code = f"lot-{position}"
+    return f"{lot.shipment.reference}/{code}"
+
+
+def _lot_label(lot: Lot) -> str:
+    return f"Lot {lot.lot_code or '(no code)'} of {lot.product.name} on {lot.shipment.reference}"
+
+
+def _open_lots(shipment_ids: Iterable[int] | None) -> QuerySet[Lot]:
+    lots = Lot.objects.filter(shipment__status__in=OPEN_STATUSES).select_related(
+        "shipment", "product", "shipment__destination"
+    )
+    if shipment_ids is not None:
+        lots = lots.filter(shipment_id__in=list(shipment_ids))
+    return lots
+
+
+def _open_shipments(shipment_ids: Iterable[int] | None) -> QuerySet[Shipment]:
+    shipments = Shipment.objects.filter(status__in=OPEN_STATUSES).select_related("destination")
+    if shipment_ids is not None:
+        shipments = shipments.filter(pk__in=list(shipment_ids))
+    return shipments
+
+
+def thresholds() -> list[int]:
+    """Configured expiring-soon thresholds, largest first."""
+    return sorted(
+        {int(h) for h in settings.ALERT_EXPIRING_THRESHOLDS_HOURS if int(h) > 0}, reverse=True
+    )
+
+
+def expiring_soon(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
+    """Lots with remaining shelf life under a threshold (one alert per threshold crossed)."""
+    limits = thresholds()
+    if not limits:
+        return []
+    lots = _open_lots(shipment_ids).filter(
+        shelf_life_ends_at__gt=now, shelf_life_ends_at__lte=now + dt.timedelta(hours=limits[0])
+    )
+    smallest = limits[-1]
+    out = []
+    for lot in lots.order_by("shelf_life_ends_at"):
+        left = hours_left(lot.shelf_life_ends_at, now)
+        for limit in limits:
+            if left <= limit:
+                out.append(
+                    Candidate(
+                        dedup_key=f"{AlertKind.EXPIRING_SOON}:lot:{lot.pk}:{limit}h",
+                        kind=AlertKind.EXPIRING_SOON,
+                        severity=Severity.HIGH if limit == smallest else Severity.MEDIUM,
+                        subject_type=SubjectType.LOT,
+                        subject_reference=lot_reference(lot),
+                        partner_id=lot.shipment.partner_id,
+                        message=f"{_lot_label(lot)} has {left:.1f} h of shelf life left "
+                        f"(under the {limit} h threshold).",
+                        shipment=lot.shipment,
+                        lot=lot,
+                        threshold_hours=limit,
+                    )
+                )
+    return out
+
+
+def expires_before_arrival(
+    now: dt.datetime, shipment_ids: Iterable[int] | None = None
+) -> list[Candidate]:
+    """Lots whose shelf life runs out before the estimated arrival plus the safety margin."""
+    margin = dt.timedelta(hours=settings.ALERT_ARRIVAL_MARGIN_HOURS)
+    lots = (
+        _open_lots(shipment_ids)
+        .filter(shelf_life_ends_at__gt=now)
+        .annotate(arrival=Coalesce("shipment__estimated_arrival", "shipment__planned_arrival"))
+        .filter(arrival__isnull=False, shelf_life_ends_at__lt=F("arrival") + margin)
+    )
+    out = []
+    for lot in lots.order_by("shelf_life_ends_at"):
+        arrival = lot.arrival  # type: ignore[attr-defined]
+        short = hours_left(arrival + margin, lot.shelf_life_ends_at)
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.EXPIRES_BEFORE_ARRIVAL}:lot:{lot.pk}",
+                kind=AlertKind.EXPIRES_BEFORE_ARRIVAL,
+                severity=Severity.HIGH,
+                subject_type=SubjectType.LOT,
+                subject_reference=lot_reference(lot),
+                partner_id=lot.shipment.partner_id,
+                message=f"{_lot_label(lot)} runs out at {lot.shelf_life_ends_at:%Y-%m-%d %H:%M} UTC, "
+                f"{short:.1f} h short of the arrival ({arrival:%Y-%m-%d %H:%M} UTC) plus the "
+                f"{settings.ALERT_ARRIVAL_MARGIN_HOURS} h margin: re-route or sell early.",
+                shipment=lot.shipment,
+                lot=lot,
+                details={"arrival": arrival.isoformat()},
+            )
+        )
+    return out
+
+
+def expired(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
+    """Lots of shipments still on their way whose shelf life has run out."""
+    out = []
+    for lot in _open_lots(shipment_ids).filter(shelf_life_ends_at__lte=now).order_by("id"):
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.EXPIRED}:lot:{lot.pk}",
+                kind=AlertKind.EXPIRED,
+                severity=Severity.HIGH,
+                subject_type=SubjectType.LOT,
+                subject_reference=lot_reference(lot),
+                partner_id=lot.shipment.partner_id,
+                message=f"{_lot_label(lot)} has expired "
+                f"({-hours_left(lot.shelf_life_ends_at, now):.1f} h ago).",
+                shipment=lot.shipment,
+                lot=lot,
+            )
+        )
+    return out
+
+
+def temperature_excursion(
+    now: dt.datetime, shipment_ids: Iterable[int] | None = None
+) -> list[Candidate]:
+    """Unacknowledged temperature excursions on shipments still on their way."""
+    excursions = Excursion.objects.filter(
+        acknowledged=False, shipment__status__in=OPEN_STATUSES
+    ).select_related("shipment", "shipment__destination", "lot", "lot__product", "product")
+    if shipment_ids is not None:
+        excursions = excursions.filter(shipment_id__in=list(shipment_ids))
+    out = []
+    for exc in excursions.order_by("id"):
+        severe = exc.kind in (ExcursionKind.FREEZING, ExcursionKind.CHILLING)
+        product = exc.product.name if exc.product else "cargo"
+        state = "ongoing" if exc.ended_at is None else f"ended {exc.ended_at:%Y-%m-%d %H:%M} UTC"
+        lot = exc.lot
+        if lot is not None:
+            lot.shipment = exc.shipment
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.TEMPERATURE_EXCURSION}:excursion:{exc.pk}",
+                kind=AlertKind.TEMPERATURE_EXCURSION,
+                severity=Severity.HIGH if severe else Severity.MEDIUM,
+                subject_type=SubjectType.LOT if lot else SubjectType.SHIPMENT,
+                subject_reference=lot_reference(lot) if lot else exc.shipment.reference,
+                partner_id=exc.shipment.partner_id,
+                message=f"{exc.get_kind_display()} temperature excursion for {product} on "
+                f"{exc.shipment.reference} since {exc.started_at:%Y-%m-%d %H:%M} UTC ({state}): "
+                f"peak {exc.peak_c:.1f} °C, {exc.degree_hours:.1f} °C·h.",
+                shipment=exc.shipment,
+                lot=lot,
+                details={"excursion_kind": exc.kind, "peak_c": exc.peak_c},
+            )
+        )
+    return out
+
+
+def customs_hold_overdue(
+    now: dt.datetime, shipment_ids: Iterable[int] | None = None
+) -> list[Candidate]:
+    """Shipments on customs hold, and perishable declarations under control, for too long."""
+    limit = dt.timedelta(hours=settings.ALERT_CUSTOMS_HOLD_HOURS)
+    out = []
+    shipments = (
+        _open_shipments(shipment_ids)
+        .filter(status=ShipmentStatus.CUSTOMS_HOLD)
+        .annotate(
+            hold_since=Max(
+                "events__occurred_at",
+                filter=Q(
+                    events__type=EventType.CUSTOMS_HOLD,
+                    events__classifier=EventClassifier.ACTUAL,
+                ),
+            )
+        )
+    )
+    for shipment in shipments.order_by("id"):
+        since = shipment.hold_since or shipment.updated_at  # type: ignore[attr-defined]
+        if now - since <= limit:
+            continue
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.CUSTOMS_HOLD_OVERDUE}:shipment:{shipment.pk}",
+                kind=AlertKind.CUSTOMS_HOLD_OVERDUE,
+                severity=Severity.HIGH,
+                subject_type=SubjectType.SHIPMENT,
+                subject_reference=shipment.reference,
+                partner_id=shipment.partner_id,
+                message=f"Shipment {shipment.reference} has been on customs hold for "
+                f"{hours_left(now, since):.1f} h (limit {settings.ALERT_CUSTOMS_HOLD_HOURS} h).",
+                shipment=shipment,
+                details={"hold_since": since.isoformat()},
+            )
+        )
+    if shipment_ids is not None:
+        return out
+    declarations = Declaration.objects.filter(status=DeclarationStatus.UNDER_CONTROL).annotate(
+        control_since=Max(
+            "events__occurred_at", filter=Q(events__type=DeclarationEventType.UNDER_CONTROL)
+        )
+    )
+    for declaration in declarations.prefetch_related("goods_items").order_by("id"):
+        codes = [item.commodity_code for item in declaration.goods_items.all()]
+        if not any(code.startswith(PERISHABLE_CHAPTERS) for code in codes):
+            continue
+        since = (
+            declaration.control_since  # type: ignore[attr-defined]
+            or declaration.accepted_at
+            or declaration.updated_at
+        )
+        if now - since <= limit:
+            continue
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.CUSTOMS_HOLD_OVERDUE}:declaration:{declaration.pk}",
+                kind=AlertKind.CUSTOMS_HOLD_OVERDUE,
+                severity=Severity.HIGH,
+                subject_type=SubjectType.DECLARATION,
+                subject_reference=declaration.reference,
+                partner_id=declaration.partner_id,
+                message=f"Declaration {declaration.reference} (LRN {declaration.lrn}) with fresh "
+                f"produce has been under customs control for {hours_left(now, since):.1f} h "
+                f"(limit {settings.ALERT_CUSTOMS_HOLD_HOURS} h).",
+                declaration=declaration,
+                details={"control_since": since.isoformat()},
+            )
+        )
+    return out
+
+
+def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
+    """Shipments past their estimated arrival, or whose estimate slipped beyond the plan."""
+    margin = dt.timedelta(hours=settings.ALERT_ARRIVAL_MARGIN_HOURS)
+    shipments = _open_shipments(shipment_ids).filter(
+        Q(estimated_arrival__lt=now)
+        | Q(estimated_arrival__isnull=True, planned_arrival__lt=now)
+        | Q(estimated_arrival__gt=F("planned_arrival") + margin)
+    )
+    out = []
+    for shipment in shipments.order_by("id"):
+        eta = shipment.estimated_arrival or shipment.planned_arrival
+        assert eta is not None
+        if eta < now:
+            why = f"was due {eta:%Y-%m-%d %H:%M} UTC and has not arrived"
+        else:
+            assert shipment.planned_arrival is not None
+            slip = hours_left(eta, shipment.planned_arrival)
+            why = f"is estimated {slip:.1f} h after its planned arrival"
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.ARRIVAL_LATE}:shipment:{shipment.pk}",
+                kind=AlertKind.ARRIVAL_LATE,
+                severity=Severity.MEDIUM,
+                subject_type=SubjectType.SHIPMENT,
+                subject_reference=shipment.reference,
+                partner_id=shipment.partner_id,
+                message=f"Shipment {shipment.reference} to {shipment.destination.code} {why}.",
+                shipment=shipment,
+            )
+        )
+    return out
+
+
+RULES = {
+    AlertKind.EXPIRING_SOON: expiring_soon,
+    AlertKind.EXPIRES_BEFORE_ARRIVAL: expires_before_arrival,
+    AlertKind.EXPIRED: expired,
+    AlertKind.TEMPERATURE_EXCURSION: temperature_excursion,
+    AlertKind.CUSTOMS_HOLD_OVERDUE: customs_hold_overdue,
+    AlertKind.ARRIVAL_LATE: arrival_late,
+}

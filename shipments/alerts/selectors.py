@@ -1,0 +1,52 @@
+"""Reads of alerts: scoped lists, and open alerts per lot for shipment details."""
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from shipments.models import Alert
+from tradehub.notifications.choices import Severity
+
+from .choices import AlertState
+
+
+def alerts() -> QuerySet[Alert]:
+    """Alerts with what their API representation needs."""
+    return Alert.objects.select_related("shipment", "lot")
+
+
+def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open (or acknowledged, not resolved) alerts per lot id: `{reference, kind, severity}`."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        Alert.objects.filter(lot_id__in=lot_ids)
+        .exclude(state=AlertState.RESOLVED)
+        .order_by("created_at", "id")
+        .values("lot_id", "reference", "kind", "severity")
+    )
+    for row in rows:
+        out.setdefault(row["lot_id"], []).append(
+            {"reference": row["reference"], "kind": row["kind"], "severity": row["severity"]}
+        )
+    return out
+
+
+STATE_RANK = Case(
+    When(state=AlertState.OPEN, then=Value(0)),
+    When(state=AlertState.ACKNOWLEDGED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+SEVERITY_RANK = Case(
+    When(severity=Severity.HIGH, then=Value(0)),
+    When(severity=Severity.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+# Open first, then acknowledged, then resolved; within each, most severe and newest first.
+ADMIN_ORDERING: list[Any] = [STATE_RANK.asc(), SEVERITY_RANK.asc(), "-created_at", "-id"]
+
+
+def admin_order(queryset: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Alerts in the order staff work through them."""
+    return queryset.order_by(*ADMIN_ORDERING)

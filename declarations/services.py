@@ -447,15 +447,20 @@ def receive_customs_message(
         or (declaration.number and declaration.number != number)
     ):
         raise MessageConflict(f"Customs number {number!r} does not belong to this declaration.")
-    message = CustomsMessage.objects.create(
-        declaration=declaration,
-        declaration_version=declaration.version,
-        message_id=message_id,
-        source=source,
-        actor=actor,
-        payload=_jsonable({"message_id": message_id, **values}),
-        **values,
-    )
+    try:
+        with transaction.atomic():
+            message = CustomsMessage.objects.create(
+                declaration=declaration,
+                declaration_version=declaration.version,
+                message_id=message_id,
+                source=source,
+                actor=actor,
+                payload=_jsonable({"message_id": message_id, **values}),
+                **values,
+            )
+    except IntegrityError:
+        # The same message_id arrived for another declaration at the same moment.
+        raise MessageConflict(f"message_id {message_id!r} was already received.") from None
     record_event(
         declaration,
         EventType.CUSTOMS_MESSAGE_RECEIVED,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -78,6 +79,16 @@ class PackagesSerializer(serializers.Serializer[dict[str, Any]]):
     kind = UpperCharField(min_length=1, max_length=3)
 
 
+NET_GT_GROSS = serializers.ErrorDetail("Net weight exceeds gross weight.", "net_gt_gross")
+
+
+def _net_exceeds_gross(data: Mapping[str, Any]) -> bool:
+    try:
+        return Decimal(str(data.get("net_kg"))) > Decimal(str(data.get("gross_kg")))
+    except (InvalidOperation, ValueError):
+        return False
+
+
 class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
     """One goods item as a partner sends it; its sequence is its position (1..n)."""
 
@@ -92,6 +103,21 @@ class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
         max_digits=16, decimal_places=2, min_value=Decimal("0")
     )
     currency = UpperCharField(min_length=3, max_length=3, validators=[validate_currency])
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # DRF skips validate() when any field fails; still report net > gross alongside.
+            detail = exc.detail
+            if (
+                isinstance(detail, dict)
+                and isinstance(data, Mapping)
+                and not {"net_kg", "gross_kg"} & set(detail)
+                and _net_exceeds_gross(data)
+            ):
+                detail["net_kg"] = [NET_GT_GROSS]
+            raise serializers.ValidationError(detail) from exc
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["net_kg"] > attrs["gross_kg"]:

@@ -7,7 +7,8 @@ On submission it checks the declaration and sends an `accepted` message with an 
 2. red: a goods item whose invoice value per net kg is below 0.10 or above 50 USD (converted with
    the rough rates below; other currencies skip the rule), or whose packaging is more than 25 % of
    its gross weight (gross/net mismatch).
-3. yellow: no commercial invoice or no certificate of origin among the documents.
+3. yellow (documentary check): a goods item whose origin differs from the consignor's country
+   without a certificate of origin, or more than 50,000 USD of goods without a commercial invoice.
 4. green: everything else.
 
 Yellow and red also get a `control` message. Green is released after
@@ -56,7 +57,7 @@ USD_RATES: dict[str, Decimal] = {
     "TJS": Decimal("0.092"),
     "TMT": Decimal("0.286"),
 }
-YELLOW_DOCUMENTS = (DocumentType.INVOICE, DocumentType.CERTIFICATE_OF_ORIGIN)
+INVOICE_REQUIRED_ABOVE_USD = Decimal("50000")
 
 
 def rejection_errors(declaration: Declaration) -> list[dict[str, str]]:
@@ -92,9 +93,28 @@ def assess_channel(declaration: Declaration) -> tuple[str, list[str]]:
     if red:
         return Channel.RED, red
     present = set(declaration.documents.values_list("type", flat=True))
-    missing = [str(kind.label) for kind in YELLOW_DOCUMENTS if kind not in present]
-    if missing:
-        return Channel.YELLOW, [f"missing {name}" for name in missing]
+    yellow: list[str] = []
+    consignor_country = (declaration.consignor or {}).get("country")
+    if DocumentType.CERTIFICATE_OF_ORIGIN not in present:
+        for item in declaration.goods_items.order_by("sequence"):
+            if item.origin_country != consignor_country:
+                yellow.append(
+                    f"goods item {item.sequence}: origin {item.origin_country} differs from the "
+                    f"consignor's country {consignor_country} and no certificate of origin"
+                )
+    if DocumentType.INVOICE not in present:
+        total_usd = sum(
+            (
+                item.invoice_value * USD_RATES[item.currency]
+                for item in declaration.goods_items.all()
+                if item.currency in USD_RATES
+            ),
+            Decimal("0"),
+        )
+        if total_usd > INVOICE_REQUIRED_ABOVE_USD:
+            yellow.append(f"invoice value {total_usd:.0f} USD without a commercial invoice")
+    if yellow:
+        return Channel.YELLOW, yellow
     return Channel.GREEN, []
 
 

@@ -128,6 +128,18 @@ def test_invalid_input_is_400_with_a_pointer_and_stores_nothing(api, overrides, 
     assert not Declaration.objects.exists() and not GoodsItem.objects.exists()
 
 
+def test_all_errors_are_reported_together(api):
+    bad_item = {**TOMATOES, "commodity_code": "999999", "net_kg": "9000.000"}
+    response = api.post(
+        URL, payload(containers=["CSQU3054384"], goods_items=[bad_item]), format="json"
+    )
+    assert response.status_code == 400
+    assert {"/containers/0", "/goods_items/0/commodity_code", "/goods_items/0/net_kg"} <= set(
+        pointers(response)
+    )
+    assert not Declaration.objects.exists()
+
+
 def test_list_is_newest_first_and_filters(api, partner):
     first = create(api, lrn="A-1")
     second = create(api, lrn="A-2")

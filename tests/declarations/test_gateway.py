@@ -64,8 +64,26 @@ def test_the_beat_job_releases_what_is_due():
     assert reload(declaration).status == S.RELEASED
 
 
-def test_missing_invoice_or_origin_certificate_is_yellow_released_after_twice_the_delay():
-    declaration = submit(documents=[PHYTO])
+def test_the_api_md_example_with_only_a_phytosanitary_certificate_is_green():
+    declaration = create_declaration(documents=[PHYTO])
+    assert assess_channel(declaration) == ("green", [])
+
+
+def test_high_value_without_invoice_is_yellow():
+    dear = {
+        **MACHINE_PARTS,
+        "invoice_value": "60000.00",
+        "gross_kg": "2000.000",
+        "net_kg": "1900.000",
+    }
+    declaration = create_declaration(goods_items=[dear], documents=[ORIGIN])
+    channel, reasons = assess_channel(declaration)
+    assert channel == "yellow" and "invoice" in reasons[0]
+
+
+def test_foreign_origin_without_certificate_is_yellow_released_after_twice_the_delay():
+    turkish = {**GRAPES, "origin_country": "TR"}
+    declaration = submit(goods_items=[TOMATOES, turkish], documents=[PHYTO])
     tasks.simulated_authority_task(declaration.pk)
     declaration = reload(declaration)
     assert declaration.status == S.UNDER_CONTROL and declaration.channel == "yellow"
@@ -121,7 +139,7 @@ def test_arms_are_rejected_with_a_pointer():
 
 
 def test_assessment_twice_sends_its_messages_once():
-    declaration = submit(documents=[PHYTO])
+    declaration = submit(goods_items=[{**TOMATOES, "origin_country": "TR"}], documents=[PHYTO])
     tasks.simulated_authority_task(declaration.pk, declaration.version)
     tasks.simulated_authority_task(declaration.pk, declaration.version)
     assert CustomsMessage.objects.filter(declaration=declaration).count() == 2  # accepted, control

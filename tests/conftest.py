@@ -25,17 +25,17 @@ def reference_data(transactional_db):
 
 
 @pytest.fixture
-def partner(db) -> Partner:
+def partner(db):
     return PartnerFactory(name="Xinjiang Fresh Export Co", kind="exporter")
 
 
 @pytest.fixture
-def other_partner(db) -> Partner:
+def other_partner(db):
     return PartnerFactory(name="Other Forwarder LLP")
 
 
 @pytest.fixture
-def gateway_partner(db) -> Partner:
+def gateway_partner(db):
     return PartnerFactory(name="Customs Gateway", kind="gateway", is_gateway=True)
 
 

@@ -11,7 +11,7 @@ from tradehub.partners.services import issue_api_key
 pytestmark = pytest.mark.django_db
 
 
-def _api_client(partner: Partner) -> ApiClient:
+def _api_client(partner) -> ApiClient:
     api_key, _ = issue_api_key(partner)
     return ApiClient(api_key=PartnerAPIKey.objects.get(pk=api_key.pk), partner=partner)
 

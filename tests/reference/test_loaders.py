@@ -28,7 +28,9 @@ def test_full_unlocode_and_hs_2022_are_loaded():
     assert HsCode.objects.filter(level=6).count() == 5612
     assert HsCode.objects.filter(level=2).count() == 96
     assert not HsCode.objects.filter(code__startswith="99").exists()
-    assert HsCode.objects.get(code="070200").parent.code == "0702"
+    parent = HsCode.objects.get(code="070200").parent
+    assert parent is not None
+    assert parent.code == "0702"
 
 
 def test_second_load_changes_nothing_and_says_so(capsys):

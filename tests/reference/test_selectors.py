@@ -13,7 +13,9 @@ TODAY = dt.date(2026, 11, 29)
 
 @pytest.mark.parametrize("code", ["070200", "0702000000", "0806100000", "081050"])
 def test_valid_commodity_codes_resolve_to_a_subheading(code):
-    assert hs_subheading(code).code == code[:6]
+    subheading = hs_subheading(code)
+    assert subheading is not None
+    assert subheading.code == code[:6]
 
 
 @pytest.mark.parametrize("code", ["0702", "07020", "070299", "0702001", "abcdef", "", "999999"])

@@ -23,7 +23,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(PartnerAPIKey)
 class PartnerAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "partner"]
-    list_filter = [*APIKeyModelAdmin.list_filter, "partner"]
-    search_fields = [*APIKeyModelAdmin.search_fields, "partner__name"]
+    list_display = (*APIKeyModelAdmin.list_display, "partner")  # type: ignore[assignment]
+    list_filter = (*APIKeyModelAdmin.list_filter, "partner")  # type: ignore[assignment]
+    search_fields = (*APIKeyModelAdmin.search_fields, "partner__name")  # type: ignore[assignment]
     autocomplete_fields = ["partner"]

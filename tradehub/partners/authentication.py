@@ -1,6 +1,6 @@
 """`Authorization: Api-Key <key>` authentication for partner systems."""
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -24,7 +24,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Empty API key.")
         try:
             # get_from_key refuses revoked keys; expiry and partner status are checked here.
-            api_key = PartnerAPIKey.objects.get_from_key(key)
+            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
         except PartnerAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
         if api_key.has_expired or not api_key.partner.is_active:

@@ -1,5 +1,7 @@
 """Writes for partners: create organisations and issue API keys."""
 
+from typing import cast
+
 from django.db import transaction
 
 from .choices import PartnerKind
@@ -24,7 +26,7 @@ def create_partner(
 def issue_api_key(partner: Partner, name: str = "default") -> tuple[PartnerAPIKey, str]:
     """Issue a new API key; the plain key is returned once and only its hash is stored."""
     api_key, key = PartnerAPIKey.objects.create_key(name=name, partner=partner)
-    return api_key, key
+    return cast(PartnerAPIKey, api_key), key
 
 
 def revoke_api_key(api_key: PartnerAPIKey) -> None:

@@ -174,7 +174,7 @@ def parse_coordinates(value: str) -> tuple[float | None, float | None]:
 def _zone_table() -> dict[str, list[tuple[float, float, str]]]:
     """Country -> [(lat, lon, zone)] from the zone.tab that pytz ships."""
     table: dict[str, list[tuple[float, float, str]]] = {}
-    with pytz.open_resource("zone.tab") as handle:
+    with pytz.open_resource("zone.tab") as handle:  # type: ignore[attr-defined]
         for raw in io.TextIOWrapper(handle, encoding="utf-8"):
             if raw.startswith("#"):
                 continue

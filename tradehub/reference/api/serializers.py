@@ -36,7 +36,8 @@ class CustomsOfficeSerializer(serializers.ModelSerializer[CustomsOffice]):
 
 
 class HsCodeSerializer(serializers.ModelSerializer[HsCode]):
-    parent = serializers.CharField(source="parent.code", allow_null=True, default=None)
+    # A field named "parent" shadows Field.parent only in the stubs; DRF collects it as a field.
+    parent = serializers.CharField(source="parent.code", allow_null=True, default=None)  # type: ignore[assignment]
 
     class Meta:
         model = HsCode

@@ -70,6 +70,9 @@ class Shipment(models.Model):
     consignee = models.JSONField(default=dict, blank=True)
     # Telemetry processing state: readings up to this time are integrated into the lots.
     readings_processed_until = models.DateTimeField(null=True, blank=True)
+    # Set when readings older than `readings_processed_until` arrive: the next processing run
+    # integrates the whole history again instead of only the new tail.
+    readings_need_replay = models.BooleanField(default=False)
     # Excursion detector state per product band, persisted between incremental runs.
     excursion_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -178,6 +181,9 @@ class Lot(models.Model):
     )
     # shipments.shelf_life.LotState as JSON, advanced incrementally as readings arrive.
     shelf_state = models.JSONField(default=dict, blank=True, help_text="Shelf-life model state")
+    # The state the lot started with (inherited from the inbound lot it was split from), which a
+    # replay of the whole temperature history starts from.
+    initial_shelf_state = models.JSONField(default=dict, blank=True)
     condition = models.CharField(
         max_length=10, choices=LotCondition.choices, default=LotCondition.OK
     )

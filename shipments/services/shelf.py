@@ -88,16 +88,20 @@ def refresh_conditions(shipment: Shipment, now: dt.datetime | None = None) -> in
         condition = lot_condition(lot, now, arrival)
         if condition != lot.condition:
             lot.condition = condition
+            lot.updated_at = now
             changed.append(lot)
-    Lot.objects.bulk_update(changed, ["condition", "updated_at"]) if changed else None
+    if changed:
+        Lot.objects.bulk_update(changed, ["condition", "updated_at"])
     return len(changed)
 
 
 def _upsert_excursions(
     shipment: Shipment, product: Product, events: Iterable[shelf_life.ExcursionEvent]
-) -> None:
+) -> list[int]:
+    """Create or update excursions by (kind, start); returns their ids."""
+    ids = []
     for event in events:
-        Excursion.objects.update_or_create(
+        excursion, _ = Excursion.objects.update_or_create(
             shipment=shipment,
             product=product,
             kind=event.kind,
@@ -109,6 +113,8 @@ def _upsert_excursions(
                 "limit_c": _limit(product, event.kind),
             },
         )
+        ids.append(excursion.pk)
+    return ids
 
 
 def _limit(product: Product, kind: str) -> float | None:
@@ -123,24 +129,31 @@ def _limit(product: Product, kind: str) -> float | None:
 @transaction.atomic
 def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
     """Integrate the shipment's readings newer than the last processed one into every lot's shelf
-    life and the excursion detectors; cost follows the new readings. Returns readings processed."""
+    life and the excursion detectors; cost follows the new readings. When older readings arrived
+    late, replay the whole history from each lot's initial state instead. Returns readings read."""
     now = now or timezone.now()
     # The row lock serialises concurrent runs for one shipment, so no reading is counted twice.
     shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
     if shipment is None:
         return 0
+    replay = shipment.readings_need_replay
     lots = list(shipment.lots.select_related("product").order_by("id"))
-    states = {lot.pk: lot_state(lot) for lot in lots}
     products = {lot.product.code: lot.product for lot in lots}
-    trackers = {
-        code: shelf_life.ExcursionTracker.from_dict(shipment.excursion_state.get(code))
-        for code in products
-    }
+    if replay:
+        states = {lot.pk: shelf_life.LotState.from_dict(lot.initial_shelf_state) for lot in lots}
+        trackers = {code: shelf_life.ExcursionTracker() for code in products}
+    else:
+        states = {lot.pk: lot_state(lot) for lot in lots}
+        trackers = {
+            code: shelf_life.ExcursionTracker.from_dict(shipment.excursion_state.get(code))
+            for code in products
+        }
     readings = TemperatureReading.objects.filter(shipment=shipment).order_by("recorded_at", "id")
-    if shipment.readings_processed_until is not None:
+    if shipment.readings_processed_until is not None and not replay:
         readings = readings.filter(recorded_at__gt=shipment.readings_processed_until)
     processed = 0
-    last_at = shipment.readings_processed_until
+    last_at = None if replay else shipment.readings_processed_until
+    seen: set[int] = set()
     chunk: list[shelf_life.Reading] = []
 
     def flush() -> None:
@@ -150,28 +163,48 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
             trackers[code], events = shelf_life.track_excursions(
                 trackers[code], profile_of(product), chunk
             )
-            _upsert_excursions(shipment, product, events)
+            seen.update(_upsert_excursions(shipment, product, events))
 
     for recorded_at, temperature in readings.values_list("recorded_at", "temperature_c").iterator(
         chunk_size=READING_CHUNK
     ):
-        chunk.append(shelf_life.Reading(recorded_at, temperature))
-        last_at = recorded_at
-        if len(chunk) >= READING_CHUNK:
+        # Never split one instant across chunks: the model would take the second part as late.
+        if len(chunk) >= READING_CHUNK and recorded_at != chunk[-1].recorded_at:
             flush()
             processed += len(chunk)
             chunk = []
+        chunk.append(shelf_life.Reading(recorded_at, temperature))
+        last_at = recorded_at
     if chunk:
         flush()
         processed += len(chunk)
+    if replay:
+        # Excursions the full history no longer shows go, unless staff already acknowledged them.
+        shipment.excursions.filter(acknowledged=False).exclude(pk__in=seen).delete()
     arrival = shipment_arrival(shipment)
     for lot in lots:
         apply_state(lot, states[lot.pk], arrival, now)
+        lot.updated_at = now
     Lot.objects.bulk_update(
         lots,
-        ["shelf_state", "consumed_fraction", "chilling_damage", "shelf_life_ends_at", "condition"],
+        [
+            "shelf_state",
+            "consumed_fraction",
+            "chilling_damage",
+            "shelf_life_ends_at",
+            "condition",
+            "updated_at",
+        ],
     )
     shipment.excursion_state = {code: tracker.to_dict() for code, tracker in trackers.items()}
     shipment.readings_processed_until = last_at
-    shipment.save(update_fields=["excursion_state", "readings_processed_until", "updated_at"])
+    shipment.readings_need_replay = False
+    shipment.save(
+        update_fields=[
+            "excursion_state",
+            "readings_processed_until",
+            "readings_need_replay",
+            "updated_at",
+        ]
+    )
     return processed

@@ -162,6 +162,7 @@ def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
         and inbound.packed_on == packed_on
     ):
         state = shelf_life.LotState.from_dict(inbound.shelf_state)
+    lot.initial_shelf_state = state.to_dict()
     apply_state(lot, state, shipment_arrival(shipment), now)
     return lot
 

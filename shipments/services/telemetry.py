@@ -4,10 +4,21 @@ from typing import Any
 
 from django.db import transaction
 
-from shipments.models import TemperatureReading
+from shipments.models import Shipment, TemperatureReading
 from tradehub.db import insert_ignoring_duplicates
 
 from .tracking import IntakeResult
+
+
+def _flag_late_readings(earliest: dict[int, Any]) -> None:
+    """Mark shipments that received readings older than what was already integrated, so the
+    next processing run replays their history (incremental integration cannot go back)."""
+    processed = Shipment.objects.filter(
+        pk__in=list(earliest), readings_processed_until__isnull=False
+    ).values_list("pk", "readings_processed_until")
+    late = [pk for pk, until in processed if earliest[pk] <= until]
+    if late:
+        Shipment.objects.filter(pk__in=late).update(readings_need_replay=True)
 
 
 def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
@@ -24,6 +35,12 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
         if inserted:
             from shipments.tasks import process_readings_task
 
-            for shipment_id in sorted({row["shipment_id"] for row in unique.values()}):
+            earliest: dict[int, Any] = {}
+            for row in unique.values():
+                at = earliest.get(row["shipment_id"])
+                if at is None or row["recorded_at"] < at:
+                    earliest[row["shipment_id"]] = row["recorded_at"]
+            _flag_late_readings(earliest)
+            for shipment_id in sorted(earliest):
                 process_readings_task.delay(shipment_id)
     return IntakeResult(accepted=inserted, duplicates=len(rows) - inserted)

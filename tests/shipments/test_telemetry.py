@@ -206,3 +206,26 @@ def test_processing_is_incremental_and_idempotent(api, kiwi):
     post(api, rows(kiwi, [10.0] * 40)[20:])
     assert process_readings(kiwi.pk) == 20
     assert Lot.objects.get(shipment=kiwi).consumed_fraction > first
+
+
+def test_late_readings_older_than_the_processed_ones_are_replayed(api, kiwi):
+    in_order = make_shipment(
+        kiwi.partner, lots=[{"product": "kiwifruit", "packed_on": START.date()}]
+    )
+    temps = [0.0] * 8 + [10.0] * 40 + [0.0] * 48
+    everything = rows(kiwi, temps)
+    # The warm middle arrives after the later readings were already integrated.
+    post(api, everything[:8] + everything[48:])
+    process_readings(kiwi.pk)
+    post(api, everything[8:48])
+    assert Shipment.objects.get(pk=kiwi.pk).readings_need_replay
+    process_readings(kiwi.pk)
+    post(api, rows(in_order, temps))
+    process_readings(in_order.pk)
+    late = Lot.objects.select_related("product").get(shipment=kiwi)
+    reference = Lot.objects.select_related("product").get(shipment=in_order)
+    assert remaining_hours(late, NOW) == pytest.approx(remaining_hours(reference, NOW), abs=0.01)
+    assert not Shipment.objects.get(pk=kiwi.pk).readings_need_replay
+    assert sorted(Excursion.objects.filter(shipment=kiwi).values_list("kind", "peak_c")) == sorted(
+        Excursion.objects.filter(shipment=in_order).values_list("kind", "peak_c")
+    )

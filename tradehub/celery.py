@@ -48,10 +48,11 @@ app.conf.beat_schedule["notifications-dispatch-due-messages"] = {
     "task": "tradehub.notifications.tasks.dispatch_due_messages_task",
     "schedule": 30.0,
 }
-# Alert digests: one email per recipient grouping the non-urgent alerts of the interval.
+# Alert digests: checked every minute; a recipient's digest goes out once its oldest waiting
+# alert has waited ALERT_DIGEST_MINUTES, grouping everything of that window.
 app.conf.beat_schedule["notifications-send-alert-digests"] = {
     "task": "tradehub.notifications.tasks.send_alert_digests_task",
-    "schedule": 60.0 * int(os.environ.get("ALERT_DIGEST_MINUTES", "15") or 15),
+    "schedule": 60.0,
 }
 # Alerts: every rule once a minute over indexed candidates (raise, reopen, resolve).
 app.conf.beat_schedule["shipments-scan-alerts"] = {

@@ -1,8 +1,11 @@
 """Alert emails received by a real SMTP server on loopback: immediate, digest, SMTP outage."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from tests.factories import StaffUserFactory
 from tests.notifications.conftest import alert_view
@@ -101,11 +104,16 @@ def test_lower_severities_wait_for_one_digest_per_recipient(smtp_server, partner
     )
     deliver_all()
     assert smtp_server.messages == []
-    assert services.send_digests() == 1
-    assert services.send_digests() == 0  # entries are taken once
+    now = timezone.now()
+    assert services.send_digests(now + timedelta(minutes=14)) == 0  # the window is still open
+    assert services.send_digests(now + timedelta(minutes=15)) == 1
+    assert services.send_digests(now + timedelta(minutes=30)) == 0  # entries are taken once
     deliver_all()
     (mail,) = smtp_server.messages
-    assert mail["Subject"] == "[TradeHub] 2 alerts in the last 15 minutes"
+    assert (
+        mail["Subject"]
+        == "[TradeHub] 2 alerts (Expiring soon, Arrival late) in the last 15 minutes"
+    )
     text, html = parts(mail)
     assert "ALR-A" in text and "ALR-B" in text and "CT-1" in text
     assert "Shipment SHP-7K2M9Q4XTB is 9 h late." in html
@@ -145,6 +153,7 @@ def test_alert_created_webhook_goes_to_the_partner(partner, webhook_receiver):
     assert services.deliver_message(message.pk) == "delivered"
     assert webhook_receiver.bodies[0]["type"] == "alert.created"
     assert webhook_receiver.bodies[0]["data"]["reference"] == "ALR-TEST000001"
+    assert "admin_path" not in webhook_receiver.bodies[0]["data"]
 
 
 def test_create_partner_alert_email_subscribes_the_contact(capsys):

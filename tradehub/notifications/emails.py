@@ -69,10 +69,12 @@ def render_alert_email(view: AlertView) -> dict[str, str]:
 def render_digest_email(views: Sequence[AlertView]) -> dict[str, str]:
     """Subject, text and HTML of a digest grouping several alerts for one recipient."""
     alerts = [_context(v) for v in views]
+    kinds = list(dict.fromkeys(str(a["kind_label"]) for a in alerts))
     return _render(
         "digest",
         {
             "alerts": alerts,
+            "kinds": kinds,
             "count": len(alerts),
             "site_url": settings.SITE_URL,
             "digest_minutes": settings.ALERT_DIGEST_MINUTES,

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from tradehub.partners.models import Partner
@@ -191,17 +191,24 @@ def notify_alert(
         digest_items = len(DigestItem.objects.bulk_create(items, ignore_conflicts=True))
     webhooks: list[OutboundMessage] = []
     if partner is not None:
-        webhooks = publish_event(WebhookEvent.ALERT_CREATED, partner, dict(view), source_key=key)
+        # The admin link is for staff mail; partners get the alert's public fields only.
+        payload = {k: v for k, v in view.items() if k != "admin_path"}
+        webhooks = publish_event(WebhookEvent.ALERT_CREATED, partner, payload, source_key=key)
     return AlertNotification(emails, digest_items, webhooks)
 
 
-def send_digests(limit_recipients: int = 500) -> int:
-    """Turn waiting digest entries into one digest email per recipient; returns emails queued."""
+def send_digests(now: datetime | None = None, limit_recipients: int = 500) -> int:
+    """One digest email per recipient whose oldest waiting alert has waited a full
+    ALERT_DIGEST_MINUTES (so alerts of that window are grouped); returns emails queued."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.ALERT_DIGEST_MINUTES)
     emails = list(
         DigestItem.objects.filter(message__isnull=True)
         .order_by()
-        .values_list("recipient_email", flat=True)
-        .distinct()[:limit_recipients]
+        .values("recipient_email")
+        .annotate(oldest=Min("created_at"))
+        .filter(oldest__lte=cutoff)
+        .values_list("recipient_email", flat=True)[:limit_recipients]
     )
     queued = 0
     for email in emails:
@@ -209,7 +216,7 @@ def send_digests(limit_recipients: int = 500) -> int:
             # SKIP LOCKED: two digest runs at once split the entries and never send one twice.
             items = list(
                 DigestItem.objects.select_for_update(skip_locked=True)
-                .filter(message__isnull=True, recipient_email=email)
+                .filter(message__isnull=True, recipient_email=email, created_at__lte=now)
                 .order_by("created_at", "id")[:DIGEST_BATCH]
             )
             if not items:

@@ -265,3 +265,38 @@ def test_admin_lists_open_alerts_first_and_acknowledges(client, staff_user, ship
     assert response.status_code == 302
     alert.refresh_from_db()
     assert (alert.state, alert.comment) == ("acknowledged", "on it")
+
+
+def test_alert_email_names_shipment_lot_product_shelf_life_eta_and_admin_link(
+    shipment, partner, settings
+):
+    settings.SITE_URL = "https://tradehub.example.kz"
+    subscribe_alert_email("contact@example.com", partner=partner)
+    now = timezone.now()
+    eta = now + 2 * H
+    Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=eta)
+    set_shelf_life(lot_of(shipment), now + 20 * H)
+    (alert,) = services.scan_alerts(now, kinds=["expiring_soon"]).raised[1:]
+    (email,) = OutboundMessage.objects.filter(channel="email")
+    text = email.payload["text"]
+    for expected in [
+        shipment.reference,
+        "CT-0042",
+        lot_of(shipment).product.name,
+        "20.0 h",
+        eta.isoformat(),
+        f"https://tradehub.example.kz/admin/shipments/alert/{alert.pk}/change/",
+    ]:
+        assert expected in text
+        assert expected in email.payload["html"]
+
+
+def test_processed_readings_trigger_a_rescan_of_that_shipment():
+    from shipments.alerts.signals import on_task_postrun
+    from shipments.tasks import mark_expired_lots_task, process_readings_task
+
+    with mock.patch("shipments.alerts.tasks.scan_shipment_alerts_task.delay") as delay:
+        on_task_postrun(sender=process_readings_task, args=[42], state="SUCCESS")
+        on_task_postrun(sender=process_readings_task, args=[43], state="FAILURE")
+        on_task_postrun(sender=mark_expired_lots_task, args=[], state="SUCCESS")
+    delay.assert_called_once_with(42)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tradehub.notifications.choices import WebhookEvent
+from tradehub.notifications.services import publish_event
 from tradehub.partners.models import Partner
 from tradehub.reference.models import CustomsOffice
 
@@ -83,9 +85,25 @@ def _lock(declaration: Declaration | int) -> Declaration:
 
 
 def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEvent) -> None:
-    """Tell listeners (webhooks, shipments) about a status change once it is committed."""
+    """Publish a status change: the partner's `declaration.status_changed` webhooks go into the
+    outbox in this same transaction; in-process listeners hear the signal once it commits."""
     if old == new:
         return
+    publish_event(
+        WebhookEvent.DECLARATION_STATUS_CHANGED,
+        declaration.partner,
+        {
+            "reference": declaration.reference,
+            "lrn": declaration.lrn,
+            "status": new,
+            "previous_status": old,
+            "version": declaration.version,
+            "number": declaration.number,
+            "channel": declaration.channel,
+            "occurred_at": event.occurred_at.isoformat(),
+        },
+        source_key=f"declaration:{declaration.reference}:event:{event.pk}",
+    )
     transaction.on_commit(
         partial(
             hooks.status_changed.send,
@@ -439,7 +457,8 @@ def receive_customs_message(
                 f"message_id {message_id!r} was already received with different content."
             )
         return existing, False
-    if declaration.status == S.DRAFT:
+    if declaration.status == S.DRAFT or declaration.submitted_at is None:
+        # Never lodged (a draft, or a draft cancelled by its declarant): customs knows nothing.
         raise TransitionNotAllowed(declaration.status, "receive customs messages for")
     number = values["number"]
     if number and (

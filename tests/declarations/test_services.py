@@ -339,3 +339,34 @@ def test_events_cannot_be_changed_or_deleted():
 def test_goods_items_constraints_are_named():
     names = {c.name for c in GoodsItem._meta.constraints}
     assert {"goodsitem_net_le_gross", "goodsitem_packages_positive"} <= names
+
+
+def test_status_changes_publish_a_webhook_in_the_same_transaction():
+    from tradehub.notifications.models import OutboundMessage
+    from tradehub.notifications.services import create_webhook_subscription
+
+    declaration = create_declaration()
+    create_webhook_subscription(
+        declaration.partner, "https://example.com/hook", ["declaration.status_changed"]
+    )
+    declaration = services.submit(declaration, actor="t")
+    post(declaration, "r", "released", 1)
+    payloads = [
+        m.payload["data"]
+        for m in OutboundMessage.objects.filter(event_type="declaration.status_changed").order_by(
+            "id"
+        )
+    ]
+    assert [(p["previous_status"], p["status"]) for p in payloads] == [
+        ("draft", "submitted"),
+        ("submitted", "released"),
+    ]
+    assert payloads[0]["reference"] == declaration.reference
+
+
+def test_a_cancelled_draft_never_receives_customs_messages():
+    declaration = services.request_cancellation(create_declaration(), reason="", actor="t")
+    with pytest.raises(TransitionNotAllowed):
+        services.receive_customs_message(
+            declaration, message_id="m1", data={"type": "released", "occurred_at": at(1)}
+        )

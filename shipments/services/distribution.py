@@ -108,7 +108,8 @@ def distribute(
                     planned_departure=request.planned_departure,
                     planned_arrival=request.planned_arrival,
                     consignee=request.consignee,
-                    onward_formalities=formalities_for(origin, request.destination, on),
+                    # From the declaring office's customs union, wherever the truck starts.
+                    onward_formalities=formalities_for(default_origin, request.destination, on),
                     lots=request.lines,
                     legs=request.legs,
                 ),

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from shipments.choices import FINISHED_STATUSES, LotCondition
@@ -11,6 +12,11 @@ from shipments.models import Lot, Shipment
 from .shelf import lot_condition, shipment_arrival
 
 BATCH_SIZE = 500
+
+
+def _touch_shipments(lots: QuerySet[Lot], now: dt.datetime) -> None:
+    """Bump `updated_at` of the lots' shipments, so `updated_since` pollers see the change."""
+    Shipment.objects.filter(pk__in=lots.values("shipment_id")).update(updated_at=now)
 
 
 @transaction.atomic
@@ -25,7 +31,9 @@ def mark_expired_lots(now: dt.datetime | None = None, batch_size: int = BATCH_SI
     )
     if not ids:
         return 0
-    return Lot.objects.filter(pk__in=ids).update(condition=LotCondition.EXPIRED, updated_at=now)
+    lots = Lot.objects.filter(pk__in=ids)
+    _touch_shipments(lots, now)
+    return lots.update(condition=LotCondition.EXPIRED, updated_at=now)
 
 
 @transaction.atomic
@@ -51,6 +59,7 @@ def mark_lots_at_risk(
             changed.append(lot)
     if changed:
         Lot.objects.bulk_update(changed, ["condition", "updated_at"])
+        _touch_shipments(Lot.objects.filter(pk__in=[lot.pk for lot in changed]), now)
     return len(changed)
 
 

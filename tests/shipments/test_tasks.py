@@ -78,3 +78,13 @@ def test_shipments_past_their_eta_are_flagged_overdue(partner, products):
     assert set(Shipment.objects.filter(is_overdue=True)) == {late}
     assert not Shipment.objects.get(pk=on_time.pk).is_overdue
     assert mark_overdue_shipments_task() == 0
+
+
+def test_sweeps_bump_the_shipment_so_updated_since_pollers_see_it(partner, products):
+    shipment = make_shipment(
+        partner, lots=[{"product": "cherry-tomato", "packed_on": TODAY - dt.timedelta(days=20)}]
+    )
+    Lot.objects.update(condition="ok")
+    before = Shipment.objects.get(pk=shipment.pk).updated_at
+    mark_expired_lots_task()
+    assert Shipment.objects.get(pk=shipment.pk).updated_at > before

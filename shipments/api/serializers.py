@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 from stdnum import iso6346
 from stdnum.exceptions import ValidationError as StdnumError
@@ -35,6 +35,7 @@ from tradehub.reference.models import Location
 
 MAX_EVENTS = 1000
 MAX_READINGS = 10_000
+ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
 
 class LocationCodeField(serializers.SlugRelatedField):
@@ -353,6 +354,17 @@ class EventInputSerializer(serializers.Serializer):
     )
     details = serializers.DictField(required=False, default=dict)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # An event that actually happened cannot lie in the future (beyond clock drift);
+        # planned and estimated events may.
+        if attrs["classifier"] == EventClassifier.ACTUAL and attrs["occurred_at"] > (
+            timezone.now() + ACTUAL_EVENT_FUTURE_TOLERANCE
+        ):
+            raise serializers.ValidationError(
+                {"occurred_at": "An actual event cannot lie in the future."}, code="future"
+            )
+        return attrs
+
 
 class EventSerializer(serializers.ModelSerializer[TrackingEvent]):
     """A recorded tracking event."""
@@ -421,14 +433,19 @@ class ReadingBucketSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class BucketedReadingsSerializer(serializers.Serializer):
-    """The bucketed series."""
+class ReadingSeriesSerializer(serializers.Serializer):
+    """The series: raw readings (cursor pages, `bucket` null) or buckets (one page)."""
 
-    bucket = serializers.CharField()
-    truncated = serializers.BooleanField()
+    bucket = serializers.CharField(allow_null=True, help_text="The bucket width asked for")
+    truncated = serializers.BooleanField(help_text="More buckets exist than were returned")
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = ReadingBucketSerializer(many=True)
+    results = PolymorphicProxySerializer(
+        component_name="ReadingOrBucket",
+        serializers=[ReadingSerializer, ReadingBucketSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
 
 
 class ExcursionSerializer(serializers.ModelSerializer[Excursion]):

@@ -9,7 +9,11 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -25,6 +29,7 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.pagination import CursorPagination
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -32,7 +37,6 @@ from .filters import ProductFilter, ShipmentFilter
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
-    BucketedReadingsSerializer,
     DistributionResultSerializer,
     DistributionSerializer,
     EventInputSerializer,
@@ -40,7 +44,9 @@ from .serializers import (
     ExcursionSerializer,
     IntakeResultSerializer,
     ProductSerializer,
+    ReadingBucketSerializer,
     ReadingSerializer,
+    ReadingSeriesSerializer,
     ShipmentCreateSerializer,
     ShipmentSerializer,
     TelemetryInputSerializer,
@@ -284,12 +290,14 @@ def _time_param(request: Request, name: str) -> dt.datetime | None:
     return value
 
 
-class ShipmentReadingsView(ShipmentChildMixin, generics.ListAPIView[TemperatureReading]):
-    """A shipment's temperature series; with `bucket` (e.g. 15m, 1h) min/max/avg per bucket."""
+class ShipmentReadingsView(ShipmentChildMixin, APIView):
+    """A shipment's temperature series; with `bucket` (e.g. 15m, 1h) min/max/avg per bucket.
 
-    serializer_class = ReadingSerializer
+    A plain APIView paginating by hand: its answer has two shapes, which a list view's schema
+    (always one paginated list) cannot describe.
+    """
+
     ordering = ("recorded_at", "id")
-    filter_backends: list[Any] = []
 
     def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         start, end = _time_param(self.request, "from"), _time_param(self.request, "to")
@@ -309,15 +317,23 @@ class ShipmentReadingsView(ShipmentChildMixin, generics.ListAPIView[TemperatureR
                 "bucket", OpenApiTypes.STR, description="Bucket width: 30s, 15m, 1h, 1d ..."
             ),
         ],
-        responses={200: ReadingSerializer(many=True), 400: PROBLEM, 404: PROBLEM},
+        responses={
+            200: ReadingSeriesSerializer,
+            400: PROBLEM,
+            404: PROBLEM,
+        },
         description="Without `bucket`: raw readings, cursor-paginated. With `bucket`: "
-        "`{bucket, truncated, results: [{start, end, min, max, avg, count}]}` "
-        f"(at most {MAX_BUCKETS} buckets) — see BucketedReadings.",
+        "`results` are `{start, end, min, max, avg, count}` per bucket "
+        f"(at most {MAX_BUCKETS} buckets, `truncated` when more exist).",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         bucket = request.query_params.get("bucket")
         if not bucket:
-            return super().get(request, *args, **kwargs)
+            paginator = CursorPagination()
+            page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+            response = paginator.get_paginated_response(ReadingSerializer(page, many=True).data)
+            response.data = {"bucket": None, "truncated": False, **response.data}
+            return response
         match = BUCKET.match(bucket.strip())
         seconds = int(match.group(1)) * BUCKET_UNITS[match.group(2)] if match else 0
         if not match or not 1 <= seconds <= 31 * 86400:
@@ -331,9 +347,9 @@ class ShipmentReadingsView(ShipmentChildMixin, generics.ListAPIView[TemperatureR
             "truncated": len(buckets) > MAX_BUCKETS,
             "next": None,
             "previous": None,
-            "results": buckets[:MAX_BUCKETS],
+            "results": ReadingBucketSerializer(buckets[:MAX_BUCKETS], many=True).data,
         }
-        return Response(BucketedReadingsSerializer(body).data)
+        return Response(body)
 
 
 class ShipmentExcursionsView(ShipmentChildMixin, generics.ListAPIView[Excursion]):

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -187,7 +186,7 @@ class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
         error_messages={"does_not_exist": "No location with code {value}."},
     )
     transport_mode = serializers.ChoiceField(choices=TransportMode.choices)
-    transport_document = TransportDocumentSerializer(required=False)
+    transport_document = TransportDocumentSerializer(required=False, allow_null=True)
     containers = serializers.ListField(
         child=ContainerNumberField(max_length=20, validators=[validate_container_number]),
         required=False,
@@ -336,7 +335,7 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
     def get_goods_items(self, document: Document) -> list[int]:
         return sorted(item.sequence for item in document.goods_items.all())
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_file(self, document: Document) -> str | None:
         return document.file.name.rsplit("/", 1)[-1] if document.file else None
 
@@ -363,8 +362,10 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     """A declaration as partners see it."""
 
     office = serializers.SlugRelatedField[CustomsOffice](slug_field="code", read_only=True)
-    border_crossing = serializers.SlugRelatedField[Location](slug_field="code", read_only=True)
-    transport_document = TransportDocumentSerializer(read_only=True)
+    border_crossing = serializers.SlugRelatedField[Location](
+        slug_field="code", read_only=True, allow_null=True
+    )
+    transport_document = serializers.SerializerMethodField()
     consignor = PartySerializer(read_only=True)
     consignee = PartySerializer(read_only=True)
     declarant = serializers.SerializerMethodField()
@@ -409,6 +410,12 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TransportDocumentSerializer(allow_null=True))
+    def get_transport_document(self, declaration: Declaration) -> dict[str, str] | None:
+        if not declaration.transport_document_type:
+            return None
+        return declaration.transport_document
 
     @extend_schema_field(PartySerializer(allow_null=True))
     def get_declarant(self, declaration: Declaration) -> dict[str, Any] | None:

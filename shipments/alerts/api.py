@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shipments.models import Alert
+from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.notifications.choices import Severity
@@ -73,7 +74,8 @@ class AcknowledgeSerializer(serializers.Serializer):
 
 
 class AlertFilter(UpdatedSinceFilterSet):
-    """`state`, `kind`, `severity` (each may repeat or be comma-separated) and `updated_since`."""
+    """`state`, `kind`, `severity` (each may repeat: `?state=open&state=acknowledged`),
+    `shipment` (reference) and `updated_since`."""
 
     state = django_filters.MultipleChoiceFilter(choices=AlertState.choices)
     kind = django_filters.MultipleChoiceFilter(choices=AlertKind.choices)
@@ -95,20 +97,19 @@ ERRORS = {
 
 class AlertViewSet(
     PartnerScopedViewMixin,
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """The caller's alerts, newest first."""
 
+    queryset = selectors.alerts()
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     lookup_field = "reference"
     ordering = ("-created_at", "-id")
-
-    def get_queryset(self) -> Any:
-        self.queryset = selectors.alerts()
-        return super().get_queryset()
+    etag_actions = ("retrieve", "acknowledge")
 
     @extend_schema(
         summary="List alerts", responses={200: AlertSerializer(many=True), 401: ERRORS[401]}

@@ -300,3 +300,16 @@ def test_processed_readings_trigger_a_rescan_of_that_shipment():
         on_task_postrun(sender=process_readings_task, args=[43], state="FAILURE")
         on_task_postrun(sender=mark_expired_lots_task, args=[], state="SUCCESS")
     delay.assert_called_once_with(42)
+
+
+def test_acknowledge_honours_if_match(api, shipment):
+    set_shelf_life(lot_of(shipment), timezone.now() - H)
+    (alert,) = services.scan_alerts(kinds=["expired"]).raised
+    detail = api.get(f"/api/v1/alerts/{alert.reference}/")
+    etag = detail["ETag"]
+    url = f"/api/v1/alerts/{alert.reference}/acknowledge/"
+    stale = api.post(url, {"comment": "x"}, format="json", HTTP_IF_MATCH='"stale"')
+    assert stale.status_code == 412
+    response = api.post(url, {"comment": "ok"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag

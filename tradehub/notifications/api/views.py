@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
@@ -57,6 +58,7 @@ class WebhookSubscriptionFilter(UpdatedSinceFilterSet):
 )
 class WebhookSubscriptionViewSet(
     PartnerScopedViewMixin,
+    ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -123,10 +123,10 @@ def _gateway() -> Any:
 
 
 def _enqueue_apply(declaration_id: int) -> None:
+    from .queueing import enqueue_after_commit
     from .tasks import apply_customs_messages_task
 
-    # CommitAwareTask defers this until the surrounding transaction commits.
-    apply_customs_messages_task.delay(declaration_id)
+    enqueue_after_commit(apply_customs_messages_task, declaration_id)
 
 
 # --- content ------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from ..choices import (
     EventType,
     MessageSource,
 )
+from ..queueing import enqueue_after_commit
 from .base import CustomsGateway
 
 if TYPE_CHECKING:
@@ -201,8 +202,11 @@ def assess(declaration_id: int, version: int | None = None) -> Declaration | Non
         if delay is not None:
             from ..tasks import simulated_release_task
 
-            simulated_release_task.apply_async(
-                (declaration.pk, declaration.version), countdown=delay.total_seconds()
+            enqueue_after_commit(
+                simulated_release_task,
+                declaration.pk,
+                declaration.version,
+                countdown=delay.total_seconds(),
             )
         return declaration
 
@@ -272,9 +276,9 @@ class SimulatedGateway(CustomsGateway):
     def declaration_submitted(self, declaration: Declaration) -> None:
         from ..tasks import simulated_authority_task
 
-        simulated_authority_task.delay(declaration.pk, declaration.version)
+        enqueue_after_commit(simulated_authority_task, declaration.pk, declaration.version)
 
     def cancellation_requested(self, declaration: Declaration) -> None:
         from ..tasks import simulated_cancellation_task
 
-        simulated_cancellation_task.delay(declaration.pk)
+        enqueue_after_commit(simulated_cancellation_task, declaration.pk)

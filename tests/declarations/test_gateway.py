@@ -195,7 +195,7 @@ def test_manual_gateway_decides_nothing_by_itself(settings, django_capture_on_co
     settings.CUSTOMS_GATEWAY = "manual"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         declaration = submit()
-    assert not [c for c in callbacks if "apply_async" in repr(c)]
+    assert not [c for c in callbacks if "enqueue_after_commit" in repr(c)]
     assert tasks.release_due_declarations_task() == 0
     assert tasks.assess_submitted_declarations_task() == 0
     assert reload(declaration).status == S.SUBMITTED
@@ -204,4 +204,18 @@ def test_manual_gateway_decides_nothing_by_itself(settings, django_capture_on_co
 def test_simulated_gateway_queues_assessment_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submit()
-    assert [c for c in callbacks if "apply_async" in repr(c)], "assessment enqueued on commit"
+    assert [c for c in callbacks if "enqueue_after_commit" in repr(c)], (
+        "assessment enqueued on commit"
+    )
+
+
+def test_a_broker_error_after_commit_does_not_fail_the_submission(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.simulated_authority_task, "apply_async", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = submit()
+    assert reload(declaration).status == S.SUBMITTED

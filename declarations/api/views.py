@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
-from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
+from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
@@ -267,7 +267,10 @@ def _visible_declaration(view: Any) -> Declaration:
 class EventFilterSet(django_filters.FilterSet):
     """`updated_since` on an append-only history means: events recorded since then."""
 
-    updated_since = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    # The same filter class as every other list's `updated_since`, on the event time.
+    updated_since = type(UpdatedSinceFilterSet.base_filters["updated_since"])(
+        field_name="occurred_at", lookup_expr="gte"
+    )
     type = django_filters.CharFilter()
 
     class Meta:

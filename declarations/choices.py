@@ -101,6 +101,7 @@ class EventType(models.TextChoices):
     RISK_ASSESSED = "risk_assessed", _("Risk assessed by the simulated authority")
     CUSTOMS_MESSAGE_RECEIVED = "customs_message_received", _("Customs message received")
     CUSTOMS_MESSAGE_APPLIED = "customs_message_applied", _("Customs message applied")
+    DOCUMENT_FILE_ATTACHED = "document_file_attached", _("Document file attached")
     INSPECTION_RECORDED = "inspection_recorded", _("Inspection result recorded")
     PARTIALLY_DISTRIBUTED = "partially_distributed", _("Partially distributed")
     DISTRIBUTED = "distributed", _("Distributed")

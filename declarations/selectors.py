@@ -111,7 +111,12 @@ def declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
         "consignee": dict(declaration.consignee),
         "declarant": dict(declaration.declarant),
         "goods_items": [goods_item_data(item) for item in declaration.goods_items.all()],
-        "documents": [document_data(document) for document in declaration.documents.all()],
+        "documents": [
+            {"sequence": sequence, **document_data(document)}
+            for sequence, document in enumerate(
+                sorted(declaration.documents.all(), key=lambda d: d.pk), start=1
+            )
+        ],
         "totals": totals(declaration),
         "rejection_errors": list(declaration.rejection_errors),
         "submitted_at": _iso(declaration.submitted_at),

@@ -690,3 +690,43 @@ def mark_distributed(
     event = record_event(declaration, STATUS_EVENTS[new], actor, status=new, previous_status=old)
     _announce(declaration, old, new, event)
     return declaration
+
+
+@transaction.atomic
+def attach_document_file(
+    declaration: Declaration, *, position: int, file: Any, actor: str
+) -> Document:
+    """Store the scan of the document at `position` (1-based, in the order documents are listed),
+    replacing any earlier file; PDF/PNG/JPEG up to 10 MB, checked on its content."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from .validators import validate_document_file
+
+    declaration = _lock(declaration)
+    assert_transition(declaration.status, Action.ATTACH_DOCUMENT_FILE)
+    documents = list(declaration.documents.order_by("id"))
+    if not 1 <= position <= len(documents):
+        raise DeclarationInvalid(
+            [{"pointer": "/", "code": "not_found", "detail": f"No document {position}."}]
+        )
+    document = documents[position - 1]
+    try:
+        validate_document_file(file)
+    except DjangoValidationError as exc:
+        raise DeclarationInvalid(
+            [{"pointer": "/file", "code": exc.code or "invalid", "detail": exc.messages[0]}]
+        ) from exc
+    name = str(getattr(file, "name", "document")).rsplit("/", 1)[-1]
+    document.file.save(name, file, save=True)
+    record_event(
+        declaration,
+        EventType.DOCUMENT_FILE_ATTACHED,
+        actor,
+        document=position,
+        type=document.type,
+        number=document.number,
+        file=name,
+        size=getattr(file, "size", None),
+    )
+    Declaration.objects.filter(pk=declaration.pk).update(updated_at=timezone.now())
+    return document

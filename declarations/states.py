@@ -32,6 +32,7 @@ class Action(StrEnum):
     REFUSE_CANCELLATION = "refuse_cancellation"
     DISTRIBUTE_PARTIALLY = "distribute_partially"
     DISTRIBUTE_FULLY = "distribute_fully"
+    ATTACH_DOCUMENT_FILE = "attach_document_file"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ TRANSITIONS: Mapping[Action, Transition] = {
     Action.DISTRIBUTE_FULLY: Transition(
         frozenset({S.RELEASED, S.PARTIALLY_DISTRIBUTED}), S.DISTRIBUTED
     ),
+    # Scans of the documents may be uploaded until release (customs may ask for them).
+    Action.ATTACH_DOCUMENT_FILE: Transition(AMENDABLE, None),
 }
 
 # Statuses that only customs messages decide: a late message may correct one into another

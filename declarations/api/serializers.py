@@ -142,6 +142,7 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
         child=serializers.IntegerField(min_value=1), required=False, max_length=999
     )
     file = serializers.CharField(read_only=True)
+    sequence = serializers.IntegerField(read_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         issued, until = attrs.get("issued_on"), attrs.get("valid_until")
@@ -324,13 +325,27 @@ class GoodsItemSerializer(serializers.ModelSerializer[GoodsItem]):
 class DocumentSerializer(serializers.ModelSerializer[Document]):
     """A supporting document; `goods_items` are the sequences it covers (empty: all)."""
 
+    sequence = serializers.SerializerMethodField()
     goods_items = serializers.SerializerMethodField()
     file = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
-        fields = ["type", "number", "issued_by", "issued_on", "valid_until", "goods_items", "file"]
+        fields = [
+            "sequence",
+            "type",
+            "number",
+            "issued_by",
+            "issued_on",
+            "valid_until",
+            "goods_items",
+            "file",
+        ]
         read_only_fields = fields
+
+    def get_sequence(self, document: Document) -> int:
+        """Position in the declaration's document list (1..n); files are uploaded by it."""
+        return int(getattr(document, "sequence", 0))
 
     def get_goods_items(self, document: Document) -> list[int]:
         return sorted(item.sequence for item in document.goods_items.all())
@@ -372,7 +387,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     containers = serializers.ListField(child=serializers.CharField(), read_only=True)
     seals = serializers.ListField(child=serializers.CharField(), read_only=True)
     goods_items = GoodsItemSerializer(many=True, read_only=True)
-    documents = DocumentSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
     totals = serializers.SerializerMethodField()
     rejection_errors = ErrorSerializer(many=True, read_only=True)
     cancellation = serializers.SerializerMethodField()
@@ -420,6 +435,13 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     @extend_schema_field(PartySerializer(allow_null=True))
     def get_declarant(self, declaration: Declaration) -> dict[str, Any] | None:
         return dict(declaration.declarant) if declaration.declarant else None
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, declaration: Declaration) -> list[dict[str, Any]]:
+        documents = list(declaration.documents.all())
+        for sequence, document in enumerate(sorted(documents, key=lambda d: d.pk), start=1):
+            document.sequence = sequence  # type: ignore[attr-defined]
+        return list(DocumentSerializer(sorted(documents, key=lambda d: d.pk), many=True).data)
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, declaration: Declaration) -> dict[str, Any]:
@@ -487,3 +509,9 @@ class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.CharField()
     number = serializers.CharField(allow_null=True)
     channel = serializers.CharField(allow_null=True)
+
+
+class DocumentFileSerializer(serializers.Serializer[dict[str, Any]]):
+    """A scan of a document: PDF, PNG or JPEG, at most 10 MB (multipart/form-data)."""
+
+    file = serializers.FileField()

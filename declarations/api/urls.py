@@ -9,6 +9,7 @@ from .views import (
     DeclarationVersionDetailView,
     DeclarationVersionListView,
     DeclarationViewSet,
+    DocumentFileView,
 )
 
 router = SimpleRouter()
@@ -30,6 +31,11 @@ urlpatterns = [
         "declarations/<str:reference>/versions/<int:version>/",
         DeclarationVersionDetailView.as_view(),
         name="declaration-version-detail",
+    ),
+    path(
+        "declarations/<str:reference>/documents/<int:position>/file/",
+        DocumentFileView.as_view(),
+        name="declaration-document-file",
     ),
     path(
         "declarations/<str:reference>/customs-messages/",

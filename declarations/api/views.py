@@ -8,19 +8,23 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
-from tradehub.partners.scoping import PartnerScopedViewMixin
+from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
 from .. import selectors, services
 from ..choices import Channel, DeclarationStatus, MessageSource
@@ -36,6 +40,8 @@ from .serializers import (
     DeclarationUpdateSerializer,
     DeclarationVersionSerializer,
     DeclarationWriteSerializer,
+    DocumentFileSerializer,
+    DocumentSerializer,
 )
 
 REFERENCE = OpenApiParameter(
@@ -376,3 +382,62 @@ class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
             "channel": declaration.channel,
         }
         return Response(CustomsMessageResultSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+POSITION = OpenApiParameter(
+    "position", int, OpenApiParameter.PATH, description="The document's `sequence` (1..n)"
+)
+
+
+@extend_schema(parameters=[REFERENCE, POSITION])
+class DocumentFileView(APIView):
+    """The scanned file of one document: upload (multipart, until release) and download."""
+
+    parser_classes = [MultiPartParser]
+
+    def _document(self, reference: str, position: int, *, readers: bool) -> Any:
+        queryset = (
+            selectors.declarations_visible_to(self.request.user, gateway_sees_all=True)
+            if readers
+            else scope_to_caller(Declaration.objects.all(), self.request.user)
+        )
+        declaration = get_object_or_404(queryset, reference=reference)
+        documents = list(declaration.documents.order_by("id"))
+        if not 1 <= position <= len(documents):
+            raise NotFound(f"No document {position} on this declaration.")
+        return declaration, documents[position - 1]
+
+    @extend_schema(
+        summary="Download a document's file",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file as uploaded."
+            ),
+            404: PROBLEM_404,
+        },
+    )
+    def get(self, request: Request, reference: str, position: int) -> Any:
+        _, document = self._document(reference, position, readers=True)
+        if not document.file:
+            raise NotFound("This document has no file.")
+        name = document.file.name.rsplit("/", 1)[-1]
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=name)
+
+    @extend_schema(
+        summary="Upload (or replace) a document's file: PDF, PNG or JPEG up to 10 MB",
+        request={"multipart/form-data": DocumentFileSerializer},
+        responses={200: DocumentSerializer, 400: PROBLEM_400, 404: PROBLEM_404, 409: PROBLEM_409},
+    )
+    def put(self, request: Request, reference: str, position: int) -> Response:
+        declaration, _ = self._document(reference, position, readers=False)
+        payload = DocumentFileSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            document = services.attach_document_file(
+                declaration,
+                position=position,
+                file=payload.validated_data["file"],
+                actor=actor_label(request.user),
+            )
+        document.sequence = position  # type: ignore[attr-defined]
+        return Response(DocumentSerializer(document).data)

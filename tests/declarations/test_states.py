@@ -38,6 +38,7 @@ EXPECTED = {
         S.PARTIALLY_DISTRIBUTED: S.PARTIALLY_DISTRIBUTED,
     },
     Action.DISTRIBUTE_FULLY: {S.RELEASED: S.DISTRIBUTED, S.PARTIALLY_DISTRIBUTED: S.DISTRIBUTED},
+    Action.ATTACH_DOCUMENT_FILE: {s: s for s in (S.DRAFT, *LODGED, S.REJECTED)},
 }
 CASES = [(status, action) for action in Action for status in S.values]
 

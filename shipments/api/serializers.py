@@ -38,6 +38,31 @@ MAX_READINGS = 10_000
 ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
 
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        if chr(0) in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
+def storable_json(value: Any) -> Any:
+    """Reject JSON that PostgreSQL's jsonb cannot store: NUL characters or lone surrogates."""
+    if not _storable(value):
+        raise serializers.ValidationError(
+            "Contains a NUL or an invalid Unicode character.", code="invalid"
+        )
+    return value
+
+
 class LocationCodeField(serializers.SlugRelatedField):
     """A location by its full UN/LOCODE (`KZALA`), case-insensitive on input."""
 
@@ -156,7 +181,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
     )
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
-    consignee = serializers.DictField(required=False, default=dict)
+    consignee = serializers.DictField(required=False, default=dict, validators=[storable_json])
     legs = LegInputSerializer(many=True, required=False, default=list)
     lots = LotInputSerializer(many=True, required=False, default=list)
 
@@ -352,7 +377,7 @@ class EventInputSerializer(serializers.Serializer):
     location = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=5
     )
-    details = serializers.DictField(required=False, default=dict)
+    details = serializers.DictField(required=False, default=dict, validators=[storable_json])
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # An event that actually happened cannot lie in the future (beyond clock drift);
@@ -493,7 +518,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
 
     destination = LocationCodeField()
     origin = LocationCodeField(required=False, allow_null=True)
-    consignee = serializers.DictField(required=False, default=dict)
+    consignee = serializers.DictField(required=False, default=dict, validators=[storable_json])
     partner_reference = serializers.CharField(
         required=False, allow_blank=True, max_length=100, default=""
     )

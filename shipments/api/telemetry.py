@@ -4,6 +4,7 @@ several times more (bench/telemetry_validation.py measures it)."""
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,11 @@ MAX_SENSOR_ID = 64
 TEMPERATURE_RANGE = (-80.0, 80.0)
 # Sensor clocks drift; a reading from further ahead than this is a broken clock, not data.
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
+# Nothing this system tracks was recorded before 2000: such a time is a broken clock or a typo.
+EARLIEST_READING = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# Shipment references are short ASCII (`SHP-7K2M9Q4XTB`); nothing else is worth a lookup.
+REFERENCE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+ROW_FIELDS = frozenset({"shipment", "sensor_id", "recorded_at", "temperature_c", "humidity_pct"})
 
 Errors = dict[str, list[ErrorDetail]]
 
@@ -43,11 +49,22 @@ def parse_time(value: Any) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            return None
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: e.g. year 1 with a positive offset
         return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None
-    return parsed.astimezone(dt.UTC)
+
+
+def storable_text(value: str) -> bool:
+    """Text PostgreSQL can store: valid UTF-8 (no lone surrogates) and no NUL character."""
+    if chr(0) in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None]) -> dict[str, Any]:
@@ -56,6 +73,9 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
         add("", "invalid", "Expected an object.")
         return {}
     out: dict[str, Any] = {}
+    for key in row:
+        if key not in ROW_FIELDS:
+            add(str(key), "unknown_field", "Unknown field.")
     shipment = row.get("shipment")
     if not isinstance(shipment, str) or not shipment.strip():
         add("shipment", "required", "A shipment reference is required.")
@@ -66,6 +86,8 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
         add("sensor_id", "required", "A sensor id is required.")
     elif len(sensor) > MAX_SENSOR_ID:
         add("sensor_id", "max_length", f"At most {MAX_SENSOR_ID} characters.")
+    elif not storable_text(sensor):
+        add("sensor_id", "invalid", "Contains a NUL or an invalid Unicode character.")
     else:
         out["sensor_id"] = sensor.strip()
     if "recorded_at" not in row:
@@ -76,6 +98,8 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
             add("recorded_at", "invalid", "An ISO 8601 time with an offset is required.")
         elif recorded > now + FUTURE_TOLERANCE:
             add("recorded_at", "future", "Lies in the future.")
+        elif recorded < EARLIEST_READING:
+            add("recorded_at", "out_of_range", "Lies implausibly far in the past (before 2000).")
         else:
             out["recorded_at"] = recorded
     if "temperature_c" not in row or row["temperature_c"] is None:
@@ -115,6 +139,11 @@ def validate_readings(
         raise ValidationError(
             {"readings": [ErrorDetail("A list of readings is required.", "required")]}
         )
+    unknown = [key for key in payload if key != "readings"]
+    if unknown:
+        raise ValidationError(
+            {str(key): [ErrorDetail("Unknown field.", "unknown_field")] for key in unknown}
+        )
     rows = payload["readings"]
     if len(rows) > max_rows:
         raise PayloadTooLarge(f"At most {max_rows} readings per request; got {len(rows)}.")
@@ -133,7 +162,8 @@ def validate_readings(
             )
 
         parsed.append(_check_row(row, now, add))
-    references = {row["shipment"] for row in parsed if "shipment" in row}
+    # Only well-formed references are looked up; anything else cannot name a shipment.
+    references = {row["shipment"] for row in parsed if REFERENCE.match(row.get("shipment", ""))}
     known = (
         dict(shipments.filter(reference__in=references).values_list("reference", "pk"))
         if references

@@ -1,6 +1,7 @@
 """Tracking events: idempotent intake, history in event time, status/ETA derived from actual events."""
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -192,3 +193,12 @@ def test_more_than_1000_events_is_too_large(api, shipment):
 def test_1000_events_are_accepted(api, shipment):
     response = post(api, shipment, [ev(f"e{i}", "door_opened", i / 10) for i in range(1000)])
     assert response.json() == {"accepted": 1000, "duplicates": 0}
+
+
+def test_event_details_that_jsonb_cannot_store_are_400(api, shipment):
+    body = json.dumps([{**JOURNEY[0], "details": {"note": "a\ud800b"}}])
+    response = api.post(
+        f"/api/v1/shipments/{shipment.reference}/events/", body, content_type="application/json"
+    )
+    assert response.status_code == 400  # refused by the JSON parser or by the serializer
+    assert not TrackingEvent.objects.exists()

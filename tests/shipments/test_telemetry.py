@@ -1,6 +1,7 @@
 """Telemetry: validated bulk intake, dedup, series and buckets, shelf life and excursions."""
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -229,3 +230,29 @@ def test_late_readings_older_than_the_processed_ones_are_replayed(api, kiwi):
     assert sorted(Excursion.objects.filter(shipment=kiwi).values_list("kind", "peak_c")) == sorted(
         Excursion.objects.filter(shipment=in_order).values_list("kind", "peak_c")
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"sensor_id": "S\x001"}, "sensor_id"),
+        ({"sensor_id": "S\udfff"}, "sensor_id"),
+        ({"sensor_id": "S\ud800"}, "sensor_id"),
+        ({"recorded_at": "0001-01-01T00:00:00+05:00"}, "recorded_at"),
+        ({"recorded_at": "1999-12-31T23:00:00Z"}, "recorded_at"),
+        ({"shipment": "SHP-\x00\ud800"}, "shipment"),
+        ({"battery_pct": 80}, "battery_pct"),
+    ],
+)
+def test_unstorable_or_implausible_values_are_400_not_500(api, kiwi, change, field):
+    batch = rows(kiwi, [0.5] * 3)
+    batch[1] = batch[1] | change
+    # Sent as escaped JSON, as a client would: "\ud800" decodes to a lone surrogate.
+    response = api.post(
+        "/api/v1/telemetry/", json.dumps({"readings": batch}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    pointers = [e["pointer"] for e in response.json()["errors"]]
+    # NUL characters are refused by the JSON parser already (pointer "/").
+    assert f"/readings/1/{field}" in pointers or pointers == ["/"]
+    assert not TemperatureReading.objects.exists()

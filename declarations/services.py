@@ -461,11 +461,8 @@ def receive_customs_message(
         # Never lodged (a draft, or a draft cancelled by its declarant): customs knows nothing.
         raise TransitionNotAllowed(declaration.status, "receive customs messages for")
     number = values["number"]
-    if number and (
-        Declaration.objects.filter(number=number).exclude(pk=declaration.pk).exists()
-        or (declaration.number and declaration.number != number)
-    ):
-        raise MessageConflict(f"Customs number {number!r} does not belong to this declaration.")
+    if number and Declaration.objects.filter(number=number).exclude(pk=declaration.pk).exists():
+        raise MessageConflict(f"Customs number {number!r} belongs to another declaration.")
     try:
         with transaction.atomic():
             message = CustomsMessage.objects.create(
@@ -566,7 +563,9 @@ def apply_customs_messages(
         )
 
     old = declaration.status
-    if state.number and not declaration.number:
+    if state.number:
+        # The fold decides (first number in occurred_at order), so arrival order cannot matter;
+        # a number from an earlier version stays when this version's messages carry none.
         declaration.number = state.number
     if old not in CUSTOMS_DECIDED:
         # Distributed goods (or a draft) are past customs: a late message cannot undo that.

@@ -11,7 +11,9 @@ On submission it checks the declaration and sends an `accepted` message with an 
    without a certificate of origin, or more than 50,000 USD of goods without a commercial invoice.
 4. green: everything else.
 
-Yellow and red also get a `control` message. Green is released after
+The assessment runs a few seconds after submission and is skipped when a gateway integration or
+staff already sent a message for the version (they decide then, not the simulation); the same
+holds for the automatic release. Yellow and red also get a `control` message. Green is released after
 CUSTOMS_SIMULATED_RELEASE_SECONDS, yellow (documentary check) after twice that; red stays under
 control until staff record an inspection result in the admin. A requested cancellation of a
 declaration that is not released is granted.
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from ..models import Declaration
 
 ACTOR = "simulated customs"
+ASSESSMENT_DELAY_SECONDS = 3
 REJECTED_CHAPTERS = frozenset({"93"})
 MIN_USD_PER_KG = Decimal("0.10")
 MAX_USD_PER_KG = Decimal("50")
@@ -129,6 +132,15 @@ def release_delay(channel: str) -> dt.timedelta | None:
     return None
 
 
+def _decided_by_others(declaration: Declaration) -> bool:
+    """A gateway integration or staff sent messages for this version: they decide, not us."""
+    return (
+        declaration.customs_messages.filter(declaration_version=declaration.version)
+        .exclude(source=MessageSource.SIMULATED)
+        .exists()
+    )
+
+
 def _prefix(declaration: Declaration) -> str:
     return f"SIM-{declaration.reference}-v{declaration.version}"
 
@@ -161,10 +173,8 @@ def assess(declaration_id: int, version: int | None = None) -> Declaration | Non
             return declaration
         if version is not None and declaration.version != version:
             return declaration  # an amendment superseded this version; its own task decides
-        already = declaration.customs_messages.filter(
-            declaration_version=declaration.version, source=MessageSource.SIMULATED
-        )
-        if already.exists():
+        if declaration.customs_messages.filter(declaration_version=declaration.version).exists():
+            # Already assessed, or a gateway integration / staff decide this one: step aside.
             return declaration
         now = timezone.now()
         errors = rejection_errors(declaration)
@@ -226,6 +236,7 @@ def release(declaration_id: int, version: int | None = None) -> Declaration | No
             or declaration.channel not in (Channel.GREEN, Channel.YELLOW)
             or due is None
             or due > timezone.now()
+            or _decided_by_others(declaration)
         ):
             return declaration
         _send(
@@ -276,7 +287,14 @@ class SimulatedGateway(CustomsGateway):
     def declaration_submitted(self, declaration: Declaration) -> None:
         from ..tasks import simulated_authority_task
 
-        enqueue_after_commit(simulated_authority_task, declaration.pk, declaration.version)
+        # A short pause, as a real authority takes: a gateway integration that answers for
+        # customs right after submission is then seen first, and the simulation steps aside.
+        enqueue_after_commit(
+            simulated_authority_task,
+            declaration.pk,
+            declaration.version,
+            countdown=ASSESSMENT_DELAY_SECONDS,
+        )
 
     def cancellation_requested(self, declaration: Declaration) -> None:
         from ..tasks import simulated_cancellation_task

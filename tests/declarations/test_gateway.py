@@ -219,3 +219,44 @@ def test_a_broker_error_after_commit_does_not_fail_the_submission(
     with django_capture_on_commit_callbacks(execute=True):
         declaration = submit()
     assert reload(declaration).status == S.SUBMITTED
+
+
+def test_simulated_authority_steps_aside_when_a_gateway_decides():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    services.receive_customs_message(
+        declaration,
+        message_id="GW-A",
+        data={
+            "type": "accepted",
+            "occurred_at": timezone.now(),
+            "number": "GW/1",
+            "channel": "red",
+        },
+    )
+    services.apply_customs_messages(declaration)
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    declaration = reload(declaration)
+    assert (declaration.number, declaration.channel) == ("GW/1", "red")
+    assert not declaration.customs_messages.filter(source="simulated").exists()
+
+
+def test_gateway_messages_after_the_simulation_still_fold_by_occurred_at():
+    declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk)
+    earlier = timezone.now() - dt.timedelta(hours=1)
+    for message_id, type, minutes, extra in [
+        ("G-2", "released", 2, {}),
+        ("G-1", "accepted", 1, {"number": "GW/2", "channel": "yellow"}),
+    ]:
+        services.receive_customs_message(
+            declaration,
+            message_id=message_id,
+            data={"type": type, "occurred_at": earlier + dt.timedelta(minutes=minutes), **extra},
+        )
+        services.apply_customs_messages(declaration)
+    declaration = reload(declaration)
+    assert (declaration.status, declaration.number, declaration.channel) == (
+        S.RELEASED,
+        "GW/2",
+        "yellow",
+    )

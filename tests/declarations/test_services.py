@@ -227,6 +227,17 @@ def test_message_for_a_draft_is_refused():
         )
 
 
+def test_the_earliest_accepted_number_wins_whatever_the_arrival_order():
+    first, second = submitted(), submitted()
+    post(first, "n1", "accepted", 1, number="NUM-A", channel="green")
+    post(first, "n2", "accepted", 2, number="NUM-B", channel="green")
+    post(second, "n3", "accepted", 2, number="NUM-D", channel="green")
+    post(second, "n4", "accepted", 1, number="NUM-C", channel="green")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.number, second.number) == ("NUM-A", "NUM-C")
+
+
 def test_customs_number_of_another_declaration_is_a_conflict():
     first, second = submitted(), submitted()
     post(first, "a1", "accepted", 1, number="N-1", channel="green")

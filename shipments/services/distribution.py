@@ -73,7 +73,8 @@ def distribute(
     be over-allocated (the body names what remains).
     """
     declaration = (
-        Declaration.objects.select_for_update()
+        # of=("self",): never lock the shared office/location/country rows of the join.
+        Declaration.objects.select_for_update(of=("self",))
         .select_related("office__location__country")
         .get(pk=declaration.pk)
     )

@@ -17,6 +17,8 @@ from shipments.choices import (
 from shipments.models import Leg, Shipment, TrackingEvent
 from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
+from tradehub.notifications.choices import WebhookEvent
+from tradehub.notifications.services import publish_event
 
 from .shelf import refresh_conditions
 
@@ -81,6 +83,7 @@ class Derived:
     status: str
     actual_departure: dt.datetime | None
     actual_arrival: dt.datetime | None
+    cause: TrackingEvent | None = None  # the event that set the status last
 
 
 def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> Derived:
@@ -94,6 +97,7 @@ def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> 
     arrival: dt.datetime | None = None
     at_destination = False
     last_leg = legs[-1] if legs else None
+    cause: TrackingEvent | None = None
     for event in events:
         if status == ShipmentStatus.DELIVERED:
             break  # delivery is final; later actual events do not move the cargo back
@@ -141,7 +145,9 @@ def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> 
         elif event.type == EventType.EXCEPTION:
             status = ShipmentStatus.EXCEPTION
         # door_opened changes nothing about where the cargo is.
-    return Derived(status=status, actual_departure=departure, actual_arrival=arrival)
+        if event.type != EventType.DOOR_OPENED:
+            cause = event
+    return Derived(status=status, actual_departure=departure, actual_arrival=arrival, cause=cause)
 
 
 def estimated_arrival(shipment: Shipment, derived: Derived) -> dt.datetime | None:
@@ -165,6 +171,34 @@ def estimated_arrival(shipment: Shipment, derived: Derived) -> dt.datetime | Non
     return estimate or shipment.planned_arrival
 
 
+def _publish_status_change(
+    shipment: Shipment, old_status: str, cause: TrackingEvent | None, now: dt.datetime
+) -> None:
+    """The partner's `shipment.status_changed` webhooks go into the outbox in this transaction."""
+    occurred_at = cause.occurred_at if cause is not None else now
+    publish_event(
+        WebhookEvent.SHIPMENT_STATUS_CHANGED,
+        shipment.partner,
+        {
+            "reference": shipment.reference,
+            "partner_reference": shipment.partner_reference,
+            "status": shipment.status,
+            "previous_status": old_status,
+            "estimated_arrival": _iso(shipment.estimated_arrival),
+            "occurred_at": occurred_at.isoformat(),
+            "event_id": cause.event_id if cause is not None else None,
+        },
+        source_key=(
+            f"shipment:{shipment.reference}:status:{shipment.status}:"
+            + (f"event:{cause.pk}" if cause is not None else f"at:{now.isoformat()}")
+        ),
+    )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 @transaction.atomic
 def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | None:
     """Recompute status, actual leg times and ETA of a shipment from all its events."""
@@ -174,11 +208,13 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
         return None
     old_status = shipment.status
     legs = list(shipment.legs.order_by("sequence"))
+    cause: TrackingEvent | None = None
     if old_status != ShipmentStatus.CANCELLED:
         events = list(
             shipment.events.filter(classifier=EventClassifier.ACTUAL).order_by("occurred_at", "id")
         )
         derived = replay(shipment, legs, events)
+        cause = derived.cause
         shipment.status = derived.status
         shipment.actual_departure = derived.actual_departure
         shipment.actual_arrival = derived.actual_arrival
@@ -189,6 +225,7 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
     shipment.save()
     refresh_conditions(shipment, now)
     if shipment.status != old_status:
+        _publish_status_change(shipment, old_status, cause, now)
         transaction.on_commit(
             lambda: shipment_status_changed.send(
                 sender=Shipment,

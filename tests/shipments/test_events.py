@@ -202,3 +202,19 @@ def test_event_details_that_jsonb_cannot_store_are_400(api, shipment):
     )
     assert response.status_code == 400  # refused by the JSON parser or by the serializer
     assert not TrackingEvent.objects.exists()
+
+
+def test_status_change_puts_a_shipment_webhook_in_the_outbox_once(api, partner, shipment):
+    from tests.notifications.factories import WebhookSubscriptionFactory
+    from tradehub.notifications.models import OutboundMessage
+
+    WebhookSubscriptionFactory(partner=partner, events=["shipment.status_changed"])
+    post(api, shipment, [JOURNEY[0]])
+    derive_status(shipment.pk)
+    derive_status(shipment.pk)  # nothing changed: nothing new to send
+    messages = OutboundMessage.objects.filter(event_type="shipment.status_changed")
+    assert messages.count() == 1
+    data = messages.get().payload["data"]
+    assert data["reference"] == shipment.reference
+    assert (data["previous_status"], data["status"]) == ("booked", "in_transit")
+    assert data["event_id"] == "e1"

@@ -109,7 +109,8 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
 ):
     broker = kill_test_broker_url()
     redis.Redis.from_url(broker).flushdb()
-    producer = Celery("kill-test-producer", broker=broker)
+    # Not the current app: tasks created later in this process must keep using tradehub's app.
+    producer = Celery("kill-test-producer", broker=broker, set_as_current=False)
     producer.conf.update(task_serializer="json", accept_content=["json"])
 
     subscription = WebhookSubscriptionFactory(

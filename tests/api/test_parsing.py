@@ -115,3 +115,118 @@ def test_canonical_body_ignores_layout_but_not_content():
     assert canonical_body(b'{"a": 1, "b": [1, 2]}') == canonical_body(b'{"b":[1,2],"a":1}')
     assert canonical_body(b'{"a": 1}') != canonical_body(b'{"a": 2}')
     assert canonical_body(b"not json") == b"not json"
+
+
+def test_unknown_fields_are_400_with_a_pointer_each_and_nothing_runs(machinery, api):
+    response = api.post(
+        CREATE, {"name": "Unknown Co", "colour": "red", "partner": "PTR-X"}, format="json"
+    )
+    body = assert_problem(response, 400, pointer="/colour")
+    assert {e["pointer"] for e in body["errors"]} == {"/colour", "/partner"}
+    assert {e["code"] for e in body["errors"]} == {"unknown_field"}
+    from tradehub.partners.models import Partner
+
+    assert not Partner.objects.filter(name="Unknown Co").exists()
+
+
+def test_unknown_fields_in_nested_lists_point_at_the_row(machinery, api):
+    response = api.post(
+        CREATE, {"name": "Nested Co", "items": [{"n": 1}, {"n": 2, "m": 3}]}, format="json"
+    )
+    assert_problem(response, 400, pointer="/items/1/m")
+
+
+def test_declared_read_only_fields_are_ignored(machinery, api):
+    response = api.post(CREATE, {"name": "Readonly Co", "reference": "PTR-FORGED"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["reference"] != "PTR-FORGED"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("2025-07-21T06:00:00", "naive_datetime"),
+        ("2025-07-21 06:00", "naive_datetime"),
+        ("2300-01-01T00:00:00+00:00", "datetime_out_of_range"),
+        ("1900-01-01T00:00:00+00:00", "datetime_out_of_range"),
+        ("0001-01-01T00:00:00+05:00", "datetime_out_of_range"),
+        ("9999-12-31T23:59:59-05:00", "datetime_out_of_range"),
+    ],
+)
+def test_times_need_an_offset_and_a_plausible_year(machinery, api, value, code):
+    response = api.post(CREATE, {"name": f"Time {value}", "at": value}, format="json")
+    body = assert_problem(response, 400, pointer="/at")
+    assert body["errors"][0]["code"] == code
+
+
+def test_times_with_any_valid_offset_are_accepted(machinery, api):
+    response = api.post(
+        CREATE, {"name": "Offset Co", "at": "2025-07-21T06:00:00-19:01"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("2025-07-21T06:00:00-19:01", 200),
+        ("2025-07-21T06:00:00Z", 200),
+        ("2025-07-21T06:00:00", 400),
+        ("3383-12-18T05:35:43-19:01", 200),
+        ("0001-01-01T00:00:00+05:00", 400),
+        ("yesterday", 400),
+    ],
+)
+def test_updated_since_filter_is_strict_and_never_a_500(api, value, status):
+    response = api.get("/api/v1/webhooks/", {"updated_since": value})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert response.json()["errors"][0]["pointer"] == "/updated_since"
+
+
+def test_problem_extras_never_replace_the_standard_members():
+    from tradehub.api.exceptions import problem
+
+    body = problem(409, "Not now.", status="submitted", reference="DEC-1")
+    assert body["status"] == 409
+    assert body["current_status"] == "submitted"
+    assert body["reference"] == "DEC-1"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ('{"name": "a\\u0000b"}', "/name"),
+        ('{"name": "\\ud800"}', "/name"),
+        ('{"a\\u0000": 1}', "/"),
+        ('["\\udfff"]', "/0"),
+        ('{"items": [{"n": 1}, {"n": "\\udc00"}]}', "/items/1/n"),
+    ],
+)
+def test_strings_postgresql_cannot_store_are_400_with_a_pointer(machinery, api, body, pointer):
+    body = assert_problem(raw_post(api, body, url=CREATE), 400, pointer=pointer)
+    assert body["errors"][0]["code"] == "invalid_string"
+
+
+def test_surrogate_pairs_are_fine(machinery, api):
+    response = raw_post(api, '{"name": "Grapes \\ud83c\\udf47"}', url=CREATE)
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/declarations/?lrn=%00", "/api/v1/declarations/DEC-%00/", "/api/v1/x/?a=1&a=%00"],
+)
+def test_nul_in_the_url_is_400_not_500(api, url):
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_multipart_uploads_have_their_own_larger_ceiling(machinery, api):
+    body = b"--xyz\r\n" + b"x" * (5 * 1024 * 1024) + b"\r\n--xyz--\r\n"
+    content_type = "multipart/form-data; boundary=xyz"
+    response = api.generic("PUT", PING, body, content_type=content_type)
+    assert response.status_code == 405  # reached the view: not refused as too large
+    huge = b"x" * (13 * 1024 * 1024)
+    assert_problem(api.generic("PUT", PING, huge, content_type=content_type), 413)

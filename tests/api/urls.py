@@ -38,9 +38,16 @@ class PartnerSerializer(serializers.ModelSerializer):
         read_only_fields = ["reference", "updated_at"]
 
 
+class ItemSerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+
+
 class CreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     temperature_c = serializers.FloatField(required=False)
+    items = ItemSerializer(many=True, required=False)
+    at = serializers.DateTimeField(required=False)
+    reference = serializers.CharField(read_only=True)
 
 
 class OwnPartnerViewSet(

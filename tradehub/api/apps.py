@@ -9,3 +9,8 @@ class ApiConfig(AppConfig):
     name = "tradehub.api"
     label = "api"
     verbose_name = "Partner API"
+
+    def ready(self) -> None:
+        from .serializers import install_request_checks
+
+        install_request_checks()

@@ -54,6 +54,7 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "errors"})
 # Errors about the request as a whole: the problem still names a pointer ("/", the whole body).
 WHOLE_REQUEST_STATUSES = frozenset({400, 413, 415, 422})
 
@@ -102,7 +103,10 @@ def problem(
         "detail": detail,
         "errors": errors or [],
     }
-    body.update(extra)
+    for key, value in extra.items():
+        # Extras never replace the standard members (a `status=` extra meant the object's
+        # status, not the HTTP one): they are kept as `current_<name>`.
+        body[f"current_{key}" if key in RESERVED_MEMBERS else key] = value
     return body
 
 

@@ -1,4 +1,5 @@
-"""Request-size guard for the partner API: 413 problem+json instead of a 400 or a 500."""
+"""Request guard for the partner API: 413 problem+json for oversized bodies (instead of a 400 or
+a 500), 400 for NUL characters in the URL."""
 
 from collections.abc import Callable
 
@@ -9,6 +10,9 @@ from django.http import HttpRequest, HttpResponseBase
 from .exceptions import problem_response
 
 API_PREFIX = "/api/"
+# File uploads (multipart, e.g. a scanned certificate of up to 10 MB) are streamed to disk by
+# Django, not held in memory: they get their own ceiling and are not read here.
+MULTIPART_MAX_BYTES = 12 * 1024 * 1024
 
 
 def body_limit() -> int | None:
@@ -27,6 +31,16 @@ def too_large(limit: int) -> HttpResponseBase:
     )
 
 
+def has_nul(request: HttpRequest) -> bool:
+    """True when the path or a query parameter contains a NUL character."""
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
 class RequestSizeMiddleware:
     """Refuse API request bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE with 413.
 
@@ -40,12 +54,21 @@ class RequestSizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith(API_PREFIX) and has_nul(request):
+            # PostgreSQL text cannot hold NUL: a lookup or filter with one would be a 500.
+            return problem_response(
+                400, "The URL must not contain NUL characters (%00).", code="invalid"
+            )
         limit = body_limit()
         if limit is not None and request.path.startswith(API_PREFIX):
             try:
                 declared = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 declared = 0
+            if request.content_type == "multipart/form-data":
+                if declared > max(limit, MULTIPART_MAX_BYTES):
+                    return too_large(max(limit, MULTIPART_MAX_BYTES))
+                return self.get_response(request)
             if declared > limit:
                 return too_large(limit)
             if declared > 0:

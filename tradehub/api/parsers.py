@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
 
@@ -25,17 +25,64 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+def _unstorable(value: str) -> str | None:
+    """Why PostgreSQL could not store this string, or None."""
+    if "\x00" in value:
+        return "Must not contain NUL characters (\\u0000)."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must not contain lone surrogates (unpaired \\ud800-\\udfff escapes)."
+    return None
+
+
+def _check_strings(document: Any) -> None:
+    """Raise a ValidationError pointing at the first string PostgreSQL cannot store.
+
+    Text columns cannot hold NUL and a lone surrogate cannot be encoded as UTF-8: either would
+    fail deep inside a query as a 500, so the whole request is refused here, with the JSON
+    pointer of the offending value (or key).
+    """
+    stack: list[tuple[tuple[str, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem:
+                raise ValidationError(_nested(path, problem))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                problem = _unstorable(key)
+                if problem:
+                    raise ValidationError(_nested(path, f"Invalid key: {problem}"))
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, str(index)), item) for index, item in enumerate(value))
+
+
+def _nested(path: tuple[str, ...], message: str) -> Any:
+    # Keys are made printable for the pointer; the problem handler builds /a/0/b from this.
+    detail: Any = [ErrorDetail(message, code="invalid_string")]
+    for key in reversed(path):
+        safe = key.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
+        detail = {safe: detail}
+    return detail
+
+
 class StrictJSONParser(JSONParser):
-    """JSON only as RFC 8259 defines it: no NaN/Infinity, no duplicate keys, bounded nesting."""
+    """JSON only as RFC 8259 defines it: no NaN/Infinity, no duplicate keys, bounded nesting,
+    and only strings PostgreSQL can store (no NUL, no lone surrogates)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = stream.read().decode(encoding)
-            return json.loads(
+            document = json.loads(
                 text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
             )
+            _check_strings(document)
+            return document
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors

@@ -3,11 +3,12 @@
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from shipments.choices import FINISHED_STATUSES, LotCondition
-from shipments.models import Lot, Shipment
+from shipments.models import Lot, Product, Shipment
+from shipments.shelf_life import AT_RISK_REMAINING_FRACTION
 
 from .shelf import lot_condition, shipment_arrival
 
@@ -36,15 +37,23 @@ def mark_expired_lots(now: dt.datetime | None = None, batch_size: int = BATCH_SI
     return lots.update(condition=LotCondition.EXPIRED, updated_at=now)
 
 
+def at_risk_horizon() -> dt.timedelta:
+    """How far ahead a lot can become at risk by time alone: the at-risk share of the longest
+    storage life in the catalogue (products are editable, so it is read, not assumed)."""
+    longest = Product.objects.aggregate(days=Max("storage_life_days"))["days"] or 0
+    return dt.timedelta(days=longest * AT_RISK_REMAINING_FRACTION + 1)
+
+
 @transaction.atomic
 def mark_lots_at_risk(
     now: dt.datetime | None = None,
-    horizon: dt.timedelta = dt.timedelta(days=45),
+    horizon: dt.timedelta | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> int:
     """Re-check lots that are still `ok` and run out within the horizon (time passing makes them
     at risk); returns how many changed."""
     now = now or timezone.now()
+    horizon = horizon or at_risk_horizon()
     lots = list(
         Lot.objects.filter(condition=LotCondition.OK, shelf_life_ends_at__lte=now + horizon)
         .select_related("product", "shipment")

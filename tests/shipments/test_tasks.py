@@ -88,3 +88,13 @@ def test_sweeps_bump_the_shipment_so_updated_since_pollers_see_it(partner, produ
     before = Shipment.objects.get(pk=shipment.pk).updated_at
     mark_expired_lots_task()
     assert Shipment.objects.get(pk=shipment.pk).updated_at > before
+
+
+def test_at_risk_sweep_reaches_long_keeping_products(partner, products):
+    # Garlic keeps 195 days: with 45 days left it is under a quarter of its life.
+    make_shipment(
+        partner, lots=[{"product": "garlic", "packed_on": TODAY - dt.timedelta(days=150)}]
+    )
+    Lot.objects.update(condition="ok")
+    assert mark_lots_at_risk_task() == 1
+    assert Lot.objects.get().condition == "at_risk"

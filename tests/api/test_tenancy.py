@@ -32,7 +32,7 @@ from tradehub.notifications.models import WebhookSubscription
 from tradehub.partners.models import Partner
 
 API_PREFIX = "api/v1/"
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 MISSING = {"reference": "ZZZ-0000000000", "code": "ZZZZZZZZ", "version": 999999}
 # Statuses that reveal nothing about another partner's object.
 DENIED = {403, 404, 405}
@@ -71,10 +71,16 @@ def _template(pattern: Any) -> str:
 def _methods(callback: Any) -> tuple[str, ...]:
     actions = getattr(callback, "actions", None)
     if actions:
-        return tuple(m for m in METHODS if m.lower() in actions)
+        # DRF answers HEAD wherever it answers GET.
+        return tuple(
+            m for m in METHODS if m.lower() in actions or (m == "HEAD" and "get" in actions)
+        )
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     allowed = getattr(view_class, "http_method_names", [])
-    return tuple(m for m in METHODS if m.lower() in allowed and hasattr(view_class, m.lower()))
+    served = {m for m in METHODS if m.lower() in allowed and hasattr(view_class, m.lower())}
+    if "GET" in served and "head" in allowed:
+        served.add("HEAD")
+    return tuple(m for m in METHODS if m in served)
 
 
 def walk(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
@@ -194,7 +200,9 @@ def test_every_route_with_a_lookup_has_a_tenancy_factory(route):
         "tests/api/test_tenancy.py (or add it to SHARED if it is reference data)."
     )
     if key in SHARED:
-        assert set(route.methods) <= {"GET"}, f"shared reference data must be read-only: {route}"
+        assert set(route.methods) <= {"GET", "HEAD"}, (
+            f"shared reference data must be read-only: {route}"
+        )
 
 
 @pytest.mark.django_db

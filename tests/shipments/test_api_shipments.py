@@ -252,3 +252,19 @@ def test_distribution_shipment_from_an_unreleased_declaration_is_409(api, partne
     )
     assert api.post("/api/v1/shipments/", data, format="json").status_code == 409
     assert not Shipment.objects.exists()
+
+
+def test_shipment_list_costs_a_fixed_number_of_queries(api, partner, products):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/shipments/").status_code == 200
+        return len(queries)
+
+    make_shipment(partner, lots=[{"product": "kiwifruit"}, {"product": "apple"}])
+    few = count()
+    for _ in range(5):
+        make_shipment(partner, lots=[{"product": "kiwifruit"}, {"product": "apple"}])
+    assert count() == few

@@ -1,0 +1,105 @@
+"""Shared pieces of the declaration services: locking, events, announcements, queueing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from tradehub.notifications.choices import WebhookEvent
+from tradehub.notifications.services import publish_event
+
+from .. import hooks
+from ..choices import (
+    DeclarationStatus,
+    EventType,
+)
+from ..models import (
+    Declaration,
+    DeclarationEvent,
+)
+
+S = DeclarationStatus
+
+
+STATUS_EVENTS: Mapping[str, str] = {
+    S.SUBMITTED: EventType.SUBMITTED,
+    S.ACCEPTED: EventType.ACCEPTED,
+    S.UNDER_CONTROL: EventType.UNDER_CONTROL,
+    S.RELEASED: EventType.RELEASED,
+    S.REJECTED: EventType.REJECTED,
+    S.CANCELLED: EventType.CANCELLED,
+    S.PARTIALLY_DISTRIBUTED: EventType.PARTIALLY_DISTRIBUTED,
+    S.DISTRIBUTED: EventType.DISTRIBUTED,
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def record_event(
+    declaration: Declaration, event_type: str, actor: str, **payload: Any
+) -> DeclarationEvent:
+    """Append one entry to the declaration's history."""
+    return DeclarationEvent.objects.create(
+        declaration=declaration, type=event_type, actor=actor or "system", payload=payload
+    )
+
+
+def _lock(declaration: Declaration | int) -> Declaration:
+    """Re-read the declaration under a row lock (callers are inside transaction.atomic)."""
+    pk = declaration if isinstance(declaration, int) else declaration.pk
+    # of=("self",): lock only the declaration row, not the joined office and partner rows, which
+    # every declaration of the same office shares (locking them deadlocked concurrent tasks).
+    return (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("office", "partner")
+        .get(pk=pk)
+    )
+
+
+def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEvent) -> None:
+    """Publish a status change: the partner's `declaration.status_changed` webhooks go into the
+    outbox in this same transaction; in-process listeners hear the signal once it commits."""
+    if old == new:
+        return
+    publish_event(
+        WebhookEvent.DECLARATION_STATUS_CHANGED,
+        declaration.partner,
+        {
+            "reference": declaration.reference,
+            "lrn": declaration.lrn,
+            "status": new,
+            "previous_status": old,
+            "version": declaration.version,
+            "number": declaration.number,
+            "channel": declaration.channel,
+            "occurred_at": event.occurred_at.isoformat(),
+        },
+        source_key=f"declaration:{declaration.reference}:event:{event.pk}",
+    )
+    transaction.on_commit(
+        partial(
+            hooks.status_changed.send,
+            sender=Declaration,
+            declaration=declaration,
+            old_status=old,
+            new_status=new,
+            event=event,
+        )
+    )
+
+
+def _gateway() -> Any:
+    from ..gateway import get_gateway
+
+    return get_gateway()
+
+
+def _enqueue_apply(declaration_id: int) -> None:
+    from ..queueing import enqueue_after_commit
+    from ..tasks import apply_customs_messages_task
+
+    enqueue_after_commit(apply_customs_messages_task, declaration_id)

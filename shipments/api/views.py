@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.pagination import CursorPagination
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
+from tradehub.reference.models import Location
 
 from .filters import ProductFilter, ShipmentFilter
 from .serializers import (
@@ -247,8 +248,6 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
         events.is_valid(raise_exception=True)
         rows: list[dict[str, Any]] = list(events.validated_data)
         codes = {row["location"].strip().upper() for row in rows if row.get("location")}
-        from tradehub.reference.models import Location
-
         locations = dict(Location.objects.filter(code__in=codes).values_list("code", "pk"))
         errors: list[dict[str, Any]] = []
         for row in rows:
@@ -451,15 +450,3 @@ class DistributionView(APIView):
             "shipments": render_shipments(self, shipments),
         }
         return Response(body_out, status=status.HTTP_201_CREATED)
-
-
-__all__ = [
-    "DistributionView",
-    "ProductViewSet",
-    "ShipmentEventsView",
-    "ShipmentExcursionsView",
-    "ShipmentReadingsView",
-    "ShipmentViewSet",
-    "TelemetryView",
-    "serializers",
-]

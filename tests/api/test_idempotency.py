@@ -242,3 +242,20 @@ def test_purge_task_is_on_the_beat_schedule():
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "tradehub.api.tasks.purge_idempotency_keys_task" in tasks
+
+
+@pytest.mark.django_db
+def test_a_stale_if_match_releases_the_key_so_the_retry_with_a_fresh_etag_runs(
+    machinery, api, partner
+):
+    url = f"/api/v1/_test/partners/{partner.reference}/touch/"
+    stale = api.get(f"/api/v1/_test/partners/{partner.reference}/")["ETag"]
+    partner.save()
+    body = {"contact_email": "retry@example.com"}
+    first = post(api, url, body, key="k-412", HTTP_IF_MATCH=stale)
+    assert first.status_code == 412
+    fresh = api.get(f"/api/v1/_test/partners/{partner.reference}/")["ETag"]
+    retry = post(api, url, body, key="k-412", HTTP_IF_MATCH=fresh)
+    assert retry.status_code == 200
+    assert "Idempotent-Replayed" not in retry
+    assert machinery.CALLS["touch"] == 1

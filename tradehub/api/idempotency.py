@@ -17,8 +17,9 @@ Semantics (see docs/API.md):
   `Idempotent-Replayed: true`, without calling the view;
 - the same key with another fingerprint: 422;
 - the same key while the first request still runs: 409 (`Retry-After: 1`);
-- only final answers are stored (2xx, 3xx, 4xx); transient ones (5xx, 401, 408, 425, 429) and
-  streaming responses release the key so the request can be retried with it.
+- only final answers are stored (2xx, 3xx and 4xx such as a 400 or a domain 409); answers that
+  depend on the moment or on credentials rather than on the request (5xx, 401, 403, 408, 412,
+  425, 429) and streaming responses release the key so the request can be retried with it.
 """
 
 import hashlib
@@ -47,8 +48,9 @@ MAX_KEY_LENGTH = 255
 # A request that has not finished after this long is assumed dead (worker killed mid-request);
 # its key may then be taken over by a retry. Far above any request timeout of the web server.
 STALE_LOCK_SECONDS = 300
-# Statuses that say "try again", not "this is the answer": never stored.
-TRANSIENT_STATUSES = frozenset({401, 408, 425, 429})
+# Statuses that say "try again" (or "fix your credentials / re-read the object and retry"),
+# not "this is the answer": never stored. Nothing was done for any of them.
+TRANSIENT_STATUSES = frozenset({401, 403, 408, 412, 425, 429})
 STORED_HEADERS = ("Content-Type", "Location", "ETag", "Last-Modified", "Allow", "Content-Language")
 
 

@@ -153,6 +153,18 @@ def submission_errors(declaration: Declaration) -> list[dict[str, str]]:
                     "phytosanitary certificate covering it.",
                 }
             )
+    uncovered = [e["pointer"].rsplit("/", 1)[-1] for e in errors if e["pointer"] != "/goods_items"]
+    if uncovered:
+        # Also point where the fix goes: the documents list needs the certificate.
+        sequences = ", ".join(str(int(index) + 1) for index in uncovered)
+        errors.append(
+            {
+                "pointer": "/documents",
+                "code": "phytosanitary_certificate_required",
+                "detail": "Add a phytosanitary_certificate document covering goods item(s) "
+                f"{sequences}.",
+            }
+        )
     return errors
 
 

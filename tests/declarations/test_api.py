@@ -232,7 +232,7 @@ def test_tomatoes_without_phytosanitary_certificate_cannot_be_submitted(api):
     body = create(api, goods_items=[MACHINE_PARTS, TOMATOES], documents=[])
     response = api.post(detail(body["reference"], "submit/"))
     assert response.status_code == 400
-    assert pointers(response) == ["/goods_items/1"]
+    assert pointers(response) == ["/goods_items/1", "/documents"]
     assert "Cherry tomatoes" in response.json()["errors"][0]["detail"]
     assert api.get(detail(body["reference"])).json()["status"] == "draft"
 

@@ -110,8 +110,9 @@ def test_fresh_produce_without_phytosanitary_certificate_cannot_be_submitted():
     declaration = create_declaration(goods_items=[MACHINE_PARTS, TOMATOES], documents=[])
     with pytest.raises(DeclarationInvalid) as info:
         services.submit(declaration, actor="test")
-    assert [e["pointer"] for e in info.value.errors] == ["/goods_items/1"]
+    assert [e["pointer"] for e in info.value.errors] == ["/goods_items/1", "/documents"]
     assert "Cherry tomatoes" in info.value.errors[0]["detail"]
+    assert "goods item(s) 2" in info.value.errors[1]["detail"]
     declaration.refresh_from_db()
     assert declaration.status == S.DRAFT
 
@@ -121,7 +122,7 @@ def test_certificate_must_cover_each_fresh_item():
     declaration = create_declaration(goods_items=[TOMATOES, GRAPES], documents=documents)
     with pytest.raises(DeclarationInvalid) as info:
         services.submit(declaration, actor="test")
-    assert [e["pointer"] for e in info.value.errors] == ["/goods_items/1"]
+    assert [e["pointer"] for e in info.value.errors] == ["/goods_items/1", "/documents"]
 
 
 def test_certificate_linked_to_no_item_covers_the_whole_declaration():

@@ -313,3 +313,22 @@ def test_acknowledge_honours_if_match(api, shipment):
     response = api.post(url, {"comment": "ok"}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200
     assert response["ETag"] != etag
+
+
+def test_admin_orders_open_alerts_first_then_by_severity(client, staff_user, shipment):
+    now = timezone.now()
+    set_shelf_life(lot_of(shipment), now + 60 * H)  # expiring_soon 72 h: medium
+    Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=now - H)  # arrival_late
+    services.scan_alerts(now)
+    late = Alert.objects.get(kind="arrival_late")
+    services.acknowledge_alert(late, staff_user, "")
+    set_shelf_life(lot_of(shipment), now - H)  # expired: high
+    services.scan_alerts(now)
+    client.force_login(staff_user)
+    page = client.get("/admin/shipments/alert/")
+    ordered = list(page.context["cl"].result_list)
+    assert [(a.kind, a.state) for a in ordered] == [
+        ("expired", "open"),
+        ("arrival_late", "acknowledged"),
+        ("expiring_soon", "resolved"),
+    ]

@@ -277,7 +277,7 @@ class CustomsMessageInputSerializer(serializers.Serializer[dict[str, Any]]):
     channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, allow_blank=True, allow_null=True
     )
-    errors = ErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+    errors = ErrorSerializer(many=True, required=False, allow_null=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -425,3 +425,22 @@ def test_staff_see_every_partners_declarations(api, staff_api):
 def test_factory_declaration_is_visible_to_its_partner(partner, client_for):
     declaration = create_declaration(partner)
     assert client_for(partner).get(detail(declaration.reference)).status_code == 200
+
+
+def test_customs_message_with_explicit_nulls_is_accepted(api, gateway_api):
+    body = create(api)
+    api.post(detail(body["reference"], "submit/"))
+    message = {
+        "message_id": "NULLS-1",
+        "type": "released",
+        "occurred_at": "2025-07-15T10:00:00+05:00",
+        "number": None,
+        "channel": None,
+        "errors": None,
+        "accepted": None,
+    }
+    response = gateway_api.post(
+        detail(body["reference"], "customs-messages/"), message, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "released"

@@ -125,3 +125,16 @@ def test_deliveries_lists_attempts_with_status_code(api, partner, webhook_receiv
     assert attempt["succeeded"] is True
     assert attempt["event"] == "shipment.status_changed"
     assert attempt["started_at"] and attempt["finished_at"]
+
+
+def test_deliveries_accept_updated_since(api, partner, webhook_receiver):
+    ref = api.post(
+        URL, {"url": webhook_receiver.url, "events": ["shipment.status_changed"]}, format="json"
+    ).json()
+    webhook_receiver.secrets.append(ref["secret"])
+    with transaction.atomic():
+        (message,) = services.publish_event("shipment.status_changed", partner, {"n": 1})
+    services.deliver_message(message.pk)
+    url = f"{URL}{ref['reference']}/deliveries/"
+    assert len(api.get(url, {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"]) == 1
+    assert api.get(url, {"updated_since": "2099-01-01T00:00:00Z"}).json()["results"] == []

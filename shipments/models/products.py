@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from shipments.choices import EthyleneLevel, TempGroup
+from shipments.shelf_life import DEFAULT_Q10_0_10, DEFAULT_Q10_10_20, DEFAULT_Q10_20_30
 
 
 class Product(models.Model):
@@ -24,10 +25,11 @@ class Product(models.Model):
     highest_freezing_point_c = models.FloatField(null=True, blank=True)
     storage_life_days = models.PositiveIntegerField(help_text="Days of shelf life at the optimum")
     # Q10 by temperature band (USDA Agriculture Handbook 66): how many times faster shelf life is
-    # used up for every 10 °C warmer.
-    q10_0_10 = models.FloatField(default=3.0, verbose_name="Q10 0–10 °C")
-    q10_10_20 = models.FloatField(default=2.25, verbose_name="Q10 10–20 °C")
-    q10_20_30 = models.FloatField(default=1.75, verbose_name="Q10 20–30 °C")
+    # used up for every 10 °C warmer. The defaults (3.0 / 2.5 / 1.9, inside the Handbook's ranges)
+    # reproduce its relative shelf-life table: 0 °C = 100, 10 °C = 33, 20 °C = 13, 30 °C = 7.
+    q10_0_10 = models.FloatField(default=DEFAULT_Q10_0_10, verbose_name="Q10 0–10 °C")
+    q10_10_20 = models.FloatField(default=DEFAULT_Q10_10_20, verbose_name="Q10 10–20 °C")
+    q10_20_30 = models.FloatField(default=DEFAULT_Q10_20_30, verbose_name="Q10 20–30 °C")
     chilling_sensitive = models.BooleanField(default=False)
     chilling_threshold_c = models.FloatField(null=True, blank=True)
     ethylene_production = models.CharField(

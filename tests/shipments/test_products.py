@@ -29,7 +29,7 @@ def test_load_products_seeds_every_row_with_stable_codes_and_readme_q10():
     tomato = Product.objects.get(code="cherry-tomato")
     assert (tomato.hs_code, tomato.temp_group, tomato.storage_life_days) == ("070200", "C", 14)
     assert tomato.chilling_sensitive and tomato.chilling_threshold_c == 10
-    assert (tomato.q10_0_10, tomato.q10_10_20, tomato.q10_20_30) == (3.0, 2.25, 1.75)
+    assert (tomato.q10_0_10, tomato.q10_10_20, tomato.q10_20_30) == (3.0, 2.5, 1.9)
     assert Product.objects.get(code="kiwifruit").ethylene_sensitivity == "very_high"
     assert Product.objects.get(code="table-grape").chilling_threshold_c is None
 
@@ -62,3 +62,17 @@ def test_products_api_filters_by_commodity_code_and_needs_auth(api, client, prod
     assert {p["code"] for p in response.json()["results"]} == {"asian-pear", "european-pear"}
     assert api.get("/api/v1/products/kiwifruit/").json()["name"] == "Kiwifruit"
     assert client.get("/api/v1/products/").status_code == 401
+
+
+def test_catalogue_defaults_reproduce_the_handbook_relative_shelf_life_table(db):
+    """A seeded product (no Q10 columns in storage.csv) keeps 100/33/13/7 % at 0/10/20/30 °C above
+    an optimum of 0 °C, as the produce README's table says."""
+    from shipments.shelf_life import ProductProfile
+
+    load_products()
+    grape = Product.objects.get(code="table-grape")
+    profile = ProductProfile.from_obj(grape)
+    relative = [
+        100 / profile.rate(grape.storage_temp_optimal_c + delta) for delta in (0, 10, 20, 30)
+    ]
+    assert relative == pytest.approx([100, 33, 13, 7], abs=0.6)

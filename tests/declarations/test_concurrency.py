@@ -10,7 +10,6 @@ from declarations import services
 from declarations.exceptions import DuplicateLrn
 from declarations.models import Declaration
 from tests.declarations.factories import payload, validated
-from tests.factories import PartnerFactory
 from tradehub.partners.models import Partner
 from tradehub.reference.models import CustomsOffice
 
@@ -39,7 +38,7 @@ def run_together(target, count):
 
 @pytest.mark.django_db(transaction=True)
 def test_same_lrn_at_the_same_moment_creates_one_declaration(reference_data):
-    partner: Partner = PartnerFactory()
+    partner = Partner.objects.create(name="Race Partner")
     data = validated(payload(lrn="RACE-1"))
     results = run_together(
         lambda: services.create_declaration(partner=partner, data=data, actor="t"), 4

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from tradehub.api.exceptions import api_not_found
+from tradehub.api.exceptions import api_not_found, api_server_error
 
 admin.site.site_header = "TradeHub"
 admin.site.site_title = "TradeHub admin"
@@ -20,3 +20,4 @@ urlpatterns = [
 ]
 
 handler404 = api_not_found
+handler500 = api_server_error

@@ -230,3 +230,15 @@ def test_multipart_uploads_have_their_own_larger_ceiling(machinery, api):
     assert response.status_code == 405  # reached the view: not refused as too large
     huge = b"x" * (13 * 1024 * 1024)
     assert_problem(api.generic("PUT", PING, huge, content_type=content_type), 413)
+
+
+def test_an_unhandled_error_is_a_500_problem_json(machinery, api):
+    from tradehub import urls
+    from tradehub.api.exceptions import api_server_error
+
+    assert urls.handler500 is api_server_error
+    api.raise_request_exception = False
+    response = api.get("/api/v1/_test/crash/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 500

@@ -20,6 +20,7 @@ from tradehub.api.etags import ETagMixin, check_if_match
 from tradehub.api.exceptions import Conflict
 from tradehub.partners.models import Partner
 from tradehub.partners.principals import partner_of
+from tradehub.urls import handler404, handler500  # noqa: F401 - the project's error pages
 from tradehub.urls import urlpatterns as project_urlpatterns
 
 CALLS: dict[str, int] = {}
@@ -122,6 +123,13 @@ class SlowView(APIView):
         return Response({"done": True}, status=201)
 
 
+class CrashView(APIView):
+    """An unhandled error, as a bug would raise it."""
+
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("boom")
+
+
 class PingView(APIView):
     def get(self, request: Request) -> Response:
         return Response({"pong": True})
@@ -139,6 +147,7 @@ test_patterns: list[URLPattern | URLResolver] = [
     path("failing/", FailingView.as_view()),
     path("slow/", SlowView.as_view()),
     path("ping/", PingView.as_view()),
+    path("crash/", CrashView.as_view()),
     path("", include(router.urls)),
 ]
 

@@ -101,7 +101,6 @@ def expiring_soon(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -
     lots = _open_lots(shipment_ids).filter(
         shelf_life_ends_at__gt=now, shelf_life_ends_at__lte=now + dt.timedelta(hours=limits[0])
     )
-    smallest = limits[-1]
     out = []
     for lot in lots.order_by("shelf_life_ends_at"):
         left = hours_left(lot.shelf_life_ends_at, now)
@@ -111,7 +110,9 @@ def expiring_soon(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -
                     Candidate(
                         dedup_key=f"{AlertKind.EXPIRING_SOON}:lot:{lot.pk}:{limit}h",
                         kind=AlertKind.EXPIRING_SOON,
-                        severity=Severity.HIGH if limit == smallest else Severity.MEDIUM,
+                        # Every threshold crossed is a call to act on perishable cargo:
+                        # mailed at once (one email per threshold and recipient).
+                        severity=Severity.HIGH,
                         subject_type=SubjectType.LOT,
                         subject_reference=lot_reference(lot),
                         partner_id=lot.shipment.partner_id,

@@ -57,16 +57,19 @@ def test_expiring_soon_is_raised_once_per_threshold_however_often_the_scan_runs(
     Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=now + 5 * H)
     assert kinds(services.scan_alerts(now)) == [("expiring_soon", 72)]
     assert services.scan_alerts(now).raised == []
-    # 72 h threshold is medium: it waits for the digest; no immediate email yet.
-    assert DigestItem.objects.count() == 1
-    assert OutboundMessage.objects.filter(channel="email").count() == 0
+    assert DigestItem.objects.count() == 0  # expiring soon is mailed at once
+    assert OutboundMessage.objects.filter(channel="email").count() == 1
     set_shelf_life(lot_of(shipment), now + 20 * H)
     assert kinds(services.scan_alerts(now)) == [("expiring_soon", 24)]
     for _ in range(3):
         assert services.scan_alerts(now).raised == []
     emails = OutboundMessage.objects.filter(channel="email")
-    assert [(m.recipient_email, m.event_type) for m in emails] == [("contact@example.com", "alert")]
-    assert "CT-0042" in emails[0].subject
+    assert [(m.recipient_email, m.event_type) for m in emails] == [
+        ("contact@example.com", "alert"),
+        ("contact@example.com", "alert"),
+    ]
+    assert all("CT-0042" in m.subject for m in emails)
+    assert sorted("under the 72 h" in m.payload["text"] for m in emails) == [False, True]
     assert Alert.objects.filter(kind=AlertKind.EXPIRING_SOON).count() == 2
 
 
@@ -205,7 +208,8 @@ def test_alert_list_has_the_contract_fields_and_filters(api, shipment):
     set_shelf_life(lot_of(shipment), timezone.now() + 20 * H)
     services.scan_alerts(kinds=["expiring_soon"])
     body = api.get("/api/v1/alerts/?state=open&kind=expiring_soon&severity=high").json()
-    (alert,) = body["results"]
+    assert len(body["results"]) == 2  # the 72 h and the 24 h thresholds
+    alert = body["results"][0]
     assert {
         "kind",
         "severity",
@@ -224,6 +228,8 @@ def test_alert_list_has_the_contract_fields_and_filters(api, shipment):
     )
     assert len(api.get("/api/v1/alerts/?kind=expiring_soon").json()["results"]) == 2
     assert api.get("/api/v1/alerts/?state=resolved").json()["results"] == []
+    assert api.get("/api/v1/alerts/?severity=medium").json()["results"] == []
+    assert api.get("/api/v1/alerts/?kind=expired").json()["results"] == []
     assert api.get("/api/v1/alerts/?severity=bogus").status_code == 400
 
 
@@ -277,7 +283,9 @@ def test_alert_email_names_shipment_lot_product_shelf_life_eta_and_admin_link(
     Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=eta)
     set_shelf_life(lot_of(shipment), now + 20 * H)
     (alert,) = services.scan_alerts(now, kinds=["expiring_soon"]).raised[1:]
-    (email,) = OutboundMessage.objects.filter(channel="email")
+    email = OutboundMessage.objects.get(
+        channel="email", dedup_key=f"alert:{alert.dedup_key}:contact@example.com"
+    )
     text = email.payload["text"]
     for expected in [
         shipment.reference,
@@ -317,7 +325,7 @@ def test_acknowledge_honours_if_match(api, shipment):
 
 def test_admin_orders_open_alerts_first_then_by_severity(client, staff_user, shipment):
     now = timezone.now()
-    set_shelf_life(lot_of(shipment), now + 60 * H)  # expiring_soon 72 h: medium
+    set_shelf_life(lot_of(shipment), now + 60 * H)  # expiring_soon 72 h: high
     Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=now - H)  # arrival_late
     services.scan_alerts(now)
     late = Alert.objects.get(kind="arrival_late")

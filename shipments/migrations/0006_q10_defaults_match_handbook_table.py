@@ -10,21 +10,20 @@ def move_untouched_rows_to_new_defaults(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shipments', '0005_shelf_replay'),
+        ("shipments", "0005_shelf_replay"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='product',
-            name='q10_10_20',
-            field=models.FloatField(default=2.5, verbose_name='Q10 10–20 °C'),
+            model_name="product",
+            name="q10_10_20",
+            field=models.FloatField(default=2.5, verbose_name="Q10 10–20 °C"),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='q10_20_30',
-            field=models.FloatField(default=1.9, verbose_name='Q10 20–30 °C'),
+            model_name="product",
+            name="q10_20_30",
+            field=models.FloatField(default=1.9, verbose_name="Q10 20–30 °C"),
         ),
         migrations.RunPython(move_untouched_rows_to_new_defaults, migrations.RunPython.noop),
     ]

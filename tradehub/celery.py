@@ -14,7 +14,7 @@ class CommitAwareTask(DjangoTask):
     """Enqueue only after the surrounding transaction commits, so a worker never reads rows that
     a rollback will erase nor misses rows that are not yet visible to it."""
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:  # type: ignore[override]
         from django.db import transaction
 
         if transaction.get_connection().in_atomic_block and not self.app.conf.task_always_eager:
@@ -42,54 +42,55 @@ app.conf.update(
 
 # The whole beat schedule lives here, in code: one place to read what runs when.
 # Every entry names a registered task (tests/test_celery.py checks it).
-app.conf.beat_schedule: dict[str, dict[str, Any]] = {}
-# Outbox safety net: due retries and messages held by dead workers are re-enqueued in batches.
-app.conf.beat_schedule["notifications-dispatch-due-messages"] = {
-    "task": "tradehub.notifications.tasks.dispatch_due_messages_task",
-    "schedule": 30.0,
-}
-# Alert digests: checked every minute; a recipient's digest goes out once its oldest waiting
-# alert has waited ALERT_DIGEST_MINUTES, grouping everything of that window.
-app.conf.beat_schedule["notifications-send-alert-digests"] = {
-    "task": "tradehub.notifications.tasks.send_alert_digests_task",
-    "schedule": 60.0,
-}
-# Alerts: every rule once a minute over indexed candidates (raise, reopen, resolve).
-app.conf.beat_schedule["shipments-scan-alerts"] = {
-    "task": "shipments.alerts.tasks.scan_alerts_task",
-    "schedule": 60.0,
-}
-# Partner API: forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (bounded batches).
-app.conf.beat_schedule["api-purge-idempotency-keys"] = {
-    "task": "tradehub.api.tasks.purge_idempotency_keys_task",
-    "schedule": 3600.0,
-}
-# Declarations: the simulated customs authority releases due green/yellow declarations, assesses
-# submissions whose task was lost, and pending customs messages get applied (all bounded batches).
-app.conf.beat_schedule["declarations-release-due"] = {
-    "task": "declarations.tasks.release_due_declarations_task",
-    "schedule": 60.0,
-}
-app.conf.beat_schedule["declarations-assess-submitted"] = {
-    "task": "declarations.tasks.assess_submitted_declarations_task",
-    "schedule": 60.0,
-}
-app.conf.beat_schedule["declarations-apply-pending-customs-messages"] = {
-    "task": "declarations.tasks.apply_pending_customs_messages_task",
-    "schedule": 60.0,
+app.conf.beat_schedule = {
+    # Outbox safety net: due retries and messages held by dead workers are re-enqueued in batches.
+    "notifications-dispatch-due-messages": {
+        "task": "tradehub.notifications.tasks.dispatch_due_messages_task",
+        "schedule": 30.0,
+    },
+    # Alert digests: checked every minute; a recipient's digest goes out once its oldest waiting
+    # alert has waited ALERT_DIGEST_MINUTES, grouping everything of that window.
+    "notifications-send-alert-digests": {
+        "task": "tradehub.notifications.tasks.send_alert_digests_task",
+        "schedule": 60.0,
+    },
+    # Alerts: every rule once a minute over indexed candidates (raise, reopen, resolve).
+    "shipments-scan-alerts": {
+        "task": "shipments.alerts.tasks.scan_alerts_task",
+        "schedule": 60.0,
+    },
+    # Partner API: forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (bounded batches).
+    "api-purge-idempotency-keys": {
+        "task": "tradehub.api.tasks.purge_idempotency_keys_task",
+        "schedule": 3600.0,
+    },
+    # Declarations: the simulated customs authority releases due green/yellow declarations, assesses
+    # submissions whose task was lost, and pending customs messages get applied (all bounded batches).
+    "declarations-release-due": {
+        "task": "declarations.tasks.release_due_declarations_task",
+        "schedule": 60.0,
+    },
+    "declarations-assess-submitted": {
+        "task": "declarations.tasks.assess_submitted_declarations_task",
+        "schedule": 60.0,
+    },
+    "declarations-apply-pending-customs-messages": {
+        "task": "declarations.tasks.apply_pending_customs_messages_task",
+        "schedule": 60.0,
+    },
+    # Shipments: lots whose shelf life ran out become expired, lots running short become at risk,
+    # shipments past their ETA are flagged overdue (bounded batches over partial indexes).
+    "shipments-mark-expired-lots": {
+        "task": "shipments.tasks.mark_expired_lots_task",
+        "schedule": 300.0,
+    },
+    "shipments-mark-lots-at-risk": {
+        "task": "shipments.tasks.mark_lots_at_risk_task",
+        "schedule": 900.0,
+    },
+    "shipments-mark-overdue-shipments": {
+        "task": "shipments.tasks.mark_overdue_shipments_task",
+        "schedule": 300.0,
+    },
 }
 app.autodiscover_tasks()
-# Shipments: lots whose shelf life ran out become expired, lots running short become at risk,
-# shipments past their ETA are flagged overdue (bounded batches over partial indexes).
-app.conf.beat_schedule["shipments-mark-expired-lots"] = {
-    "task": "shipments.tasks.mark_expired_lots_task",
-    "schedule": 300.0,
-}
-app.conf.beat_schedule["shipments-mark-lots-at-risk"] = {
-    "task": "shipments.tasks.mark_lots_at_risk_task",
-    "schedule": 900.0,
-}
-app.conf.beat_schedule["shipments-mark-overdue-shipments"] = {
-    "task": "shipments.tasks.mark_overdue_shipments_task",
-    "schedule": 300.0,
-}

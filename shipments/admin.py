@@ -180,7 +180,14 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "is_overdue",
         "worst_shelf_life",
     ]
-    list_filter = ["status", "kind", "is_overdue", "destination__country"]
+    list_filter = [
+        "status",
+        "kind",
+        "is_overdue",
+        # Only countries and partners that have shipments, not all 249 countries.
+        ("destination__country", admin.RelatedOnlyFieldListFilter),
+        ("partner", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["reference", "partner_reference", "partner__name", "declaration__reference"]
     list_select_related = ["partner", "origin", "destination"]
     raw_id_fields = ["origin", "destination", "declaration", "partner"]

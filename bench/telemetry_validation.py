@@ -6,7 +6,7 @@ Paths over the same parsed JSON body of 10,000 valid rows:
   baseline         the smallest loop that parses each time and checks each number (no errors kept)
   fast validator   shipments.api.telemetry.validate_readings (what POST /telemetry/ uses)
   DRF serializer   ReadingInputSerializer(many=True) from shipments.api.serializers
-The shipment lookup is a stub (one reference), so only validation is measured.
+The shipment lookup is replaced by one known reference, so only validation is measured.
 Prints time ratios against the baseline, each paired with a baseline run in the same round.
 """
 

@@ -70,6 +70,22 @@ def _lot_label(lot: Lot) -> str:
     return f"Lot {lot.lot_code or '(no code)'} of {lot.product.name} on {lot.shipment.reference}"
 
 
+def _lot_candidate(lot: Lot, kind: str, key_suffix: str, message: str, **extra: Any) -> Candidate:
+    """A candidate whose subject is a lot (the lot rules differ only in kind, key and message)."""
+    return Candidate(
+        dedup_key=f"{kind}:lot:{lot.pk}{key_suffix}",
+        kind=kind,
+        severity=Severity.HIGH,
+        subject_type=SubjectType.LOT,
+        subject_reference=lot_reference(lot),
+        partner_id=lot.shipment.partner_id,
+        message=message,
+        shipment=lot.shipment,
+        lot=lot,
+        **extra,
+    )
+
+
 def _open_lots(shipment_ids: Iterable[int] | None) -> QuerySet[Lot]:
     lots = Lot.objects.filter(shipment__status__in=OPEN_STATUSES).select_related(
         "shipment", "product", "shipment__destination"
@@ -106,20 +122,15 @@ def expiring_soon(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -
         left = hours_left(lot.shelf_life_ends_at, now)
         for limit in limits:
             if left <= limit:
+                # Every threshold crossed is a call to act on perishable cargo: high severity,
+                # so mailed at once (one email per threshold and recipient).
                 out.append(
-                    Candidate(
-                        dedup_key=f"{AlertKind.EXPIRING_SOON}:lot:{lot.pk}:{limit}h",
-                        kind=AlertKind.EXPIRING_SOON,
-                        # Every threshold crossed is a call to act on perishable cargo:
-                        # mailed at once (one email per threshold and recipient).
-                        severity=Severity.HIGH,
-                        subject_type=SubjectType.LOT,
-                        subject_reference=lot_reference(lot),
-                        partner_id=lot.shipment.partner_id,
-                        message=f"{_lot_label(lot)} has {left:.1f} h of shelf life left "
+                    _lot_candidate(
+                        lot,
+                        AlertKind.EXPIRING_SOON,
+                        f":{limit}h",
+                        f"{_lot_label(lot)} has {left:.1f} h of shelf life left "
                         f"(under the {limit} h threshold).",
-                        shipment=lot.shipment,
-                        lot=lot,
                         threshold_hours=limit,
                     )
                 )
@@ -142,18 +153,13 @@ def expires_before_arrival(
         arrival = lot.arrival  # type: ignore[attr-defined]
         short = hours_left(arrival + margin, lot.shelf_life_ends_at)
         out.append(
-            Candidate(
-                dedup_key=f"{AlertKind.EXPIRES_BEFORE_ARRIVAL}:lot:{lot.pk}",
-                kind=AlertKind.EXPIRES_BEFORE_ARRIVAL,
-                severity=Severity.HIGH,
-                subject_type=SubjectType.LOT,
-                subject_reference=lot_reference(lot),
-                partner_id=lot.shipment.partner_id,
-                message=f"{_lot_label(lot)} runs out at {lot.shelf_life_ends_at:%Y-%m-%d %H:%M} UTC, "
+            _lot_candidate(
+                lot,
+                AlertKind.EXPIRES_BEFORE_ARRIVAL,
+                "",
+                f"{_lot_label(lot)} runs out at {lot.shelf_life_ends_at:%Y-%m-%d %H:%M} UTC, "
                 f"{short:.1f} h short of the arrival ({arrival:%Y-%m-%d %H:%M} UTC) plus the "
                 f"{settings.ALERT_ARRIVAL_MARGIN_HOURS} h margin: re-route or sell early.",
-                shipment=lot.shipment,
-                lot=lot,
                 details={"arrival": arrival.isoformat()},
             )
         )
@@ -162,23 +168,16 @@ def expires_before_arrival(
 
 def expired(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
     """Lots of shipments still on their way whose shelf life has run out."""
-    out = []
-    for lot in _open_lots(shipment_ids).filter(shelf_life_ends_at__lte=now).order_by("id"):
-        out.append(
-            Candidate(
-                dedup_key=f"{AlertKind.EXPIRED}:lot:{lot.pk}",
-                kind=AlertKind.EXPIRED,
-                severity=Severity.HIGH,
-                subject_type=SubjectType.LOT,
-                subject_reference=lot_reference(lot),
-                partner_id=lot.shipment.partner_id,
-                message=f"{_lot_label(lot)} has expired "
-                f"({-hours_left(lot.shelf_life_ends_at, now):.1f} h ago).",
-                shipment=lot.shipment,
-                lot=lot,
-            )
+    return [
+        _lot_candidate(
+            lot,
+            AlertKind.EXPIRED,
+            "",
+            f"{_lot_label(lot)} has expired "
+            f"({-hours_left(lot.shelf_life_ends_at, now):.1f} h ago).",
         )
-    return out
+        for lot in _open_lots(shipment_ids).filter(shelf_life_ends_at__lte=now).order_by("id")
+    ]
 
 
 def temperature_excursion(

@@ -47,9 +47,6 @@ from .serializers import (
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The declaration's reference (DEC-...)"
 )
-PROBLEM_400 = OpenApiResponse(description="Invalid input; nothing was changed.")
-PROBLEM_404 = OpenApiResponse(description="No such declaration visible to the caller.")
-PROBLEM_409 = OpenApiResponse(description="Not allowed in the declaration's current status.")
 
 
 def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -143,7 +140,7 @@ class DeclarationViewSet(
 
     @extend_schema(
         summary="A declaration with goods items, documents and distribution summary",
-        responses={200: DeclarationSerializer, 404: PROBLEM_404},
+        responses={200: DeclarationSerializer},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -153,7 +150,6 @@ class DeclarationViewSet(
         request=DeclarationWriteSerializer,
         responses={
             201: DeclarationSerializer,
-            400: PROBLEM_400,
             409: OpenApiResponse(description="LRN already used; `reference` names that one."),
         },
     )
@@ -174,9 +170,6 @@ class DeclarationViewSet(
         request=DeclarationUpdateSerializer,
         responses={
             200: DeclarationSerializer,
-            400: PROBLEM_400,
-            404: PROBLEM_404,
-            409: PROBLEM_409,
         },
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -203,9 +196,6 @@ class DeclarationViewSet(
         request=None,
         responses={
             202: DeclarationSerializer,
-            400: PROBLEM_400,
-            404: PROBLEM_404,
-            409: PROBLEM_409,
         },
     )
     @action(detail=True, methods=["post"])
@@ -220,9 +210,6 @@ class DeclarationViewSet(
         request=DeclarationUpdateSerializer,
         responses={
             202: DeclarationSerializer,
-            400: PROBLEM_400,
-            404: PROBLEM_404,
-            409: PROBLEM_409,
         },
     )
     @action(detail=True, methods=["post"])
@@ -245,9 +232,6 @@ class DeclarationViewSet(
         request=CancelSerializer,
         responses={
             202: DeclarationSerializer,
-            400: PROBLEM_400,
-            404: PROBLEM_404,
-            409: PROBLEM_409,
         },
     )
     @action(detail=True, methods=["post"])
@@ -316,7 +300,7 @@ class DeclarationVersionListView(generics.ListAPIView[DeclarationVersion]):
 
 @extend_schema(
     parameters=[REFERENCE, OpenApiParameter("version", int, OpenApiParameter.PATH)],
-    responses={200: DeclarationVersionSerializer, 404: PROBLEM_404},
+    responses={200: DeclarationVersionSerializer},
 )
 class DeclarationVersionDetailView(generics.RetrieveAPIView[DeclarationVersion]):
     """One earlier version of a declaration."""
@@ -353,10 +337,7 @@ class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
         request=CustomsMessageInputSerializer,
         responses={
             202: CustomsMessageResultSerializer,
-            400: PROBLEM_400,
             403: OpenApiResponse(description="Not a gateway integration or staff."),
-            404: PROBLEM_404,
-            409: PROBLEM_409,
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -413,7 +394,6 @@ class DocumentFileView(APIView):
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file as uploaded."
             ),
-            404: PROBLEM_404,
         },
     )
     def get(self, request: Request, reference: str, position: int) -> Any:
@@ -426,7 +406,7 @@ class DocumentFileView(APIView):
     @extend_schema(
         summary="Upload (or replace) a document's file: PDF, PNG or JPEG up to 10 MB",
         request={"multipart/form-data": DocumentFileSerializer},
-        responses={200: DocumentSerializer, 400: PROBLEM_400, 404: PROBLEM_404, 409: PROBLEM_409},
+        responses={200: DocumentSerializer},
     )
     def put(self, request: Request, reference: str, position: int) -> Response:
         declaration, _ = self._document(reference, position, readers=False)

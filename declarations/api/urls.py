@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .stock import ChildrenView, StockView
+from .transit import TransitViewSet
 from .views import (
     CustomsMessageView,
     DeclarationEventListView,
@@ -14,6 +16,7 @@ from .views import (
 
 router = SimpleRouter()
 router.register("declarations", DeclarationViewSet, basename="declaration")
+router.register("transits", TransitViewSet, basename="transit")
 
 urlpatterns = [
     *router.urls,
@@ -36,6 +39,16 @@ urlpatterns = [
         "declarations/<str:reference>/documents/<int:position>/file/",
         DocumentFileView.as_view(),
         name="declaration-document-file",
+    ),
+    path(
+        "declarations/<str:reference>/stock/",
+        StockView.as_view(),
+        name="declaration-stock",
+    ),
+    path(
+        "declarations/<str:reference>/children/",
+        ChildrenView.as_view(),
+        name="declaration-children",
     ),
     path(
         "declarations/<str:reference>/customs-messages/",

@@ -20,7 +20,9 @@ from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
 
+from .documents import assert_may_depart
 from .shelf import refresh_conditions
+from .transit import link_transit_events
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,11 @@ class IntakeResult:
 
 def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeResult:
     """Append new events (validated dicts) ignoring known event ids, then re-derive the status
-    after commit. Repeating an event id within the batch or across batches is a duplicate."""
+    after commit. Repeating an event id within the batch or across batches is a duplicate.
+
+    A shipment that has not moved yet cannot be reported moving while a document on its
+    checklist is not ready: the whole batch is refused (409 naming the documents).
+    """
     now = timezone.now()
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
@@ -51,6 +57,7 @@ def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeRes
             },
         )
     with transaction.atomic():
+        assert_may_depart(shipment, events)
         inserted = insert_ignoring_duplicates(
             TrackingEvent, list(rows.values()), ["shipment", "event_id"]
         )
@@ -220,6 +227,7 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
         shipment.actual_arrival = derived.actual_arrival
         shipment.estimated_arrival = estimated_arrival(shipment, derived)
         Leg.objects.bulk_update(legs, ["actual_departure", "actual_arrival"])
+        link_transit_events(shipment, events)
     eta = shipment.estimated_arrival
     shipment.is_overdue = shipment.status not in FINISHED_STATUSES and eta is not None and eta < now
     shipment.save()

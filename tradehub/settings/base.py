@@ -158,6 +158,15 @@ SPECTACULAR_SETTINGS = {
         "ShipmentKindEnum": "shipments.choices.ShipmentKind",
         "ExcursionKindEnum": "shipments.choices.ExcursionKind",
         "TrackingEventTypeEnum": "shipments.choices.EventType",
+        "DeclarationStatusEnum": "declarations.choices.DeclarationStatus",
+        "ShipmentStatusEnum": "shipments.choices.ShipmentStatus",
+        "TransitStatusEnum": "declarations.choices.TransitStatus",
+        "RequiredDocumentStatusEnum": "shipments.choices.DocumentStatus",
+        "RequiredDocumentTypeEnum": "tradehub.reference.choices.RequiredDocumentType",
+        "OnwardProcedureEnum": "tradehub.reference.choices.OnwardProcedure",
+        "ProcedureEnum": "declarations.choices.Procedure",
+        "DeclarationTransportModeEnum": "declarations.choices.TransportMode",
+        "RouteModeEnum": "tradehub.reference.choices.RouteMode",
     },
 }
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Country,
@@ -74,11 +75,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class SeasonalFilter(admin.SimpleListFilter):
-    title = "seasonal"
+    title = _("seasonal")
     parameter_name = "seasonal"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Seasonal"), ("no", "All year")]
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Seasonal")), ("no", _("All year"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         if self.value() == "yes":

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import LOCATION_FUNCTIONS
 
@@ -31,7 +32,7 @@ class CustomsUnion(models.Model):
     name = models.CharField(max_length=200)
     commodity_code_digits = models.PositiveSmallIntegerField(
         default=6,
-        help_text="Digits of the commodity code its declarations need (EAEU: 10, the ЕТН ВЭД ЕАЭС)",
+        help_text=_("Digits of the commodity code its declarations need (EAEU: 10)"),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,20 +199,22 @@ class EaeuCommodityCode(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="eaeu_codes",
-        help_text="The HS 2022 subheading (first 6 digits)",
+        help_text=_("The HS 2022 subheading (first 6 digits)"),
     )
-    description = models.TextField(help_text="Russian, self-contained: heading — line")
-    line = models.TextField(blank=True, help_text="The official text of the line, with its dashes")
+    description = models.TextField(help_text=_("Russian, self-contained: heading — line"))
+    line = models.TextField(
+        blank=True, help_text=_("The official text of the line, with its dashes")
+    )
     description_en = models.TextField(blank=True)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     season_start = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="First day of the seasonal window as MMDD (1 June: 601)"
+        null=True, blank=True, help_text=_("First day of the seasonal window as MMDD (1 June: 601)")
     )
     season_end = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Last day of the seasonal window as MMDD (30 September: 930)",
+        help_text=_("Last day of the seasonal window as MMDD (30 September: 930)"),
     )
     source = models.CharField(max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -220,7 +223,7 @@ class EaeuCommodityCode(models.Model):
 
     class Meta:
         ordering = ["code", "valid_from"]
-        verbose_name = "EAEU commodity code"
+        verbose_name = _("EAEU commodity code")
         constraints = [
             models.UniqueConstraint(fields=["code", "valid_from"], name="eaeu_code_unique_start"),
             models.CheckConstraint(
@@ -269,18 +272,22 @@ class PhytosanitaryRegulatedProduct(models.Model):
     starts with `code_prefix` travel with a phytosanitary certificate while the row is in force."""
 
     code_prefix = models.CharField(
-        max_length=10, help_text="2 to 10 digits; the longest match wins"
+        max_length=10, help_text=_("2 to 10 digits; the longest match wins")
     )
     certificate_required = models.BooleanField(
-        default=True, help_text="False marks an exclusion inside a broader row"
+        default=True, help_text=_("False marks an exclusion inside a broader row")
     )
     partial = models.BooleanField(
         default=False,
-        help_text='The list names only part of the goods under the code ("из"): see the description',
+        help_text=_(
+            'The list names only part of the goods under the code ("из"): see the description'
+        ),
     )
-    description = models.TextField(help_text="Russian, as the list names the goods")
+    description = models.TextField(help_text=_("Russian, as the list names the goods"))
     description_en = models.TextField(blank=True)
-    list_item = models.CharField(max_length=200, blank=True, help_text="The list's group of goods")
+    list_item = models.CharField(
+        max_length=200, blank=True, help_text=_("The list's group of goods")
+    )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -289,7 +296,7 @@ class PhytosanitaryRegulatedProduct(models.Model):
 
     class Meta:
         ordering = ["code_prefix", "valid_from"]
-        verbose_name = "phytosanitary regulated product"
+        verbose_name = _("phytosanitary regulated product")
         constraints = [
             models.UniqueConstraint(
                 fields=["code_prefix", "valid_from"], name="regulated_product_unique_start"

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tradehub.api.filters import UpdatedSinceFilterSet
 
@@ -50,7 +51,7 @@ class CommodityCodePrefixField(forms.CharField):
         value = compact_code(super().to_python(value) or "")
         if value and not (value.isdigit() and 2 <= len(value) <= 10):
             raise ValidationError(
-                "Give 2 to 10 digits of a commodity code (e.g. 0702 or 0702000005).",
+                _("Give 2 to 10 digits of a commodity code (e.g. 0702 or 0702000005)."),
                 code="invalid_commodity_code",
             )
         return value
@@ -61,7 +62,7 @@ class CommodityCodePrefixFilter(django_filters.CharFilter):
 
 
 # The day a code must be valid on: asking with it switches the list to EAEU 10-digit codes.
-ON_HELP = "YYYY-MM-DD: list the EAEU 10-digit codes valid on that day (seasonal codes included)"
+ON_HELP = _("YYYY-MM-DD: list the EAEU 10-digit codes valid on that day (seasonal codes included)")
 
 
 class HsCodeFilter(UpdatedSinceFilterSet):

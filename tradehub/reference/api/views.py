@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -100,7 +101,7 @@ class HsCodeViewSet(viewsets.ReadOnlyModelViewSet[Any]):
         row = rows.filter(valid_from__lte=on).order_by("-valid_from").first()
         row = row or rows.order_by("valid_from").first()
         if row is None:
-            raise NotFound(f"{code} is not an EAEU commodity code.")
+            raise NotFound(_("%(code)s is not an EAEU commodity code.") % {"code": code})
         data = dict(self.get_serializer(row).data)
         data["on"] = on.isoformat()
         data["valid_on"] = eaeu_code_valid_on(code, on)

@@ -312,3 +312,41 @@ class PhytosanitaryRegulatedProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_prefix} {self.description[:60]}"
+
+
+class VatRateQuerySet(models.QuerySet["VatRate"]):
+    """Filters VAT rates by the date they apply to."""
+
+    def effective_on(self, day: dt.date) -> "VatRateQuerySet":
+        return self.filter(in_effect(day))
+
+
+class VatRate(models.Model):
+    """A country's standard VAT rate (percent), charged on sales and on imported goods, between
+    two dates; reduced rates for particular goods are not modelled."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="vat_rates")
+    rate = models.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent"))
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VatRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "valid_from"]
+        verbose_name = _("VAT rate")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="vat_rate_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="vat_rate_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lte=100), name="vat_rate_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} {self.rate} % from {self.valid_from}"

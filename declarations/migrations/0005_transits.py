@@ -9,7 +9,7 @@ import declarations.validators
 class Migration(migrations.Migration):
     dependencies = [
         ("declarations", "0004_procedures_and_stock"),
-        ("reference", "0002_route_requirements"),
+        ("reference", "0004_route_requirements"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reference", "0001_initial"),
+        ("reference", "0003_vat_rates"),
     ]
 
     operations = [

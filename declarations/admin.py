@@ -268,7 +268,6 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         "accepted_at",
         "released_at",
         "decided_at",
-        "simulated_release_due_at",
         "created_at",
         "updated_at",
         "parent",
@@ -306,7 +305,6 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
                 "fields": [
                     ("submitted_at", "accepted_at", "released_at", "decided_at"),
                     ("cancellation_requested_at", "cancellation_reason"),
-                    "simulated_release_due_at",
                     ("created_at", "updated_at"),
                 ]
             },

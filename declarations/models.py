@@ -95,9 +95,6 @@ class Declaration(models.Model):
     decided_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When customs released/rejected/cancelled"
     )
-    simulated_release_due_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the simulated authority releases it"
-    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -121,11 +118,6 @@ class Declaration(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="declaration_status_idx"),
-            models.Index(
-                fields=["simulated_release_due_at"],
-                condition=Q(simulated_release_due_at__isnull=False),
-                name="declaration_release_due_idx",
-            ),
         ]
 
     def __str__(self) -> str:

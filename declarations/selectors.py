@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from tradehub.partners.scoping import scope_to_caller
 
-from .choices import Channel, DeclarationStatus, Procedure
+from .choices import DeclarationStatus, Procedure
 from .models import CustomsMessage, Declaration, DeclarationEvent, Document, GoodsItem, Transit
 
 
@@ -142,19 +142,6 @@ def messages_of(declaration: Declaration) -> QuerySet[CustomsMessage]:
     return declaration.customs_messages.order_by("occurred_at", "id")
 
 
-def due_simulated_release_ids(now: dt.datetime, limit: int = 500) -> list[int]:
-    """Declarations the simulated authority should release by now (index on the due time)."""
-    return list(
-        Declaration.objects.filter(
-            simulated_release_due_at__lte=now,
-            status__in=[DeclarationStatus.ACCEPTED, DeclarationStatus.UNDER_CONTROL],
-            channel__in=[Channel.GREEN, Channel.YELLOW],
-        )
-        .order_by("simulated_release_due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
 def declarations_with_pending_messages(limit: int = 500) -> list[int]:
     """Declarations that have customs messages stored but not yet applied."""
     return list(
@@ -162,27 +149,6 @@ def declarations_with_pending_messages(limit: int = 500) -> list[int]:
         .order_by()
         .values_list("declaration_id", flat=True)
         .distinct()[:limit]
-    )
-
-
-def unassessed_submitted_ids(now: dt.datetime, limit: int = 500) -> list[int]:
-    """Submitted declarations (for over a minute) with no simulated message for their version."""
-    from django.db.models import Exists, OuterRef
-
-    from .choices import MessageSource
-
-    simulated = CustomsMessage.objects.filter(
-        declaration=OuterRef("pk"),
-        declaration_version=OuterRef("version"),
-        source=MessageSource.SIMULATED,
-    )
-    return list(
-        Declaration.objects.filter(
-            status=DeclarationStatus.SUBMITTED, submitted_at__lte=now - dt.timedelta(minutes=1)
-        )
-        .filter(~Exists(simulated))
-        .order_by("submitted_at")
-        .values_list("pk", flat=True)[:limit]
     )
 
 

@@ -64,16 +64,8 @@ app.conf.beat_schedule = {
         "task": "tradehub.api.tasks.purge_idempotency_keys_task",
         "schedule": 3600.0,
     },
-    # Declarations: the simulated customs authority releases due green/yellow declarations, assesses
-    # submissions whose task was lost, and pending customs messages get applied (all bounded batches).
-    "declarations-release-due": {
-        "task": "declarations.tasks.release_due_declarations_task",
-        "schedule": 60.0,
-    },
-    "declarations-assess-submitted": {
-        "task": "declarations.tasks.assess_submitted_declarations_task",
-        "schedule": 60.0,
-    },
+    # Declarations: pending customs messages get applied (bounded batches). Customs gateways add
+    # their own entries (e.g. gateways/simulated/apps.py).
     "declarations-apply-pending-customs-messages": {
         "task": "declarations.tasks.apply_pending_customs_messages_task",
         "schedule": 60.0,

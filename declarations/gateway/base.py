@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..models import Declaration
@@ -12,11 +12,14 @@ if TYPE_CHECKING:
 class CustomsGateway(ABC):
     """Hands declarations to customs; decisions come back as customs messages.
 
-    Methods are called inside the service's transaction, so anything they enqueue must be
-    commit-aware (our Celery task class defers enqueueing to on_commit).
+    One instance per configured gateway (`settings.CUSTOMS_GATEWAYS`), built with its name and
+    options. Methods are called inside the service's transaction, so anything they enqueue must
+    be commit-aware (the platform's Celery task class defers enqueueing to on_commit).
     """
 
-    name: str = ""
+    def __init__(self, name: str, **options: Any) -> None:
+        self.name = name
+        self.options = options
 
     @abstractmethod
     def declaration_submitted(self, declaration: Declaration) -> None:

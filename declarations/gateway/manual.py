@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 class ManualGateway(CustomsGateway):
     """Customs decisions are typed in by staff (admin actions) or posted by a gateway partner."""
 
-    name = "manual"
-
     def declaration_submitted(self, declaration: Declaration) -> None:
         """Nothing to do: the declaration waits in the admin's `submitted` list."""
 

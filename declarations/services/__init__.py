@@ -1,6 +1,7 @@
 """Every write to a declaration: lock -> check transition -> mutate -> validate -> save -> record
 event -> enqueue after commit. The only code that writes a declaration's status."""
 
+from ..risk import RiskAssessment, assess_risk
 from .allocation import Quantity, lock_and_check_allocation, register_drawing_provider
 from .common import record_event
 from .customs import (
@@ -27,10 +28,12 @@ from .transit import record_transit_arrival
 
 __all__ = [
     "Quantity",
+    "RiskAssessment",
     "allocate_customs_number",
     "amend",
     "apply_customs_messages",
     "assert_amendable",
+    "assess_risk",
     "attach_document_file",
     "create_declaration",
     "draw_from_stock",

@@ -101,10 +101,11 @@ def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEv
     )
 
 
-def _gateway() -> Any:
+def _gateway(declaration: Declaration) -> Any:
+    """The customs gateway of the declaration's office (settings.CUSTOMS_GATEWAY_ROUTES)."""
     from ..gateway import get_gateway
 
-    return get_gateway()
+    return get_gateway(declaration)
 
 
 def _enqueue_apply(declaration_id: int) -> None:

@@ -217,8 +217,6 @@ def apply_customs_messages(
     declaration.accepted_at = state.accepted_at
     declaration.released_at = state.released_at
     declaration.decided_at = state.decided_at
-    if new not in (S.ACCEPTED, S.UNDER_CONTROL):
-        declaration.simulated_release_due_at = None
     declaration.save()
     if new != old:
         forward = RANK[new] > RANK[old]

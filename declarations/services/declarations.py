@@ -297,7 +297,7 @@ def submit(declaration: Declaration, *, actor: str) -> Declaration:
         declaration, EventType.SUBMITTED, actor, status=new, version=declaration.version
     )
     _announce(declaration, old, new, event)
-    _gateway().declaration_submitted(declaration)
+    _gateway(declaration).declaration_submitted(declaration)
     return declaration
 
 
@@ -329,7 +329,6 @@ def amend(declaration: Declaration, *, data: Mapping[str, Any], actor: str) -> D
     declaration.rejection_errors = []
     declaration.submitted_at = timezone.now()
     declaration.accepted_at = declaration.released_at = declaration.decided_at = None
-    declaration.simulated_release_due_at = None
     declaration.save()
     event = record_event(
         declaration,
@@ -342,7 +341,7 @@ def amend(declaration: Declaration, *, data: Mapping[str, Any], actor: str) -> D
         fields=changed,
     )
     _announce(declaration, old, new, event)
-    _gateway().declaration_submitted(declaration)
+    _gateway(declaration).declaration_submitted(declaration)
     return declaration
 
 
@@ -365,7 +364,7 @@ def request_cancellation(declaration: Declaration, *, reason: str, actor: str) -
     declaration.cancellation_reason = reason
     declaration.save()
     record_event(declaration, EventType.CANCELLATION_REQUESTED, actor, reason=reason)
-    _gateway().cancellation_requested(declaration)
+    _gateway(declaration).cancellation_requested(declaration)
     return declaration
 
 

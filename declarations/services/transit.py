@@ -156,7 +156,8 @@ def record_transit_arrival(
         transit.arrival_source = source[:200]
     _set_status(transit, actor)
     if first:
-        from ..gateway import get_gateway
+        from ..gateway import gateway_for_office
 
-        get_gateway().transit_arrived(declaration)
+        # The office of destination's gateway decides what follows (completion).
+        gateway_for_office(transit.destination_office).transit_arrived(declaration)
     return transit

@@ -5,9 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from declarations import services, tasks
+from declarations import services
 from declarations.choices import DeclarationStatus as S
 from declarations.models import Declaration
+from gateways.simulated import tasks
 from tests.declarations.factories import TOMATOES, create_declaration
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_inspection_result_releases_a_red_declaration(staff_client):
             {"type": "certificate_of_origin", "number": "O"},
         ],
     )
-    tasks.simulated_authority_task(declaration.pk)
+    tasks.assess_task(declaration.pk, None, "astana1")
     assert Declaration.objects.get(pk=declaration.pk).channel == "red"
     act(staff_client, "inspection_passed", declaration)
     assert status_of(declaration) == S.RELEASED

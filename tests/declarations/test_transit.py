@@ -11,9 +11,9 @@ from django.utils import timezone
 from declarations import services
 from declarations.choices import DeclarationStatus as S
 from declarations.choices import TransitStatus as T
-from declarations.gateway import simulated
 from declarations.models import Declaration
 from declarations.states import Message, fold_customs_messages
+from gateways.simulated import engine as simulated
 from tests.declarations.factories import payload, validated
 
 pytestmark = pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "tradehub.api",
     "declarations",
     "shipments",
+    # Customs gateways: self-contained packages plugged in here and in CUSTOMS_GATEWAYS below.
+    "gateways.simulated",
 ]
 
 MIDDLEWARE = [
@@ -193,8 +196,30 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 
 # --- Domain settings --------------------------------------------------------------------------
-CUSTOMS_GATEWAY = env.str("CUSTOMS_GATEWAY", default="simulated")
+# Customs gateways, one per office (docs/customs-procedures.md). CUSTOMS_GATEWAYS names the gateways
+# this deployment has (a class by dotted path, its options); CUSTOMS_GATEWAY_ROUTES says which one
+# serves an office: by office code, else its country, else "*". CUSTOMS_GATEWAY=routes (default;
+# "simulated" is its former name) uses the routes; the name of a gateway ("manual") sends every
+# office to it.
 CUSTOMS_SIMULATED_RELEASE_SECONDS = env.int("CUSTOMS_SIMULATED_RELEASE_SECONDS", default=180)
+CUSTOMS_GATEWAY = env.str("CUSTOMS_GATEWAY", default="routes")
+CUSTOMS_GATEWAYS: dict[str, dict[str, Any]] = {
+    # Kazakh offices: a simulated ASTANA-1 (the Kazakh customs information system).
+    "astana1": {
+        "class": "gateways.simulated.gateway.SimulatedGateway",
+        "options": {"system": "ASTANA-1"},
+    },
+    # Kyrgyz offices: a simulated EAIS of the State Customs Service (releases take twice as long).
+    "kg_eais": {
+        "class": "gateways.simulated.gateway.SimulatedGateway",
+        "options": {"system": "EAIS-KG", "release_factor": 2},
+    },
+    # Everywhere else staff record the decisions in the admin (or a gateway partner posts them).
+    "manual": {"class": "declarations.gateway.manual.ManualGateway"},
+}
+CUSTOMS_GATEWAY_ROUTES = env.dict(
+    "CUSTOMS_GATEWAY_ROUTES", default={"KZ": "astana1", "KG": "kg_eais", "*": "manual"}
+)
 ALERT_DIGEST_MINUTES = env.int("ALERT_DIGEST_MINUTES", default=15)
 ALERT_EXPIRING_THRESHOLDS_HOURS = env.list(
     "ALERT_EXPIRING_THRESHOLDS_HOURS", cast=int, default=[72, 24]

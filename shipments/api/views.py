@@ -18,6 +18,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from declarations.selectors import declarations_visible_to
@@ -29,12 +30,17 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
-from tradehub.api.pagination import CursorPagination
+from tradehub.api.pagination import (
+    MAX_PAGE_SIZE,
+    CursorPagination,
+    parse_page_size,
+    query_error,
+)
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.models import Location
 
-from .filters import ProductFilter, ShipmentFilter
+from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -54,8 +60,19 @@ from .serializers import (
 )
 from .telemetry import PayloadTooLarge, parse_time, validate_readings
 
+PAGINATION_PARAMETERS = [
+    OpenApiParameter(
+        "cursor",
+        OpenApiTypes.STR,
+        description="Opaque cursor from a `next` link (raw readings only); anything else: 400.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50},
+        description=f"Readings or buckets per page, 1 to {MAX_PAGE_SIZE} (default 50).",
+    ),
+]
 PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, "Problem details (application/problem+json)")
-MAX_BUCKETS = 10_000
 BUCKET = re.compile(r"^(\d{1,6})(s|m|h|d)$")
 BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -225,9 +242,12 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
 
     serializer_class = EventSerializer
     ordering = ("occurred_at", "id")
-    filter_backends: list[Any] = []
+    filterset_class = TrackingEventFilter
+    queryset = TrackingEvent.objects.none()
 
     def get_queryset(self) -> QuerySet[TrackingEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return TrackingEvent.objects.none()
         return selectors.events_in_time_order(self.get_shipment())
 
     @extend_schema(
@@ -281,11 +301,11 @@ class TelemetryView(APIView):
 
 def _time_param(request: Request, name: str) -> dt.datetime | None:
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
-    value = parse_time(raw.replace(" ", "+"))
+    value = parse_time(raw.strip().replace(" ", "+"))
     if value is None:
-        raise ValidationError({name: ["An ISO 8601 time with an offset is required."]})
+        raise query_error(name, "An ISO 8601 time with an offset is required.")
     return value
 
 
@@ -297,37 +317,48 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
     """
 
     ordering = ("recorded_at", "id")
+    query_parameters = ("from", "to", "bucket", "updated_since", "cursor", "page_size")
 
     def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         start, end = _time_param(self.request, "from"), _time_param(self.request, "to")
         if start and end and end < start:
-            raise ValidationError({"to": ["Must not be before `from`."]})
+            raise query_error("to", "Must not be before `from`.")
         return start, end
 
     def get_queryset(self) -> QuerySet[TemperatureReading]:
         start, end = self._range()
-        return selectors.readings_between(self.get_shipment(), start, end)
+        since = _time_param(self.request, "updated_since")
+        return selectors.readings_between(self.get_shipment(), start, end, since)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATETIME, description="From (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="To (exclusive)"),
             OpenApiParameter(
-                "bucket", OpenApiTypes.STR, description="Bucket width: 30s, 15m, 1h, 1d ..."
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only readings TradeHub stored at or after this time (late ones too).",
             ),
+            OpenApiParameter(
+                "bucket",
+                {"type": "string", "pattern": r"^\d{1,6}[smhd]$"},
+                description="Bucket width: 30s, 15m, 1h, 1d ... (at most 31d)",
+            ),
+            *PAGINATION_PARAMETERS,
         ],
         responses={
             200: ReadingSeriesSerializer,
             400: PROBLEM,
             404: PROBLEM,
         },
-        description="Without `bucket`: raw readings, cursor-paginated. With `bucket`: "
-        "`results` are `{start, end, min, max, avg, count}` per bucket "
-        f"(at most {MAX_BUCKETS} buckets, `truncated` when more exist).",
+        description="Without `bucket`: raw readings, cursor-paginated (`cursor`, `page_size`). "
+        "With `bucket`: `results` are `{start, end, min, max, avg, count}` per bucket, "
+        "`page_size` buckets per page; `next` (with `truncated` true) continues from the last "
+        "bucket's end.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         bucket = request.query_params.get("bucket")
-        if not bucket:
+        if bucket is None:
             paginator = CursorPagination()
             page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
             response = paginator.get_paginated_response(ReadingSerializer(page, many=True).data)
@@ -336,17 +367,32 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
         match = BUCKET.match(bucket.strip())
         seconds = int(match.group(1)) * BUCKET_UNITS[match.group(2)] if match else 0
         if not match or not 1 <= seconds <= 31 * 86400:
-            raise ValidationError({"bucket": ["A width such as 30s, 15m, 1h or 1d (at most 31d)."]})
+            raise query_error("bucket", "A width such as 30s, 15m, 1h or 1d (at most 31d).")
+        if "cursor" in request.query_params:
+            raise query_error(
+                "cursor", "Bucketed series page by `from`: follow the `next` link instead."
+            )
+        page_size = parse_page_size(request.query_params.get("page_size"))
         start, end = self._range()
+        since = _time_param(request, "updated_since")
         buckets = selectors.bucketed_readings(
-            self.get_shipment(), start, end, seconds, MAX_BUCKETS + 1
+            self.get_shipment(), start, end, seconds, page_size + 1, since
         )
+        more = len(buckets) > page_size
+        buckets = buckets[:page_size]
+        next_url = None
+        if more:
+            # Buckets are aligned independently of `from`, so the next page simply starts
+            # where this one's last bucket ends.
+            next_url = replace_query_param(
+                request.build_absolute_uri(), "from", buckets[-1]["end"].isoformat()
+            )
         body = {
             "bucket": bucket.strip(),
-            "truncated": len(buckets) > MAX_BUCKETS,
-            "next": None,
+            "truncated": more,
+            "next": next_url,
             "previous": None,
-            "results": ReadingBucketSerializer(buckets[:MAX_BUCKETS], many=True).data,
+            "results": ReadingBucketSerializer(buckets, many=True).data,
         }
         return Response(body)
 
@@ -356,9 +402,12 @@ class ShipmentExcursionsView(ShipmentChildMixin, generics.ListAPIView[Excursion]
 
     serializer_class = ExcursionSerializer
     ordering = ("started_at", "id")
-    filter_backends: list[Any] = []
+    filterset_class = ExcursionFilter
+    queryset = Excursion.objects.none()
 
     def get_queryset(self) -> QuerySet[Excursion]:
+        if getattr(self, "swagger_fake_view", False):
+            return Excursion.objects.none()
         return selectors.excursions_of(self.get_shipment())
 
 

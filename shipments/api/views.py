@@ -30,6 +30,7 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.exceptions import Conflict
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
     CursorPagination,
@@ -195,7 +196,7 @@ class ShipmentViewSet(
                         destination=values["destination"],
                         origin=values["origin"],
                         lines=lots,
-                        consignee=values["consignee"],
+                        consignee=dict(values["consignee"] or {}),
                         planned_departure=values.get("planned_departure"),
                         planned_arrival=values.get("planned_arrival"),
                         setpoint_c=values.get("setpoint_c"),
@@ -217,7 +218,7 @@ class ShipmentViewSet(
                     setpoint_c=values.get("setpoint_c"),
                     planned_departure=values.get("planned_departure"),
                     planned_arrival=values.get("planned_arrival"),
-                    consignee=values["consignee"],
+                    consignee=dict(values["consignee"] or {}),
                     legs=legs,
                     lots=lots,
                 ),
@@ -279,7 +280,27 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
                 row["location_id"] = locations.get(code) if code else None
         if any(errors):
             raise ValidationError(errors)
-        result = tracking_services.record_events(shipment, rows)
+        try:
+            result = tracking_services.record_events(shipment, rows)
+        except tracking_services.EventConflict as exc:
+            raise Conflict(
+                str(exc) + " Nothing was stored; send a new event_id for a new event.",
+                code="event_conflict",
+                errors=[
+                    {
+                        "pointer": f"/{c['index']}",
+                        "code": "event_conflict",
+                        "detail": f"Event {c['event_id']!r} "
+                        + (
+                            "was already recorded with other content (see `conflicts`)."
+                            if c["stored"] is not None
+                            else f"differs from the one at /{c['same_as_index']} in this batch."
+                        ),
+                    }
+                    for c in exc.conflicts
+                ],
+                conflicts=exc.conflicts,
+            ) from exc
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -476,7 +497,7 @@ class DistributionView(APIView):
                 distribution_services.DistributionShipment(
                     destination=shipment["destination"],
                     origin=shipment.get("origin"),
-                    consignee=shipment["consignee"],
+                    consignee=dict(shipment["consignee"] or {}),
                     partner_reference=shipment["partner_reference"],
                     setpoint_c=shipment.get("setpoint_c"),
                     planned_departure=shipment.get("planned_departure"),

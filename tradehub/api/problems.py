@@ -61,8 +61,11 @@ def as_problem(response: HttpResponseBase) -> HttpResponseBase:
     """`response` itself if it is not an error or already a problem, else the problem twin."""
     if response.status_code < 400:
         return response
-    if response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith(PROBLEM_CONTENT_TYPE):
         return response
+    if content_type.startswith("application/json") and response.status_code == 503:
+        return response  # the health check's 503 names what is down in its own documented body
     status = response.status_code
     detail = _detail_of(response)
     errors = [{"pointer": "/", "code": "invalid", "detail": detail}] if status in (400, 415) else []

@@ -152,6 +152,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # 3.1: webhook payloads are part of the schema (`webhooks`), so generated clients and
+    # receivers share one typed definition of every event.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        "declarations.api.webhooks.STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.ALERT_CREATED",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DeclarationDocumentTypeEnum": "declarations.choices.DocumentType",
         "TransportDocumentTypeEnum": "declarations.choices.TransportDocumentType",
@@ -160,6 +168,11 @@ SPECTACULAR_SETTINGS = {
         "ShipmentKindEnum": "shipments.choices.ShipmentKind",
         "ExcursionKindEnum": "shipments.choices.ExcursionKind",
         "TrackingEventTypeEnum": "shipments.choices.EventType",
+        "DeclarationStatusEnum": "declarations.choices.DeclarationStatus",
+        "ShipmentStatusEnum": "shipments.choices.ShipmentStatus",
+        "AlertKindEnum": "shipments.alerts.choices.AlertKind",
+        "WebhookEventEnum": "tradehub.notifications.choices.WebhookEvent",
+        "DeliveryMessageStatusEnum": "tradehub.notifications.choices.MessageStatus",
     },
 }
 

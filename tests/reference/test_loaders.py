@@ -8,8 +8,10 @@ from tradehub.reference.models import (
     Country,
     CustomsOffice,
     CustomsUnionMembership,
+    EaeuCommodityCode,
     HsCode,
     Location,
+    PhytosanitaryRegulatedProduct,
     ReferenceDataset,
 )
 
@@ -19,7 +21,15 @@ pytestmark = pytest.mark.django_db
 def _counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Country, CustomsUnionMembership, Location, CustomsOffice, HsCode)
+        for model in (
+            Country,
+            CustomsUnionMembership,
+            Location,
+            CustomsOffice,
+            HsCode,
+            EaeuCommodityCode,
+            PhytosanitaryRegulatedProduct,
+        )
     }
 
 
@@ -44,9 +54,11 @@ def test_second_load_changes_nothing_and_says_so(capsys):
 def test_forced_reload_upserts_without_duplicating_rows():
     before = _counts()
     Location.objects.filter(code="KZALA").update(name="Wrong")
+    EaeuCommodityCode.objects.filter(code="0702000005").update(season_start=101)
     call_command("load_reference_data", "--force", verbosity=0)
     assert _counts() == before
     assert Location.objects.get(code="KZALA").name == "Almaty"
+    assert EaeuCommodityCode.objects.get(code="0702000005").season_start == 601
 
 
 def test_reload_after_rows_vanish_restores_them():

@@ -5,7 +5,7 @@ import gzip
 import hashlib
 import io
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,8 +23,10 @@ from .models import (
     CustomsOffice,
     CustomsUnion,
     CustomsUnionMembership,
+    EaeuCommodityCode,
     HsCode,
     Location,
+    PhytosanitaryRegulatedProduct,
     ReferenceDataset,
 )
 
@@ -49,7 +51,8 @@ class LoadResult:
         return f"{self.name}: {self.rows} rows {state}"
 
 
-def _checksum(*paths: Path) -> str:
+def file_checksum(*paths: Path) -> str:
+    """SHA-256 over the files' bytes, in order: what decides whether a dataset changed."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.read_bytes())
@@ -65,23 +68,25 @@ def _read_csv(path: Path) -> Iterator[dict[str, str]]:
 def _upsert(
     model: type[models.Model],
     objs: list[Any],
-    unique_field: str,
+    unique_field: str | Sequence[str],
     update_fields: list[str],
     progress: bool,
     label: str,
 ) -> None:
-    """Insert or update rows in batches (one statement per batch on PostgreSQL and SQLite).
+    """Insert or update rows in batches (one statement per batch on PostgreSQL and SQLite), keyed
+    by one unique field or by the fields of a unique constraint.
 
     On PostgreSQL an empty table (a first load, or a test database after a flush) takes the COPY
     path instead, several times faster for the 116,000 UN/LOCODE rows.
     """
+    unique_fields = [unique_field] if isinstance(unique_field, str) else list(unique_field)
     bar = tqdm(total=len(objs), desc=label, unit="rows", disable=not progress, leave=False)
     if connection.vendor == "postgresql" and not model.objects.exists():  # type: ignore[attr-defined]
         fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
         for start in range(0, len(objs), BATCH_SIZE * 10):
             batch = objs[start : start + BATCH_SIZE * 10]
             rows = [{name: getattr(obj, name) for name in fields} for obj in batch]
-            insert_ignoring_duplicates(model, rows, [unique_field])
+            insert_ignoring_duplicates(model, rows, unique_fields)
             bar.update(len(batch))
         bar.close()
         return
@@ -90,7 +95,7 @@ def _upsert(
         model.objects.bulk_create(  # type: ignore[attr-defined]
             batch,
             update_conflicts=True,
-            unique_fields=[unique_field],
+            unique_fields=unique_fields,
             update_fields=[*update_fields, "updated_at"],
         )
         bar.update(len(batch))
@@ -101,7 +106,7 @@ def _dataset(
     name: str, paths: list[Path], model: type[models.Model], force: bool
 ) -> tuple[str, bool]:
     """The checksum of a dataset's files and whether they are already loaded unchanged."""
-    checksum = _checksum(*paths)
+    checksum = file_checksum(*paths)
     loaded = ReferenceDataset.objects.filter(name=name).first()
     unchanged = (
         not force
@@ -112,10 +117,16 @@ def _dataset(
     return checksum, unchanged
 
 
-def _record(name: str, checksum: str, rows: int) -> None:
+def record_dataset(name: str, checksum: str, rows: int) -> None:
+    """Remember which version of a dataset is loaded, so an unchanged reload can be skipped."""
     ReferenceDataset.objects.update_or_create(
         name=name, defaults={"checksum": checksum, "rows": rows}
     )
+
+
+def same_dataset_loaded(name: str, checksum: str) -> bool:
+    """Whether the dataset was last loaded from files with this checksum."""
+    return ReferenceDataset.objects.filter(name=name, checksum=checksum).exists()
 
 
 def load_countries(*, force: bool = False, progress: bool = False) -> LoadResult:
@@ -128,21 +139,30 @@ def load_countries(*, force: bool = False, progress: bool = False) -> LoadResult
     now = timezone.now()
     objs = [Country(code=r["CountryCode"], name=r["CountryName"], updated_at=now) for r in rows]
     _upsert(Country, objs, "code", ["name"], progress, "countries")
-    _record("countries", checksum, len(objs))
+    record_dataset("countries", checksum, len(objs))
     return LoadResult("countries", len(objs), False)
 
 
 def load_customs_unions(*, force: bool = False, progress: bool = False) -> LoadResult:
-    """Customs unions and their effective-dated memberships."""
+    """Customs unions, the commodity-code length their declarations need, and their
+    effective-dated memberships."""
     path = DATA_DIR / "customs_unions.csv"
-    checksum, unchanged = _dataset("customs_unions", [path], CustomsUnionMembership, force)
+    nomenclatures_path = DATA_DIR / "customs_union_nomenclatures.csv"
+    checksum, unchanged = _dataset(
+        "customs_unions", [path, nomenclatures_path], CustomsUnionMembership, force
+    )
     rows = list(_read_csv(path))
     if unchanged:
         return LoadResult("customs_unions", len(rows), True)
     countries = dict(Country.objects.values_list("code", "pk"))
+    digits = {r["union"]: int(r["commodity_code_digits"]) for r in _read_csv(nomenclatures_path)}
     for row in rows:
         union, _ = CustomsUnion.objects.update_or_create(
-            code=row["union"], defaults={"name": row["union_name"]}
+            code=row["union"],
+            defaults={
+                "name": row["union_name"],
+                "commodity_code_digits": digits.get(row["union"], 6),
+            },
         )
         CustomsUnionMembership.objects.update_or_create(
             union=union,
@@ -150,7 +170,7 @@ def load_customs_unions(*, force: bool = False, progress: bool = False) -> LoadR
             valid_from=date.fromisoformat(row["valid_from"]),
             defaults={"valid_to": date.fromisoformat(row["valid_to"]) if row["valid_to"] else None},
         )
-    _record("customs_unions", checksum, len(rows))
+    record_dataset("customs_unions", checksum, len(rows))
     return LoadResult("customs_unions", len(rows), False)
 
 
@@ -310,7 +330,7 @@ def load_locations(*, force: bool = False, progress: bool = False) -> LoadResult
     by_code = {loc.code: loc for loc in _location_rows(ZoneFinder(), countries)}
     objs = list(by_code.values())
     _upsert(Location, objs, "code", LOCATION_FIELDS, progress, "locations")
-    _record("locations", checksum, len(objs))
+    record_dataset("locations", checksum, len(objs))
     return LoadResult("locations", len(objs), False)
 
 
@@ -336,7 +356,7 @@ def load_customs_offices(*, force: bool = False, progress: bool = False) -> Load
         for r in rows
     ]
     _upsert(CustomsOffice, objs, "code", ["name", "location", "roles"], progress, "customs offices")
-    _record("customs_offices", checksum, len(objs))
+    record_dataset("customs_offices", checksum, len(objs))
     return LoadResult("customs_offices", len(objs), False)
 
 
@@ -375,8 +395,140 @@ def load_hs_codes(*, force: bool = False, progress: bool = False) -> LoadResult:
             f"HS level {level}",
         )
         ids.update(HsCode.objects.filter(level=level).values_list("code", "pk"))
-    _record("hs_codes", checksum, len(rows))
+    record_dataset("hs_codes", checksum, len(rows))
     return LoadResult("hs_codes", len(rows), False)
+
+
+class ReferenceFileError(ValueError):
+    """A row of a reference file that cannot be loaded; the message names the line and column."""
+
+
+def _optional_date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _month_day(value: str) -> int | None:
+    """ "06-01" (or "0601") as MMDD 601; blank as None; anything else is an error."""
+    value = value.strip()
+    if not value:
+        return None
+    month, day = value.split("-") if "-" in value else (value[:2], value[2:])
+    date(2024, int(month), int(day))  # a leap year, so 02-29 is accepted as "end of February"
+    return int(month) * 100 + int(day)
+
+
+EAEU_CODE_FIELDS = [
+    "hs_subheading",
+    "description",
+    "line",
+    "description_en",
+    "valid_to",
+    "season_start",
+    "season_end",
+    "source",
+]
+
+
+def eaeu_code_rows(path: Path, *, default_source: str = "") -> list[EaeuCommodityCode]:
+    """Parse an EAEU nomenclature CSV (format in docs/reference-data.md) into unsaved rows,
+    raising ReferenceFileError with the line number on the first bad row. Codes may be written
+    with spaces ("0702 00 000 1"); a repeated (code, valid_from) keeps its last row."""
+    subheadings = dict(HsCode.objects.filter(level=6).values_list("code", "pk"))
+    now = timezone.now()
+    rows: dict[tuple[str, date], EaeuCommodityCode] = {}
+    for number, row in enumerate(_read_csv(path), start=2):
+        try:
+            code = "".join(row["code"].split())
+            if len(code) != 10 or not code.isdigit():
+                raise ValueError(f"code {row['code']!r} is not 10 digits")
+            if not row.get("description", "").strip():
+                raise ValueError("description is empty")
+            start = _month_day(row.get("season_start") or "")
+            end = _month_day(row.get("season_end") or "")
+            if (start is None) != (end is None):
+                raise ValueError("season_start and season_end go together")
+            valid_from = date.fromisoformat(row["valid_from"])
+            valid_to = _optional_date(row.get("valid_to") or "")
+            if valid_to is not None and valid_to < valid_from:
+                raise ValueError("valid_to is before valid_from")
+        except (KeyError, ValueError) as exc:
+            raise ReferenceFileError(f"{path.name}, line {number}: {exc}") from exc
+        rows[(code, valid_from)] = EaeuCommodityCode(
+            code=code,
+            hs_subheading_id=subheadings.get(code[:6]),
+            description=row["description"].strip(),
+            line=(row.get("line") or "").strip(),
+            description_en=(row.get("description_en") or "").strip(),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            season_start=start,
+            season_end=end,
+            source=(row.get("source") or default_source).strip()[:100],
+            updated_at=now,
+        )
+    return list(rows.values())
+
+
+def upsert_eaeu_codes(
+    objs: list[EaeuCommodityCode], *, progress: bool = False, label: str = "EAEU codes"
+) -> None:
+    """Insert new (code, valid_from) rows and update the ones already loaded; never deletes."""
+    _upsert(EaeuCommodityCode, objs, ["code", "valid_from"], EAEU_CODE_FIELDS, progress, label)
+
+
+def load_eaeu_codes(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """The shipped EAEU 10-digit codes (chapters 07 and 08, with their seasonal windows)."""
+    path = DATA_DIR / "eaeu" / "commodity_codes.csv"
+    checksum, unchanged = _dataset("eaeu_codes", [path], EaeuCommodityCode, force)
+    if unchanged:
+        return LoadResult("eaeu_codes", EaeuCommodityCode.objects.count(), True)
+    objs = eaeu_code_rows(path)
+    upsert_eaeu_codes(objs, progress=progress)
+    record_dataset("eaeu_codes", checksum, len(objs))
+    return LoadResult("eaeu_codes", len(objs), False)
+
+
+def load_phytosanitary_list(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Rows of the EAEU list of regulated products of high phytosanitary risk, effective-dated."""
+    path = DATA_DIR / "eaeu" / "phytosanitary_regulated.csv"
+    checksum, unchanged = _dataset(
+        "phytosanitary_regulated", [path], PhytosanitaryRegulatedProduct, force
+    )
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("phytosanitary_regulated", len(rows), True)
+    now = timezone.now()
+    objs = [
+        PhytosanitaryRegulatedProduct(
+            code_prefix=r["code_prefix"],
+            certificate_required=r["certificate_required"] == "true",
+            partial=r["partial"] == "true",
+            description=r["description"],
+            description_en=r["description_en"],
+            list_item=r["list_item"],
+            valid_from=date.fromisoformat(r["valid_from"]),
+            valid_to=_optional_date(r["valid_to"]),
+            updated_at=now,
+        )
+        for r in rows
+    ]
+    _upsert(
+        PhytosanitaryRegulatedProduct,
+        objs,
+        ["code_prefix", "valid_from"],
+        [
+            "certificate_required",
+            "partial",
+            "description",
+            "description_en",
+            "list_item",
+            "valid_to",
+        ],
+        progress,
+        "phytosanitary list",
+    )
+    record_dataset("phytosanitary_regulated", checksum, len(objs))
+    return LoadResult("phytosanitary_regulated", len(objs), False)
 
 
 LOADERS: list[Callable[..., LoadResult]] = [
@@ -385,4 +537,6 @@ LOADERS: list[Callable[..., LoadResult]] = [
     load_locations,
     load_customs_offices,
     load_hs_codes,
+    load_eaeu_codes,
+    load_phytosanitary_list,
 ]

@@ -1,9 +1,11 @@
-"""Reference data: countries, effective-dated customs unions, locations, customs offices, HS codes."""
+"""Reference data: countries, effective-dated customs unions, locations, customs offices, HS codes,
+the EAEU 10-digit nomenclature and the EAEU list of phytosanitary regulated products."""
 
 import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import LOCATION_FUNCTIONS
 
@@ -28,6 +30,10 @@ class CustomsUnion(models.Model):
 
     code = models.CharField(max_length=10, unique=True)
     name = models.CharField(max_length=200)
+    commodity_code_digits = models.PositiveSmallIntegerField(
+        default=6,
+        help_text=_("Digits of the commodity code its declarations need (EAEU: 10)"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -149,3 +155,160 @@ class ReferenceDataset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rows} rows)"
+
+
+def month_day(day: dt.date) -> int:
+    """A date's place in the year as MMDD (15 July -> 715), the form seasonal windows are kept in."""
+    return day.month * 100 + day.day
+
+
+def in_effect(day: dt.date) -> Q:
+    """Rows whose `valid_from`/`valid_to` range (`valid_to` open when null) includes the day."""
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class EaeuCommodityCodeQuerySet(models.QuerySet["EaeuCommodityCode"]):
+    """Filters EAEU commodity codes by the day a declaration is made."""
+
+    def valid_on(self, day: dt.date) -> "EaeuCommodityCodeQuerySet":
+        """Codes in force on the day and, for seasonal codes, inside their day-of-year window
+        (a window may wrap the new year: 1 October to 31 March is start 1001, end 331)."""
+        md = month_day(day)
+        plain = Q(season_start__isnull=True)
+        within = Q(season_start__lte=models.F("season_end")) & Q(
+            season_start__lte=md, season_end__gte=md
+        )
+        wrapping = Q(season_start__gt=models.F("season_end")) & (
+            Q(season_start__lte=md) | Q(season_end__gte=md)
+        )
+        return self.filter(in_effect(day) & (plain | within | wrapping))
+
+    def under(self, prefix: str) -> "EaeuCommodityCodeQuerySet":
+        """Codes that start with the prefix (a chapter, heading, subheading or 8-digit line)."""
+        return self.filter(code__startswith=prefix)
+
+
+class EaeuCommodityCode(models.Model):
+    """A 10-digit code of the EAEU nomenclature (ЕТН ВЭД ЕАЭС) in force between two dates and,
+    for a seasonal subheading, only inside a recurring day-of-year window."""
+
+    code = models.CharField(max_length=10)
+    hs_subheading = models.ForeignKey(
+        HsCode,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="eaeu_codes",
+        help_text=_("The HS 2022 subheading (first 6 digits)"),
+    )
+    description = models.TextField(help_text=_("Russian, self-contained: heading — line"))
+    line = models.TextField(
+        blank=True, help_text=_("The official text of the line, with its dashes")
+    )
+    description_en = models.TextField(blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    season_start = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("First day of the seasonal window as MMDD (1 June: 601)")
+    )
+    season_end = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Last day of the seasonal window as MMDD (30 September: 930)"),
+    )
+    source = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EaeuCommodityCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "valid_from"]
+        verbose_name = _("EAEU commodity code")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="eaeu_code_unique_start"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{10}$"), name="eaeu_code_ten_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="eaeu_code_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(season_start__isnull=True, season_end__isnull=True)
+                | Q(
+                    season_start__gte=101,
+                    season_start__lte=1231,
+                    season_end__gte=101,
+                    season_end__lte=1231,
+                ),
+                name="eaeu_code_season_window",
+            ),
+        ]
+        indexes = [
+            # LIKE 'prefix%' for candidates under a heading or subheading.
+            models.Index(
+                fields=["code"], name="eaeu_code_prefix", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description[:60]}"
+
+    @property
+    def is_seasonal(self) -> bool:
+        """Whether the code applies only inside a day-of-year window."""
+        return self.season_start is not None
+
+
+class RegulatedProductQuerySet(models.QuerySet["PhytosanitaryRegulatedProduct"]):
+    """Filters list rows by the date they apply to."""
+
+    def effective_on(self, day: dt.date) -> "RegulatedProductQuerySet":
+        return self.filter(in_effect(day))
+
+
+class PhytosanitaryRegulatedProduct(models.Model):
+    """A row of the EAEU list of regulated products of high phytosanitary risk: goods whose code
+    starts with `code_prefix` travel with a phytosanitary certificate while the row is in force."""
+
+    code_prefix = models.CharField(
+        max_length=10, help_text=_("2 to 10 digits; the longest match wins")
+    )
+    certificate_required = models.BooleanField(
+        default=True, help_text=_("False marks an exclusion inside a broader row")
+    )
+    partial = models.BooleanField(
+        default=False,
+        help_text=_(
+            'The list names only part of the goods under the code ("из"): see the description'
+        ),
+    )
+    description = models.TextField(help_text=_("Russian, as the list names the goods"))
+    description_en = models.TextField(blank=True)
+    list_item = models.CharField(
+        max_length=200, blank=True, help_text=_("The list's group of goods")
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegulatedProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code_prefix", "valid_from"]
+        verbose_name = _("phytosanitary regulated product")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_prefix", "valid_from"], name="regulated_product_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(code_prefix__regex=r"^[0-9]{2,10}$"), name="regulated_product_prefix"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="regulated_product_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_prefix} {self.description[:60]}"

@@ -1,11 +1,52 @@
-"""Reads of reference data that other apps rely on: HS validation and customs-union rules."""
+"""Reads of reference data that other apps rely on: HS validation, customs-union rules, the EAEU
+10-digit nomenclature and the EAEU list of phytosanitary regulated products.
+
+Every rule that changes with the law takes the day it is asked for (the declaration date, as a
+`datetime.date`); nothing here reads "today" on its own. Codes may be given with the spaces and dots
+people write ("0702 00 000 5", "0702.00"); they are compacted first.
+
+EAEU nomenclature (ЕТН ВЭД ЕАЭС), table `EaeuCommodityCode`:
+
+- `eaeu_code_valid_on(code, day) -> bool`: the 10-digit code is in force on the day and, if it is a
+  seasonal code, the day falls inside its window (0702 00 000 5, tomatoes, 1 June-30 September).
+- `eaeu_code(code, day) -> EaeuCommodityCode | None`: the row behind that answer.
+- `eaeu_code_known(code) -> bool`: the code exists in some edition or season (tells "no such code"
+  from "not valid on that day").
+- `eaeu_codes_for(prefix, day) -> list[EaeuCommodityCode]`: the 10-digit codes valid on the day
+  that start with a 2-10 digit prefix, by code; for a seasonal heading that is the one code of
+  the season (0702 on 15 July -> [0702000005]).
+- `eaeu_suggestions(code, day) -> list[EaeuCommodityCode]`: candidates for a code that is not
+  valid on the day: those under its 8-digit, else 6-, else 4-digit prefix ("0702000000" on
+  15 July -> [0702000005]); empty when none exist. Use it for the 400 that lists candidates.
+- `commodity_code_digits(country, day) -> int` and `tariff_requires_10_digits(country, day) ->
+  bool`: declarations lodged in that country need that many digits (EAEU members: 10, from the
+  union's row in customs_union_nomenclatures.csv and the effective-dated memberships; others: 6).
+
+Phytosanitary regulated products, table `PhytosanitaryRegulatedProduct` (rows are code prefixes;
+the longest prefix in force on the day wins, so an exclusion row inside a broader one works):
+
+- `phytosanitary_rule(code, day) -> PhytosanitaryRegulatedProduct | None`: the list row that
+  decides, or None when the list does not name the goods.
+- `phytosanitary_certificate_required(code, day) -> bool`: True when that row requires a
+  certificate. A row with `partial=True` ("из": only part of the goods under the code, e.g. fresh
+  but not dried dates) counts as required; its description says which part.
+
+Each of these is one indexed query.
+"""
 
 import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Length
 
-from .models import CustomsUnionMembership, HsCode, Location
+from .models import (
+    CustomsUnionMembership,
+    EaeuCommodityCode,
+    HsCode,
+    Location,
+    PhytosanitaryRegulatedProduct,
+)
 
 COMMODITY_CODE = re.compile(r"^(\d{6}|\d{10})$")
 
@@ -40,6 +81,97 @@ def onward_formalities(from_country: str, to_country: str, on: dt.date) -> str:
     """What a distribution leg needs after release: nothing inside the customs union, else
     export (or transit) out of it and an import declaration at destination."""
     return NO_FORMALITIES if same_customs_union(from_country, to_country, on) else EXPORT_AND_IMPORT
+
+
+def compact_code(value: str) -> str:
+    """A commodity code without the spaces and dots people write into it."""
+    return re.sub(r"[\s.]", "", str(value or ""))
+
+
+def _digits(code: str, lengths: tuple[int, ...]) -> str | None:
+    code = compact_code(code)
+    return code if code.isdigit() and len(code) in lengths else None
+
+
+def eaeu_code(code: str, day: dt.date) -> EaeuCommodityCode | None:
+    """The EAEU 10-digit code row valid on the day (in force and in season), or None."""
+    compact = _digits(code, (10,))
+    if compact is None:
+        return None
+    return EaeuCommodityCode.objects.valid_on(day).filter(code=compact).first()
+
+
+def eaeu_code_valid_on(code: str, day: dt.date) -> bool:
+    """Whether a declaration made on the day may use this 10-digit EAEU code."""
+    return eaeu_code(code, day) is not None
+
+
+def eaeu_code_known(code: str) -> bool:
+    """Whether the 10-digit code exists in any loaded edition, whatever its dates and season."""
+    compact = _digits(code, (10,))
+    return compact is not None and EaeuCommodityCode.objects.filter(code=compact).exists()
+
+
+def eaeu_codes_for(prefix: str, day: dt.date) -> list[EaeuCommodityCode]:
+    """The 10-digit EAEU codes valid on the day under a 2-10 digit prefix, ordered by code."""
+    compact = _digits(prefix, tuple(range(2, 11)))
+    if compact is None:
+        return []
+    return list(
+        EaeuCommodityCode.objects.valid_on(day)
+        .under(compact)
+        .select_related("hs_subheading")
+        .order_by("code")
+    )
+
+
+def eaeu_suggestions(code: str, day: dt.date) -> list[EaeuCommodityCode]:
+    """Codes valid on the day to offer instead of `code`: under its 8-digit prefix, else its
+    6-digit subheading, else its 4-digit heading."""
+    compact = compact_code(code)
+    for length in (8, 6, 4):
+        if len(compact) >= length:
+            candidates = eaeu_codes_for(compact[:length], day)
+            if candidates:
+                return candidates
+    return []
+
+
+def commodity_code_digits(country_code: str, day: dt.date) -> int:
+    """How many digits a commodity code on a declaration lodged in the country needs on the day:
+    the longest any of its customs unions asks for (EAEU: 10), else 6 (the HS subheading)."""
+    digits = (
+        CustomsUnionMembership.objects.effective_on(day)
+        .filter(country__code=country_code)
+        .aggregate(digits=Max("union__commodity_code_digits"))["digits"]
+    )
+    return max(digits or 6, 6)
+
+
+def tariff_requires_10_digits(country_code: str, day: dt.date) -> bool:
+    """Whether declarations lodged in the country on the day need a 10-digit code (EAEU offices)."""
+    return commodity_code_digits(country_code, day) >= 10
+
+
+def phytosanitary_rule(code: str, day: dt.date) -> PhytosanitaryRegulatedProduct | None:
+    """The row of the EAEU regulated-products list in force on the day whose prefix is the
+    longest match for the code, or None when the list does not name these goods."""
+    compact = _digits(code, tuple(range(2, 11)))
+    if compact is None:
+        return None
+    prefixes = [compact[:length] for length in range(2, len(compact) + 1)]
+    return (
+        PhytosanitaryRegulatedProduct.objects.effective_on(day)
+        .filter(code_prefix__in=prefixes)
+        .order_by(Length("code_prefix").desc(), "-valid_from")
+        .first()
+    )
+
+
+def phytosanitary_certificate_required(code: str, day: dt.date) -> bool:
+    """Whether goods under this code need a phytosanitary certificate on the day (EAEU list)."""
+    rule = phytosanitary_rule(code, day)
+    return rule is not None and rule.certificate_required
 
 
 def search_locations(queryset: QuerySet[Location], term: str) -> QuerySet[Location]:

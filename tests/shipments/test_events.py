@@ -220,9 +220,7 @@ def test_status_change_puts_a_shipment_webhook_in_the_outbox_once(api, partner, 
     assert data["event_id"] == "e1"
 
 
-def test_resending_an_event_id_with_other_content_is_a_409_naming_the_stored_version(
-    api, shipment
-):
+def test_resending_an_event_id_with_other_content_is_a_409_naming_the_stored_version(api, shipment):
     assert post(api, shipment, [JOURNEY[0]]).status_code == 202
     changed = {**JOURNEY[0], "occurred_at": "2025-07-01T09:00:00+05:00"}
     fresh = {**JOURNEY[1], "event_id": "NEW-1"}

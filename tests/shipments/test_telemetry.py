@@ -71,7 +71,11 @@ def test_same_instant_in_another_offset_is_a_duplicate_and_another_sensor_is_not
         "recorded_at": START.astimezone(dt.timezone(dt.timedelta(hours=5))).isoformat()
     }
     other_sensor = rows(kiwi, [1.0], sensor="S2")[0]
-    assert post(api, [same, other_sensor]).json() == {"accepted": 1, "duplicates": 1, "conflicts": 0}
+    assert post(api, [same, other_sensor]).json() == {
+        "accepted": 1,
+        "duplicates": 1,
+        "conflicts": 0,
+    }
 
 
 @pytest.mark.parametrize(

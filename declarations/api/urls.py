@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .reports import TradeReportView
 from .views import (
     CustomsMessageView,
     DeclarationEventListView,
@@ -16,6 +17,7 @@ router = SimpleRouter()
 router.register("declarations", DeclarationViewSet, basename="declaration")
 
 urlpatterns = [
+    path("reports/trade/", TradeReportView.as_view(), name="trade-report"),
     *router.urls,
     path(
         "declarations/<str:reference>/events/",

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "tradehub.reference",
     "tradehub.notifications",
     "tradehub.api",
+    "tradehub.rates",
     "declarations",
     "shipments",
 ]
@@ -210,6 +211,10 @@ ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Trade report: the currency values are converted into, and how long an official exchange rate
+# holds over days without a publication (weekends, holidays) before it counts as missing.
+TRADE_REPORT_CURRENCY = env.str("TRADE_REPORT_CURRENCY", default="USD")
+RATES_MAX_AGE_DAYS = env.int("RATES_MAX_AGE_DAYS", default=7)
 # Outbox delivery: attempts before a message is marked failed, exponential backoff between them
 # (base * 2**(attempt-1), capped), how long a claim on a message lasts before another worker may
 # take it over, and how many due messages one dispatcher run re-enqueues.

@@ -56,10 +56,14 @@ def test_ten_digit_detail_defaults_to_today(api):
     assert api.get("/api/v1/hs-codes/0702000001/").json()["on"] == "2026-12-25"
 
 
-def test_unknown_ten_digit_code_is_404_problem(api):
-    response = api.get("/api/v1/hs-codes/0702000000/")
+def test_unknown_ten_digit_code_is_404_problem_naming_the_valid_ones(api):
+    response = api.get("/api/v1/hs-codes/0702000000/?on=2026-07-15")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["detail"] == "0702000000 is not an EAEU commodity code."
+    assert [s["code"] for s in body["suggestions"]] == ["0702000005"]
+    assert api.get("/api/v1/hs-codes/9999999999/").json()["suggestions"] == []
 
 
 def test_six_digit_hs_lookups_are_unchanged(api):

@@ -13,6 +13,7 @@ from tradehub.reference.models import (
     Location,
     PhytosanitaryRegulatedProduct,
     ReferenceDataset,
+    VatRate,
 )
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def _counts() -> dict[str, int]:
             HsCode,
             EaeuCommodityCode,
             PhytosanitaryRegulatedProduct,
+            VatRate,
         )
     }
 

@@ -16,6 +16,7 @@ from .models import (
     HsCode,
     Location,
     PhytosanitaryRegulatedProduct,
+    VatRate,
 )
 
 
@@ -110,3 +111,10 @@ class PhytosanitaryRegulatedProductAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["certificate_required", "partial", "list_item"]
     search_fields = ["code_prefix", "description", "description_en"]
+
+
+@admin.register(VatRate)
+class VatRateAdmin(ReadOnlyAdmin):
+    list_display = ["country", "rate", "valid_from", "valid_to", "source"]
+    list_filter = ["country"]
+    list_select_related = ["country"]

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from .models import (
     Location,
     PhytosanitaryRegulatedProduct,
     ReferenceDataset,
+    VatRate,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -531,6 +533,33 @@ def load_phytosanitary_list(*, force: bool = False, progress: bool = False) -> L
     return LoadResult("phytosanitary_regulated", len(objs), False)
 
 
+def load_vat_rates(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Standard VAT rates by country, effective-dated, each with the law that sets it."""
+    path = DATA_DIR / "vat_rates.csv"
+    checksum, unchanged = _dataset("vat_rates", [path], VatRate, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("vat_rates", len(rows), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    now = timezone.now()
+    objs = [
+        VatRate(
+            country_id=countries[r["country"]],
+            rate=Decimal(r["rate"]),
+            valid_from=date.fromisoformat(r["valid_from"]),
+            valid_to=_optional_date(r["valid_to"]),
+            source=r["source"],
+            updated_at=now,
+        )
+        for r in rows
+    ]
+    _upsert(
+        VatRate, objs, ["country", "valid_from"], ["rate", "valid_to", "source"], progress, "VAT"
+    )
+    record_dataset("vat_rates", checksum, len(objs))
+    return LoadResult("vat_rates", len(objs), False)
+
+
 LOADERS: list[Callable[..., LoadResult]] = [
     load_countries,
     load_customs_unions,
@@ -539,4 +568,5 @@ LOADERS: list[Callable[..., LoadResult]] = [
     load_hs_codes,
     load_eaeu_codes,
     load_phytosanitary_list,
+    load_vat_rates,
 ]

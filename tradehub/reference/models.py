@@ -2,12 +2,15 @@
 the EAEU 10-digit nomenclature and the EAEU list of phytosanitary regulated products."""
 
 import datetime as dt
+from typing import Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import LOCATION_FUNCTIONS
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 class Country(models.Model):
@@ -40,11 +43,33 @@ class CustomsUnion(models.Model):
         return self.code
 
 
-class CustomsUnionMembershipQuerySet(models.QuerySet["CustomsUnionMembership"]):
-    """Filters memberships by the date they apply to."""
+def month_day(day: dt.date) -> int:
+    """A date's place in the year as MMDD (15 July -> 715), the form seasonal windows are kept in."""
+    return day.month * 100 + day.day
 
-    def effective_on(self, day: dt.date) -> "CustomsUnionMembershipQuerySet":
-        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+def in_effect(day: dt.date) -> Q:
+    """Rows whose `valid_from`/`valid_to` range (`valid_to` open when null) includes the day."""
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def valid_range(name: str) -> models.CheckConstraint:
+    """The constraint every effective-dated table has: `valid_to`, when given, is not before
+    `valid_from`."""
+    return models.CheckConstraint(
+        condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
+    )
+
+
+class EffectiveDatedQuerySet(models.QuerySet[_Row]):
+    """Rows with a `valid_from`/`valid_to` range, filtered by the day they apply to."""
+
+    def effective_on(self, day: dt.date) -> Self:
+        return self.filter(in_effect(day))
+
+
+class CustomsUnionMembershipQuerySet(EffectiveDatedQuerySet["CustomsUnionMembership"]):
+    """Filters memberships by the date they apply to."""
 
 
 class CustomsUnionMembership(models.Model):
@@ -63,10 +88,7 @@ class CustomsUnionMembership(models.Model):
             models.UniqueConstraint(
                 fields=["union", "country", "valid_from"], name="union_membership_unique_start"
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="union_membership_valid_range",
-            ),
+            valid_range("union_membership_valid_range"),
         ]
 
     def __str__(self) -> str:
@@ -157,17 +179,7 @@ class ReferenceDataset(models.Model):
         return f"{self.name} ({self.rows} rows)"
 
 
-def month_day(day: dt.date) -> int:
-    """A date's place in the year as MMDD (15 July -> 715), the form seasonal windows are kept in."""
-    return day.month * 100 + day.day
-
-
-def in_effect(day: dt.date) -> Q:
-    """Rows whose `valid_from`/`valid_to` range (`valid_to` open when null) includes the day."""
-    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-
-
-class EaeuCommodityCodeQuerySet(models.QuerySet["EaeuCommodityCode"]):
+class EaeuCommodityCodeQuerySet(EffectiveDatedQuerySet["EaeuCommodityCode"]):
     """Filters EAEU commodity codes by the day a declaration is made."""
 
     def valid_on(self, day: dt.date) -> "EaeuCommodityCodeQuerySet":
@@ -181,7 +193,7 @@ class EaeuCommodityCodeQuerySet(models.QuerySet["EaeuCommodityCode"]):
         wrapping = Q(season_start__gt=models.F("season_end")) & (
             Q(season_start__lte=md) | Q(season_end__gte=md)
         )
-        return self.filter(in_effect(day) & (plain | within | wrapping))
+        return self.effective_on(day).filter(plain | within | wrapping)
 
     def under(self, prefix: str) -> "EaeuCommodityCodeQuerySet":
         """Codes that start with the prefix (a chapter, heading, subheading or 8-digit line)."""
@@ -229,10 +241,7 @@ class EaeuCommodityCode(models.Model):
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[0-9]{10}$"), name="eaeu_code_ten_digits"
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="eaeu_code_valid_range",
-            ),
+            valid_range("eaeu_code_valid_range"),
             models.CheckConstraint(
                 condition=Q(season_start__isnull=True, season_end__isnull=True)
                 | Q(
@@ -260,11 +269,8 @@ class EaeuCommodityCode(models.Model):
         return self.season_start is not None
 
 
-class RegulatedProductQuerySet(models.QuerySet["PhytosanitaryRegulatedProduct"]):
+class RegulatedProductQuerySet(EffectiveDatedQuerySet["PhytosanitaryRegulatedProduct"]):
     """Filters list rows by the date they apply to."""
-
-    def effective_on(self, day: dt.date) -> "RegulatedProductQuerySet":
-        return self.filter(in_effect(day))
 
 
 class PhytosanitaryRegulatedProduct(models.Model):
@@ -304,11 +310,40 @@ class PhytosanitaryRegulatedProduct(models.Model):
             models.CheckConstraint(
                 condition=Q(code_prefix__regex=r"^[0-9]{2,10}$"), name="regulated_product_prefix"
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="regulated_product_valid_range",
-            ),
+            valid_range("regulated_product_valid_range"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code_prefix} {self.description[:60]}"
+
+
+class VatRateQuerySet(EffectiveDatedQuerySet["VatRate"]):
+    """Filters VAT rates by the date they apply to."""
+
+
+class VatRate(models.Model):
+    """A country's standard VAT rate (percent), charged on sales and on imported goods, between
+    two dates; reduced rates for particular goods are not modelled."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="vat_rates")
+    rate = models.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent"))
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VatRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "valid_from"]
+        verbose_name = _("VAT rate")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="vat_rate_unique_start"),
+            valid_range("vat_rate_valid_range"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lte=100), name="vat_rate_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} {self.rate} % from {self.valid_from}"

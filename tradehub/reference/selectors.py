@@ -31,11 +31,17 @@ the longest prefix in force on the day wins, so an exclusion row inside a broade
   certificate. A row with `partial=True` ("из": only part of the goods under the code, e.g. fresh
   but not dried dates) counts as required; its description says which part.
 
+VAT, table `VatRate`:
+
+- `vat_rate(country, day) -> Decimal | None`: the standard VAT rate in percent in force on the day
+  (Kazakhstan: 12 until 31 December 2025, 16 from 1 January 2026), None when none is loaded.
+
 Each of these is one indexed query.
 """
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
@@ -46,6 +52,7 @@ from .models import (
     HsCode,
     Location,
     PhytosanitaryRegulatedProduct,
+    VatRate,
 )
 
 COMMODITY_CODE = re.compile(r"^(\d{6}|\d{10})$")
@@ -172,6 +179,17 @@ def phytosanitary_certificate_required(code: str, day: dt.date) -> bool:
     """Whether goods under this code need a phytosanitary certificate on the day (EAEU list)."""
     rule = phytosanitary_rule(code, day)
     return rule is not None and rule.certificate_required
+
+
+def vat_rate(country_code: str, day: dt.date) -> Decimal | None:
+    """The standard VAT rate (percent) of the country in force on the day, or None if not loaded."""
+    return (
+        VatRate.objects.effective_on(day)
+        .filter(country__code=country_code)
+        .order_by("-valid_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
 
 
 def search_locations(queryset: QuerySet[Location], term: str) -> QuerySet[Location]:

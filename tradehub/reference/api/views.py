@@ -103,7 +103,13 @@ class HsCodeViewSet(viewsets.ReadOnlyModelViewSet[Any]):
         row = rows.filter(valid_from__lte=on).order_by("-valid_from").first()
         row = row or rows.order_by("valid_from").first()
         if row is None:
-            raise NotFound(_("%(code)s is not an EAEU commodity code.") % {"code": code})
+            # A code that does not exist (such as 0702000000) still points at the real ones.
+            missing = NotFound(_("%(code)s is not an EAEU commodity code.") % {"code": code})
+            missing.extra = {  # type: ignore[attr-defined]
+                "on": on.isoformat(),
+                "suggestions": EaeuCodeSerializer(eaeu_suggestions(code, on), many=True).data,
+            }
+            raise missing
         data = dict(self.get_serializer(row).data)
         data["on"] = on.isoformat()
         data["valid_on"] = eaeu_code_valid_on(code, on)

@@ -100,7 +100,9 @@ def expected(group_by: str, start: dt.date, end: dt.date, currency: str, partner
         declaration__partner__in=partners, declaration__accepted_at__isnull=False
     ).exclude(declaration__status__in=["rejected", "cancelled"])
     for item in items.select_related("declaration"):
-        day = item.declaration.accepted_at.astimezone(dt.UTC).date()
+        accepted_at = item.declaration.accepted_at
+        assert accepted_at is not None
+        day = accepted_at.astimezone(dt.UTC).date()
         if start <= day <= end:
             prefix = ""
         elif previous[0] <= day <= previous[1]:

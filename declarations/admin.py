@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from . import services
+from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
 from .choices import Channel, CustomsMessageType, DeclarationStatus
 from .exceptions import DeclarationError, TransitionNotAllowed
 from .models import (
@@ -32,6 +33,7 @@ STATUS_COLOURS: dict[str, str] = {
     DeclarationStatus.RELEASED: "#198754",
     DeclarationStatus.PARTIALLY_DISTRIBUTED: "#20c997",
     DeclarationStatus.DISTRIBUTED: "#146c43",
+    DeclarationStatus.REGISTRATION_REFUSED: "#b02a37",
     DeclarationStatus.REJECTED: "#dc3545",
     DeclarationStatus.CANCELLED: "#343a40",
 }
@@ -216,7 +218,7 @@ def _guarded(action: str, call: Callable[[Declaration, str], Any]) -> Callable[.
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "reference",
         "lrn",
@@ -269,6 +271,8 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "simulated_release_due_at",
         "created_at",
         "updated_at",
+        "parent",
+        "stock_display",
     ]
     fieldsets = [
         (
@@ -293,6 +297,10 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             },
         ),
         (
+            "Procedure: parent and stock under customs control",
+            {"fields": ["parent", "stock_display"]},
+        ),
+        (
             "Customs timeline",
             {
                 "fields": [
@@ -304,18 +312,29 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             },
         ),
     ]
-    inlines = [GoodsItemInline, DocumentInline, CustomsMessageInline, EventInline, VersionInline]
+    inlines = [
+        TransitInline,
+        GoodsItemInline,
+        DocumentInline,
+        ChildDeclarationInline,
+        CustomsMessageInline,
+        EventInline,
+        VersionInline,
+    ]
     actions = [
         "accept_green",
         "accept_yellow",
         "accept_red",
         "release",
+        "refuse_registration",
         "reject",
         "inspection_passed",
         "inspection_failed",
         "grant_cancellation",
         "refuse_cancellation",
         "request_cancellation",
+        "transit_arrived",
+        "transit_completed",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -358,7 +377,24 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         call = _guarded("release", _decision(CustomsMessageType.RELEASED))
         _run(request, self, queryset, "Released", call)
 
-    @admin.action(description="Customs decision: reject")
+    @admin.action(
+        description="Customs decision: refuse registration (declarant corrects, lodges again)"
+    )
+    def refuse_registration(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
+        errors = [
+            {
+                "pointer": "/",
+                "code": "registration_refused_by_officer",
+                "detail": f"Registration refused by customs officer {request.user.get_username()}.",
+            }
+        ]
+        call = _guarded(
+            "refuse_registration",
+            _decision(CustomsMessageType.REGISTRATION_REFUSED, errors=errors),
+        )
+        _run(request, self, queryset, "Registration refused", call)
+
+    @admin.action(description="Customs decision: refuse release (final)")
     def reject(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         errors = [
             {
@@ -421,8 +457,8 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(CustomsNumberSeries)
 class CustomsNumberSeriesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["office_code", "last_serial"]
-    readonly_fields = ["office_code", "last_serial"]
+    list_display = ["office_code", "year", "last_serial"]
+    readonly_fields = ["office_code", "year", "last_serial"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

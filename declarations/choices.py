@@ -14,7 +14,10 @@ class DeclarationStatus(models.TextChoices):
     RELEASED = "released", _("Released")
     PARTIALLY_DISTRIBUTED = "partially_distributed", _("Partially distributed")
     DISTRIBUTED = "distributed", _("Distributed")
-    REJECTED = "rejected", _("Rejected")
+    # Customs refused to register the declaration (no number): corrected, it is lodged again.
+    REGISTRATION_REFUSED = "registration_refused", _("Registration refused")
+    # Customs refused to release the goods: final, a new declaration must be filed.
+    REJECTED = "rejected", _("Rejected (release refused)")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -27,12 +30,13 @@ class Channel(models.TextChoices):
 
 
 class Procedure(models.TextChoices):
-    """The customs procedure declared."""
+    """The customs procedure declared (what each allows: procedures.py)."""
 
     IMPORT = "import", _("Release for domestic consumption (import)")
     EXPORT = "export", _("Export")
     TRANSIT = "transit", _("Customs transit")
     CUSTOMS_WAREHOUSE = "customs_warehouse", _("Customs warehouse")
+    REEXPORT = "reexport", _("Re-export")
 
 
 class TransportMode(models.TextChoices):
@@ -68,11 +72,15 @@ class DocumentType(models.TextChoices):
 class CustomsMessageType(models.TextChoices):
     """Kinds of decision message a customs gateway sends."""
 
-    ACCEPTED = "accepted", _("Accepted (number and channel assigned)")
+    ACCEPTED = "accepted", _("Accepted (registered: number and channel assigned)")
+    REGISTRATION_REFUSED = "registration_refused", _("Registration refused")
     CONTROL = "control", _("Placed under control")
     RELEASED = "released", _("Released")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Rejected (release refused)")
     CANCELLATION_DECISION = "cancellation_decision", _("Cancellation decision")
+    # Facts of a transit, recorded by the office of destination.
+    TRANSIT_ARRIVED = "transit_arrived", _("Transit: goods presented at the office of destination")
+    TRANSIT_COMPLETED = "transit_completed", _("Transit completed")
 
 
 class MessageSource(models.TextChoices):
@@ -93,7 +101,8 @@ class EventType(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted by customs")
     UNDER_CONTROL = "under_control", _("Placed under customs control")
     RELEASED = "released", _("Released by customs")
-    REJECTED = "rejected", _("Rejected by customs")
+    REGISTRATION_REFUSED = "registration_refused", _("Registration refused by customs")
+    REJECTED = "rejected", _("Release refused by customs")
     CANCELLATION_REQUESTED = "cancellation_requested", _("Cancellation requested")
     CANCELLATION_REFUSED = "cancellation_refused", _("Cancellation refused by customs")
     CANCELLED = "cancelled", _("Cancelled")
@@ -105,3 +114,15 @@ class EventType(models.TextChoices):
     INSPECTION_RECORDED = "inspection_recorded", _("Inspection result recorded")
     PARTIALLY_DISTRIBUTED = "partially_distributed", _("Partially distributed")
     DISTRIBUTED = "distributed", _("Distributed")
+    TRANSIT_OPENED = "transit_opened", _("Transit opened (released for transit)")
+    TRANSIT_ARRIVED = "transit_arrived", _("Transit arrived at the office of destination")
+    TRANSIT_COMPLETED = "transit_completed", _("Transit completed")
+
+
+class TransitStatus(models.TextChoices):
+    """Where a transit stands (overdue is derived: opened and past its delivery deadline)."""
+
+    DECLARED = "declared", _("Declared (not yet released for transit)")
+    OPENED = "opened", _("Opened (goods on their way)")
+    ARRIVED = "arrived", _("Arrived at the office of destination")
+    COMPLETED = "completed", _("Completed")

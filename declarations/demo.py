@@ -70,12 +70,13 @@ def _data(
             "goods_items": list(range(1, len(items) + 1)),
         },
         {"type": "transport_document", "number": f"SMGS {lrn[-4:]} 118"},
+        # An import cannot be lodged without its commercial invoice.
+        {"type": "invoice", "number": f"INV-{lrn}"},
     ]
     if complete:
-        documents += [
-            {"type": "invoice", "number": f"INV-{lrn}"},
-            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"},
-        ]
+        documents.append(
+            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"}
+        )
     return {
         "lrn": lrn,
         "procedure": "import",
@@ -111,6 +112,8 @@ def _advance(declaration: Declaration, target: str) -> None:
     if target == "submitted":
         return
     if target == "rejected":
+        # Release is refused after registration (the declaration has its number): final.
+        declaration = _decide(declaration, CustomsMessageType.ACCEPTED, channel=Channel.RED)
         _decide(
             declaration,
             CustomsMessageType.REJECTED,

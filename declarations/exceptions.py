@@ -7,10 +7,12 @@ from typing import Any
 from .states import TransitionNotAllowed
 
 __all__ = [
+    "AllocationExceeded",
     "DeclarationError",
     "DeclarationInvalid",
     "DuplicateLrn",
     "MessageConflict",
+    "ProcedureNotAllowed",
     "TransitionNotAllowed",
 ]
 
@@ -38,3 +40,26 @@ class DuplicateLrn(DeclarationError):
 
 class MessageConflict(DeclarationError):
     """A customs message clashes with what is stored (message_id reused, number taken, ...)."""
+
+
+class AllocationExceeded(DeclarationError):
+    """Drawing more of a goods item than remains of it; `remaining` lists what is left."""
+
+    def __init__(self, remaining: list[dict[str, Any]]) -> None:
+        self.remaining = remaining
+        listing = ", ".join(
+            f"goods item {r['goods_item']}: {r['remaining_net_kg']} kg, "
+            f"{r['remaining_packages']} packages left"
+            for r in remaining
+        )
+        super().__init__(f"Allocation exceeds what was declared ({listing}).")
+
+
+class ProcedureNotAllowed(DeclarationError):
+    """The customs procedure does not allow this (a destination needs another procedure, a stock
+    is not available yet, ...); `code` and `extra` say what is needed."""
+
+    def __init__(self, message: str, code: str, **extra: Any) -> None:
+        self.code = code
+        self.extra = extra
+        super().__init__(message)

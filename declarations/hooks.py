@@ -2,6 +2,8 @@
 
 - `status_changed` is sent after the transaction commits whenever a declaration's status changes
   (kwargs: declaration, old_status, new_status, event).
+- `status_recorded` is sent inside that same transaction (same kwargs), for state that must change
+  atomically with the status (a shipment's checklist entry that follows the declaration).
 - `register_distribution_summary(provider)` lets the shipments app say how much of each goods
   item has been allocated; until one is registered the summary is an empty list.
 """
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from .models import Declaration
 
 status_changed = Signal()
+status_recorded = Signal()
 
 DistributionSummaryProvider = Callable[["Declaration"], list[dict[str, Any]]]
 _distribution_providers: list[DistributionSummaryProvider] = []

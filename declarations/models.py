@@ -19,6 +19,7 @@ from .choices import (
     EventType,
     MessageSource,
     Procedure,
+    TransitStatus,
     TransportDocumentType,
     TransportMode,
 )
@@ -66,6 +67,14 @@ class Declaration(models.Model):
     consignor = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
     consignee = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
     declarant = models.JSONField(default=dict, blank=True, help_text="{name, country, tax_id}")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The declaration whose goods under customs control this one draws on",
+    )
     status = models.CharField(
         max_length=24,
         choices=DeclarationStatus.choices,
@@ -128,6 +137,68 @@ class Declaration(models.Model):
         return {"type": self.transport_document_type, "number": self.transport_document_number}
 
 
+class Transit(models.Model):
+    """The transit of a `transit` declaration: from its office (of departure, a border post) to
+    the office of destination, by a route, under seals and navigation seals, within a delivery
+    deadline. Opened when customs releases the goods for transit; arrived when they are presented
+    at the office of destination; completed by that office (EAEU Customs Code Arts. 142-150)."""
+
+    declaration = models.OneToOneField(
+        Declaration, on_delete=models.CASCADE, related_name="transit"
+    )
+    destination_office = models.ForeignKey(
+        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="incoming_transits"
+    )
+    route = models.JSONField(
+        default=list, blank=True, help_text="UN/LOCODEs of the places on the way, in order"
+    )
+    navigation_seals = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_string_list],
+        help_text="Electronic navigation seal ids (tracked transit)",
+    )
+    requested_deadline = models.DateTimeField(help_text="The delivery deadline the declarant asks")
+    delivery_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Set by customs on release (default: as requested)"
+    )
+    status = models.CharField(
+        max_length=10, choices=TransitStatus.choices, default=TransitStatus.DECLARED
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrival_source = models.CharField(
+        max_length=200, blank=True, help_text="Who reported the arrival (customs, carrier, event)"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # The overdue scan reads only opened transits, by deadline.
+            models.Index(
+                fields=["delivery_deadline"],
+                condition=Q(status="opened"),
+                name="transit_open_deadline_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transit {self.declaration_id} to {self.destination_office_id} ({self.status})"
+
+    @property
+    def overdue(self) -> bool:
+        """Opened (goods still on their way) and past the delivery deadline."""
+        from django.utils import timezone
+
+        return (
+            self.status == TransitStatus.OPENED
+            and self.delivery_deadline is not None
+            and self.delivery_deadline < timezone.now()
+        )
+
+
 class GoodsItem(models.Model):
     """One line of a declaration: a commodity with its origin, packages, weights and value."""
 
@@ -144,6 +215,19 @@ class GoodsItem(models.Model):
     net_kg = models.DecimalField(max_digits=14, decimal_places=3)
     invoice_value = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, validators=[validate_currency])
+    source_item = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drawings",
+        help_text="The parent declaration's goods item this one is drawn from",
+    )
+    storage_place = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the goods are kept under customs control (warehouse, zone, licence)",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -287,6 +371,12 @@ class CustomsMessage(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     errors = models.JSONField(default=list, blank=True)
     accepted = models.BooleanField(null=True, blank=True, help_text="For cancellation decisions")
+    delivery_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="A transit's delivery deadline, set on its release"
+    )
+    storage_place = models.CharField(
+        max_length=200, blank=True, help_text="Where a completed transit's goods are stored"
+    )
     payload = models.JSONField(default=dict, blank=True, help_text="The message as received")
     applied = models.BooleanField(default=False)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -310,13 +400,21 @@ class CustomsMessage(models.Model):
 
 
 class CustomsNumberSeries(models.Model):
-    """The last serial used in customs numbers per office (locked with SELECT ... FOR UPDATE)."""
+    """The last serial used in customs numbers per office and calendar year (locked with
+    SELECT ... FOR UPDATE); the serial restarts at 1 every year."""
 
-    office_code = models.CharField(max_length=8, unique=True)
+    office_code = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField(help_text="Calendar year in the office's time zone")
     last_serial = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "customs number series"
+        ordering = ["office_code", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office_code", "year"], name="customsnumberseries_unique_office_year"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.office_code}: {self.last_serial}"
+        return f"{self.office_code} {self.year}: {self.last_serial}"

@@ -11,16 +11,19 @@ from django.db.models import Prefetch, QuerySet
 
 from tradehub.partners.scoping import scope_to_caller
 
-from .choices import Channel, DeclarationStatus
-from .models import CustomsMessage, Declaration, DeclarationEvent, Document, GoodsItem
+from .choices import Channel, DeclarationStatus, Procedure
+from .models import CustomsMessage, Declaration, DeclarationEvent, Document, GoodsItem, Transit
 
 
 def declarations_with_details() -> QuerySet[Declaration]:
     """Declarations with everything the detail view shows, in a fixed number of queries."""
     return Declaration.objects.select_related(
-        "partner", "office", "border_crossing"
+        "partner", "office", "border_crossing", "parent", "transit__destination_office"
     ).prefetch_related(
-        Prefetch("goods_items", queryset=GoodsItem.objects.order_by("sequence")),
+        Prefetch(
+            "goods_items",
+            queryset=GoodsItem.objects.select_related("source_item").order_by("sequence"),
+        ),
         Prefetch(
             "documents",
             queryset=Document.objects.order_by("id").prefetch_related(
@@ -59,7 +62,10 @@ def totals(declaration: Declaration) -> dict[str, Any]:
 
 def goods_item_data(item: GoodsItem) -> dict[str, Any]:
     """A goods item as the API shows it."""
+    source = item.source_item
     return {
+        "source_item": source.sequence if source is not None else None,
+        "storage_place": item.storage_place,
         "sequence": item.sequence,
         "description": item.description,
         "commodity_code": item.commodity_code,
@@ -99,6 +105,7 @@ def declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
         "number": declaration.number,
         "channel": declaration.channel,
         "procedure": declaration.procedure,
+        "parent": declaration.parent.reference if declaration.parent else None,
         "office": declaration.office.code,
         "border_crossing": declaration.border_crossing.code
         if declaration.border_crossing
@@ -177,3 +184,125 @@ def unassessed_submitted_ids(now: dt.datetime, limit: int = 500) -> list[int]:
         .order_by("submitted_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- stock under customs control ----------------------------------------------------------------
+
+# How a child's drawing counts in the stock report, by the child's procedure once released.
+STOCK_COLUMNS: dict[str, str] = {
+    Procedure.IMPORT: "released",
+    Procedure.REEXPORT: "reexported",
+    Procedure.CUSTOMS_WAREHOUSE: "warehoused",
+}
+RELEASED_STATUSES = frozenset(
+    {
+        DeclarationStatus.RELEASED,
+        DeclarationStatus.PARTIALLY_DISTRIBUTED,
+        DeclarationStatus.DISTRIBUTED,
+    }
+)
+GIVEN_BACK = frozenset({DeclarationStatus.CANCELLED, DeclarationStatus.REJECTED})
+
+
+def _quantity(kg: Decimal, packages: int) -> dict[str, Any]:
+    return {"net_kg": f"{kg:.3f}", "packages": packages}
+
+
+def stock_report(declaration: Declaration) -> dict[str, Any]:
+    """What became of each goods item: declared, released for free circulation, re-exported,
+    moved into a customs warehouse, reserved by children not yet released, and what is still in
+    stock (declared minus what left) and available (declared minus everything drawn)."""
+    from .services.allocation import ZERO, drawn_quantities
+    from .services.stock import stock_unavailable_reason
+
+    items = list(declaration.goods_items.order_by("sequence"))
+    children = (
+        GoodsItem.objects.filter(source_item__in=items)
+        .select_related("declaration")
+        .order_by("declaration__created_at", "declaration_id", "sequence")
+    )
+    by_item: dict[int, list[GoodsItem]] = defaultdict(list)
+    for child in children:
+        assert child.source_item_id is not None
+        by_item[child.source_item_id].append(child)
+    drawn = drawn_quantities(items)
+    rows = []
+    for item in items:
+        sums: dict[str, list[Any]] = {
+            name: [Decimal("0"), 0] for name in ("released", "reexported", "warehoused", "reserved")
+        }
+        drawings = []
+        for child in by_item.get(item.pk, []):
+            status = child.declaration.status
+            drawings.append(
+                {
+                    "declaration": child.declaration.reference,
+                    "lrn": child.declaration.lrn,
+                    "procedure": child.declaration.procedure,
+                    "status": status,
+                    "goods_item": child.sequence,
+                    "consignee_country": (child.declaration.consignee or {}).get("country"),
+                    **_quantity(child.net_kg, child.packages_count),
+                }
+            )
+            if status in GIVEN_BACK:
+                continue
+            column = STOCK_COLUMNS.get(child.declaration.procedure, "reserved")
+            column = column if status in RELEASED_STATUSES else "reserved"
+            sums[column][0] += child.net_kg
+            sums[column][1] += child.packages_count
+        total = drawn.get(item.pk, ZERO)
+        left_kg = item.net_kg - sum(sums[c][0] for c in ("released", "reexported", "warehoused"))
+        left_packages = item.packages_count - sum(
+            sums[c][1] for c in ("released", "reexported", "warehoused")
+        )
+        rows.append(
+            {
+                "goods_item": item.sequence,
+                "description": item.description,
+                "commodity_code": item.commodity_code,
+                "storage_place": item.storage_place,
+                "declared": _quantity(item.net_kg, item.packages_count),
+                **{name: _quantity(kg, packages) for name, (kg, packages) in sums.items()},
+                "in_stock": _quantity(left_kg, left_packages),
+                "available": _quantity(
+                    item.net_kg - total.net_kg, item.packages_count - total.packages
+                ),
+                "drawings": drawings,
+            }
+        )
+    reason = stock_unavailable_reason(declaration)
+    return {
+        "declaration": declaration.reference,
+        "procedure": declaration.procedure,
+        "status": declaration.status,
+        "available": reason is None,
+        "unavailable_reason": reason,
+        "items": rows,
+    }
+
+
+def children_of(declaration: Declaration) -> QuerySet[Declaration]:
+    """The declarations drawing on this one, oldest first."""
+    return declarations_with_details().filter(parent=declaration).order_by("created_at", "id")
+
+
+def needs_phytosanitary_certificate(commodity_code: str, on: dt.date) -> bool:
+    """Whether goods of this commodity code are regulated (quarantine) products on that day."""
+    from .validators import is_fresh_produce
+
+    return is_fresh_produce(commodity_code)
+
+
+def transits_with_details() -> QuerySet[Transit]:
+    """Transits with their declaration, offices and partner (lists, details, the alert scan)."""
+    return Transit.objects.select_related(
+        "declaration__partner", "declaration__office", "destination_office"
+    )
+
+
+def overdue_transits(now: dt.datetime) -> QuerySet[Transit]:
+    """Opened transits past their delivery deadline (partial index on opened deadlines)."""
+    from .choices import TransitStatus
+
+    return transits_with_details().filter(status=TransitStatus.OPENED, delivery_deadline__lt=now)

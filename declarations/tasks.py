@@ -46,6 +46,12 @@ def simulated_cancellation_task(declaration_id: int) -> None:
 
 
 @shared_task
+def simulated_transit_completion_task(declaration_id: int) -> None:
+    """The simulated office of destination completes a transit whose goods arrived."""
+    simulated.complete_transit(declaration_id)
+
+
+@shared_task
 def release_due_declarations_task() -> int:
     """Beat: release every green/yellow declaration whose simulated release time has passed
     (catches countdown tasks lost with a broker or worker restart)."""

@@ -15,16 +15,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from rest_framework.exceptions import APIException
 
+from declarations.exceptions import DeclarationError
 from declarations.models import Declaration
+from declarations.services.allocation import ZERO, drawn_quantities
 from tradehub.partners.principals import actor_label
 from tradehub.reference.models import Location
 
 from . import selectors
 from .charts import Band, choose_bucket_seconds, temperature_svg
-from .models import Excursion, Leg, Lot, Product, Shipment, TrackingEvent
+from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
 from .services import distribution as distribution_services
-from .services import excursions, shelf, tracking
-from .services.shipments import LotInput, allocated_quantities
+from .services import documents, excursions, shelf, tracking
+from .services.shipments import LotInput
 
 CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
 
@@ -35,6 +37,36 @@ def _badge(label: str, colour: str) -> SafeString:
         colour,
         label,
     )
+
+
+class RequiredDocumentInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The shipment's checklist: staff record where each document stands (issue 9)."""
+
+    model = RequiredDocument
+    extra = 0
+    can_delete = False
+    fields = ["sequence", "type", "country", "status", "reference", "declaration", "updated_by"]
+    readonly_fields = ["sequence", "type", "country", "declaration", "updated_by"]
+    verbose_name_plural = "Required documents (checklist before departure)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def save_checklist(request: HttpRequest, formset: Any) -> None:
+    """Apply the staff's checklist edits through the service, one entry at a time."""
+    for entry_form in formset.forms:
+        if not entry_form.has_changed() or entry_form.instance.pk is None:
+            continue
+        try:
+            documents.set_document(
+                entry_form.instance,
+                status=entry_form.cleaned_data["status"],
+                reference=entry_form.cleaned_data.get("reference") or "",
+                actor=actor_label(request.user),
+            )
+        except APIException as exc:
+            messages.error(request, f"{entry_form.instance.type}: {exc.detail}")
 
 
 @admin.register(Product)
@@ -199,6 +231,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "actual_arrival",
         "is_overdue",
         "onward_formalities",
+        "onward_declaration",
         "readings_processed_until",
         "warnings_display",
         "temperature_chart",
@@ -213,7 +246,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     ("reference", "partner", "partner_reference"),
                     ("kind", "status", "is_overdue"),
                     ("origin", "destination", "declaration"),
-                    "onward_formalities",
+                    ("onward_formalities", "onward_declaration"),
                     "consignee",
                     "setpoint_c",
                     ("planned_departure", "planned_arrival"),
@@ -225,8 +258,15 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ("Temperature", {"fields": ["temperature_chart", "readings_processed_until"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
-    inlines = [LegInline, LotInline, EventInline, ExcursionInline]
+    inlines = [RequiredDocumentInline, LegInline, LotInline, EventInline, ExcursionInline]
     actions = ["rederive_status", "reprocess_telemetry"]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is RequiredDocument:
+            # Checklist entries change through the service (managed entries refuse, 409).
+            save_checklist(request, formset)
+            return
+        super().save_formset(request, form, formset, change)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Shipments are created through the API or the distribution page (services validate).
@@ -325,6 +365,8 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
             except APIException as exc:
                 messages.error(request, str(exc.detail))
+            except DeclarationError as exc:
+                messages.error(request, str(exc))
             else:
                 messages.success(
                     request,
@@ -363,9 +405,9 @@ class DistributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.declaration = declaration
         self.items = list(declaration.goods_items.order_by("sequence")) if declaration else []
-        allocated = allocated_quantities(self.items)
+        drawn = drawn_quantities(self.items)
         for item in self.items:
-            kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
+            kg, packages = drawn.get(item.pk, ZERO).net_kg, drawn.get(item.pk, ZERO).packages
             self.fields[f"net_kg_{item.sequence}"] = forms.DecimalField(
                 required=False,
                 min_value=Decimal("0"),

@@ -11,11 +11,20 @@ class ShipmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Declarations show how their goods items were distributed without importing shipments.
-        from declarations.hooks import register_distribution_summary
+        from declarations.hooks import register_distribution_summary, status_recorded
+        from declarations.services import register_drawing_provider
 
         from .selectors import distribution_summary
+        from .services.documents import on_declaration_status_changed
+        from .services.shipments import lot_drawings
 
         register_distribution_summary(distribution_summary)
+        # Lots of regional shipments count in the declarations' allocation invariant.
+        register_drawing_provider("shipments.lots", lot_drawings)
+        # Checklist entries that are declarations follow their status (in the same transaction).
+        status_recorded.connect(
+            on_declaration_status_changed, dispatch_uid="shipments.checklist_follows_declaration"
+        )
 
         # Alerts: admin, tasks, open alerts shown on lots, and a re-scan when a status changes.
         from .alerts import admin as _alerts_admin  # noqa: F401

@@ -60,11 +60,24 @@ class TransportMode(models.TextChoices):
     AIR = "air", _("Air")
 
 
-class OnwardFormalities(models.TextChoices):
-    """Customs formalities a shipment needs beyond the declaration it came from."""
+class DocumentStatus(models.TextChoices):
+    """Where a document a shipment needs stands."""
 
-    NONE = "none", _("None: free circulation inside the customs union")
-    EXPORT_AND_IMPORT = "export_and_import_declaration", _("Export/transit and import declaration")
+    MISSING = "missing", _("Missing")
+    PROVIDED = "provided", _("Provided")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+# Actual events that mean the cargo moved: none may be recorded for a shipment that has not yet
+# departed while a document it needs is not ready (they all derive a moving status).
+MOVEMENT_EVENTS = (
+    "departed",
+    "transshipped",
+    "border_crossed",
+    "arrived",
+    "customs_released",
+    "delivered",
+)
 
 
 class LotCondition(models.TextChoices):

@@ -30,14 +30,13 @@ INBOUND_GRAPES_REF = "DEMO-IN-URC-ALA-02"
 CASPIAN_REF = "DEMO-CASPIAN-01"
 READING_STEP = dt.timedelta(minutes=15)
 
-# destination, consignee, (goods item, kg, packages) per line. Shymkent's truck mixes tomatoes
-# with grapes on purpose: it shows the mixed-load warning.
+# destination, consignee, (goods item, kg, packages) per line. Goods released for free
+# circulation in Kazakhstan go only where free circulation allows: Kazakhstan itself and EAEU
+# buyers (Bishkek). Shymkent's truck mixes tomatoes with grapes on purpose: it shows the
+# mixed-load warning.
 DISTRIBUTION: list[tuple[str, str, list[tuple[int, str, int]]]] = [
-    ("UZTAS", "Tashkent Fresh Market LLC", [(1, "1200.000", 240)]),
     ("KGFRU", "Bishkek Green Trade", [(2, "1000.000", 200)]),
-    ("TJDYU", "Dushanbe Agro Import", [(1, "800.000", 160)]),
-    ("TMAGT", "Ashgabat Food Distribution", [(2, "600.000", 120)]),
-    ("KZSHY", "Shymkent Fresh Hub", [(1, "1400.000", 280), (2, "900.000", 180)]),
+    ("KZCIT", "Shymkent Fresh Hub", [(1, "1400.000", 280), (2, "900.000", 180)]),
 ]
 
 

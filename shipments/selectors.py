@@ -3,7 +3,6 @@
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -16,6 +15,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
 )
 
@@ -23,7 +23,16 @@ from declarations.models import Declaration
 
 from .cargo import mixed_load_warnings
 from .choices import LotCondition, ShipmentKind, ShipmentStatus
-from .models import Excursion, Leg, Lot, Product, Shipment, TemperatureReading, TrackingEvent
+from .models import (
+    Excursion,
+    Leg,
+    Lot,
+    Product,
+    RequiredDocument,
+    Shipment,
+    TemperatureReading,
+    TrackingEvent,
+)
 
 # --- open alerts: the alerts module registers a provider; until then every lot has none. -------
 
@@ -56,8 +65,9 @@ def shipments_with_details() -> QuerySet[Shipment]:
 def with_details(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
     """Add the joins and prefetches the shipment output needs to a queryset."""
     return queryset.select_related(
-        "partner", "origin__country", "destination__country", "declaration"
+        "partner", "origin__country", "destination__country", "declaration", "onward_declaration"
     ).prefetch_related(
+        Prefetch("required_documents", queryset=RequiredDocument.objects.order_by("sequence")),
         Prefetch(
             "legs",
             queryset=Leg.objects.select_related("from_location", "to_location").order_by(
@@ -86,7 +96,9 @@ def shipment_warnings(shipment: Shipment) -> list[str]:
 
 def events_in_time_order(shipment: Shipment) -> QuerySet[TrackingEvent]:
     """A shipment's events as they happened (event time, then arrival order)."""
-    return shipment.events.select_related("location").order_by("occurred_at", "id")
+    return shipment.events.select_related("location", "transit__declaration").order_by(
+        "occurred_at", "id"
+    )
 
 
 def excursions_of(shipment: Shipment) -> QuerySet[Excursion]:
@@ -187,35 +199,48 @@ def bucketed_readings(
 
 
 def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
-    """Per goods item: declared, allocated and remaining quantities and the shipments carrying it."""
+    """Per goods item: declared, allocated (child declarations and regional lots) and remaining
+    quantities, and the shipments carrying it (also those drawn through a child declaration)."""
+    from declarations.services.allocation import ZERO, drawn_quantities
+
     items = list(declaration.goods_items.order_by("sequence"))
+    drawn = drawn_quantities(items)
     lots = (
-        Lot.objects.filter(goods_item__in=items, shipment__kind=ShipmentKind.DISTRIBUTION)
+        Lot.objects.filter(
+            Q(goods_item__in=items) | Q(goods_item__source_item__in=items),
+            shipment__kind=ShipmentKind.DISTRIBUTION,
+        )
         .exclude(shipment__status=ShipmentStatus.CANCELLED)
-        .select_related("shipment__destination")
+        .select_related("shipment", "goods_item")
+        .order_by("id")
     )
-    kg: dict[int, Decimal] = defaultdict(Decimal)
-    packages: dict[int, int] = defaultdict(int)
     shipments: dict[int, list[str]] = defaultdict(list)
     for lot in lots:
-        assert lot.goods_item_id is not None
-        kg[lot.goods_item_id] += lot.net_kg
-        packages[lot.goods_item_id] += lot.packages
-        if lot.shipment.reference not in shipments[lot.goods_item_id]:
-            shipments[lot.goods_item_id].append(lot.shipment.reference)
-    return [
-        {
-            "goods_item": item.sequence,
-            "declared_net_kg": f"{item.net_kg:.3f}",
-            "allocated_net_kg": f"{kg[item.pk]:.3f}",
-            "remaining_net_kg": f"{item.net_kg - kg[item.pk]:.3f}",
-            "declared_packages": item.packages_count,
-            "allocated_packages": packages[item.pk],
-            "remaining_packages": item.packages_count - packages[item.pk],
-            "shipments": shipments[item.pk],
-        }
-        for item in items
-    ]
+        item = lot.goods_item
+        assert item is not None
+        # A lot on a child's item (a release or re-export drawn from this stock) counts for
+        # the item it was drawn from.
+        item_id = item.pk if item.declaration_id == declaration.pk else item.source_item_id
+        if item_id is None:
+            continue
+        if lot.shipment.reference not in shipments[item_id]:
+            shipments[item_id].append(lot.shipment.reference)
+    rows = []
+    for item in items:
+        taken = drawn.get(item.pk, ZERO)
+        rows.append(
+            {
+                "goods_item": item.sequence,
+                "declared_net_kg": f"{item.net_kg:.3f}",
+                "allocated_net_kg": f"{taken.net_kg:.3f}",
+                "remaining_net_kg": f"{item.net_kg - taken.net_kg:.3f}",
+                "declared_packages": item.packages_count,
+                "allocated_packages": taken.packages,
+                "remaining_packages": item.packages_count - taken.packages,
+                "shipments": shipments[item.pk],
+            }
+        )
+    return rows
 
 
 def worst_lot(lots: Iterable[Lot]) -> Lot | None:

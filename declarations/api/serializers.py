@@ -19,10 +19,18 @@ from ..choices import (
     DocumentType,
     MessageSource,
     Procedure,
+    TransitStatus,
     TransportDocumentType,
     TransportMode,
 )
-from ..models import Declaration, DeclarationEvent, DeclarationVersion, Document, GoodsItem
+from ..models import (
+    Declaration,
+    DeclarationEvent,
+    DeclarationVersion,
+    Document,
+    GoodsItem,
+    Transit,
+)
 from ..selectors import totals
 from ..validators import (
     normalize_commodity_code,
@@ -104,6 +112,19 @@ class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
         max_digits=16, decimal_places=2, min_value=Decimal("0")
     )
     currency = UpperCharField(min_length=3, max_length=3, validators=[validate_currency])
+    source_item = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="For a declaration with a `parent`: the parent's goods item (sequence) these "
+        "goods are drawn from",
+    )
+    storage_place = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Where the goods are kept under customs control (warehouse, zone, licence)",
+    )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         try:
@@ -153,6 +174,48 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
+class TransitInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """The transit block of a `transit` declaration (its office is the office of departure)."""
+
+    destination_office = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=CustomsOffice.objects.select_related("location"),
+        error_messages={"does_not_exist": "No customs office with code {value}."},
+    )
+    route = serializers.ListField(
+        child=serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=Location.objects.all(),
+            error_messages={"does_not_exist": "No location with code {value}."},
+        ),
+        required=False,
+        max_length=50,
+        help_text="UN/LOCODEs of the places on the way, in order",
+    )
+    navigation_seals = serializers.ListField(
+        child=serializers.CharField(max_length=35),
+        required=False,
+        max_length=50,
+        help_text="Electronic navigation seal ids",
+    )
+    delivery_deadline = serializers.DateTimeField(
+        help_text="The delivery deadline asked (customs may set another on release)"
+    )
+    # Server-owned fields of the representation: a transit block sent back as read is accepted.
+    declaration = serializers.CharField(read_only=True)
+    transit_number = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    departure_office = serializers.CharField(read_only=True)
+    seals = serializers.ListField(read_only=True)
+    requested_deadline = serializers.DateTimeField(read_only=True)
+    opened_at = serializers.DateTimeField(read_only=True)
+    arrived_at = serializers.DateTimeField(read_only=True)
+    arrival_source = serializers.CharField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
 class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
     """The body of POST /declarations/.
 
@@ -176,6 +239,14 @@ class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
     updated_at = serializers.DateTimeField(read_only=True)
     lrn = serializers.CharField(max_length=35)
     procedure = serializers.ChoiceField(choices=Procedure.choices, required=False)
+    parent = serializers.CharField(  # type: ignore[assignment]
+        max_length=20,
+        required=False,
+        allow_null=True,
+        help_text="Reference of the customs-warehouse or transit declaration whose stock this one "
+        "draws on (release for free circulation, re-export); goods items then name their "
+        "`source_item`",
+    )
     office = serializers.SlugRelatedField(
         slug_field="code",
         queryset=CustomsOffice.objects.select_related("location"),
@@ -203,12 +274,28 @@ class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
     declarant = PartySerializer(required=False, allow_null=True)
     goods_items = GoodsItemInputSerializer(many=True, allow_empty=False, max_length=999)  # type: ignore[call-arg]
     documents = DocumentInputSerializer(many=True, required=False, max_length=200)  # type: ignore[call-arg]
+    transit = TransitInputSerializer(
+        required=False,
+        allow_null=True,
+        help_text="For `procedure: transit`: office of destination, route, navigation seals and "
+        "the delivery deadline asked",
+    )
 
     def validate_lrn(self, value: str) -> str:
         value = value.strip()
         if not value:
             raise serializers.ValidationError("Must not be blank.")
         return value
+
+    def validate_parent(self, value: str | None) -> Declaration | None:
+        """The parent among the declarations the caller may see (another's answers alike)."""
+        if not value:
+            return None
+        parents = self.context.get("parents")
+        parent = parents.filter(reference=value).first() if parents is not None else None
+        if parent is None:
+            raise serializers.ValidationError(f"No declaration {value}.", code="does_not_exist")
+        return parent
 
     def validate_containers(self, value: list[str]) -> list[str]:
         seen: dict[str, int] = {}
@@ -247,7 +334,9 @@ class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
 
 class DeclarationUpdateSerializer(DeclarationWriteSerializer):
     """The body of PATCH and amend: any subset of the create fields. A list given (goods items,
-    documents, containers, seals) replaces the whole list."""
+    documents, containers, seals) replaces the whole list. The `parent` is set at creation."""
+
+    parent = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -281,6 +370,17 @@ class CustomsMessageInputSerializer(serializers.Serializer[dict[str, Any]]):
     )
     errors = ErrorSerializer(many=True, required=False, allow_null=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(required=False, allow_null=True)
+    delivery_deadline = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="With `released` of a transit: the delivery deadline customs set",
+    )
+    storage_place = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="With `transit_completed`: where the goods are stored (temporary storage)",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kind = attrs["type"]
@@ -307,6 +407,9 @@ class GoodsItemSerializer(serializers.ModelSerializer[GoodsItem]):
     """A goods item of a declaration."""
 
     packages = PackagesOutputSerializer(source="*")
+    source_item = serializers.IntegerField(
+        source="source_item.sequence", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = GoodsItem
@@ -320,6 +423,8 @@ class GoodsItemSerializer(serializers.ModelSerializer[GoodsItem]):
             "net_kg",
             "invoice_value",
             "currency",
+            "source_item",
+            "storage_place",
         ]
         read_only_fields = fields
 
@@ -390,12 +495,67 @@ class DistributionLineSummarySerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
+class TransitSerializer(serializers.ModelSerializer[Transit]):
+    """A transit: offices, route, seals, deadline and where it stands (`overdue` when opened past
+    the delivery deadline)."""
+
+    declaration = serializers.CharField(source="declaration.reference", read_only=True)
+    transit_number = serializers.CharField(
+        source="declaration.number",
+        read_only=True,
+        allow_null=True,
+        help_text="The transit declaration's registration number (given on acceptance)",
+    )
+    departure_office = serializers.CharField(source="declaration.office.code", read_only=True)
+    destination_office = serializers.CharField(source="destination_office.code", read_only=True)
+    seals = serializers.ListField(
+        source="declaration.seals", child=serializers.CharField(), read_only=True
+    )
+    navigation_seals = serializers.ListField(child=serializers.CharField(), read_only=True)
+    route = serializers.ListField(child=serializers.CharField(), read_only=True)
+    status = serializers.ChoiceField(choices=TransitStatus.choices, read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    delivery_deadline = serializers.SerializerMethodField(
+        help_text="The deadline in force: set by customs on release, else the one asked"
+    )
+
+    class Meta:
+        model = Transit
+        fields = [
+            "declaration",
+            "transit_number",
+            "status",
+            "overdue",
+            "departure_office",
+            "destination_office",
+            "route",
+            "seals",
+            "navigation_seals",
+            "requested_deadline",
+            "delivery_deadline",
+            "opened_at",
+            "arrived_at",
+            "arrival_source",
+            "completed_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_delivery_deadline(self, transit: Transit) -> str:
+        deadline = transit.delivery_deadline or transit.requested_deadline
+        return serializers.DateTimeField().to_representation(deadline)
+
+
 class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     """A declaration as partners see it."""
 
     office = serializers.SlugRelatedField[CustomsOffice](slug_field="code", read_only=True)
     border_crossing = serializers.SlugRelatedField[Location](
         slug_field="code", read_only=True, allow_null=True
+    )
+    parent = serializers.SlugRelatedField[Declaration](  # type: ignore[assignment]
+        slug_field="reference", read_only=True, allow_null=True
     )
     transport_document = serializers.SerializerMethodField()
     consignor = PartySerializer(read_only=True)
@@ -409,6 +569,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     rejection_errors = ErrorSerializer(many=True, read_only=True)
     cancellation = serializers.SerializerMethodField()
     distribution = serializers.SerializerMethodField()
+    transit = serializers.SerializerMethodField()
 
     class Meta:
         model = Declaration
@@ -420,6 +581,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "number",
             "channel",
             "procedure",
+            "parent",
             "office",
             "border_crossing",
             "transport_mode",
@@ -435,6 +597,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "rejection_errors",
             "cancellation",
             "distribution",
+            "transit",
             "submitted_at",
             "accepted_at",
             "released_at",
@@ -479,6 +642,11 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     def get_distribution(self, declaration: Declaration) -> list[dict[str, Any]]:
         return hooks.distribution_summary(declaration)
 
+    @extend_schema_field(TransitSerializer(allow_null=True))
+    def get_transit(self, declaration: Declaration) -> dict[str, Any] | None:
+        transit = getattr(declaration, "transit", None)
+        return dict(TransitSerializer(transit).data) if transit is not None else None
+
 
 class DeclarationEventSerializer(serializers.ModelSerializer[DeclarationEvent]):
     """One entry of the append-only history."""
@@ -514,6 +682,8 @@ class CustomsMessageSerializer(serializers.Serializer[Any]):
     channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True)
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(allow_null=True)
+    delivery_deadline = serializers.DateTimeField(allow_null=True)
+    storage_place = serializers.CharField()
     applied = serializers.BooleanField()
 
 

@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .reports import TradeReportView
+from .stock import ChildrenView, StockView
+from .transit import TransitViewSet
 from .views import (
     CustomsMessageView,
     DeclarationEventListView,
@@ -15,6 +17,7 @@ from .views import (
 
 router = SimpleRouter()
 router.register("declarations", DeclarationViewSet, basename="declaration")
+router.register("transits", TransitViewSet, basename="transit")
 
 urlpatterns = [
     path("reports/trade/", TradeReportView.as_view(), name="trade-report"),
@@ -38,6 +41,16 @@ urlpatterns = [
         "declarations/<str:reference>/documents/<int:position>/file/",
         DocumentFileView.as_view(),
         name="declaration-document-file",
+    ),
+    path(
+        "declarations/<str:reference>/stock/",
+        StockView.as_view(),
+        name="declaration-stock",
+    ),
+    path(
+        "declarations/<str:reference>/children/",
+        ChildrenView.as_view(),
+        name="declaration-children",
     ),
     path(
         "declarations/<str:reference>/customs-messages/",

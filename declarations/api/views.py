@@ -27,8 +27,15 @@ from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
 from .. import selectors, services
-from ..choices import Channel, DeclarationStatus, MessageSource
-from ..exceptions import DeclarationInvalid, DuplicateLrn, MessageConflict, TransitionNotAllowed
+from ..choices import Channel, DeclarationStatus, MessageSource, Procedure
+from ..exceptions import (
+    AllocationExceeded,
+    DeclarationInvalid,
+    DuplicateLrn,
+    MessageConflict,
+    ProcedureNotAllowed,
+    TransitionNotAllowed,
+)
 from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
 from .serializers import (
     CancelSerializer,
@@ -77,6 +84,10 @@ def domain_errors() -> Iterator[None]:
         raise ValidationError(_nest(exc.errors)) from exc
     except MessageConflict as exc:
         raise Conflict(str(exc), code="customs_message_conflict") from exc
+    except AllocationExceeded as exc:
+        raise Conflict(str(exc), code="over_allocated", remaining=exc.remaining) from exc
+    except ProcedureNotAllowed as exc:
+        raise Conflict(str(exc), code=exc.code, **exc.extra) from exc
 
 
 class DeclarationFilterSet(UpdatedSinceFilterSet):
@@ -84,12 +95,16 @@ class DeclarationFilterSet(UpdatedSinceFilterSet):
 
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    procedure = django_filters.ChoiceFilter(choices=Procedure.choices)
     lrn = django_filters.CharFilter()
     number = django_filters.CharFilter()
+    parent = django_filters.CharFilter(
+        field_name="parent__reference", help_text="Declarations drawing on this one"
+    )
 
     class Meta:
         model = Declaration
-        fields = ["status", "channel", "lrn", "number", "updated_since"]
+        fields = ["status", "channel", "procedure", "lrn", "number", "parent", "updated_since"]
 
 
 class IsGatewayOrStaff(permissions.BasePermission):
@@ -159,7 +174,10 @@ class DeclarationViewSet(
         partner = partner_of(request.user)
         if partner is None:
             raise PermissionDenied("Only a partner (or staff member of one) can declare.")
-        payload = DeclarationWriteSerializer(data=request.data)
+        payload = DeclarationWriteSerializer(
+            data=request.data,
+            context={"parents": Declaration.objects.filter(partner=partner)},
+        )
         payload.is_valid(raise_exception=True)
         with domain_errors():
             declaration = services.create_declaration(

@@ -25,3 +25,8 @@ class CustomsGateway(ABC):
     @abstractmethod
     def cancellation_requested(self, declaration: Declaration) -> None:
         """The declarant asked customs to cancel a lodged declaration."""
+
+    @abstractmethod
+    def transit_arrived(self, declaration: Declaration) -> None:
+        """The goods of a transit were presented at this office of destination (a gateway that
+        completes transits by itself schedules it here)."""

@@ -20,3 +20,6 @@ class ManualGateway(CustomsGateway):
 
     def cancellation_requested(self, declaration: Declaration) -> None:
         """Nothing to do: staff decide the request in the admin."""
+
+    def transit_arrived(self, declaration: Declaration) -> None:
+        """Nothing to do: staff complete the transit in the admin (or a gateway posts it)."""

@@ -1,9 +1,12 @@
 """A deterministic, rule-based customs authority for demos and tests (docs/customs-gateway.md).
 
 On submission it checks the declaration and sends an `accepted` message with an EAEU-style number
-(`office/DDMMYY/serial`) and a risk channel, or a `rejected` message:
+(`office/DDMMYY/serial`) and a risk channel, or refuses to register it:
 
-1. reject: a goods item in HS chapter 93 (arms and ammunition) needs a licence TradeHub cannot carry.
+0. registration refused (no number; corrected and lodged again): the consignee is in the office's
+   country but the declaration gives no tax id for it (mandatory information).
+1. release refused (`rejected`, final, after registration): a goods item in HS chapter 93 (arms
+   and ammunition) needs a licence TradeHub cannot carry.
 2. red: a goods item whose invoice value per net kg is below 0.10 or above 50 USD (converted with
    the rough rates below; other currencies skip the rule), or whose packaging is more than 25 % of
    its gross weight (gross/net mismatch).
@@ -64,8 +67,26 @@ USD_RATES: dict[str, Decimal] = {
 INVOICE_REQUIRED_ABOVE_USD = Decimal("50000")
 
 
+def registration_errors(declaration: Declaration) -> list[dict[str, str]]:
+    """Rule 0: mandatory information missing, so customs refuses to register the declaration."""
+    consignee = declaration.consignee or {}
+    if (
+        consignee.get("country") == declaration.office.location.country.code
+        and not (consignee.get("tax_id") or "").strip()
+    ):
+        return [
+            {
+                "pointer": "/consignee/tax_id",
+                "code": "mandatory_information_missing",
+                "detail": "The consignee's tax id (BIN/INN) is mandatory for a consignee in "
+                f"{declaration.office.location.country.code}.",
+            }
+        ]
+    return []
+
+
 def rejection_errors(declaration: Declaration) -> list[dict[str, str]]:
-    """Rule 1: goods the simulated authority refuses outright, with pointers to them."""
+    """Rule 1: goods the simulated authority refuses to release, with pointers to them."""
     errors = []
     for index, item in enumerate(declaration.goods_items.order_by("sequence")):
         if item.commodity_code[:2] in REJECTED_CHAPTERS:
@@ -164,8 +185,8 @@ def assess(declaration_id: int, version: int | None = None) -> Declaration | Non
 
     with transaction.atomic():
         declaration = (
-            Declaration.objects.select_for_update()
-            .select_related("office__location")
+            Declaration.objects.select_for_update(of=("self",))
+            .select_related("office__location__country")
             .filter(pk=declaration_id)
             .first()
         )
@@ -177,8 +198,27 @@ def assess(declaration_id: int, version: int | None = None) -> Declaration | Non
             # Already assessed, or a gateway integration / staff decide this one: step aside.
             return declaration
         now = timezone.now()
+        refusal = registration_errors(declaration)
+        if refusal:
+            _send(
+                declaration,
+                "registration-refused",
+                {
+                    "type": CustomsMessageType.REGISTRATION_REFUSED,
+                    "occurred_at": now,
+                    "errors": refusal,
+                },
+            )
+            return apply_customs_messages(declaration, actor=ACTOR)
+        number = declaration.number or allocate_customs_number(declaration.office, now)
         errors = rejection_errors(declaration)
         if errors:
+            # Registered first (it has a number), then release is refused: final.
+            _send(
+                declaration,
+                "accepted",
+                {"type": CustomsMessageType.ACCEPTED, "occurred_at": now, "number": number},
+            )
             _send(
                 declaration,
                 "rejected",
@@ -186,7 +226,6 @@ def assess(declaration_id: int, version: int | None = None) -> Declaration | Non
             )
             return apply_customs_messages(declaration, actor=ACTOR)
         channel, reasons = assess_channel(declaration)
-        number = declaration.number or allocate_customs_number(declaration.office, now)
         record_event(declaration, EventType.RISK_ASSESSED, ACTOR, channel=channel, reasons=reasons)
         _send(
             declaration,
@@ -264,7 +303,6 @@ def decide_cancellation(declaration_id: int) -> Declaration | None:
             DeclarationStatus.SUBMITTED,
             DeclarationStatus.ACCEPTED,
             DeclarationStatus.UNDER_CONTROL,
-            DeclarationStatus.REJECTED,
         ):
             return declaration
         _send(
@@ -274,6 +312,34 @@ def decide_cancellation(declaration_id: int) -> Declaration | None:
                 "type": CustomsMessageType.CANCELLATION_DECISION,
                 "occurred_at": timezone.now(),
                 "accepted": True,
+            },
+        )
+        return apply_customs_messages(declaration, actor=ACTOR)
+
+
+def complete_transit(declaration_id: int) -> Declaration | None:
+    """As office of destination, complete a transit whose goods were presented (idempotent)."""
+    from ..choices import TransitStatus
+    from ..models import Declaration
+    from ..services import apply_customs_messages
+
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update(of=("self",))
+            .select_related("transit__destination_office")
+            .filter(pk=declaration_id)
+            .first()
+        )
+        transit = getattr(declaration, "transit", None) if declaration else None
+        if declaration is None or transit is None or transit.status != TransitStatus.ARRIVED:
+            return declaration
+        _send(
+            declaration,
+            "transit-completed",
+            {
+                "type": CustomsMessageType.TRANSIT_COMPLETED,
+                "occurred_at": timezone.now(),
+                "storage_place": f"Temporary storage warehouse of {transit.destination_office}",
             },
         )
         return apply_customs_messages(declaration, actor=ACTOR)
@@ -300,3 +366,13 @@ class SimulatedGateway(CustomsGateway):
         from ..tasks import simulated_cancellation_task
 
         enqueue_after_commit(simulated_cancellation_task, declaration.pk)
+
+    def transit_arrived(self, declaration: Declaration) -> None:
+        from ..tasks import simulated_transit_completion_task
+
+        # The office of destination checks seals and documents, then completes the transit.
+        enqueue_after_commit(
+            simulated_transit_completion_task,
+            declaration.pk,
+            countdown=ASSESSMENT_DELAY_SECONDS,
+        )

@@ -1,6 +1,7 @@
 """Every write to a declaration: lock -> check transition -> mutate -> validate -> save -> record
 event -> enqueue after commit. The only code that writes a declaration's status."""
 
+from .allocation import Quantity, lock_and_check_allocation, register_drawing_provider
 from .common import record_event
 from .customs import (
     allocate_customs_number,
@@ -18,23 +19,33 @@ from .declarations import (
     request_cancellation,
     submission_errors,
     submit,
+    sync_distribution_status,
     update_draft,
 )
+from .stock import draw_from_stock, stock_unavailable_reason
+from .transit import record_transit_arrival
 
 __all__ = [
+    "Quantity",
     "allocate_customs_number",
     "amend",
     "apply_customs_messages",
     "assert_amendable",
     "attach_document_file",
     "create_declaration",
+    "draw_from_stock",
+    "lock_and_check_allocation",
     "mark_distributed",
     "receive_customs_message",
     "record_customs_decision",
     "record_event",
     "record_inspection_result",
+    "record_transit_arrival",
+    "register_drawing_provider",
     "request_cancellation",
+    "stock_unavailable_reason",
     "submission_errors",
     "submit",
+    "sync_distribution_status",
     "update_draft",
 ]

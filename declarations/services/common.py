@@ -29,6 +29,7 @@ STATUS_EVENTS: Mapping[str, str] = {
     S.SUBMITTED: EventType.SUBMITTED,
     S.ACCEPTED: EventType.ACCEPTED,
     S.UNDER_CONTROL: EventType.UNDER_CONTROL,
+    S.REGISTRATION_REFUSED: EventType.REGISTRATION_REFUSED,
     S.RELEASED: EventType.RELEASED,
     S.REJECTED: EventType.REJECTED,
     S.CANCELLED: EventType.CANCELLED,
@@ -81,6 +82,14 @@ def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEv
         },
         source_key=f"declaration:{declaration.reference}:event:{event.pk}",
     )
+    hooks.status_recorded.send(
+        sender=Declaration, declaration=declaration, old_status=old, new_status=new, event=event
+    )
+    if declaration.parent_id is not None and new in (S.CANCELLED, S.REJECTED):
+        # A child that no longer holds its goods gives them back to the parent's stock.
+        from .declarations import sync_distribution_status
+
+        sync_distribution_status(declaration.parent_id, actor=event.actor)
     transaction.on_commit(
         partial(
             hooks.status_changed.send,

@@ -35,10 +35,9 @@ from ..states import (
     fold_customs_messages,
 )
 from .common import STATUS_EVENTS, S, _announce, _enqueue_apply, _lock, record_event
+from .transit import apply_transit_facts
 
 # --- customs messages ---------------------------------------------------------------------------
-
-MESSAGE_FIELDS = ("type", "occurred_at", "number", "channel", "errors", "accepted")
 
 
 def _normalised_message(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,6 +48,8 @@ def _normalised_message(data: Mapping[str, Any]) -> dict[str, Any]:
         "channel": data.get("channel") or "",
         "errors": [dict(e) for e in data.get("errors") or []],
         "accepted": data.get("accepted"),
+        "delivery_deadline": data.get("delivery_deadline"),
+        "storage_place": data.get("storage_place") or "",
     }
 
 
@@ -130,6 +131,7 @@ def _as_fold_message(message: CustomsMessage) -> Message:
         channel=message.channel,
         errors=tuple(message.errors or ()),
         accepted=message.accepted,
+        delivery_deadline=message.delivery_deadline,
     )
 
 
@@ -198,6 +200,10 @@ def apply_customs_messages(
         # The fold decides (first number in occurred_at order), so arrival order cannot matter;
         # a number from an earlier version stays when this version's messages carry none.
         declaration.number = state.number
+    storage_place = next(
+        (m.storage_place for m in messages.order_by("occurred_at", "id") if m.storage_place), ""
+    )
+    apply_transit_facts(declaration, state, storage_place, actor)
     if old not in CUSTOMS_DECIDED:
         # Distributed goods (or a draft) are past customs: a late message cannot undo that.
         declaration.save()
@@ -206,7 +212,8 @@ def apply_customs_messages(
     new = state.status
     declaration.status = new
     declaration.channel = state.channel or None
-    declaration.rejection_errors = list(state.errors) if new == S.REJECTED else []
+    refusal = new in (S.REJECTED, S.REGISTRATION_REFUSED)
+    declaration.rejection_errors = list(state.errors) if refusal else []
     declaration.accepted_at = state.accepted_at
     declaration.released_at = state.released_at
     declaration.decided_at = state.decided_at
@@ -221,7 +228,7 @@ def apply_customs_messages(
             payload["number"] = declaration.number
         if declaration.channel:
             payload["channel"] = declaration.channel
-        if new == S.REJECTED:
+        if refusal:
             payload["errors"] = declaration.rejection_errors
         event = record_event(declaration, event_type, actor, **payload)
         _announce(declaration, old, new, event)
@@ -290,16 +297,28 @@ def record_inspection_result(
         )
 
 
-def allocate_customs_number(office: CustomsOffice, on: dt.datetime | None = None) -> str:
-    """The next EAEU-style number `office/DDMMYY/serial` (serial per office, row-locked)."""
-    when = on or timezone.now()
+def office_zone(office: CustomsOffice) -> ZoneInfo:
+    """The time zone the office works in (its location's), UTC when unknown."""
     try:
-        zone = ZoneInfo(office.location.timezone)
+        return ZoneInfo(office.location.timezone)
     except Exception:
-        zone = ZoneInfo("UTC")
+        return ZoneInfo("UTC")
+
+
+def allocate_customs_number(office: CustomsOffice, on: dt.datetime | None = None) -> str:
+    """The next EAEU-style number `office/DDMMYY/serial`.
+
+    The serial counts per office and calendar year, restarting at 0000001 on 1 January in the
+    office's own time zone: a number given at 00:30 on 1 January in Almaty opens the new year's
+    series although it is still 31 December in UTC. The year's row is locked, so two concurrent
+    acceptances never share a serial.
+    """
+    local = timezone.localtime(on or timezone.now(), office_zone(office))
     with transaction.atomic():
-        CustomsNumberSeries.objects.get_or_create(office_code=office.code)
-        series = CustomsNumberSeries.objects.select_for_update().get(office_code=office.code)
+        CustomsNumberSeries.objects.get_or_create(office_code=office.code, year=local.year)
+        series = CustomsNumberSeries.objects.select_for_update().get(
+            office_code=office.code, year=local.year
+        )
         series.last_serial += 1
         series.save(update_fields=["last_serial"])
-    return f"{office.code}/{timezone.localtime(when, zone):%d%m%y}/{series.last_serial:07d}"
+    return f"{office.code}/{local:%d%m%y}/{series.last_serial:07d}"

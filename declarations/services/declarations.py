@@ -22,14 +22,20 @@ from ..models import (
     Document,
     GoodsItem,
 )
+from ..procedures import rule_for
 from ..selectors import declaration_snapshot
 from ..states import (
+    DISTRIBUTION_STATUSES,
     Action,
     TransitionNotAllowed,
     assert_transition,
+    can,
 )
 from ..validators import is_fresh_produce, normalize_commodity_code
+from .allocation import fully_drawn
 from .common import STATUS_EVENTS, S, _announce, _gateway, _lock, record_event
+from .stock import check_drawing, check_parentage, lock_parent, resolve_source_items
+from .transit import write_transit
 
 # Top-level fields a partner may write (everything else is server-owned and ignored).
 SCALAR_FIELDS = ("lrn", "procedure", "office", "border_crossing", "transport_mode")
@@ -64,9 +70,11 @@ def _set_fields(declaration: Declaration, data: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-def _goods_item_values(data: Mapping[str, Any]) -> dict[str, Any]:
+def _goods_item_values(data: Mapping[str, Any], source: GoodsItem | None) -> dict[str, Any]:
     packages = data["packages"]
     return {
+        "source_item": source,
+        "storage_place": data.get("storage_place") or "",
         "description": data["description"],
         "commodity_code": normalize_commodity_code(data["commodity_code"]),
         "origin_country": data["origin_country"],
@@ -83,8 +91,9 @@ def _replace_goods_items(declaration: Declaration, items: list[Mapping[str, Any]
     """Make the goods items exactly `items` (sequence 1..n), updating rows in place by sequence
     so documents keep their links to the items that stay."""
     existing = {item.sequence: item for item in declaration.goods_items.all()}
-    for sequence, data in enumerate(items, start=1):
-        values = _goods_item_values(data)
+    sources = resolve_source_items(declaration, items)
+    for sequence, (data, source) in enumerate(zip(items, sources, strict=True), start=1):
+        values = _goods_item_values(data, source)
         item = existing.pop(sequence, None)
         if item is None:
             GoodsItem.objects.create(declaration=declaration, sequence=sequence, **values)
@@ -126,15 +135,28 @@ def _replace_documents(declaration: Declaration, documents: list[Mapping[str, An
         Document.objects.filter(pk__in=[doc.pk for doc in existing.values()]).delete()
 
 
-def submission_errors(declaration: Declaration) -> list[dict[str, str]]:
-    """What stops a declaration from going to customs: fresh produce (HS 07/08) needs a
-    phytosanitary certificate that covers it (a certificate linked to no item covers all)."""
-    items = list(declaration.goods_items.order_by("sequence"))
-    certificates = [
-        doc
-        for doc in declaration.documents.prefetch_related("goods_items")
-        if doc.type == DocumentType.PHYTOSANITARY_CERTIFICATE
+def _missing_documents(declaration: Declaration, present: set[str]) -> list[dict[str, str]]:
+    """Documents the declared procedure requires (procedures.py) that are not attached."""
+    labels = dict(DocumentType.choices)
+    return [
+        {
+            "pointer": "/documents",
+            "code": f"{required}_required",
+            "detail": f"A {declaration.get_procedure_display().lower()} declaration needs a "
+            f"{str(labels[required]).lower()} ({required}) to be submitted.",
+        }
+        for required in rule_for(declaration.procedure).required_documents
+        if required not in present
     ]
+
+
+def submission_errors(declaration: Declaration) -> list[dict[str, str]]:
+    """What stops a declaration from going to customs: the documents its procedure requires (an
+    import needs the commercial invoice), and fresh produce (HS 07/08) needs a phytosanitary
+    certificate that covers it (a certificate linked to no item covers all)."""
+    items = list(declaration.goods_items.order_by("sequence"))
+    documents = list(declaration.documents.prefetch_related("goods_items"))
+    certificates = [doc for doc in documents if doc.type == DocumentType.PHYTOSANITARY_CERTIFICATE]
     covers_all = any(not doc.goods_items.all() for doc in certificates)
     covered = {item.pk for doc in certificates for item in doc.goods_items.all()}
     errors: list[dict[str, str]] = []
@@ -165,6 +187,7 @@ def submission_errors(declaration: Declaration) -> list[dict[str, str]]:
                 f"{sequences}.",
             }
         )
+    errors += _missing_documents(declaration, {doc.type for doc in documents})
     return errors
 
 
@@ -179,10 +202,19 @@ def _raise_duplicate_lrn(partner: Partner, lrn: str, exclude_pk: int | None = No
 
 @transaction.atomic
 def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str) -> Declaration:
-    """Create a draft declaration with its goods items and documents, all or nothing."""
+    """Create a draft declaration with its goods items and documents, all or nothing.
+
+    A declaration that names a `parent` draws its goods from the parent's stock: the parent is
+    locked, the procedure must be allowed to draw on it, and what is drawn must remain.
+    """
     _raise_duplicate_lrn(partner, data["lrn"])
     declaration = Declaration(partner=partner)
     _set_fields(declaration, data)
+    parent = data.get("parent")
+    if parent is not None:
+        parent = lock_parent(parent)
+        declaration.parent = parent
+    check_parentage(declaration, parent)
     try:
         with transaction.atomic():
             declaration.save()
@@ -192,9 +224,14 @@ def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str)
         raise
     _replace_goods_items(declaration, list(data.get("goods_items") or []))
     _replace_documents(declaration, list(data.get("documents") or []))
-    record_event(
-        declaration, EventType.CREATED, actor, lrn=declaration.lrn, version=declaration.version
-    )
+    write_transit(declaration, data.get("transit"))
+    payload: dict[str, Any] = {"lrn": declaration.lrn, "version": declaration.version}
+    if parent is not None:
+        check_drawing(declaration)
+        payload["parent"] = parent.reference
+    record_event(declaration, EventType.CREATED, actor, **payload)
+    if parent is not None:
+        sync_distribution_status(parent, actor=actor)
     return declaration
 
 
@@ -209,12 +246,20 @@ def _apply_changes(declaration: Declaration, data: Mapping[str, Any]) -> list[st
     except IntegrityError:
         _raise_duplicate_lrn(declaration.partner, data.get("lrn", ""), exclude_pk=declaration.pk)
         raise
+    parent = lock_parent(declaration.parent) if declaration.parent is not None else None
+    if "procedure" in changed:
+        check_parentage(declaration, parent)
     if "goods_items" in data:
         _replace_goods_items(declaration, list(data["goods_items"] or []))
         changed.append("goods_items")
+        check_drawing(declaration)
     if "documents" in data:
         _replace_documents(declaration, list(data["documents"] or []))
         changed.append("documents")
+    if "transit" in data or "procedure" in changed:
+        write_transit(declaration, data.get("transit"))
+        if "transit" in data:
+            changed.append("transit")
     return changed
 
 
@@ -306,7 +351,7 @@ def request_cancellation(declaration: Declaration, *, reason: str, actor: str) -
     """Cancel a draft at once; for a lodged declaration, ask customs (who decides later)."""
     declaration = _lock(declaration)
     old = declaration.status
-    if old == S.DRAFT:
+    if can(old, Action.CANCEL_DRAFT):
         new = assert_transition(old, Action.CANCEL_DRAFT)
         declaration.status = new
         declaration.cancellation_reason = reason
@@ -339,6 +384,20 @@ def mark_distributed(
     event = record_event(declaration, STATUS_EVENTS[new], actor, status=new, previous_status=old)
     _announce(declaration, old, new, event)
     return declaration
+
+
+@transaction.atomic
+def sync_distribution_status(declaration: Declaration | int, *, actor: str = "system") -> str:
+    """Move a released declaration to partially distributed or distributed as its goods are
+    drawn (by child declarations or regional shipments), and a distributed one back to partially
+    distributed when a drawing is given back (a shipment or a child cancelled)."""
+    locked = _lock(declaration)
+    if locked.status not in DISTRIBUTION_STATUSES:
+        return locked.status
+    anything, everything = fully_drawn(locked)
+    if everything or anything or locked.status != S.RELEASED:
+        locked = mark_distributed(locked, fully=everything, actor=actor)
+    return locked.status
 
 
 @transaction.atomic

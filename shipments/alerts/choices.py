@@ -13,6 +13,7 @@ class AlertKind(models.TextChoices):
     TEMPERATURE_EXCURSION = "temperature_excursion", _("Temperature excursion")
     CUSTOMS_HOLD_OVERDUE = "customs_hold_overdue", _("Customs hold overdue")
     ARRIVAL_LATE = "arrival_late", _("Arrival late")
+    TRANSIT_OVERDUE = "transit_overdue", _("Transit overdue")
 
 
 class AlertState(models.TextChoices):

@@ -2,7 +2,8 @@
 
 Every rule reads only candidate rows through indexes: lots whose shelf life ends within the
 largest threshold, lots and excursions of shipments still on their way (status index), shipments
-on customs hold and declarations under control. Finished shipments are never read, so the cost
+on customs hold, declarations under control and opened transits past their deadline (partial
+index on opened transits). Finished shipments are never read, so the cost
 follows the cargo in flight, not the history kept.
 """
 
@@ -18,7 +19,14 @@ from django.db.models.functions import Coalesce
 from declarations.choices import DeclarationStatus
 from declarations.choices import EventType as DeclarationEventType
 from declarations.models import Declaration
-from shipments.choices import EventClassifier, EventType, ExcursionKind, ShipmentStatus
+from declarations.selectors import overdue_transits
+from shipments.choices import (
+    EventClassifier,
+    EventType,
+    ExcursionKind,
+    ShipmentKind,
+    ShipmentStatus,
+)
 from shipments.models import Excursion, Lot, Shipment
 from tradehub.notifications.choices import Severity
 
@@ -322,6 +330,53 @@ def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) ->
     return out
 
 
+# An overdue transit of perishable goods is urgent (they rot while the goods are held); other
+# goods can wait for the digest.
+TRANSIT_OVERDUE_SEVERITY = {True: Severity.HIGH, False: Severity.MEDIUM}
+
+
+def _perishable(codes: Iterable[str]) -> bool:
+    return any(code.startswith(PERISHABLE_CHAPTERS) for code in codes)
+
+
+def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
+    """Opened transits past their delivery deadline: the goods have not been presented at the
+    office of destination in time (high for perishables). Linked to the inbound shipment."""
+    transits = overdue_transits(now).prefetch_related("declaration__goods_items")
+    if shipment_ids is not None:
+        transits = transits.filter(declaration__shipments__in=list(shipment_ids)).distinct()
+    out = []
+    for transit in transits.order_by("delivery_deadline", "id"):
+        declaration = transit.declaration
+        deadline = transit.delivery_deadline
+        assert deadline is not None
+        codes = [item.commodity_code for item in declaration.goods_items.all()]
+        inbound = (
+            Shipment.objects.filter(declaration=declaration, kind=ShipmentKind.INBOUND)
+            .select_related("destination")
+            .order_by("id")
+            .first()
+        )
+        out.append(
+            Candidate(
+                dedup_key=f"{AlertKind.TRANSIT_OVERDUE}:declaration:{declaration.pk}",
+                kind=AlertKind.TRANSIT_OVERDUE,
+                severity=TRANSIT_OVERDUE_SEVERITY[_perishable(codes)],
+                subject_type=SubjectType.DECLARATION,
+                subject_reference=declaration.reference,
+                partner_id=declaration.partner_id,
+                message=f"Transit {declaration.number or declaration.reference} from "
+                f"{declaration.office.code} to {transit.destination_office.code} was due "
+                f"{deadline:%Y-%m-%d %H:%M} UTC and the goods have not been presented "
+                f"({hours_left(now, deadline):.1f} h overdue).",
+                shipment=inbound,
+                declaration=declaration,
+                details={"delivery_deadline": deadline.isoformat()},
+            )
+        )
+    return out
+
+
 RULES = {
     AlertKind.EXPIRING_SOON: expiring_soon,
     AlertKind.EXPIRES_BEFORE_ARRIVAL: expires_before_arrival,
@@ -329,4 +384,5 @@ RULES = {
     AlertKind.TEMPERATURE_EXCURSION: temperature_excursion,
     AlertKind.CUSTOMS_HOLD_OVERDUE: customs_hold_overdue,
     AlertKind.ARRIVAL_LATE: arrival_late,
+    AlertKind.TRANSIT_OVERDUE: transit_overdue,
 }

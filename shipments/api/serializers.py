@@ -14,6 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from declarations.choices import DeclarationStatus
 from shipments.alerts.choices import AlertKind
 from shipments.choices import (
+    DocumentStatus,
     EventClassifier,
     EventType,
     ExcursionKind,
@@ -27,6 +28,7 @@ from shipments.models import (
     Leg,
     Lot,
     Product,
+    RequiredDocument,
     Shipment,
     TemperatureReading,
     TrackingEvent,
@@ -34,6 +36,7 @@ from shipments.models import (
 from shipments.selectors import shipment_warnings
 from shipments.services.shelf import lot_condition, remaining_hours, shipment_arrival
 from tradehub.notifications.choices import Severity
+from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType, RouteMode
 from tradehub.reference.models import Location
 
 MAX_EVENTS = 1000
@@ -341,6 +344,44 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
         return list(self.context.get("open_alerts", {}).get(lot.pk, []))
 
 
+class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
+    """One entry of a shipment's checklist of documents."""
+
+    type = serializers.ChoiceField(choices=RequiredDocumentType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=DocumentStatus.choices, read_only=True)
+    country = serializers.SerializerMethodField()
+    managed = serializers.BooleanField(
+        read_only=True, help_text="Follows a TradeHub declaration's status; not set by hand"
+    )
+
+    class Meta:
+        model = RequiredDocument
+        fields = [
+            "sequence",
+            "type",
+            "country",
+            "status",
+            "reference",
+            "managed",
+            "source",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_country(self, document: RequiredDocument) -> str | None:
+        return document.country or None
+
+
+class RequiredDocumentUpdateSerializer(serializers.Serializer):
+    """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
+
+    status = serializers.ChoiceField(choices=DocumentStatus.choices)
+    reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, validators=[storable_json]
+    )
+
+
 class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
     """A shipment with legs, lots and mixed-load warnings."""
 
@@ -350,7 +391,22 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
     declaration = serializers.CharField(
         source="declaration.reference", read_only=True, allow_null=True, default=None
     )
+    onward_declaration = serializers.CharField(
+        source="onward_declaration.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The release or re-export declaration drawn for this shipment from a stock",
+    )
     status = serializers.ChoiceField(choices=ShipmentStatus.choices, read_only=True)
+    onward_formalities = serializers.ChoiceField(
+        choices=OnwardProcedure.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The procedure that takes the goods on to the destination (distribution "
+        "shipments; blank for inbound and direct ones)",
+    )
+    required_documents = RequiredDocumentSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField()
     consignee = serializers.SerializerMethodField()
     legs = LegSerializer(many=True, read_only=True)
@@ -375,6 +431,8 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "actual_arrival",
             "is_overdue",
             "onward_formalities",
+            "onward_declaration",
+            "required_documents",
             "consignee",
             "warnings",
             "legs",
@@ -426,6 +484,13 @@ class EventSerializer(serializers.ModelSerializer[TrackingEvent]):
     location = serializers.CharField(
         source="location.code", read_only=True, allow_null=True, default=None
     )
+    transit = serializers.CharField(
+        source="transit.declaration.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The transit declaration a border crossing or arrival belongs to",
+    )
 
     class Meta:
         model = TrackingEvent
@@ -437,6 +502,7 @@ class EventSerializer(serializers.ModelSerializer[TrackingEvent]):
             "location",
             "details",
             "received_at",
+            "transit",
         ]
         read_only_fields = fields
 
@@ -560,6 +626,19 @@ class DistributionShipmentSerializer(serializers.Serializer):
     )
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
+    transport_mode = serializers.ChoiceField(
+        choices=RouteMode.choices,
+        required=False,
+        default=RouteMode.ROAD,
+        help_text="The route (and its transit countries) depends on it",
+    )
+    declaration_lrn = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=35,
+        default="",
+        help_text="From a stock: the LRN of the release or re-export drawn (default `<lrn>/NN`)",
+    )
     lines = DistributionLineSerializer(many=True, allow_empty=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

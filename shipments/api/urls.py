@@ -30,6 +30,16 @@ urlpatterns = [
         name="shipment-excursions",
     ),
     path(
+        "shipments/<str:reference>/documents/",
+        views.RequiredDocumentListView.as_view(),
+        name="shipment-documents",
+    ),
+    path(
+        "shipments/<str:reference>/documents/<int:sequence>/",
+        views.RequiredDocumentDetailView.as_view(),
+        name="shipment-document-detail",
+    ),
+    path(
         "declarations/<str:reference>/distribution/",
         views.DistributionView.as_view(),
         name="declaration-distribution",

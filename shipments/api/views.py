@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import django_filters
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -21,23 +22,33 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
 from shipments import selectors
-from shipments.choices import ShipmentKind
-from shipments.models import Excursion, Product, Shipment, TemperatureReading, TrackingEvent
+from shipments.choices import DocumentStatus, ShipmentKind
+from shipments.models import (
+    Excursion,
+    Product,
+    RequiredDocument,
+    Shipment,
+    TemperatureReading,
+    TrackingEvent,
+)
 from shipments.services import distribution as distribution_services
+from shipments.services import documents as document_services
 from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.exceptions import Conflict
+from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
     CursorPagination,
     parse_page_size,
     query_error,
 )
-from tradehub.partners.principals import partner_of
+from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.models import Location
 
@@ -55,6 +66,8 @@ from .serializers import (
     ReadingBucketSerializer,
     ReadingSerializer,
     ReadingSeriesSerializer,
+    RequiredDocumentSerializer,
+    RequiredDocumentUpdateSerializer,
     ShipmentCreateSerializer,
     ShipmentSerializer,
     TelemetryInputSerializer,
@@ -189,23 +202,24 @@ class ShipmentViewSet(
         ):
             # Drawing on declared goods is a distribution: same locks, status rule and
             # declaration status change as POST /declarations/{reference}/distribution/.
-            shipment = distribution_services.distribute(
-                declaration,
-                [
-                    distribution_services.DistributionShipment(
-                        destination=values["destination"],
-                        origin=values["origin"],
-                        lines=lots,
-                        consignee=dict(values["consignee"] or {}),
-                        planned_departure=values.get("planned_departure"),
-                        planned_arrival=values.get("planned_arrival"),
-                        setpoint_c=values.get("setpoint_c"),
-                        partner_reference=values["partner_reference"],
-                        legs=legs,
-                    )
-                ],
-                request.user,
-            )[0]
+            with domain_errors():
+                shipment = distribution_services.distribute(
+                    declaration,
+                    [
+                        distribution_services.DistributionShipment(
+                            destination=values["destination"],
+                            origin=values["origin"],
+                            lines=lots,
+                            consignee=dict(values["consignee"] or {}),
+                            planned_departure=values.get("planned_departure"),
+                            planned_arrival=values.get("planned_arrival"),
+                            setpoint_c=values.get("setpoint_c"),
+                            partner_reference=values["partner_reference"],
+                            legs=legs,
+                        )
+                    ],
+                    request.user,
+                )[0]
         else:
             shipment = shipment_services.create_shipment(
                 partner,
@@ -503,11 +517,13 @@ class DistributionView(APIView):
                     planned_departure=shipment.get("planned_departure"),
                     planned_arrival=shipment.get("planned_arrival"),
                     lines=lines,
+                    transport_mode=shipment["transport_mode"],
+                    declaration_lrn=shipment["declaration_lrn"],
                 )
             )
         if any(errors):
             raise ValidationError({"shipments": errors})
-        with transaction.atomic():
+        with transaction.atomic(), domain_errors():
             # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
             lock_and_check_if_match(request, declaration)
             created = distribution_services.distribute(declaration, requests, request.user)
@@ -520,3 +536,72 @@ class DistributionView(APIView):
             "shipments": render_shipments(self, shipments),
         }
         return Response(body_out, status=status.HTTP_201_CREATED)
+
+
+class RequiredDocumentFilter(UpdatedSinceFilterSet):
+    """Filters of a shipment's checklist."""
+
+    status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
+
+    class Meta:
+        model = RequiredDocument
+        fields = ["status", "updated_since"]
+
+
+@extend_schema(parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH)])
+class RequiredDocumentListView(ShipmentChildMixin, generics.ListAPIView[RequiredDocument]):
+    """The documents a distributed shipment needs before it departs, with where each stands."""
+
+    serializer_class = RequiredDocumentSerializer
+    filterset_class = RequiredDocumentFilter
+    ordering = ("sequence", "id")
+
+    def get_queryset(self) -> QuerySet[RequiredDocument]:
+        if getattr(self, "swagger_fake_view", False):
+            return RequiredDocument.objects.none()
+        return self.get_shipment().required_documents.all()
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("reference", str, OpenApiParameter.PATH),
+        OpenApiParameter("sequence", int, OpenApiParameter.PATH, description="Checklist position"),
+    ]
+)
+class RequiredDocumentDetailView(
+    ShipmentChildMixin, ETagMixin, generics.RetrieveUpdateAPIView[RequiredDocument]
+):
+    """One checklist entry: read it, or record where the document stands (`If-Match` honoured)."""
+
+    serializer_class = RequiredDocumentSerializer
+    lookup_field = "sequence"
+    http_method_names = ["get", "patch", "head", "options"]
+    etag_actions = ("retrieve", "partial_update")
+
+    def get_queryset(self) -> QuerySet[RequiredDocument]:
+        if getattr(self, "swagger_fake_view", False):
+            return RequiredDocument.objects.none()
+        return self.get_shipment().required_documents.all()
+
+    @extend_schema(
+        request=RequiredDocumentUpdateSerializer,
+        responses={200: RequiredDocumentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        description="Partners record `missing`, `provided` or `accepted` and the document's "
+        "number. Entries that are TradeHub declarations follow the declaration (409).",
+    )
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.action = "partial_update"
+        document = self.get_object()
+        body = RequiredDocumentUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        document = document_services.set_document(
+            document,
+            status=body.validated_data["status"],
+            reference=body.validated_data.get("reference"),
+            actor=actor_label(request.user),
+        )
+        return Response(RequiredDocumentSerializer(document).data)
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.action = "retrieve"
+        return super().get(request, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 from .alerts import Alert
 from .products import Product
-from .shipments import Leg, Lot, Shipment
+from .shipments import Leg, Lot, RequiredDocument, Shipment
 from .telemetry import Excursion, TemperatureReading
 from .tracking import TrackingEvent
 
@@ -12,6 +12,7 @@ __all__ = [
     "Leg",
     "Lot",
     "Product",
+    "RequiredDocument",
     "Shipment",
     "TemperatureReading",
     "TrackingEvent",

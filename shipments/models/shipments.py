@@ -8,12 +8,14 @@ from django.db.models import Q
 
 from shipments.choices import (
     FINISHED_STATUSES,
+    DocumentStatus,
     LotCondition,
     ShipmentKind,
     ShipmentStatus,
     TransportMode,
 )
 from tradehub.ids import new_reference
+from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType
 
 from .products import Product
 
@@ -65,7 +67,16 @@ class Shipment(models.Model):
     onward_formalities = models.CharField(
         max_length=40,
         blank=True,
-        help_text="`none` inside the customs union, else the formalities needed",
+        choices=OnwardProcedure.choices,
+        help_text="The procedure that takes the goods on to the destination (route data)",
+    )
+    onward_declaration = models.ForeignKey(
+        "declarations.Declaration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onward_shipments",
+        help_text="The release or re-export declaration the goods leave customs control under",
     )
     consignee = models.JSONField(default=dict, blank=True)
     # Telemetry processing state: readings up to this time are integrated into the lots.
@@ -209,3 +220,56 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_code or self.pk} {self.product_id}"
+
+
+class RequiredDocument(models.Model):
+    """One document a distributed shipment needs before it departs, with where it stands.
+
+    The checklist is made from the route data when the shipment is distributed. A customs
+    declaration on it (`declaration` set) is tracked by TradeHub itself; the other documents are
+    set by the partner through the API or by staff in the admin.
+    """
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="required_documents"
+    )
+    sequence = models.PositiveSmallIntegerField(help_text="Position in the checklist (1..n)")
+    type = models.CharField(max_length=40, choices=RequiredDocumentType.choices)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="The transit country it is for (blank: the route)"
+    )
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.MISSING
+    )
+    reference = models.CharField(max_length=100, blank=True, help_text="Number of the document")
+    declaration = models.ForeignKey(
+        "declarations.Declaration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checklist_entries",
+        help_text="The customs declaration this entry follows (status kept by TradeHub)",
+    )
+    source = models.TextField(blank=True, help_text="The rule that requires it")
+    updated_by = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shipment", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "sequence"], name="requireddocument_unique_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["shipment", "type", "country"], name="requireddocument_unique_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" ({self.country})" if self.country else ""
+        return f"{self.shipment_id} {self.type}{where}: {self.status}"
+
+    @property
+    def managed(self) -> bool:
+        """Kept by TradeHub from a declaration's status, not set by hand."""
+        return self.declaration_id is not None

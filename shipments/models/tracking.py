@@ -24,6 +24,15 @@ class TrackingEvent(models.Model):
     )
     details = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    transit = models.ForeignKey(
+        "declarations.Transit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tracking_events",
+        help_text="The customs transit a border crossing or arrival of the inbound shipment "
+        "belongs to",
+    )
 
     class Meta:
         ordering = ["shipment", "occurred_at", "id"]

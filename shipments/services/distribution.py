@@ -1,29 +1,47 @@
-"""Distribution: split a released declaration into regional shipments, never over-allocating."""
+"""Distribution: take declared goods on to regional destinations as the law of the route says.
+
+For each destination the route data (tradehub.reference.selectors.onward_route) names the onward
+procedure: release for free circulation (Kazakhstan), release then EAEU mutual trade (Kyrgyzstan
+and other EAEU members), or re-export under transit (Uzbekistan, Tajikistan, Turkmenistan, any
+third country). The declaration's procedure (declarations.procedures) decides what may follow:
+
+- goods released for free circulation (`import`) go only where free circulation allows (409
+  naming the procedure another destination needs);
+- a released re-export goes only out of the Union;
+- a stock under customs control (a customs warehouse, a completed transit) is drawn on by one
+  child declaration per shipment: an `import` or a `reexport` draft, the lots then draw on it.
+
+Every shipment gets the checklist of documents its route needs. Nothing is over-allocated: one
+mechanism (declarations.services.lock_and_check_allocation) counts child declarations and lots.
+"""
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from declarations import services as declaration_services
 from declarations.choices import DeclarationStatus
+from declarations.exceptions import ProcedureNotAllowed
 from declarations.models import Declaration, GoodsItem
-from declarations.services import mark_distributed
+from declarations.procedures import may_draw_on, rule_for
+from declarations.selectors import needs_phytosanitary_certificate
 from shipments.choices import ShipmentKind
 from shipments.models import Product, Shipment
 from tradehub.api.exceptions import Conflict
 from tradehub.partners.principals import actor_label
+from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location
+from tradehub.reference.selectors import OnwardRoute, onward_route
 
+from .documents import create_checklist
 from .shipments import (
     LegInput,
     LotInput,
     ShipmentInput,
-    allocated_quantities,
     create_shipment,
-    formalities_for,
     lock_and_check_allocation,
 )
 
@@ -43,6 +61,20 @@ class DistributionShipment:
     setpoint_c: float | None = None
     partner_reference: str = ""
     legs: list[LegInput] = field(default_factory=list)
+    # Road or rail: the route (and its transit countries) depends on it. Default: the first
+    # leg's mode, else road.
+    transport_mode: str = ""
+    # The LRN of the release or re-export drawn for it from a stock (default `<lrn>/NN`).
+    declaration_lrn: str = ""
+
+
+@dataclass
+class _Plan:
+    """What one requested shipment needs: its route, and the child procedure (stock only)."""
+
+    request: DistributionShipment
+    route: OnwardRoute
+    child_procedure: str | None
 
 
 def products_matching(commodity_code: str) -> list[Product]:
@@ -61,21 +93,117 @@ def distribution_origin(declaration: Declaration) -> Location:
     return declaration.office.location
 
 
+def route_mode(request: DistributionShipment) -> str:
+    """The mode the route rule is read for: asked, else the first leg's, else road."""
+    mode = request.transport_mode or (request.legs[0].mode if request.legs else "")
+    return mode if mode in RouteMode.values else RouteMode.ROAD
+
+
+def plan_for(declaration: Declaration, request: DistributionShipment, now: dt.datetime) -> _Plan:
+    """The route of one shipment and what the declaration's procedure allows on it."""
+    office_country = declaration.office.location.country.code
+    destination = request.destination
+    on = (request.planned_departure or now).date()
+    route = onward_route(office_country, destination.country.code, on, route_mode(request))
+    if route is None:
+        raise ProcedureNotAllowed(
+            f"No route rule covers goods declared in {office_country} going to "
+            f"{destination.country.code} ({destination.code}) on {on}.",
+            code="no_route_rule",
+            destination=destination.code,
+        )
+    rule = rule_for(declaration.procedure)
+    if rule.stock_from is not None:
+        if not may_draw_on(route.child_procedure, declaration.procedure):
+            raise ProcedureNotAllowed(
+                f"{destination.code} needs {route.procedure} ({route.child_procedure}), which "
+                f"cannot draw on a {declaration.procedure} declaration.",
+                code="procedure_required",
+                procedure=route.procedure,
+                destination=destination.code,
+            )
+        return _Plan(request, route, route.child_procedure)
+    if route.procedure in rule.serves:
+        return _Plan(request, route, None)
+    raise ProcedureNotAllowed(
+        f"{destination.code} ({destination.country.code}) needs {route.procedure}: the goods of "
+        f"{declaration.procedure} declaration {declaration.reference} cannot go there"
+        + (
+            " (released for free circulation, sending them out of the customs union would be an "
+            "export with duty and VAT already paid; declare them into a customs warehouse and "
+            "re-export them instead)."
+            if rule.serves and not route.from_free_circulation
+            else "."
+        ),
+        code="procedure_required",
+        procedure=route.procedure,
+        destination=destination.code,
+        declared_procedure=declaration.procedure,
+    )
+
+
+def _regulated(lines: list[LotInput], on: dt.date) -> bool:
+    """Whether any goods of the shipment are regulated (quarantine) products on that day."""
+    return any(
+        line.goods_item is not None
+        and needs_phytosanitary_certificate(line.goods_item.commodity_code, on)
+        for line in lines
+    )
+
+
+def _draw_child(
+    declaration: Declaration, plan: _Plan, user: Any
+) -> tuple[Declaration, list[LotInput]]:
+    """The release or re-export draft drawn from the stock for one shipment, and its lines
+    re-pointed at the child's goods items."""
+    request = plan.request
+    assert plan.child_procedure is not None
+    lines = request.lines
+    child = declaration_services.draw_from_stock(
+        declaration,
+        partner=declaration.partner,
+        procedure=plan.child_procedure,
+        lines=[
+            (line.goods_item.sequence, line.net_kg, line.packages)
+            for line in lines
+            if line.goods_item is not None
+        ],
+        actor=actor_label(user),
+        lrn=request.declaration_lrn,
+        consignee=request.consignee,
+        transport_mode=plan.route.mode,
+    )
+    items = list(child.goods_items.order_by("sequence"))
+    drawn = [
+        LotInput(
+            product=line.product,
+            net_kg=line.net_kg,
+            packages=line.packages,
+            lot_code=line.lot_code,
+            packed_on=line.packed_on,
+            goods_item=item,
+        )
+        for line, item in zip(lines, items, strict=True)
+    ]
+    return child, drawn
+
+
 @transaction.atomic
 def distribute(
     declaration: Declaration, shipments: list[DistributionShipment], user: Any
 ) -> list[Shipment]:
-    """Create regional shipments from a released declaration, all or nothing.
+    """Create regional shipments from a declaration, all or nothing.
 
-    Locks the declaration, then its goods items (in id order), checks every line against what
-    remains, creates the shipments and moves the declaration to partially distributed or
-    distributed. Raises Conflict (409) when the declaration is not released or a goods item would
-    be over-allocated (the body names what remains).
+    Locks the declaration, plans every shipment from the route data (409 when a destination
+    needs a procedure this declaration cannot give, or the stock is not available), then either
+    draws one child declaration per shipment from the stock or checks the lines against what
+    remains of the goods items (row locks, in id order), creates the shipments with their
+    checklists and moves the declaration to partially distributed or distributed.
     """
     declaration = (
         # of=("self",): never lock the shared office/location/country rows of the join.
         Declaration.objects.select_for_update(of=("self",))
-        .select_related("office__location__country")
+        .select_related("office__location__country", "partner")
         .get(pk=declaration.pk)
     )
     if declaration.status not in DISTRIBUTABLE:
@@ -89,36 +217,49 @@ def distribute(
     for line in all_lines:
         if line.goods_item is not None and line.goods_item.declaration_id != declaration.pk:
             raise ValueError("distribution lines must name goods items of this declaration")
-    lock_and_check_allocation(declaration, all_lines)
     now = timezone.now()
-    default_origin = distribution_origin(declaration)
+    plans = [plan_for(declaration, request, now) for request in shipments]
+    stock = rule_for(declaration.procedure).stock_from is not None
+    if stock:
+        reason = declaration_services.stock_unavailable_reason(declaration)
+        if reason is not None:
+            raise ProcedureNotAllowed(reason, code="stock_not_available")
+    else:
+        lock_and_check_allocation(declaration, all_lines)
+    origin_default = distribution_origin(declaration)
     created = []
-    for request in shipments:
-        origin = request.origin or default_origin
-        on = (request.planned_departure or now).date()
-        created.append(
-            create_shipment(
-                declaration.partner,
-                ShipmentInput(
-                    kind=ShipmentKind.DISTRIBUTION,
-                    origin=origin,
-                    destination=request.destination,
-                    partner_reference=request.partner_reference,
-                    declaration=declaration,
-                    setpoint_c=request.setpoint_c,
-                    planned_departure=request.planned_departure,
-                    planned_arrival=request.planned_arrival,
-                    consignee=request.consignee,
-                    # From the declaring office's customs union, wherever the truck starts.
-                    onward_formalities=formalities_for(default_origin, request.destination, on),
-                    lots=request.lines,
-                    legs=request.legs,
-                ),
-                check_allocation=False,
-            )
+    for plan in plans:
+        request = plan.request
+        if plan.child_procedure is not None:
+            governing, lots = _draw_child(declaration, plan, user)
+        else:
+            governing, lots = declaration, request.lines
+        shipment = create_shipment(
+            declaration.partner,
+            ShipmentInput(
+                kind=ShipmentKind.DISTRIBUTION,
+                origin=request.origin or origin_default,
+                destination=request.destination,
+                partner_reference=request.partner_reference,
+                declaration=declaration,
+                setpoint_c=request.setpoint_c,
+                planned_departure=request.planned_departure,
+                planned_arrival=request.planned_arrival,
+                consignee=request.consignee,
+                onward_formalities=plan.route.procedure,
+                onward_declaration=governing if governing.pk != declaration.pk else None,
+                lots=lots,
+                legs=request.legs,
+            ),
+            check_allocation=False,
         )
-    items = list(declaration.goods_items.all())
-    allocated = allocated_quantities(items)
-    fully = all(allocated.get(item.pk, (Decimal("0"), 0))[0] >= item.net_kg for item in items)
-    mark_distributed(declaration, fully=fully, actor=actor_label(user))
+        on = (request.planned_departure or now).date()
+        create_checklist(
+            shipment,
+            plan.route,
+            declaration=governing,
+            regulated=_regulated(request.lines, on),
+        )
+        created.append(shipment)
+    declaration_services.sync_distribution_status(declaration, actor=actor_label(user))
     return created

@@ -9,7 +9,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from declarations import services as declaration_services
+from declarations.exceptions import AllocationExceeded
 from declarations.models import Declaration, GoodsItem
+from declarations.services import Quantity
 from shipments import shelf_life
 from shipments.cargo import static_expiry
 from shipments.choices import ShipmentKind, ShipmentStatus
@@ -61,6 +64,7 @@ class ShipmentInput:
     planned_arrival: dt.datetime | None = None
     consignee: dict[str, Any] = field(default_factory=dict)
     onward_formalities: str | None = None
+    onward_declaration: Declaration | None = None
     legs: list[LegInput] = field(default_factory=list)
     lots: list[LotInput] = field(default_factory=list)
 
@@ -71,74 +75,64 @@ def allocated_quantities(goods_items: list[GoodsItem]) -> dict[int, tuple[Decima
     Lots of inbound or direct shipments carry the declared goods themselves and do not count;
     cancelled shipments free their allocation.
     """
+    return {
+        item_id: (quantity.net_kg, quantity.packages)
+        for item_id, quantity in lot_drawings([item.pk for item in goods_items]).items()
+    }
+
+
+def lot_drawings(item_ids: list[int]) -> dict[int, Quantity]:
+    """What the lots of regional shipments draw on each goods item (the shipments app's share of
+    the declarations' allocation invariant, registered in apps.py)."""
     rows = (
-        Lot.objects.filter(goods_item__in=goods_items, shipment__kind=ShipmentKind.DISTRIBUTION)
+        Lot.objects.filter(goods_item_id__in=item_ids, shipment__kind=ShipmentKind.DISTRIBUTION)
         .exclude(shipment__status=ShipmentStatus.CANCELLED)
         .values("goods_item")
         .annotate(kg=Sum("net_kg"), packages=Sum("packages"))
     )
-    return {row["goods_item"]: (row["kg"] or Decimal("0"), row["packages"] or 0) for row in rows}
-
-
-def remaining_of(item: GoodsItem, allocated: dict[int, tuple[Decimal, int]]) -> dict[str, Any]:
-    """What is left of a goods item to allocate."""
-    kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
     return {
-        "goods_item": item.sequence,
-        "declared_net_kg": f"{item.net_kg:.3f}",
-        "allocated_net_kg": f"{kg:.3f}",
-        "remaining_net_kg": f"{item.net_kg - kg:.3f}",
-        "remaining_packages": item.packages_count - packages,
+        row["goods_item"]: Quantity(row["kg"] or Decimal("0"), row["packages"] or 0) for row in rows
     }
 
 
 def lock_and_check_allocation(declaration: Declaration, lots: list[LotInput]) -> list[GoodsItem]:
     """Lock the goods items the lots draw on and make sure none ends up over-allocated.
 
-    Rows are locked in id order, so concurrent requests queue instead of deadlocking; the sum of
-    existing allocations is read after the lock, so it includes every committed competitor.
+    The one mechanism of `declarations.services.lock_and_check_allocation` (row locks in id
+    order, every drawing summed after the lock: child declarations and regional lots alike).
     Raises Conflict (409) with what remains of each over-allocated item.
     """
-    ids = sorted({lot.goods_item.pk for lot in lots if lot.goods_item is not None})
-    if not ids:
-        return []
-    items = list(GoodsItem.objects.select_for_update().filter(pk__in=ids).order_by("id"))
-    allocated = allocated_quantities(items)
-    requested: dict[int, tuple[Decimal, int]] = {}
+    requested: dict[int, Quantity] = {}
     for lot in lots:
         if lot.goods_item is not None:
-            kg, packages = requested.get(lot.goods_item.pk, (Decimal("0"), 0))
-            requested[lot.goods_item.pk] = (kg + lot.net_kg, packages + lot.packages)
-    over = []
-    for item in items:
-        kg, packages = allocated.get(item.pk, (Decimal("0"), 0))
-        want_kg, want_packages = requested[item.pk]
-        if kg + want_kg > item.net_kg or packages + want_packages > item.packages_count:
-            over.append(remaining_of(item, allocated))
-    if over:
-        listing = ", ".join(
-            f"goods item {r['goods_item']}: {r['remaining_net_kg']} kg, "
-            f"{r['remaining_packages']} packages left"
-            for r in over
-        )
-        raise Conflict(
-            f"Allocation exceeds what was declared ({listing}).",
-            code="over_allocated",
-            remaining=over,
-        )
-    return items
+            requested[lot.goods_item.pk] = requested.get(lot.goods_item.pk, Quantity()) + Quantity(
+                lot.net_kg, lot.packages
+            )
+    try:
+        return declaration_services.lock_and_check_allocation(requested)
+    except AllocationExceeded as exc:
+        raise Conflict(str(exc), code="over_allocated", remaining=exc.remaining) from exc
 
 
 def _inbound_lot(goods_item: GoodsItem | None) -> Lot | None:
-    """The lot that carried a goods item into Almaty, whose shelf-life history a split inherits."""
-    if goods_item is None:
-        return None
-    return (
-        Lot.objects.filter(goods_item=goods_item)
-        .exclude(shipment__kind=ShipmentKind.DISTRIBUTION)
-        .order_by("id")
-        .first()
-    )
+    """The lot that carried a goods item into Almaty, whose shelf-life history a split inherits.
+
+    Goods drawn from a stock (a release or re-export of a warehouse item, a warehouse item of a
+    transit) came in on the lot of the item they were drawn from: follow the chain back.
+    """
+    seen: set[int] = set()
+    while goods_item is not None and goods_item.pk not in seen:
+        seen.add(goods_item.pk)
+        lot = (
+            Lot.objects.filter(goods_item=goods_item)
+            .exclude(shipment__kind=ShipmentKind.DISTRIBUTION)
+            .order_by("id")
+            .first()
+        )
+        if lot is not None:
+            return lot
+        goods_item = goods_item.source_item
+    return None
 
 
 def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
@@ -168,7 +162,7 @@ def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
 
 
 def formalities_for(origin: Location, destination: Location, on: dt.date) -> str:
-    """Onward formalities between two places, from customs-union data."""
+    """The onward procedure between two places, from the route data ("" when none applies)."""
     return onward_formalities(origin.country.code, destination.country.code, on)
 
 
@@ -197,8 +191,15 @@ def create_shipment(
         planned_arrival=data.planned_arrival,
         estimated_arrival=data.planned_arrival,
         consignee=data.consignee,
+        # Only a regional distribution goes on under an onward procedure; inbound and direct
+        # shipments carry goods to where they are declared.
         onward_formalities=data.onward_formalities
-        or formalities_for(data.origin, data.destination, on),
+        or (
+            formalities_for(data.origin, data.destination, on)
+            if data.kind == ShipmentKind.DISTRIBUTION
+            else ""
+        ),
+        onward_declaration=data.onward_declaration,
     )
     shipment.full_clean(exclude=["partner", "origin", "destination", "declaration"])
     shipment.save()

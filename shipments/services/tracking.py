@@ -21,7 +21,9 @@ from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
 from tradehub.times import iso_utc
 
+from .documents import assert_may_depart
 from .shelf import refresh_conditions
+from .transit import link_transit_events
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeRes
     after commit. Repeating an event id with the same content, within the batch or across
     batches, is a duplicate; with other content it is a conflict: EventConflict, nothing
     stored (the check runs after the insert, under the same transaction, so a concurrent
-    sender cannot slip between them)."""
+    sender cannot slip between them).
+
+    A shipment that has not moved yet cannot be reported moving while a document on its
+    checklist is not ready: the whole batch is refused (409 naming the documents).
+    """
     now = timezone.now()
     rows: dict[str, dict[str, Any]] = {}
     conflicts: list[dict[str, Any]] = []
@@ -94,6 +100,7 @@ def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeRes
                 }
             )
     with transaction.atomic():
+        assert_may_depart(shipment, events)
         inserted = insert_ignoring_duplicates(
             TrackingEvent,
             [{k: v for k, v in row.items() if k != "index"} for row in rows.values()],
@@ -287,6 +294,7 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
         shipment.actual_arrival = derived.actual_arrival
         shipment.estimated_arrival = estimated_arrival(shipment, derived)
         Leg.objects.bulk_update(legs, ["actual_departure", "actual_arrival"])
+        link_transit_events(shipment, events)
     eta = shipment.estimated_arrival
     shipment.is_overdue = shipment.status not in FINISHED_STATUSES and eta is not None and eta < now
     shipment.save()

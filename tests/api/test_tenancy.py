@@ -33,7 +33,7 @@ from tradehub.partners.models import Partner
 
 API_PREFIX = "api/v1/"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-MISSING = {"reference": "ZZZ-0000000000", "code": "ZZZZZZZZ", "version": 999999}
+MISSING = {"reference": "ZZZ-0000000000", "code": "ZZZZZZZZ", "version": 999999, "sequence": 999}
 # Statuses that reveal nothing about another partner's object.
 DENIED = {403, 404, 405}
 
@@ -125,6 +125,41 @@ def make_shipment_of(owner: Partner) -> Made:
     return {"reference": shipment.reference}, [shipment]
 
 
+def make_checklist(owner: Partner) -> Made:
+    """A regional shipment distributed from a customs warehouse, with its document checklist."""
+    from decimal import Decimal
+
+    from shipments.products import load_products
+    from shipments.services import distribution
+    from shipments.services.shipments import LotInput
+    from tests.declarations.factories import stock_declaration
+    from tests.shipments.factories import location, product
+
+    load_products()
+    warehouse = stock_declaration(owner)
+    item = warehouse.goods_items.get(sequence=1)
+    [shipment] = distribution.distribute(
+        warehouse,
+        [
+            distribution.DistributionShipment(
+                destination=location("KGFRU"),
+                lines=[LotInput(product("cherry-tomato"), Decimal("100"), 10, goods_item=item)],
+            )
+        ],
+        None,
+    )
+    entries = list(shipment.required_documents.all())
+    return {"reference": shipment.reference, "sequence": 2}, [*entries, shipment]
+
+
+def make_transit(owner: Partner) -> Made:
+    """An opened EAEU transit from Khorgos to Almaty."""
+    from tests.declarations.test_transit import opened_transit
+
+    declaration = opened_transit(owner)
+    return {"reference": declaration.reference}, [declaration.transit, declaration]
+
+
 def make_webhook(owner: Partner) -> Made:
     subscription: WebhookSubscription = WebhookSubscriptionFactory(partner=owner)  # type: ignore[assignment]
     return {"reference": subscription.reference}, [subscription]
@@ -152,7 +187,9 @@ OWNED: dict[tuple[str, tuple[str, ...]], Callable[[Partner], Made]] = {
     ("declarations", ("reference", "version")): make_declaration,
     ("declarations", ("reference", "position")): make_declaration,
     ("shipments", ("reference",)): make_shipment_of,
+    ("shipments", ("reference", "sequence")): make_checklist,
     ("webhooks", ("reference",)): make_webhook,
+    ("transits", ("reference",)): make_transit,
     ("alerts", ("reference",)): make_alert,
 }
 # Shared, read-only reference data: the same for every partner by design.

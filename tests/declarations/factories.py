@@ -144,3 +144,47 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     declaration = factory.SubFactory(DeclarationFactory)
     type = "invoice"
     number = factory.Sequence(lambda n: f"DOC-{n}")
+
+
+def stock_declaration(
+    partner: Any = None,
+    *,
+    procedure: str = "customs_warehouse",
+    status: str = "released",
+    items: list[tuple[str, str, int]] | None = None,
+) -> Declaration:
+    """A customs-warehouse declaration whose goods are in stock at Almaty (commodity code, net
+    kg, packages per goods item), with its commercial invoice and phytosanitary certificate."""
+    partner = partner or PartnerFactory()
+    items = items or [("0702000000", "6000.000", 1200), ("080610", "4000.000", 800)]
+    declaration: Declaration = DeclarationFactory(  # type: ignore[assignment]
+        partner=partner,
+        procedure=procedure,
+        status=status,
+        consignee={
+            "name": "Almaty Fresh Distribution LLP",
+            "country": "KZ",
+            "tax_id": "123456789012",
+        },
+        declarant={"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
+    )
+    for sequence, (code, net_kg, packages) in enumerate(items, start=1):
+        GoodsItem.objects.create(
+            declaration=declaration,
+            sequence=sequence,
+            description=f"Goods {sequence}",
+            commodity_code=code,
+            origin_country="CN",
+            packages_count=packages,
+            packages_kind="CT",
+            gross_kg=Decimal(net_kg) + 100,
+            net_kg=Decimal(net_kg),
+            invoice_value=Decimal(net_kg) * 2,
+            currency="USD",
+            storage_place="Customs warehouse KZ-0505, Almaty-Terminal, zone B",
+        )
+    DocumentFactory(declaration=declaration, type="invoice", number=f"INV-{declaration.lrn}")
+    DocumentFactory(
+        declaration=declaration, type="phytosanitary_certificate", number=f"PH-{declaration.lrn}"
+    )
+    return declaration

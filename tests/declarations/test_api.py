@@ -229,12 +229,31 @@ def test_submit_is_202_and_submitted(api):
 
 
 def test_tomatoes_without_phytosanitary_certificate_cannot_be_submitted(api):
-    body = create(api, goods_items=[MACHINE_PARTS, TOMATOES], documents=[])
+    invoice = {"type": "invoice", "number": "INV-1"}
+    body = create(api, goods_items=[MACHINE_PARTS, TOMATOES], documents=[invoice])
     response = api.post(detail(body["reference"], "submit/"))
     assert response.status_code == 400
     assert pointers(response) == ["/goods_items/1", "/documents"]
     assert "Cherry tomatoes" in response.json()["errors"][0]["detail"]
     assert api.get(detail(body["reference"])).json()["status"] == "draft"
+
+
+def test_an_import_declaration_needs_a_commercial_invoice_to_be_submitted(api):
+    body = create(api, goods_items=[MACHINE_PARTS], documents=[])
+    response = api.post(detail(body["reference"], "submit/"))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [("/documents", "invoice_required")]
+    assert api.get(detail(body["reference"])).json()["status"] == "draft"
+    # Other procedures declare no invoice requirement: a customs warehouse goes without one.
+    transit = create(
+        api,
+        lrn="NO-INV-TRANSIT",
+        procedure="customs_warehouse",
+        goods_items=[MACHINE_PARTS],
+        documents=[],
+    )
+    assert api.post(detail(transit["reference"], "submit/")).status_code == 202
 
 
 def test_amend_creates_version_two_and_resubmits(api):

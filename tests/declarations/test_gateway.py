@@ -83,7 +83,7 @@ def test_high_value_without_invoice_is_yellow():
 
 def test_foreign_origin_without_certificate_is_yellow_released_after_twice_the_delay():
     turkish = {**GRAPES, "origin_country": "TR"}
-    declaration = submit(goods_items=[TOMATOES, turkish], documents=[PHYTO])
+    declaration = submit(goods_items=[TOMATOES, turkish], documents=[PHYTO, INVOICE])
     tasks.simulated_authority_task(declaration.pk)
     declaration = reload(declaration)
     assert declaration.status == S.UNDER_CONTROL and declaration.channel == "yellow"
@@ -136,10 +136,28 @@ def test_arms_are_rejected_with_a_pointer():
     declaration = reload(declaration)
     assert declaration.status == S.REJECTED
     assert declaration.rejection_errors[0]["pointer"] == "/goods_items/1/commodity_code"
+    # Refusing release comes after registration: the declaration has its number.
+    assert declaration.number
+
+
+def test_a_local_consignee_without_a_tax_id_is_refused_registration_without_a_number():
+    anonymous = {"name": "Almaty Fresh Distribution LLP", "country": "KZ"}
+    declaration = submit(consignee=anonymous, documents=[PHYTO, INVOICE, ORIGIN])
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    declaration = reload(declaration)
+    assert declaration.status == S.REGISTRATION_REFUSED and declaration.number is None
+    assert declaration.rejection_errors[0]["pointer"] == "/consignee/tax_id"
+    # Corrected and lodged again, it is registered.
+    fixed = {**anonymous, "tax_id": "123456789012"}
+    declaration = services.amend(declaration, data={"consignee": fixed}, actor="test")
+    tasks.simulated_authority_task(declaration.pk, declaration.version)
+    assert reload(declaration).status == S.ACCEPTED
 
 
 def test_assessment_twice_sends_its_messages_once():
-    declaration = submit(goods_items=[{**TOMATOES, "origin_country": "TR"}], documents=[PHYTO])
+    declaration = submit(
+        goods_items=[{**TOMATOES, "origin_country": "TR"}], documents=[PHYTO, INVOICE]
+    )
     tasks.simulated_authority_task(declaration.pk, declaration.version)
     tasks.simulated_authority_task(declaration.pk, declaration.version)
     assert CustomsMessage.objects.filter(declaration=declaration).count() == 2  # accepted, control

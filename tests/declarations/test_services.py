@@ -106,8 +106,11 @@ def test_submit_twice_is_refused():
         services.submit(declaration, actor="test")
 
 
+INVOICE = {"type": "invoice", "number": "INV-1"}
+
+
 def test_fresh_produce_without_phytosanitary_certificate_cannot_be_submitted():
-    declaration = create_declaration(goods_items=[MACHINE_PARTS, TOMATOES], documents=[])
+    declaration = create_declaration(goods_items=[MACHINE_PARTS, TOMATOES], documents=[INVOICE])
     with pytest.raises(DeclarationInvalid) as info:
         services.submit(declaration, actor="test")
     assert [e["pointer"] for e in info.value.errors] == ["/goods_items/1", "/documents"]
@@ -118,7 +121,10 @@ def test_fresh_produce_without_phytosanitary_certificate_cannot_be_submitted():
 
 
 def test_certificate_must_cover_each_fresh_item():
-    documents = [{"type": "phytosanitary_certificate", "number": "P1", "goods_items": [1]}]
+    documents = [
+        {"type": "phytosanitary_certificate", "number": "P1", "goods_items": [1]},
+        INVOICE,
+    ]
     declaration = create_declaration(goods_items=[TOMATOES, GRAPES], documents=documents)
     with pytest.raises(DeclarationInvalid) as info:
         services.submit(declaration, actor="test")
@@ -126,13 +132,13 @@ def test_certificate_must_cover_each_fresh_item():
 
 
 def test_certificate_linked_to_no_item_covers_the_whole_declaration():
-    documents = [{"type": "phytosanitary_certificate", "number": "P1"}]
+    documents = [{"type": "phytosanitary_certificate", "number": "P1"}, INVOICE]
     declaration = create_declaration(goods_items=[TOMATOES, GRAPES], documents=documents)
     assert services.submit(declaration, actor="test").status == S.SUBMITTED
 
 
 def test_non_produce_needs_no_certificate():
-    declaration = create_declaration(goods_items=[MACHINE_PARTS], documents=[])
+    declaration = create_declaration(goods_items=[MACHINE_PARTS], documents=[INVOICE])
     assert services.submit(declaration, actor="test").status == S.SUBMITTED
 
 
@@ -167,12 +173,44 @@ def test_amend_after_release_is_refused():
         services.amend(declaration, data={}, actor="test")
 
 
-def test_a_rejected_declaration_is_corrected_by_amending_it():
+def test_a_declaration_refused_registration_is_corrected_and_lodged_again():
     declaration = submitted()
-    declaration = post(declaration, "x1", "rejected", 1, errors=[])
-    declaration = services.amend(declaration, data={}, actor="test")
+    error = {"pointer": "/consignee/tax_id", "code": "missing", "detail": "No BIN"}
+    declaration = post(declaration, "x1", "registration_refused", 1, errors=[error])
+    assert declaration.status == S.REGISTRATION_REFUSED
+    assert declaration.number is None
+    assert declaration.rejection_errors == [error]
+    assert declaration.events.filter(type=EventType.REGISTRATION_REFUSED).exists()
+    consignee = {"name": "Almaty Fresh", "country": "KZ", "tax_id": "123456789012"}
+    data = validated({"consignee": consignee}, partial=True)
+    declaration = services.amend(declaration, data=data, actor="test")
     assert declaration.status == S.SUBMITTED and declaration.version == 2
     assert declaration.rejection_errors == []
+    declaration = post(declaration, "x2", "accepted", 2, number="50510/010125/0000001")
+    assert declaration.status == S.ACCEPTED
+
+
+def test_a_refused_release_is_final():
+    declaration = submitted()
+    declaration = post(declaration, "a1", "accepted", 1, number="50510/010125/0000002")
+    declaration = post(declaration, "x1", "rejected", 2, errors=[])
+    assert declaration.status == S.REJECTED
+    for attempt in (
+        lambda: services.amend(declaration, data={}, actor="test"),
+        lambda: services.request_cancellation(declaration, reason="x", actor="test"),
+    ):
+        with pytest.raises(TransitionNotAllowed):
+            attempt()
+    # Customs, too, has decided: a later release message does not undo the refusal.
+    declaration = post(declaration, "r1", "released", 3)
+    assert declaration.status == S.REJECTED
+
+
+def test_a_declaration_refused_registration_can_be_withdrawn_at_once():
+    declaration = submitted()
+    declaration = post(declaration, "x1", "registration_refused", 1, errors=[])
+    declaration = services.request_cancellation(declaration, reason="sold locally", actor="t")
+    assert declaration.status == S.CANCELLED
 
 
 def test_cancelling_a_draft_is_immediate():
@@ -336,6 +374,66 @@ def test_customs_numbers_are_office_date_serial_and_increase():
     second = services.allocate_customs_number(declaration.office, when)
     assert re.fullmatch(r"50510/291126/\d{7}", first)
     assert int(second[-7:]) == int(first[-7:]) + 1
+
+
+def test_the_serial_restarts_at_one_on_new_year_in_the_office_time_zone():
+    from zoneinfo import ZoneInfo
+
+    office = create_declaration().office
+    zone = ZoneInfo(office.location.timezone)
+    december = dt.datetime(2030, 12, 31, 12, 0, tzinfo=zone)
+    numbers = [services.allocate_customs_number(office, december) for _ in range(3)]
+    assert [n[-7:] for n in numbers] == ["0000001", "0000002", "0000003"]
+    # Half past midnight in Almaty is still 31 December in UTC: the office's year counts.
+    new_year = dt.datetime(2031, 1, 1, 0, 30, tzinfo=zone)
+    assert new_year.astimezone(dt.UTC).year == 2030
+    assert services.allocate_customs_number(office, new_year) == "50510/010131/0000001"
+    assert services.allocate_customs_number(office, december) == "50510/311230/0000004"
+    assert services.allocate_customs_number(office, new_year)[-7:] == "0000002"
+
+
+def test_the_migration_splits_an_office_series_by_the_years_of_the_numbers_issued():
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from declarations.models import CustomsNumberSeries
+
+    migration = import_module(
+        "declarations.migrations.0003_registration_refused_and_yearly_serials"
+    )
+    this_year = timezone.now().year
+    for number in ("50520/150724/0000480", "50520/311224/0000500"):
+        declaration = create_declaration()
+        type(declaration).objects.filter(pk=declaration.pk).update(number=number)
+    CustomsNumberSeries.objects.create(office_code="50520", year=1, last_serial=612)
+    migration.split_series_by_year(apps, None)
+    rows = dict(
+        CustomsNumberSeries.objects.filter(office_code="50520").values_list("year", "last_serial")
+    )
+    assert rows == {2024: 500, this_year: 612}
+
+
+def test_the_migration_turns_a_rejection_without_a_number_into_a_refused_registration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "declarations.migrations.0003_registration_refused_and_yearly_serials"
+    )
+    unregistered = post(submitted(), "x1", "registration_refused", 1, errors=[])
+    registered = post(submitted(), "a1", "accepted", 1, number="50510/010126/0000077")
+    registered = post(registered, "x2", "rejected", 2, errors=[])
+    type(unregistered).objects.filter(pk=unregistered.pk).update(status="rejected")
+    CustomsMessage.objects.filter(message_id="x1").update(type="rejected")
+    migration.refused_before_registration(apps, None)
+    unregistered.refresh_from_db()
+    registered.refresh_from_db()
+    assert unregistered.status == S.REGISTRATION_REFUSED
+    assert CustomsMessage.objects.get(message_id="x1").type == "registration_refused"
+    assert registered.status == S.REJECTED
 
 
 def test_events_cannot_be_changed_or_deleted():

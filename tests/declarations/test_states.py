@@ -22,23 +22,24 @@ from declarations.states import (
 LODGED = {S.SUBMITTED, S.ACCEPTED, S.UNDER_CONTROL}
 
 # The expected table, written out independently of states.py: action -> {source: target}.
+DISTRIBUTION = (S.RELEASED, S.PARTIALLY_DISTRIBUTED, S.DISTRIBUTED)
 EXPECTED = {
     Action.SUBMIT: {S.DRAFT: S.SUBMITTED},
-    Action.AMEND: {s: S.SUBMITTED for s in (S.DRAFT, *LODGED, S.REJECTED)},
-    Action.CANCEL_DRAFT: {S.DRAFT: S.CANCELLED},
-    Action.REQUEST_CANCELLATION: {s: s for s in (*LODGED, S.REJECTED)},
+    # A refusal to register is corrected and lodged again; a refusal to release is final.
+    Action.AMEND: {s: S.SUBMITTED for s in (S.DRAFT, *LODGED, S.REGISTRATION_REFUSED)},
+    Action.CANCEL_DRAFT: {S.DRAFT: S.CANCELLED, S.REGISTRATION_REFUSED: S.CANCELLED},
+    Action.REQUEST_CANCELLATION: {s: s for s in LODGED},
     Action.ACCEPT: {S.SUBMITTED: S.ACCEPTED},
+    Action.REFUSE_REGISTRATION: {S.SUBMITTED: S.REGISTRATION_REFUSED},
     Action.CONTROL: {S.SUBMITTED: S.UNDER_CONTROL, S.ACCEPTED: S.UNDER_CONTROL},
     Action.RELEASE: {s: S.RELEASED for s in LODGED},
     Action.REJECT: {s: S.REJECTED for s in LODGED},
-    Action.GRANT_CANCELLATION: {s: S.CANCELLED for s in (*LODGED, S.REJECTED)},
-    Action.REFUSE_CANCELLATION: {s: s for s in (*LODGED, S.REJECTED)},
-    Action.DISTRIBUTE_PARTIALLY: {
-        S.RELEASED: S.PARTIALLY_DISTRIBUTED,
-        S.PARTIALLY_DISTRIBUTED: S.PARTIALLY_DISTRIBUTED,
-    },
-    Action.DISTRIBUTE_FULLY: {S.RELEASED: S.DISTRIBUTED, S.PARTIALLY_DISTRIBUTED: S.DISTRIBUTED},
-    Action.ATTACH_DOCUMENT_FILE: {s: s for s in (S.DRAFT, *LODGED, S.REJECTED)},
+    Action.GRANT_CANCELLATION: {s: S.CANCELLED for s in LODGED},
+    Action.REFUSE_CANCELLATION: {s: s for s in LODGED},
+    # Giving an allocation back moves a distributed declaration to partially distributed.
+    Action.DISTRIBUTE_PARTIALLY: {s: S.PARTIALLY_DISTRIBUTED for s in DISTRIBUTION},
+    Action.DISTRIBUTE_FULLY: {s: S.DISTRIBUTED for s in DISTRIBUTION},
+    Action.ATTACH_DOCUMENT_FILE: {s: s for s in (S.DRAFT, *LODGED, S.REGISTRATION_REFUSED)},
 }
 CASES = [(status, action) for action in Action for status in S.values]
 
@@ -56,9 +57,11 @@ def test_each_action_from_each_status_is_allowed_or_refused_as_the_table_says(st
         assert assert_transition(status, action) == expected
 
 
-def test_nothing_leaves_distributed_or_cancelled():
-    assert allowed_actions(S.DISTRIBUTED) == []
+def test_nothing_leaves_a_refused_release_or_a_cancellation():
+    assert allowed_actions(S.REJECTED) == []
     assert allowed_actions(S.CANCELLED) == []
+    # Goods that left stay distributed; only given-back allocations reopen the split.
+    assert allowed_actions(S.DISTRIBUTED) == ["distribute_partially", "distribute_fully"]
 
 
 def test_amend_is_refused_from_release_on():
@@ -125,12 +128,50 @@ def test_rejection_keeps_the_errors():
     assert state.errors[0]["detail"] == "late"
 
 
+REFUSED = msg(
+    "r1",
+    "registration_refused",
+    1,
+    number="50510/150725/0000009",
+    errors=({"pointer": "/consignee/tax_id", "code": "missing", "detail": "BIN"},),
+)
+
+
+def test_a_refused_registration_has_no_number_and_keeps_its_errors():
+    state = fold_customs_messages([REFUSED]).state
+    assert state.status == S.REGISTRATION_REFUSED
+    assert state.number == ""
+    assert state.errors[0]["pointer"] == "/consignee/tax_id"
+
+
+def test_registration_cannot_be_refused_once_a_number_is_given():
+    later = msg("r2", "registration_refused", 5)
+    result = fold_customs_messages([ACCEPTED, later])
+    assert result.state.status == S.ACCEPTED
+    assert result.state.number == ACCEPTED.number
+    assert result.steps[-1].effective is False
+
+
+def test_nothing_registers_a_declaration_whose_registration_was_refused():
+    late_accept = msg("m9", "accepted", 5, number="N-1", channel="green")
+    result = fold_customs_messages([REFUSED, late_accept, RELEASED])
+    assert result.state.status == S.REGISTRATION_REFUSED
+    assert [s.effective for s in result.steps] == [True, False, False]
+
+
 messages = st.lists(
     st.builds(
         Message,
         message_id=st.text("abc123", min_size=1, max_size=6),
         type=st.sampled_from(
-            ["accepted", "control", "released", "rejected", "cancellation_decision"]
+            [
+                "accepted",
+                "registration_refused",
+                "control",
+                "released",
+                "rejected",
+                "cancellation_decision",
+            ]
         ),
         occurred_at=st.integers(0, 20).map(lambda m: T0 + dt.timedelta(minutes=m)),
         channel=st.sampled_from(["", "green", "yellow", "red"]),

@@ -5,7 +5,12 @@ import datetime as dt
 import pytest
 
 from tradehub.reference.models import Country, CustomsUnion, CustomsUnionMembership
-from tradehub.reference.selectors import hs_subheading, onward_formalities, same_customs_union
+from tradehub.reference.selectors import (
+    hs_subheading,
+    onward_formalities,
+    onward_route,
+    same_customs_union,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 29)
@@ -26,11 +31,13 @@ def test_invalid_commodity_codes_are_refused(code):
 @pytest.mark.parametrize(
     ("destination", "formalities"),
     [
-        ("KZ", "none"),
-        ("KG", "none"),
-        ("UZ", "export_and_import_declaration"),
-        ("TJ", "export_and_import_declaration"),
-        ("TM", "export_and_import_declaration"),
+        ("KZ", "free_circulation"),
+        ("KG", "eaeu_mutual_trade"),
+        ("RU", "eaeu_mutual_trade"),
+        ("UZ", "reexport_under_transit"),
+        ("TJ", "reexport_under_transit"),
+        ("TM", "reexport_under_transit"),
+        ("CN", "reexport_under_transit"),
     ],
 )
 def test_onward_formalities_from_almaty(destination, formalities):
@@ -56,5 +63,74 @@ def test_a_new_member_changes_formalities_without_code_changes():
     CustomsUnionMembership.objects.create(
         union=eaeu, country=Country.objects.get(code="UZ"), valid_from=dt.date(2027, 1, 1)
     )
-    assert onward_formalities("KZ", "UZ", TODAY) == "export_and_import_declaration"
-    assert onward_formalities("KZ", "UZ", dt.date(2027, 1, 1)) == "none"
+    assert onward_formalities("KZ", "UZ", TODAY) == "reexport_under_transit"
+    assert onward_formalities("KZ", "UZ", dt.date(2027, 1, 1)) == "eaeu_mutual_trade"
+
+
+def route_of(from_country, to_country, on, mode="road"):
+    route = onward_route(from_country, to_country, on, mode)
+    assert route is not None
+    return route
+
+
+def documents(route):
+    return [(d.type, d.country) for d in route.documents_for(regulated=True)]
+
+
+def test_dushanbe_is_reached_through_uzbekistan_with_a_tir_carnet_there():
+    route = route_of("KZ", "TJ", TODAY, "road")
+    assert route.procedure == "reexport_under_transit" and route.child_procedure == "reexport"
+    assert route.transit_countries == ("UZ",)
+    assert ("tir_carnet", "UZ") in documents(route)
+    assert ("reexport_declaration", "") in documents(route)
+    assert ("phytosanitary_reexport_certificate", "") in documents(route)
+    rail = route_of("KZ", "TJ", TODAY, "rail")
+    assert ("national_transit_declaration", "UZ") in documents(rail)
+
+
+def test_ashgabat_by_road_goes_via_uzbekistan_by_rail_via_bolashak():
+    road = route_of("KZ", "TM", TODAY, "road")
+    rail = route_of("KZ", "TM", TODAY, "rail")
+    assert road.transit_countries == ("UZ",)
+    assert rail.transit_countries == ()
+    assert "Bolashak" in rail.exit_point
+    # Before the Bolashak - Serhetyaka line opened (11 May 2013), trains ran through Uzbekistan.
+    from tradehub.reference.models import RouteRule
+
+    before = RouteRule.objects.effective_on(dt.date(2013, 5, 10)).get(
+        from_country__code="KZ", to_country__code="TM", mode="rail"
+    )
+    assert before.transit_countries == ["UZ"]
+
+
+def test_kazakh_snt_applies_to_eaeu_exports_from_april_2023():
+    march = route_of("KZ", "KG", dt.date(2023, 3, 31))
+    april = route_of("KZ", "KG", dt.date(2023, 4, 1))
+    assert "snt" not in [t for t, _ in documents(march)]
+    assert "snt" in [t for t, _ in documents(april)]
+    assert {"indirect_tax_application", "quarantine_certificate"} <= {
+        t for t, _ in documents(april)
+    }
+
+
+def test_quarantine_papers_only_for_regulated_products():
+    route = route_of("KZ", "KG", TODAY)
+    frozen = [d.type for d in route.documents_for(regulated=False)]
+    assert "quarantine_certificate" not in frozen and "snt" in frozen
+
+
+def test_no_rule_for_a_country_without_route_data():
+    assert onward_route("US", "KZ", TODAY) is None
+    assert onward_formalities("US", "KZ", TODAY) == ""
+
+
+def test_every_rule_names_a_procedure_that_exists_and_a_source():
+    from declarations.procedures import PROCEDURES
+    from tradehub.reference.models import OnwardProcedureRule, RouteRule, TransitDocumentRule
+
+    assert OnwardProcedureRule.objects.exists()
+    for rule in OnwardProcedureRule.objects.all():
+        assert rule.child_procedure in PROCEDURES
+        assert rule.source
+    assert all(r.source for r in RouteRule.objects.all())
+    assert all(r.source for r in TransitDocumentRule.objects.all())

@@ -78,15 +78,16 @@ def test_staff_distribute_through_the_admin_page(admin_client, partner, products
         url,
         {
             "declaration": declaration.reference,
-            "destination": "uztas",
+            "destination": "kgfru",
             "net_kg_1": "2000",
             "packages_1": "400",
         },
     )
     assert response.status_code == 302
     shipment = Shipment.objects.get(declaration=declaration)
-    assert shipment.destination.code == "UZTAS"
-    assert shipment.onward_formalities == "export_and_import_declaration"
+    assert shipment.destination.code == "KGFRU"
+    assert shipment.onward_formalities == "eaeu_mutual_trade"
+    assert shipment.required_documents.filter(type="snt", status="missing").exists()
     declaration.refresh_from_db()
     assert declaration.status == "partially_distributed"
     # Over-allocation is refused with a message and creates nothing.

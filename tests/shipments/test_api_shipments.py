@@ -76,7 +76,9 @@ def test_create_shipment_returns_detail_with_legs_lots_and_shelf_life(api, produ
         "KZALA",
         "KZ",
     )
-    assert data["onward_formalities"] == "export_and_import_declaration"  # CN -> KZ
+    # An inbound shipment carries goods to where they are declared: no onward procedure.
+    assert data["onward_formalities"] == ""
+    assert data["required_documents"] == []
     assert [(leg["sequence"], leg["from"], leg["to"]) for leg in data["legs"]] == [
         (1, "CNURM", "KZHOR"),
         (2, "KZHOR", "KZALA"),
@@ -225,14 +227,14 @@ def test_distribution_shipment_drawing_on_goods_items_follows_the_distribution_r
     data = body(
         kind="distribution",
         origin="KZALA",
-        destination="UZTAS",
+        destination="KGFRU",
         declaration=declaration.reference,
         lots=lots,
         legs=[],
     )
     response = api.post("/api/v1/shipments/", data, format="json")
     assert response.status_code == 201, response.json()
-    assert response.json()["onward_formalities"] == "export_and_import_declaration"
+    assert response.json()["onward_formalities"] == "eaeu_mutual_trade"
     declaration.refresh_from_db()
     assert declaration.status == "partially_distributed"
     again = api.post("/api/v1/shipments/", data, format="json")

@@ -10,8 +10,6 @@ from tests.shipments.factories import released_declaration
 
 pytestmark = pytest.mark.django_db
 
-DESTINATIONS = ["UZTAS", "KGFRU", "TJDYU", "TMAGT", "KZSHY"]
-
 
 def shipment(destination: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
     return {
@@ -36,28 +34,57 @@ def declaration(partner, products) -> Declaration:
     return released_declaration(partner)
 
 
-def test_five_destinations_get_onward_formalities_from_customs_union_data(api, declaration):
+def test_import_goods_go_where_free_circulation_allows_with_their_checklists(api, declaration):
     body = [
         shipment(code, [{"goods_item": 1, "net_kg": "1000.000", "packages": 200}])
-        for code in DESTINATIONS
+        for code in ("KZCIT", "KGFRU")
     ]
     response = distribute(api, declaration, body)
     assert response.status_code == 201, response.json()
     data = response.json()
     formalities = {s["destination"]: s["onward_formalities"] for s in data["shipments"]}
-    assert formalities == {
-        "UZTAS": "export_and_import_declaration",
-        "KGFRU": "none",
-        "TJDYU": "export_and_import_declaration",
-        "TMAGT": "export_and_import_declaration",
-        "KZSHY": "none",
-    }
+    assert formalities == {"KZCIT": "free_circulation", "KGFRU": "eaeu_mutual_trade"}
     assert all(s["kind"] == "distribution" and s["origin"] == "KZALA" for s in data["shipments"])
     assert data["shipments"][0]["lots"][0]["product"] == "cherry-tomato"  # inferred from 070200
     assert data["shipments"][0]["lots"][0]["goods_item"] == 1
     assert data["shipments"][0]["declaration"] == declaration.reference
+    # The goods were released under this very declaration: no other declaration is drawn.
+    assert data["shipments"][0]["onward_declaration"] is None
+    checklists = {
+        s["destination"]: {d["type"]: d["status"] for d in s["required_documents"]}
+        for s in data["shipments"]
+    }
+    assert checklists["KZCIT"] == {
+        "import_declaration": "accepted",
+        "invoice": "missing",
+        "transport_document": "missing",
+    }
+    # Mutual EAEU trade: the Kazakh SNT, the buyer's indirect-tax application and, for fresh
+    # tomatoes (regulated), the quarantine certificate.
+    assert checklists["KGFRU"] == {
+        "import_declaration": "accepted",
+        "invoice": "missing",
+        "snt": "missing",
+        "indirect_tax_application": "missing",
+        "quarantine_certificate": "missing",
+        "transport_document": "missing",
+    }
     declaration.refresh_from_db()
     assert declaration.status == "partially_distributed" == data["declaration_status"]
+
+
+@pytest.mark.parametrize("destination", ["UZTAS", "TJDYU", "TMASB"])
+def test_import_goods_cannot_go_outside_the_union_409_names_the_procedure(
+    api, declaration, destination
+):
+    response = distribute(
+        api, declaration, [shipment(destination, [{"goods_item": 1, "net_kg": "100"}])]
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["procedure"] == "reexport_under_transit"
+    assert "reexport_under_transit" in body["detail"]
+    assert not Shipment.objects.exists()
 
 
 def test_allocating_everything_marks_the_declaration_distributed(api, declaration):
@@ -66,7 +93,7 @@ def test_allocating_everything_marks_the_declaration_distributed(api, declaratio
         declaration,
         [
             shipment("KGFRU", [{"goods_item": 1, "net_kg": "6000.000", "packages": 1200}]),
-            shipment("KZSHY", [{"goods_item": 2, "net_kg": "4000.000", "packages": 800}]),
+            shipment("KZCIT", [{"goods_item": 2, "net_kg": "4000.000", "packages": 800}]),
         ],
     )
     assert response.status_code == 201
@@ -81,14 +108,14 @@ def test_over_allocation_is_409_with_the_remaining_quantity_and_changes_nothing(
     distribute(
         api,
         declaration,
-        [shipment("UZTAS", [{"goods_item": 1, "net_kg": "5000", "packages": 100}])],
+        [shipment("KZCIT", [{"goods_item": 1, "net_kg": "5000", "packages": 100}])],
     )
     response = distribute(
         api,
         declaration,
         [
             shipment("KGFRU", [{"goods_item": 2, "net_kg": "100"}]),
-            shipment("TJDYU", [{"goods_item": 1, "net_kg": "1000.001"}]),
+            shipment("KZALA", [{"goods_item": 1, "net_kg": "1000.001"}]),
         ],
     )
     assert response.status_code == 409
@@ -114,7 +141,7 @@ def test_two_lines_of_one_request_are_summed_against_the_goods_item(api, declara
         declaration,
         [
             shipment("KGFRU", [{"goods_item": 2, "net_kg": "3000"}]),
-            shipment("KZSHY", [{"goods_item": 2, "net_kg": "1500"}]),
+            shipment("KZCIT", [{"goods_item": 2, "net_kg": "1500"}]),
         ],
     )
     assert response.status_code == 409
@@ -171,7 +198,7 @@ def test_unknown_goods_item_and_unknown_destination_are_400_and_atomic(api, decl
         declaration,
         [
             shipment("KGFRU", [{"goods_item": 1, "net_kg": "10"}]),
-            shipment("KZSHY", [{"goods_item": 9, "net_kg": "10"}]),
+            shipment("KZCIT", [{"goods_item": 9, "net_kg": "10"}]),
         ],
     )
     assert [e["pointer"] for e in response.json()["errors"]] == ["/shipments/1/lines/0/goods_item"]

@@ -19,6 +19,13 @@ from tqdm import tqdm
 
 from tradehub.db import insert_ignoring_duplicates
 
+from .choices import (
+    DocumentCondition,
+    OnwardProcedure,
+    Relation,
+    RequiredDocumentType,
+    RouteMode,
+)
 from .models import (
     Country,
     CustomsOffice,
@@ -27,8 +34,11 @@ from .models import (
     EaeuCommodityCode,
     HsCode,
     Location,
+    OnwardProcedureRule,
     PhytosanitaryRegulatedProduct,
     ReferenceDataset,
+    RouteRule,
+    TransitDocumentRule,
     VatRate,
 )
 
@@ -560,6 +570,124 @@ def load_vat_rates(*, force: bool = False, progress: bool = False) -> LoadResult
     return LoadResult("vat_rates", len(objs), False)
 
 
+def _choice(value: str, choices: Any, what: str, row: int) -> str:
+    if value not in choices.values:
+        raise ReferenceFileError(f"row {row}: unknown {what} {value!r}")
+    return value
+
+
+def _dates(row: dict[str, str]) -> tuple[date, date | None]:
+    return date.fromisoformat(row["valid_from"]), _optional_date(row["valid_to"])
+
+
+def parse_documents(value: str, row: int) -> list[dict[str, str]]:
+    """`type[:when];...` as written in onward_procedures.csv to `[{"type", "when"}]`."""
+    documents = []
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        kind, _, when = part.partition(":")
+        documents.append(
+            {
+                "type": _choice(kind, RequiredDocumentType, "document type", row),
+                "when": _choice(when or DocumentCondition.ALWAYS, DocumentCondition, "when", row),
+            }
+        )
+    return documents
+
+
+def _replace_rows(model: type[models.Model], objs: list[Any]) -> None:
+    """An effective-dated rule table is replaced as a whole: rows are few, and a row removed
+    from the file must stop applying."""
+    model.objects.all().delete()  # type: ignore[attr-defined]
+    model.objects.bulk_create(objs)  # type: ignore[attr-defined]
+
+
+def load_onward_procedures(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """What each destination needs from goods declared in a country (onward_procedures.csv)."""
+    path = DATA_DIR / "onward_procedures.csv"
+    checksum, unchanged = _dataset("onward_procedures", [path], OnwardProcedureRule, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("onward_procedures", len(rows), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    objs = []
+    for number, row in enumerate(rows, start=2):
+        valid_from, valid_to = _dates(row)
+        objs.append(
+            OnwardProcedureRule(
+                from_country_id=countries[row["from_country"]],
+                relation=_choice(row["relation"], Relation, "relation", number),
+                procedure=_choice(row["procedure"], OnwardProcedure, "procedure", number),
+                child_procedure=row["child_procedure"],
+                from_free_circulation=row["from_free_circulation"].strip().lower() == "true",
+                documents=parse_documents(row["documents"], number),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=row["source"],
+            )
+        )
+    _replace_rows(OnwardProcedureRule, objs)
+    record_dataset("onward_procedures", checksum, len(objs))
+    return LoadResult("onward_procedures", len(objs), False)
+
+
+def load_routes(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """Transit countries between two countries per mode (routes.csv)."""
+    path = DATA_DIR / "routes.csv"
+    checksum, unchanged = _dataset("routes", [path], RouteRule, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("routes", len(rows), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    objs = []
+    for number, row in enumerate(rows, start=2):
+        valid_from, valid_to = _dates(row)
+        via = [c.strip() for c in row["transit_countries"].split(";") if c.strip()]
+        unknown = [c for c in via if c not in countries]
+        if unknown:
+            raise ReferenceFileError(f"row {number}: unknown transit country {unknown[0]!r}")
+        objs.append(
+            RouteRule(
+                from_country_id=countries[row["from_country"]],
+                to_country_id=countries[row["to_country"]],
+                mode=_choice(row["mode"], RouteMode, "mode", number),
+                transit_countries=via,
+                exit_point=row["exit_point"],
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=row["source"],
+            )
+        )
+    _replace_rows(RouteRule, objs)
+    record_dataset("routes", checksum, len(objs))
+    return LoadResult("routes", len(objs), False)
+
+
+def load_transit_documents(*, force: bool = False, progress: bool = False) -> LoadResult:
+    """The transit document each country requires per mode (transit_documents.csv)."""
+    path = DATA_DIR / "transit_documents.csv"
+    checksum, unchanged = _dataset("transit_documents", [path], TransitDocumentRule, force)
+    rows = list(_read_csv(path))
+    if unchanged:
+        return LoadResult("transit_documents", len(rows), True)
+    countries = dict(Country.objects.values_list("code", "pk"))
+    objs = []
+    for number, row in enumerate(rows, start=2):
+        valid_from, valid_to = _dates(row)
+        objs.append(
+            TransitDocumentRule(
+                country_id=countries[row["country"]],
+                mode=_choice(row["mode"], RouteMode, "mode", number),
+                document=_choice(row["document"], RequiredDocumentType, "document", number),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=row["source"],
+            )
+        )
+    _replace_rows(TransitDocumentRule, objs)
+    record_dataset("transit_documents", checksum, len(objs))
+    return LoadResult("transit_documents", len(objs), False)
+
+
 LOADERS: list[Callable[..., LoadResult]] = [
     load_countries,
     load_customs_unions,
@@ -569,4 +697,7 @@ LOADERS: list[Callable[..., LoadResult]] = [
     load_eaeu_codes,
     load_phytosanitary_list,
     load_vat_rates,
+    load_onward_procedures,
+    load_routes,
+    load_transit_documents,
 ]

@@ -8,7 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import LOCATION_FUNCTIONS
+from .choices import (
+    LOCATION_FUNCTIONS,
+    OnwardProcedure,
+    Relation,
+    RequiredDocumentType,
+    RouteMode,
+)
 
 _Row = TypeVar("_Row", bound=models.Model)
 
@@ -165,6 +171,101 @@ class HsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description[:60]}"
+
+
+class OnwardProcedureRule(models.Model):
+    """What a destination needs from goods declared in a country: the onward procedure, the
+    declaration that takes them out of customs control, and the documents, by how the destination
+    stands to that country (same country, same customs union, third country). Effective-dated."""
+
+    from_country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="onward_procedure_rules"
+    )
+    relation = models.CharField(max_length=16, choices=Relation.choices)
+    procedure = models.CharField(max_length=32, choices=OnwardProcedure.choices)
+    child_procedure = models.CharField(
+        max_length=20, help_text="The declaration that takes stock out of customs control"
+    )
+    from_free_circulation = models.BooleanField(
+        help_text="Goods already released for free circulation may go this way"
+    )
+    documents = models.JSONField(default=list, help_text='[{"type", "when"}]')
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EffectiveDatedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_country", "relation", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_country", "relation", "valid_from"], name="onwardrule_unique_start"
+            ),
+            valid_range("onwardrule_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_country_id} {self.relation}: {self.procedure} from {self.valid_from}"
+
+
+class RouteRule(models.Model):
+    """The countries goods cross between two countries by one mode, in order (empty: a direct
+    border), and the border crossing they leave by. Effective-dated."""
+
+    from_country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="routes_from")
+    to_country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="routes_to")
+    mode = models.CharField(max_length=8, choices=RouteMode.choices)
+    transit_countries = models.JSONField(default=list, blank=True, help_text="ISO codes, in order")
+    exit_point = models.CharField(max_length=120, blank=True, help_text="Where the route leaves")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EffectiveDatedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_country", "to_country", "mode", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_country", "to_country", "mode", "valid_from"],
+                name="routerule_unique_start",
+            ),
+            valid_range("routerule_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        via = "-".join(self.transit_countries) or "direct"
+        return f"{self.from_country_id}->{self.to_country_id} {self.mode} via {via}"
+
+
+class TransitDocumentRule(models.Model):
+    """The transit document goods need to cross a country by one mode (TIR carnet, national
+    transit declaration). Effective-dated."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="transit_rules")
+    mode = models.CharField(max_length=8, choices=RouteMode.choices)
+    document = models.CharField(max_length=40, choices=RequiredDocumentType.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    source = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EffectiveDatedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "mode", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "mode", "valid_from"], name="transitdocrule_unique_start"
+            ),
+            valid_range("transitdocrule_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_id} {self.mode}: {self.document}"
 
 
 class ReferenceDataset(models.Model):

@@ -36,29 +36,42 @@ VAT, table `VatRate`:
 - `vat_rate(country, day) -> Decimal | None`: the standard VAT rate in percent in force on the day
   (Kazakhstan: 12 until 31 December 2025, 16 from 1 January 2026), None when none is loaded.
 
-Each of these is one indexed query.
+Route requirements of onward distribution, tables `OnwardProcedureRule`, `RouteRule`,
+`TransitDocumentRule` (docs/customs-procedures.md):
+
+- `relation_between(from_country, to_country, day)`: same country, same customs union, or third
+  country (effective-dated memberships).
+- `onward_route(from_country, to_country, day, mode) -> OnwardRoute | None`: the onward procedure
+  (`free_circulation`, `eaeu_mutual_trade`, `reexport_under_transit`), the child procedure that
+  takes stock out of customs control, the documents, the transit countries and their transit
+  documents, with every rule's source.
+- `onward_formalities(from_country, to_country, day) -> str`: just the procedure ("" when no rule).
+
+Each of these is one indexed query (onward_route: three).
 """
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
 
+from .choices import DocumentCondition, Relation, RouteMode
 from .models import (
     CustomsUnionMembership,
     EaeuCommodityCode,
     HsCode,
     Location,
+    OnwardProcedureRule,
     PhytosanitaryRegulatedProduct,
+    RouteRule,
+    TransitDocumentRule,
     VatRate,
 )
 
 COMMODITY_CODE = re.compile(r"^(\d{6}|\d{10})$")
-
-NO_FORMALITIES = "none"
-EXPORT_AND_IMPORT = "export_and_import_declaration"
 
 
 def hs_subheading(commodity_code: str) -> HsCode | None:
@@ -82,12 +95,6 @@ def same_customs_union(country_a: str, country_b: str, on: dt.date) -> bool:
     if country_a == country_b:
         return True
     return bool(customs_unions_of(country_a, on) & customs_unions_of(country_b, on))
-
-
-def onward_formalities(from_country: str, to_country: str, on: dt.date) -> str:
-    """What a distribution leg needs after release: nothing inside the customs union, else
-    export (or transit) out of it and an import declaration at destination."""
-    return NO_FORMALITIES if same_customs_union(from_country, to_country, on) else EXPORT_AND_IMPORT
 
 
 def compact_code(value: str) -> str:
@@ -190,6 +197,121 @@ def vat_rate(country_code: str, day: dt.date) -> Decimal | None:
         .values_list("rate", flat=True)
         .first()
     )
+
+
+def relation_between(from_country: str, to_country: str, on: dt.date) -> str:
+    """How a destination stands to a country on a day: same country, same customs union, or a
+    third country (from the effective-dated memberships)."""
+    if from_country == to_country:
+        return Relation.DOMESTIC
+    if same_customs_union(from_country, to_country, on):
+        return Relation.CUSTOMS_UNION
+    return Relation.THIRD_COUNTRY
+
+
+@dataclass(frozen=True)
+class RequiredDocumentSpec:
+    """A document a route needs: its type, the country it is for ("" = the whole route), when it
+    applies (always, or only for regulated products) and the rule's source."""
+
+    type: str
+    country: str = ""
+    when: str = DocumentCondition.ALWAYS
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class OnwardRoute:
+    """What taking goods declared in `from_country` on to `to_country` needs on a day."""
+
+    from_country: str
+    to_country: str
+    relation: str
+    procedure: str
+    child_procedure: str
+    from_free_circulation: bool
+    mode: str
+    transit_countries: tuple[str, ...]
+    exit_point: str
+    route_known: bool
+    documents: tuple[RequiredDocumentSpec, ...]
+    sources: tuple[str, ...]
+
+    def documents_for(self, regulated: bool) -> list[RequiredDocumentSpec]:
+        """The documents that apply to this cargo (quarantine papers only for regulated goods)."""
+        return [
+            doc
+            for doc in self.documents
+            if doc.when == DocumentCondition.ALWAYS
+            or (regulated and doc.when == DocumentCondition.REGULATED_PRODUCTS)
+        ]
+
+
+def onward_route(
+    from_country: str, to_country: str, on: dt.date, mode: str = RouteMode.ROAD
+) -> OnwardRoute | None:
+    """The onward procedure, documents and transit countries from the effective-dated route
+    data (None when no rule covers the pair on that day).
+
+    The procedure comes from how the countries stand to each other (customs-union memberships);
+    the transit countries from the route table for the mode; each transit country adds the
+    transit document it requires for that mode (TIR carnet, national transit declaration).
+    """
+    relation = relation_between(from_country, to_country, on)
+    rule = (
+        OnwardProcedureRule.objects.effective_on(on)
+        .filter(from_country__code=from_country, relation=relation)
+        .order_by("-valid_from")
+        .first()
+    )
+    if rule is None:
+        return None
+    route = (
+        RouteRule.objects.effective_on(on)
+        .filter(from_country__code=from_country, to_country__code=to_country, mode=mode)
+        .order_by("-valid_from")
+        .first()
+    )
+    via: tuple[str, ...] = tuple(route.transit_countries) if route else ()
+    documents = [
+        RequiredDocumentSpec(doc["type"], "", doc["when"], rule.source) for doc in rule.documents
+    ]
+    sources = [rule.source]
+    if route is not None:
+        sources.append(route.source)
+    transit_rules = {
+        r.country.code: r
+        for r in TransitDocumentRule.objects.effective_on(on)
+        .filter(country__code__in=via, mode=mode)
+        .select_related("country")
+        .order_by("valid_from")
+    }
+    for country in via:
+        transit = transit_rules.get(country)
+        if transit is not None:
+            documents.append(RequiredDocumentSpec(transit.document, country, source=transit.source))
+            sources.append(transit.source)
+    return OnwardRoute(
+        from_country=from_country,
+        to_country=to_country,
+        relation=relation,
+        procedure=rule.procedure,
+        child_procedure=rule.child_procedure,
+        from_free_circulation=rule.from_free_circulation,
+        mode=mode,
+        transit_countries=via,
+        exit_point=route.exit_point if route else "",
+        route_known=route is not None,
+        documents=tuple(documents),
+        sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def onward_formalities(from_country: str, to_country: str, on: dt.date) -> str:
+    """The onward procedure a destination needs from a country on a day ("" when no route rule
+    covers the pair): `free_circulation`, `eaeu_mutual_trade` or `reexport_under_transit`."""
+    route = onward_route(from_country, to_country, on)
+    return route.procedure if route is not None else ""
 
 
 def search_locations(queryset: QuerySet[Location], term: str) -> QuerySet[Location]:

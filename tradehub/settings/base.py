@@ -174,6 +174,13 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "shipments.alerts.choices.AlertKind",
         "WebhookEventEnum": "tradehub.notifications.choices.WebhookEvent",
         "DeliveryMessageStatusEnum": "tradehub.notifications.choices.MessageStatus",
+        "TransitStatusEnum": "declarations.choices.TransitStatus",
+        "RequiredDocumentStatusEnum": "shipments.choices.DocumentStatus",
+        "RequiredDocumentTypeEnum": "tradehub.reference.choices.RequiredDocumentType",
+        "OnwardProcedureEnum": "tradehub.reference.choices.OnwardProcedure",
+        "ProcedureEnum": "declarations.choices.Procedure",
+        "DeclarationTransportModeEnum": "declarations.choices.TransportMode",
+        "RouteModeEnum": "tradehub.reference.choices.RouteMode",
     },
 }
 

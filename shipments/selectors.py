@@ -115,14 +115,19 @@ def products() -> QuerySet[Product]:
 
 
 def readings_between(
-    shipment: Shipment, start: dt.datetime | None, end: dt.datetime | None
+    shipment: Shipment,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    received_since: dt.datetime | None = None,
 ) -> QuerySet[TemperatureReading]:
-    """A shipment's readings in [start, end), in time order."""
+    """A shipment's readings in [start, end) (stored at or after `received_since`), in time order."""
     queryset = shipment.readings.order_by("recorded_at", "id")
     if start is not None:
         queryset = queryset.filter(recorded_at__gte=start)
     if end is not None:
         queryset = queryset.filter(recorded_at__lt=end)
+    if received_since is not None:
+        queryset = queryset.filter(received_at__gte=received_since)
     return queryset
 
 
@@ -157,11 +162,12 @@ def bucketed_readings(
     end: dt.datetime | None,
     seconds: int,
     limit: int,
+    received_since: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Min, max and average temperature per time bucket (aligned on the Unix epoch), computed by
     the database; at most `limit` buckets."""
     rows = (
-        readings_between(shipment, start, end)
+        readings_between(shipment, start, end, received_since)
         .order_by()
         .annotate(bucket=EpochBucket("recorded_at", seconds))
         .values("bucket")

@@ -20,8 +20,22 @@ def insert_ignoring_duplicates(
     *,
     using: str | None = None,
 ) -> int:
+    """Insert `rows`, skipping those whose `unique_fields` exist; how many went in (see below)."""
+    return insert_reporting_conflicts(model, rows, unique_fields, using=using)[0]
+
+
+def insert_reporting_conflicts(
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    unique_fields: Sequence[str],
+    compare_fields: Sequence[str] = (),
+    *,
+    using: str | None = None,
+) -> tuple[int, int]:
     """Insert `rows` into `model`'s table, skipping rows whose `unique_fields` already exist; return
-    how many rows were actually inserted.
+    how many rows were actually inserted, and how many of the skipped ones were conflicts: rows
+    whose key is stored (or came earlier in `rows`) with different `compare_fields` values - a
+    re-send that says something else, not a harmless duplicate.
 
     Rows are dicts keyed by field name or attname (``shipment`` with an instance, or ``shipment_id``).
     A field missing from a row gets its Python default; ``auto_now``/``auto_now_add`` fields always get
@@ -46,7 +60,7 @@ def insert_ignoring_duplicates(
     validate rows before calling.
     """
     if not rows:
-        return 0
+        return 0, 0
     if not unique_fields:
         raise ValueError("unique_fields must name at least one field")
     alias = using or router.db_for_write(model)
@@ -60,21 +74,66 @@ def insert_ignoring_duplicates(
     converters = [_converter(field) for field in columns]
     now = timezone.now()
     key_index = [columns.index(f) for f in key_fields]
+    try:
+        compare = [by_name[name] for name in compare_fields]
+    except KeyError as exc:
+        raise ValueError(f"compare field {exc.args[0]!r} is not a column of the rows") from exc
+    compare_index = [columns.index(f) for f in compare]
 
     values: list[tuple[Any, ...]] = []
-    seen: set[tuple[Any, ...]] = set()
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    conflicts_in_rows = 0
     for row in rows:
         python_values = tuple(convert(row, now) for convert in converters)
         key = tuple(_key_part(columns[i], python_values[i]) for i in key_index)
-        if key in seen:
+        if key in first:
+            if compare and _differs(first[key], python_values, compare_index):
+                conflicts_in_rows += 1
             continue
-        seen.add(key)
+        first[key] = python_values
         values.append(python_values)
 
     with transaction.atomic(using=alias, savepoint=False):
         if connection.vendor == "postgresql":
-            return _copy_insert(connection, model, columns, key_fields, values)
-        return _bulk_create_insert(connection, model, columns, values)
+            inserted, conflicts = _copy_insert(
+                connection, model, columns, key_fields, values, compare
+            )
+        else:
+            inserted = _bulk_create_insert(connection, model, columns, values)
+            conflicts = (
+                _stored_conflicts(model, columns, key_index, compare_index, values, alias)
+                if compare and inserted < len(values)
+                else 0
+            )
+    return inserted, conflicts + conflicts_in_rows
+
+
+def _differs(a: tuple[Any, ...], b: tuple[Any, ...], indexes: list[int]) -> bool:
+    return any(a[i] != b[i] for i in indexes)
+
+
+def _stored_conflicts(
+    model: type[models.Model],
+    columns: list[models.Field],
+    key_index: list[int],
+    compare_index: list[int],
+    values: list[tuple[Any, ...]],
+    alias: str,
+) -> int:
+    """Portable path: rows whose key is stored with other compared values (one query per row;
+    the PostgreSQL path does it in one statement)."""
+    conflicts = 0
+    manager = model._default_manager.db_manager(alias)
+    for row in values:
+        lookup = {columns[i].attname: row[i] for i in key_index}
+        stored = (
+            manager.filter(**lookup)
+            .values_list(*[columns[i].attname for i in compare_index])
+            .first()
+        )
+        if stored is not None and tuple(stored) != tuple(row[i] for i in compare_index):
+            conflicts += 1
+    return conflicts
 
 
 def _columns(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[models.Field]:
@@ -183,8 +242,10 @@ def _copy_insert(
     columns: list[models.Field],
     key_fields: list[models.Field],
     values: list[tuple[Any, ...]],
-) -> int:
-    """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING; returns the inserted count."""
+    compare: Sequence[models.Field] = (),
+) -> tuple[int, int]:
+    """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING; returns the inserted count
+    and how many rows met a stored row with the same key but other `compare` values."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     tmp = qn(f"_insert_{uuid.uuid4().hex[:16]}")
@@ -204,9 +265,18 @@ def _copy_insert(
             for row in values:
                 copy.write_row([p(v) for p, v in zip(prep, row, strict=True)])
         cursor.execute(insert)
-        inserted = cursor.rowcount
+        inserted = int(cursor.rowcount)
+        conflicts = 0
+        if compare and inserted < len(values):
+            # Rows just inserted equal themselves; any difference is against an older row.
+            on = " AND ".join(f"r.{qn(f.column)} = t.{qn(f.column)}" for f in key_fields)
+            differ = " OR ".join(
+                f"r.{qn(f.column)} IS DISTINCT FROM t.{qn(f.column)}" for f in compare
+            )
+            cursor.execute(f"SELECT count(*) FROM {tmp} t JOIN {table} r ON {on} WHERE {differ}")  # noqa: S608
+            conflicts = int(cursor.fetchone()[0])
         cursor.execute(f"DROP TABLE {tmp}")
-    return int(inserted)
+    return inserted, conflicts
 
 
 def _bulk_create_insert(

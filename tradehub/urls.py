@@ -12,6 +12,8 @@ admin.site.site_title = "TradeHub admin"
 admin.site.index_title = "Customs declarations and perishable cargo"
 
 urlpatterns = [
+    # A staff report page inside the admin's look (before the admin's catch-all patterns).
+    path("admin/reports/trade/", include("declarations.admin_reports")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tradehub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

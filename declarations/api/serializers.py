@@ -15,7 +15,9 @@ from .. import hooks
 from ..choices import (
     Channel,
     CustomsMessageType,
+    DeclarationStatus,
     DocumentType,
+    MessageSource,
     Procedure,
     TransitStatus,
     TransportDocumentType,
@@ -478,6 +480,21 @@ class CancellationSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField()
 
 
+class DistributionLineSummarySerializer(serializers.Serializer[dict[str, Any]]):
+    """Per goods item: declared, allocated to distribution shipments, and what remains."""
+
+    goods_item = serializers.IntegerField(help_text="The goods item's `sequence`")
+    declared_net_kg = serializers.DecimalField(max_digits=16, decimal_places=3)
+    allocated_net_kg = serializers.DecimalField(max_digits=16, decimal_places=3)
+    remaining_net_kg = serializers.DecimalField(max_digits=16, decimal_places=3)
+    declared_packages = serializers.IntegerField()
+    allocated_packages = serializers.IntegerField()
+    remaining_packages = serializers.IntegerField()
+    shipments = serializers.ListField(
+        child=serializers.CharField(), help_text="References of the shipments carrying it"
+    )
+
+
 class TransitSerializer(serializers.ModelSerializer[Transit]):
     """A transit: offices, route, seals, deadline and where it stands (`overdue` when opened past
     the delivery deadline)."""
@@ -621,7 +638,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "reason": declaration.cancellation_reason,
         }
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field(DistributionLineSummarySerializer(many=True))
     def get_distribution(self, declaration: Declaration) -> list[dict[str, Any]]:
         return hooks.distribution_summary(declaration)
 
@@ -657,12 +674,12 @@ class CustomsMessageSerializer(serializers.Serializer[Any]):
     """A stored customs message."""
 
     message_id = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=CustomsMessageType.choices)
     occurred_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
-    source = serializers.CharField()  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=MessageSource.choices)  # type: ignore[assignment]
     number = serializers.CharField()
-    channel = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True)
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(allow_null=True)
     delivery_deadline = serializers.DateTimeField(allow_null=True)
@@ -676,9 +693,9 @@ class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
     message_id = serializers.CharField()
     duplicate = serializers.BooleanField()
     declaration = serializers.CharField(help_text="The declaration's reference")
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     number = serializers.CharField(allow_null=True)
-    channel = serializers.CharField(allow_null=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
 
 
 class DocumentFileSerializer(serializers.Serializer[dict[str, Any]]):

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .reports import TradeReportView
 from .stock import ChildrenView, StockView
 from .transit import TransitViewSet
 from .views import (
@@ -19,6 +20,7 @@ router.register("declarations", DeclarationViewSet, basename="declaration")
 router.register("transits", TransitViewSet, basename="transit")
 
 urlpatterns = [
+    path("reports/trade/", TradeReportView.as_view(), name="trade-report"),
     *router.urls,
     path(
         "declarations/<str:reference>/events/",

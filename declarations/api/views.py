@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
-from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -108,11 +108,13 @@ class DeclarationFilterSet(UpdatedSinceFilterSet):
 
 
 class IsGatewayOrStaff(permissions.BasePermission):
-    """Customs gateway integrations and staff only."""
+    """Customs gateway integrations and staff only (for writes: owners may read)."""
 
     message = "Only customs gateway integrations and staff may post customs messages."
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
         user = request.user
         return bool(getattr(user, "is_gateway", False) or getattr(user, "is_staff", False))
 
@@ -276,9 +278,7 @@ class EventFilterSet(django_filters.FilterSet):
     """`updated_since` on an append-only history means: events recorded since then."""
 
     # The same filter class as every other list's `updated_since`, on the event time.
-    updated_since = type(UpdatedSinceFilterSet.base_filters["updated_since"])(
-        field_name="occurred_at", lookup_expr="gte"
-    )
+    updated_since = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     type = django_filters.CharFilter()
 
     class Meta:
@@ -301,13 +301,38 @@ class DeclarationEventListView(generics.ListAPIView[DeclarationEvent]):
         return selectors.events_of(_visible_declaration(self))
 
 
+class VersionFilterSet(django_filters.FilterSet):
+    """`updated_since` on frozen versions means: versions kept (amendments made) since then."""
+
+    updated_since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = DeclarationVersion
+        fields = ["updated_since"]
+
+
+class CustomsMessageFilterSet(django_filters.FilterSet):
+    """`updated_since`: messages received or applied since then."""
+
+    updated_since = IsoDateTimeFilter(method="filter_updated_since")
+
+    class Meta:
+        model = CustomsMessage
+        fields = ["updated_since"]
+
+    def filter_updated_since(
+        self, queryset: QuerySet[CustomsMessage], name: str, value: Any
+    ) -> QuerySet[CustomsMessage]:
+        return queryset.filter(Q(received_at__gte=value) | Q(applied_at__gte=value))
+
+
 @extend_schema(parameters=[REFERENCE])
 class DeclarationVersionListView(generics.ListAPIView[DeclarationVersion]):
     """Every earlier version of a declaration, as it stood before each amendment."""
 
     serializer_class = DeclarationVersionSerializer
     queryset = DeclarationVersion.objects.none()
-    filterset_class = None
+    filterset_class = VersionFilterSet
     ordering = ("version",)
 
     def get_queryset(self) -> QuerySet[DeclarationVersion]:
@@ -333,12 +358,13 @@ class DeclarationVersionDetailView(generics.RetrieveAPIView[DeclarationVersion])
 
 @extend_schema(parameters=[REFERENCE])
 class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
-    """Customs messages of a declaration: gateway integrations and staff post decisions here."""
+    """Customs messages of a declaration: gateway integrations and staff post decisions here;
+    the declaration's owner reads them."""
 
     permission_classes = [permissions.IsAuthenticated, IsGatewayOrStaff]
     serializer_class = CustomsMessageSerializer
     queryset = CustomsMessage.objects.none()
-    filterset_class = None
+    filterset_class = CustomsMessageFilterSet
     ordering = ("occurred_at", "id")
 
     def get_queryset(self) -> QuerySet[CustomsMessage]:
@@ -346,7 +372,10 @@ class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
             return CustomsMessage.objects.none()
         return selectors.messages_of(_visible_declaration(self))
 
-    @extend_schema(summary="Customs messages received for a declaration, in occurred_at order")
+    @extend_schema(
+        summary="Customs messages received for a declaration, in occurred_at order (owners, "
+        "gateway integrations and staff)"
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
+from tradehub.times import iso_utc
 
 from .. import hooks
 from ..choices import (
@@ -75,9 +76,9 @@ def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEv
             "status": new,
             "previous_status": old,
             "version": declaration.version,
-            "number": declaration.number,
-            "channel": declaration.channel,
-            "occurred_at": event.occurred_at.isoformat(),
+            "number": declaration.number or None,
+            "channel": declaration.channel or None,
+            "occurred_at": iso_utc(event.occurred_at),
         },
         source_key=f"declaration:{declaration.reference}:event:{event.pk}",
     )

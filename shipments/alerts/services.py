@@ -16,6 +16,7 @@ from tradehub.notifications.emails import AlertView
 from tradehub.notifications.services import notify_alert
 from tradehub.partners.models import Partner
 from tradehub.partners.principals import actor_label
+from tradehub.times import iso_utc
 
 from .choices import AlertKind, AlertState
 from .rules import RULES, Candidate, hours_left
@@ -34,7 +35,8 @@ class ScanResult:
 
 
 def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
-    """The plain data notifications render into emails and webhook payloads."""
+    """The plain data notifications render into emails and webhook payloads (every key present,
+    null where it does not apply; times in UTC with `Z`)."""
     now = now or timezone.now()
     view: AlertView = {
         "reference": alert.reference,
@@ -43,8 +45,17 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         "severity": alert.severity,
         "message": alert.message,
         "subject": {"type": alert.subject_type, "reference": alert.subject_reference},
-        "created_at": alert.created_at.isoformat(),
+        "created_at": iso_utc(alert.created_at) or "",
         "admin_path": reverse("admin:shipments_alert_change", args=[alert.pk]),
+        "shipment": None,
+        "destination": None,
+        "destination_country": None,
+        "eta": None,
+        "lot_code": None,
+        "product": None,
+        "remaining_shelf_life_hours": None,
+        "expires_at": None,
+        "shelf_life_ends_at": None,
     }
     shipment = alert.shipment
     if shipment is not None:
@@ -52,9 +63,7 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         view["shipment"] = shipment.reference
         view["destination"] = shipment.destination.code
         view["destination_country"] = shipment.destination.code[:2]
-        view["eta"] = eta.isoformat() if eta else None
-    elif alert.declaration is not None:
-        view["destination_country"] = None
+        view["eta"] = iso_utc(eta)
     lot = alert.lot
     if lot is not None:
         view["lot_code"] = lot.lot_code or alert.subject_reference
@@ -62,7 +71,9 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         view["remaining_shelf_life_hours"] = round(
             max(hours_left(lot.shelf_life_ends_at, now), 0), 1
         )
-        view["expires_at"] = lot.shelf_life_ends_at.isoformat()
+        # The same names and meanings as the REST lot: static expiry vs. the moving end.
+        view["expires_at"] = iso_utc(lot.expires_at)
+        view["shelf_life_ends_at"] = iso_utc(lot.shelf_life_ends_at)
     return view
 
 

@@ -6,8 +6,8 @@ import django_filters
 from django.db.models import QuerySet
 
 from shipments.choices import ShipmentKind, ShipmentStatus, TempGroup
-from shipments.models import Product, Shipment
-from tradehub.api.filters import UpdatedSinceFilterSet
+from shipments.models import Excursion, Product, Shipment, TrackingEvent
+from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 
 
 class ProductFilter(UpdatedSinceFilterSet):
@@ -56,3 +56,21 @@ class ShipmentFilter(UpdatedSinceFilterSet):
         if value is None:
             return queryset
         return queryset.filter(has_lot_at_risk=bool(value))  # type: ignore[misc]
+
+
+class TrackingEventFilter(django_filters.FilterSet):
+    """`?updated_since=`: events TradeHub received at or after that time (late ones included)."""
+
+    updated_since = IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+
+    class Meta:
+        model = TrackingEvent
+        fields: list[str] = []
+
+
+class ExcursionFilter(UpdatedSinceFilterSet):
+    """`?updated_since=`: excursions detected, extended or acknowledged since then."""
+
+    class Meta:
+        model = Excursion
+        fields: list[str] = []

@@ -11,6 +11,8 @@ from rest_framework import serializers
 from stdnum import iso6346
 from stdnum.exceptions import ValidationError as StdnumError
 
+from declarations.choices import DeclarationStatus
+from shipments.alerts.choices import AlertKind
 from shipments.choices import (
     DocumentStatus,
     EventClassifier,
@@ -33,6 +35,7 @@ from shipments.models import (
 )
 from shipments.selectors import shipment_warnings
 from shipments.services.shelf import lot_condition, remaining_hours, shipment_arrival
+from tradehub.notifications.choices import Severity
 from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType, RouteMode
 from tradehub.reference.models import Location
 
@@ -77,6 +80,27 @@ class LocationCodeField(serializers.SlugRelatedField):
         if isinstance(data, str):
             data = data.strip().upper()
         return super().to_internal_value(data)
+
+
+class ConsigneeSerializer(serializers.Serializer):
+    """Who receives a shipment (the same party shape as a declaration's consignee)."""
+
+    name = serializers.CharField(max_length=200)
+    country = serializers.CharField(
+        min_length=2, max_length=2, help_text="ISO 3166 alpha-2", required=False, allow_blank=True
+    )
+    tax_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate_country(self, value: str) -> str:
+        return value.strip().upper()
+
+
+def consignee_out(value: dict[str, Any] | None) -> dict[str, str] | None:
+    """The stored consignee as a typed party, or None when none was given."""
+    if not value:
+        return None
+    return {name: str(value.get(name, "")) for name in ("name", "country", "tax_id", "address")}
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -184,7 +208,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
     )
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
-    consignee = serializers.DictField(required=False, default=dict, validators=[storable_json])
+    consignee = ConsigneeSerializer(required=False, allow_null=True, default=None)
     legs = LegInputSerializer(many=True, required=False, default=list)
     lots = LotInputSerializer(many=True, required=False, default=list)
 
@@ -267,8 +291,8 @@ class OpenAlertSerializer(serializers.Serializer):
     """An open alert on a lot."""
 
     reference = serializers.CharField()
-    kind = serializers.CharField()
-    severity = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AlertKind.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
 
 
 class LotSerializer(serializers.ModelSerializer[Lot]):
@@ -384,6 +408,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
     )
     required_documents = RequiredDocumentSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField()
+    consignee = serializers.SerializerMethodField()
     legs = LegSerializer(many=True, read_only=True)
     lots = LotSerializer(many=True, read_only=True)
 
@@ -420,6 +445,10 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, shipment: Shipment) -> list[str]:
         return shipment_warnings(shipment)
+
+    @extend_schema_field(ConsigneeSerializer(allow_null=True))
+    def get_consignee(self, shipment: Shipment) -> dict[str, str] | None:
+        return consignee_out(shipment.consignee)
 
 
 # --- tracking events ---------------------------------------------------------------------------
@@ -479,10 +508,14 @@ class EventSerializer(serializers.ModelSerializer[TrackingEvent]):
 
 
 class IntakeResultSerializer(serializers.Serializer):
-    """Answer to a bulk intake: new rows and rows already known."""
+    """Answer to a bulk intake: new rows, rows already known, and rows known with other values."""
 
-    accepted = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
+    accepted = serializers.IntegerField(help_text="Stored now.")
+    duplicates = serializers.IntegerField(help_text="Already stored with the same content.")
+    conflicts = serializers.IntegerField(
+        help_text="Telemetry: the same sensor and time already stored with another value (the "
+        "stored value stays). Tracking events never count here: a conflicting re-send is a 409."
+    )
 
 
 # --- telemetry ---------------------------------------------------------------------------------
@@ -584,7 +617,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
 
     destination = LocationCodeField()
     origin = LocationCodeField(required=False, allow_null=True)
-    consignee = serializers.DictField(required=False, default=dict, validators=[storable_json])
+    consignee = ConsigneeSerializer(required=False, allow_null=True, default=None)
     partner_reference = serializers.CharField(
         required=False, allow_blank=True, max_length=100, default=""
     )
@@ -627,5 +660,5 @@ class DistributionResultSerializer(serializers.Serializer):
     """The declaration's new status and the shipments created."""
 
     declaration = serializers.CharField()
-    declaration_status = serializers.CharField()
+    declaration_status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     shipments = ShipmentSerializer(many=True)

@@ -19,6 +19,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from declarations.api.views import domain_errors
@@ -39,13 +40,19 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
-from tradehub.api.pagination import CursorPagination
+from tradehub.api.pagination import (
+    MAX_PAGE_SIZE,
+    CursorPagination,
+    parse_page_size,
+    query_error,
+)
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.models import Location
 
-from .filters import ProductFilter, ShipmentFilter
+from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -67,8 +74,19 @@ from .serializers import (
 )
 from .telemetry import PayloadTooLarge, parse_time, validate_readings
 
+PAGINATION_PARAMETERS = [
+    OpenApiParameter(
+        "cursor",
+        OpenApiTypes.STR,
+        description="Opaque cursor from a `next` link (raw readings only); anything else: 400.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50},
+        description=f"Readings or buckets per page, 1 to {MAX_PAGE_SIZE} (default 50).",
+    ),
+]
 PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, "Problem details (application/problem+json)")
-MAX_BUCKETS = 10_000
 BUCKET = re.compile(r"^(\d{1,6})(s|m|h|d)$")
 BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -192,7 +210,7 @@ class ShipmentViewSet(
                             destination=values["destination"],
                             origin=values["origin"],
                             lines=lots,
-                            consignee=values["consignee"],
+                            consignee=dict(values["consignee"] or {}),
                             planned_departure=values.get("planned_departure"),
                             planned_arrival=values.get("planned_arrival"),
                             setpoint_c=values.get("setpoint_c"),
@@ -214,7 +232,7 @@ class ShipmentViewSet(
                     setpoint_c=values.get("setpoint_c"),
                     planned_departure=values.get("planned_departure"),
                     planned_arrival=values.get("planned_arrival"),
-                    consignee=values["consignee"],
+                    consignee=dict(values["consignee"] or {}),
                     legs=legs,
                     lots=lots,
                 ),
@@ -239,9 +257,12 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
 
     serializer_class = EventSerializer
     ordering = ("occurred_at", "id")
-    filter_backends: list[Any] = []
+    filterset_class = TrackingEventFilter
+    queryset = TrackingEvent.objects.none()
 
     def get_queryset(self) -> QuerySet[TrackingEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return TrackingEvent.objects.none()
         return selectors.events_in_time_order(self.get_shipment())
 
     @extend_schema(
@@ -273,7 +294,27 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
                 row["location_id"] = locations.get(code) if code else None
         if any(errors):
             raise ValidationError(errors)
-        result = tracking_services.record_events(shipment, rows)
+        try:
+            result = tracking_services.record_events(shipment, rows)
+        except tracking_services.EventConflict as exc:
+            raise Conflict(
+                str(exc) + " Nothing was stored; send a new event_id for a new event.",
+                code="event_conflict",
+                errors=[
+                    {
+                        "pointer": f"/{c['index']}",
+                        "code": "event_conflict",
+                        "detail": f"Event {c['event_id']!r} "
+                        + (
+                            "was already recorded with other content (see `conflicts`)."
+                            if c["stored"] is not None
+                            else f"differs from the one at /{c['same_as_index']} in this batch."
+                        ),
+                    }
+                    for c in exc.conflicts
+                ],
+                conflicts=exc.conflicts,
+            ) from exc
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -295,11 +336,11 @@ class TelemetryView(APIView):
 
 def _time_param(request: Request, name: str) -> dt.datetime | None:
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
-    value = parse_time(raw.replace(" ", "+"))
+    value = parse_time(raw.strip().replace(" ", "+"))
     if value is None:
-        raise ValidationError({name: ["An ISO 8601 time with an offset is required."]})
+        raise query_error(name, "An ISO 8601 time with an offset is required.")
     return value
 
 
@@ -311,37 +352,48 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
     """
 
     ordering = ("recorded_at", "id")
+    query_parameters = ("from", "to", "bucket", "updated_since", "cursor", "page_size")
 
     def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         start, end = _time_param(self.request, "from"), _time_param(self.request, "to")
         if start and end and end < start:
-            raise ValidationError({"to": ["Must not be before `from`."]})
+            raise query_error("to", "Must not be before `from`.")
         return start, end
 
     def get_queryset(self) -> QuerySet[TemperatureReading]:
         start, end = self._range()
-        return selectors.readings_between(self.get_shipment(), start, end)
+        since = _time_param(self.request, "updated_since")
+        return selectors.readings_between(self.get_shipment(), start, end, since)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATETIME, description="From (inclusive)"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="To (exclusive)"),
             OpenApiParameter(
-                "bucket", OpenApiTypes.STR, description="Bucket width: 30s, 15m, 1h, 1d ..."
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only readings TradeHub stored at or after this time (late ones too).",
             ),
+            OpenApiParameter(
+                "bucket",
+                {"type": "string", "pattern": r"^\d{1,6}[smhd]$"},
+                description="Bucket width: 30s, 15m, 1h, 1d ... (at most 31d)",
+            ),
+            *PAGINATION_PARAMETERS,
         ],
         responses={
             200: ReadingSeriesSerializer,
             400: PROBLEM,
             404: PROBLEM,
         },
-        description="Without `bucket`: raw readings, cursor-paginated. With `bucket`: "
-        "`results` are `{start, end, min, max, avg, count}` per bucket "
-        f"(at most {MAX_BUCKETS} buckets, `truncated` when more exist).",
+        description="Without `bucket`: raw readings, cursor-paginated (`cursor`, `page_size`). "
+        "With `bucket`: `results` are `{start, end, min, max, avg, count}` per bucket, "
+        "`page_size` buckets per page; `next` (with `truncated` true) continues from the last "
+        "bucket's end.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         bucket = request.query_params.get("bucket")
-        if not bucket:
+        if bucket is None:
             paginator = CursorPagination()
             page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
             response = paginator.get_paginated_response(ReadingSerializer(page, many=True).data)
@@ -350,17 +402,32 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
         match = BUCKET.match(bucket.strip())
         seconds = int(match.group(1)) * BUCKET_UNITS[match.group(2)] if match else 0
         if not match or not 1 <= seconds <= 31 * 86400:
-            raise ValidationError({"bucket": ["A width such as 30s, 15m, 1h or 1d (at most 31d)."]})
+            raise query_error("bucket", "A width such as 30s, 15m, 1h or 1d (at most 31d).")
+        if "cursor" in request.query_params:
+            raise query_error(
+                "cursor", "Bucketed series page by `from`: follow the `next` link instead."
+            )
+        page_size = parse_page_size(request.query_params.get("page_size"))
         start, end = self._range()
+        since = _time_param(request, "updated_since")
         buckets = selectors.bucketed_readings(
-            self.get_shipment(), start, end, seconds, MAX_BUCKETS + 1
+            self.get_shipment(), start, end, seconds, page_size + 1, since
         )
+        more = len(buckets) > page_size
+        buckets = buckets[:page_size]
+        next_url = None
+        if more:
+            # Buckets are aligned independently of `from`, so the next page simply starts
+            # where this one's last bucket ends.
+            next_url = replace_query_param(
+                request.build_absolute_uri(), "from", buckets[-1]["end"].isoformat()
+            )
         body = {
             "bucket": bucket.strip(),
-            "truncated": len(buckets) > MAX_BUCKETS,
-            "next": None,
+            "truncated": more,
+            "next": next_url,
             "previous": None,
-            "results": ReadingBucketSerializer(buckets[:MAX_BUCKETS], many=True).data,
+            "results": ReadingBucketSerializer(buckets, many=True).data,
         }
         return Response(body)
 
@@ -370,9 +437,12 @@ class ShipmentExcursionsView(ShipmentChildMixin, generics.ListAPIView[Excursion]
 
     serializer_class = ExcursionSerializer
     ordering = ("started_at", "id")
-    filter_backends: list[Any] = []
+    filterset_class = ExcursionFilter
+    queryset = Excursion.objects.none()
 
     def get_queryset(self) -> QuerySet[Excursion]:
+        if getattr(self, "swagger_fake_view", False):
+            return Excursion.objects.none()
         return selectors.excursions_of(self.get_shipment())
 
 
@@ -441,7 +511,7 @@ class DistributionView(APIView):
                 distribution_services.DistributionShipment(
                     destination=shipment["destination"],
                     origin=shipment.get("origin"),
-                    consignee=shipment["consignee"],
+                    consignee=dict(shipment["consignee"] or {}),
                     partner_reference=shipment["partner_reference"],
                     setpoint_c=shipment.get("setpoint_c"),
                     planned_departure=shipment.get("planned_departure"),

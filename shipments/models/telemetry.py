@@ -1,6 +1,7 @@
 """Temperature telemetry and the excursions detected in it."""
 
 from django.db import models
+from django.db.models.functions import Now
 
 from shipments.choices import ExcursionKind
 
@@ -21,6 +22,9 @@ class TemperatureReading(models.Model):
     recorded_at = models.DateTimeField()
     temperature_c = models.FloatField()
     humidity_pct = models.FloatField(null=True, blank=True)
+    # When TradeHub stored it (the database's clock, also under COPY): `updated_since` on the
+    # readings list, so an incremental sync also sees readings that arrived late.
+    received_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:
         ordering = ["shipment", "recorded_at", "id"]

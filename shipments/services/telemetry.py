@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from shipments.models import Shipment, TemperatureReading
-from tradehub.db import insert_ignoring_duplicates
+from tradehub.db import insert_reporting_conflicts
 
 from .tracking import IntakeResult
 
@@ -24,13 +24,19 @@ def _flag_late_readings(earliest: dict[int, Any]) -> None:
 def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
     """Store validated readings (`shipment_id`, `sensor_id`, `recorded_at`, `temperature_c`,
     `humidity_pct`), ignoring ones already known for the same shipment, sensor and time, and
-    enqueue shelf-life processing for every shipment that got new readings."""
+    enqueue shelf-life processing for every shipment that got new readings.
+
+    A reading whose (shipment, sensor, time) is known with another temperature or humidity is a
+    conflict, counted apart from duplicates: the stored (first) value stays."""
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         unique.setdefault((row["shipment_id"], row["sensor_id"], row["recorded_at"]), row)
     with transaction.atomic():
-        inserted = insert_ignoring_duplicates(
-            TemperatureReading, list(unique.values()), ["shipment", "sensor_id", "recorded_at"]
+        inserted, conflicts = insert_reporting_conflicts(
+            TemperatureReading,
+            rows,
+            ["shipment", "sensor_id", "recorded_at"],
+            ["temperature_c", "humidity_pct"],
         )
         if inserted:
             from shipments.tasks import process_readings_task
@@ -43,4 +49,6 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
             _flag_late_readings(earliest)
             for shipment_id in sorted(earliest):
                 process_readings_task.delay(shipment_id)
-    return IntakeResult(accepted=inserted, duplicates=len(rows) - inserted)
+    return IntakeResult(
+        accepted=inserted, duplicates=len(rows) - inserted - conflicts, conflicts=conflicts
+    )

@@ -19,6 +19,7 @@ from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
+from tradehub.times import iso_utc
 
 from .documents import assert_may_depart
 from .shelf import refresh_conditions
@@ -27,40 +28,105 @@ from .transit import link_transit_events
 
 @dataclass(frozen=True)
 class IntakeResult:
-    """How many rows of a batch were new and how many were already known."""
+    """How many rows of a batch were new, already known, or known with other content."""
 
     accepted: int
     duplicates: int
+    conflicts: int = 0
+
+
+class EventConflict(Exception):
+    """Event ids re-sent with other content: `conflicts` name each one and the stored version."""
+
+    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(conflicts)} event id(s) were already recorded with other content.")
+        self.conflicts = conflicts
+
+
+CONTENT_FIELDS = ("type", "classifier", "occurred_at", "location_id", "details")
+
+
+def stored_event(event: TrackingEvent) -> dict[str, Any]:
+    """An event as it was recorded, for a conflict answer."""
+    return {
+        "event_id": event.event_id,
+        "type": event.type,
+        "classifier": event.classifier,
+        "occurred_at": iso_utc(event.occurred_at),
+        "location": event.location.code if event.location is not None else None,
+        "details": event.details,
+        "received_at": iso_utc(event.received_at),
+    }
+
+
+def _content(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(name) for name in CONTENT_FIELDS)
 
 
 def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeResult:
     """Append new events (validated dicts) ignoring known event ids, then re-derive the status
-    after commit. Repeating an event id within the batch or across batches is a duplicate.
+    after commit. Repeating an event id with the same content, within the batch or across
+    batches, is a duplicate; with other content it is a conflict: EventConflict, nothing
+    stored (the check runs after the insert, under the same transaction, so a concurrent
+    sender cannot slip between them).
 
     A shipment that has not moved yet cannot be reported moving while a document on its
     checklist is not ready: the whole batch is refused (409 naming the documents).
     """
     now = timezone.now()
     rows: dict[str, dict[str, Any]] = {}
-    for event in events:
-        rows.setdefault(
-            event["event_id"],
-            {
-                "shipment_id": shipment.pk,
-                "event_id": event["event_id"],
-                "type": event["type"],
-                "classifier": event["classifier"],
-                "occurred_at": event["occurred_at"],
-                "location_id": event.get("location_id"),
-                "details": event.get("details") or {},
-                "received_at": now,
-            },
-        )
+    conflicts: list[dict[str, Any]] = []
+    for index, event in enumerate(events):
+        row = {
+            "shipment_id": shipment.pk,
+            "event_id": event["event_id"],
+            "type": event["type"],
+            "classifier": event["classifier"],
+            "occurred_at": event["occurred_at"],
+            "location_id": event.get("location_id"),
+            "details": event.get("details") or {},
+            "received_at": now,
+        }
+        earlier = rows.get(event["event_id"])
+        if earlier is None:
+            rows[event["event_id"]] = {**row, "index": index}
+        elif _content(earlier) != _content(row):
+            conflicts.append(
+                {
+                    "index": index,
+                    "event_id": event["event_id"],
+                    "stored": None,
+                    "same_as_index": earlier["index"],
+                }
+            )
     with transaction.atomic():
         assert_may_depart(shipment, events)
         inserted = insert_ignoring_duplicates(
-            TrackingEvent, list(rows.values()), ["shipment", "event_id"]
+            TrackingEvent,
+            [{k: v for k, v in row.items() if k != "index"} for row in rows.values()],
+            ["shipment", "event_id"],
         )
+        if inserted < len(rows):
+            stored = shipment.events.filter(event_id__in=list(rows)).select_related("location")
+            for known in stored:
+                sent = rows[known.event_id]
+                if _content(sent) != (
+                    known.type,
+                    known.classifier,
+                    known.occurred_at,
+                    known.location_id,
+                    known.details,
+                ):
+                    conflicts.append(
+                        {
+                            "index": sent["index"],
+                            "event_id": known.event_id,
+                            "stored": stored_event(known),
+                            "same_as_index": None,
+                        }
+                    )
+        if conflicts:
+            raise EventConflict(sorted(conflicts, key=lambda c: c["index"]))
         if inserted:
             from shipments.tasks import derive_shipment_status_task
 
@@ -178,8 +244,12 @@ def estimated_arrival(shipment: Shipment, derived: Derived) -> dt.datetime | Non
     return estimate or shipment.planned_arrival
 
 
-def _publish_status_change(
-    shipment: Shipment, old_status: str, cause: TrackingEvent | None, now: dt.datetime
+def publish_status_change(
+    shipment: Shipment,
+    old_status: str,
+    cause: TrackingEvent | None,
+    now: dt.datetime,
+    reason: str | None = None,
 ) -> None:
     """The partner's `shipment.status_changed` webhooks go into the outbox in this transaction."""
     occurred_at = cause.occurred_at if cause is not None else now
@@ -191,19 +261,16 @@ def _publish_status_change(
             "partner_reference": shipment.partner_reference,
             "status": shipment.status,
             "previous_status": old_status,
-            "estimated_arrival": _iso(shipment.estimated_arrival),
-            "occurred_at": occurred_at.isoformat(),
+            "estimated_arrival": iso_utc(shipment.estimated_arrival),
+            "occurred_at": iso_utc(occurred_at),
             "event_id": cause.event_id if cause is not None else None,
+            "reason": reason,
         },
         source_key=(
             f"shipment:{shipment.reference}:status:{shipment.status}:"
             + (f"event:{cause.pk}" if cause is not None else f"at:{now.isoformat()}")
         ),
     )
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 @transaction.atomic
@@ -233,7 +300,7 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
     shipment.save()
     refresh_conditions(shipment, now)
     if shipment.status != old_status:
-        _publish_status_change(shipment, old_status, cause, now)
+        publish_status_change(shipment, old_status, cause, now)
         transaction.on_commit(
             lambda: shipment_status_changed.send(
                 sender=Shipment,

@@ -181,7 +181,7 @@ def test_updated_since_filter_is_strict_and_never_a_500(api, value, status):
     response = api.get("/api/v1/webhooks/", {"updated_since": value})
     assert response.status_code == status, response.content
     if status == 400:
-        assert response.json()["errors"][0]["pointer"] == "/updated_since"
+        assert response.json()["errors"][0]["pointer"] == "/query/updated_since"
 
 
 def test_problem_extras_never_replace_the_standard_members():

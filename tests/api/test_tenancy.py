@@ -280,7 +280,8 @@ def test_no_list_returns_another_partners_objects(api, other_api, partner, setti
     for route in LIST_ROUTES:
         mine = api.get(route.url())
         assert mine.status_code == 200, route.template
-        theirs = other_api.get(route.url(), {"page_size": 500})
+        paginated = "next" in mine.json()
+        theirs = other_api.get(route.url(), {"page_size": 500} if paginated else {})
         assert theirs.status_code == 200, route.template
         shown = json.dumps(theirs.json())
         leaked = [ref for ref in references if ref in shown]
@@ -293,7 +294,11 @@ def test_list_filters_do_not_reach_another_partners_objects(other_api, partner):
     shipment = make_shipment(partner)
     assert other_api.get("/api/v1/declarations/", {"lrn": declaration.lrn}).json()["results"] == []
     for route in LIST_ROUTES:
-        body = other_api.get(route.url(), {"reference": shipment.reference}).json()
+        # No list filters by `reference`: the strict query check refuses it (400), which
+        # reveals nothing either.
+        response = other_api.get(route.url(), {"reference": shipment.reference})
+        assert response.status_code in (200, 400), route.template
+        body = response.json()
         assert shipment.reference not in json.dumps(body.get("results", body))
 
 

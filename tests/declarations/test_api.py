@@ -305,13 +305,23 @@ def test_events_list_the_history_in_order(api):
     assert "Xinjiang Fresh Export Co" in events[0]["actor"]
 
 
-def test_partner_key_without_gateway_rights_gets_403_on_customs_messages(api):
+def test_owner_reads_customs_messages_but_only_gateways_post_them(api, gateway_api, other_api):
     body = create(api)
     api.post(detail(body["reference"], "submit/"))
-    message = {"message_id": "m1", "type": "released", "occurred_at": "2025-07-15T10:00:00Z"}
-    response = api.post(detail(body["reference"], "customs-messages/"), message, format="json")
-    assert response.status_code == 403
-    assert api.get(detail(body["reference"], "customs-messages/")).status_code == 403
+    url = detail(body["reference"], "customs-messages/")
+    message = {"message_id": "m1", "type": "accepted", "occurred_at": "2025-07-15T10:00:00Z"}
+    assert api.post(url, message, format="json").status_code == 403
+    assert api.get(url).json()["results"] == []
+    posted = gateway_api.post(
+        url, {**message, "number": "50510/150725/0000001", "channel": "green"}, format="json"
+    )
+    assert posted.status_code == 202, posted.content
+    mine = api.get(url)
+    assert mine.status_code == 200
+    assert [m["message_id"] for m in mine.json()["results"]] == ["m1"]
+    later = api.get(url, {"updated_since": "2999-01-01T00:00:00Z"}).json()["results"]
+    assert later == []
+    assert other_api.get(url).status_code == 404  # another partner: as if missing
 
 
 def test_gateway_reads_every_partners_declarations_but_cannot_edit_them(api, gateway_api):

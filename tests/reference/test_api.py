@@ -32,7 +32,10 @@ def test_location_detail_by_full_code(api):
 
 
 def test_location_list_is_cursor_paginated_up_to_500(api):
-    first = api.get("/api/v1/locations/?page_size=1000").json()
+    too_many = api.get("/api/v1/locations/?page_size=1000")
+    assert too_many.status_code == 400
+    assert too_many.json()["errors"][0]["pointer"] == "/query/page_size"
+    first = api.get("/api/v1/locations/?page_size=500").json()
     assert len(first["results"]) == 500
     second = api.get(first["next"]).json()
     assert not {r["code"] for r in first["results"]} & {r["code"] for r in second["results"]}
@@ -63,4 +66,4 @@ def test_updated_since_filters_lists(api):
     assert response.json()["results"] == []
     bad = api.get("/api/v1/hs-codes/?updated_since=yesterday")
     assert bad.status_code == 400
-    assert bad.json()["errors"][0]["pointer"] == "/updated_since"
+    assert bad.json()["errors"][0]["pointer"] == "/query/updated_since"

@@ -83,12 +83,12 @@ def test_six_digit_hs_lookups_are_unchanged(api):
 @pytest.mark.parametrize(
     ("query", "pointer"),
     [
-        ("code=0702&on=2026-13-01", "/on"),
-        ("code=0702&on=yesterday", "/on"),
-        ("code=07x2&on=2026-07-15", "/code"),
-        ("code=0", "/code"),
-        ("code=07020000051&on=2026-07-15", "/code"),
-        ("level=8", "/level"),
+        ("code=0702&on=2026-13-01", "/query/on"),
+        ("code=0702&on=yesterday", "/query/on"),
+        ("code=07x2&on=2026-07-15", "/query/code"),
+        ("code=0", "/query/code"),
+        ("code=07020000051&on=2026-07-15", "/query/code"),
+        ("level=8", "/query/level"),
     ],
 )
 def test_bad_parameters_are_problems_with_pointers(api, query, pointer):
@@ -101,7 +101,7 @@ def test_bad_parameters_are_problems_with_pointers(api, query, pointer):
 def test_bad_day_on_a_ten_digit_detail_is_a_problem(api):
     response = api.get("/api/v1/hs-codes/0702000005/?on=15.07.2026")
     assert response.status_code == 400
-    assert response.json()["errors"][0]["pointer"] == "/on"
+    assert response.json()["errors"][0]["pointer"] == "/query/on"
 
 
 def test_updated_since_applies_to_eaeu_codes(api):
@@ -109,7 +109,7 @@ def test_updated_since_applies_to_eaeu_codes(api):
     assert later.json()["results"] == []
     bad = api.get("/api/v1/hs-codes/?on=2026-07-15&updated_since=soon")
     assert bad.status_code == 400
-    assert bad.json()["errors"][0]["pointer"] == "/updated_since"
+    assert bad.json()["errors"][0]["pointer"] == "/query/updated_since"
 
 
 def test_eaeu_codes_need_credentials(client):

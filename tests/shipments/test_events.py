@@ -61,15 +61,15 @@ JOURNEY = [
 def test_events_are_idempotent_on_event_id(api, shipment):
     first = post(api, shipment, JOURNEY[:3])
     assert first.status_code == 202
-    assert first.json() == {"accepted": 3, "duplicates": 0}
+    assert first.json() == {"accepted": 3, "duplicates": 0, "conflicts": 0}
     again = post(api, shipment, JOURNEY[:4])
-    assert again.json() == {"accepted": 1, "duplicates": 3}
+    assert again.json() == {"accepted": 1, "duplicates": 3, "conflicts": 0}
     assert TrackingEvent.objects.filter(shipment=shipment).count() == 4
 
 
 def test_event_id_repeated_inside_one_batch_counts_once(api, shipment):
     response = post(api, shipment, [JOURNEY[0], JOURNEY[0]])
-    assert response.json() == {"accepted": 1, "duplicates": 1}
+    assert response.json() == {"accepted": 1, "duplicates": 1, "conflicts": 0}
 
 
 def test_out_of_order_and_repeated_events_derive_the_same_status_and_leg_times(api, shipment):
@@ -192,7 +192,7 @@ def test_more_than_1000_events_is_too_large(api, shipment):
 
 def test_1000_events_are_accepted(api, shipment):
     response = post(api, shipment, [ev(f"e{i}", "door_opened", i / 10) for i in range(1000)])
-    assert response.json() == {"accepted": 1000, "duplicates": 0}
+    assert response.json() == {"accepted": 1000, "duplicates": 0, "conflicts": 0}
 
 
 def test_event_details_that_jsonb_cannot_store_are_400(api, shipment):
@@ -218,3 +218,36 @@ def test_status_change_puts_a_shipment_webhook_in_the_outbox_once(api, partner, 
     assert data["reference"] == shipment.reference
     assert (data["previous_status"], data["status"]) == ("booked", "in_transit")
     assert data["event_id"] == "e1"
+
+
+def test_resending_an_event_id_with_other_content_is_a_409_naming_the_stored_version(api, shipment):
+    assert post(api, shipment, [JOURNEY[0]]).status_code == 202
+    changed = {**JOURNEY[0], "occurred_at": "2025-07-01T09:00:00+05:00"}
+    fresh = {**JOURNEY[1], "event_id": "NEW-1"}
+    response = post(api, shipment, [fresh, changed])
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["errors"][0]["pointer"] == "/1"
+    assert body["errors"][0]["code"] == "event_conflict"
+    (conflict,) = body["conflicts"]
+    assert conflict["event_id"] == JOURNEY[0]["event_id"]
+    assert conflict["stored"]["type"] == JOURNEY[0]["type"]
+    assert conflict["stored"]["occurred_at"].endswith("Z")
+    # All or nothing: the new event of the refused batch was not stored either.
+    assert not shipment.events.filter(event_id="NEW-1").exists()
+    # The same content again is still a harmless duplicate.
+    assert post(api, shipment, [JOURNEY[0]]).json() == {
+        "accepted": 0,
+        "duplicates": 1,
+        "conflicts": 0,
+    }
+
+
+def test_one_event_id_twice_in_a_batch_with_different_content_is_a_409(api, shipment):
+    other = {**JOURNEY[0], "details": {"note": "different"}}
+    response = post(api, shipment, [JOURNEY[0], other])
+    assert response.status_code == 409
+    assert response.json()["conflicts"][0]["same_as_index"] == 0
+    assert response.json()["errors"][0]["pointer"] == "/1"
+    assert not shipment.events.exists()

@@ -52,17 +52,17 @@ def tomato(partner, products) -> Shipment:
 
 def test_readings_are_accepted_then_all_duplicates_on_repeat(api, kiwi):
     batch = rows(kiwi, [0.5] * 100)
-    assert post(api, batch).json() == {"accepted": 100, "duplicates": 0}
+    assert post(api, batch).json() == {"accepted": 100, "duplicates": 0, "conflicts": 0}
     response = post(api, batch)
     assert response.status_code == 202
-    assert response.json() == {"accepted": 0, "duplicates": 100}
+    assert response.json() == {"accepted": 0, "duplicates": 100, "conflicts": 0}
     assert TemperatureReading.objects.count() == 100
 
 
 def test_ten_thousand_readings_then_the_same_again_are_all_duplicates(api, kiwi):
     batch = rows(kiwi, [0.0] * 10_000, step_min=1, start=NOW - dt.timedelta(days=8))
-    assert post(api, batch).json() == {"accepted": 10_000, "duplicates": 0}
-    assert post(api, batch).json() == {"accepted": 0, "duplicates": 10_000}
+    assert post(api, batch).json() == {"accepted": 10_000, "duplicates": 0, "conflicts": 0}
+    assert post(api, batch).json() == {"accepted": 0, "duplicates": 10_000, "conflicts": 0}
 
 
 def test_same_instant_in_another_offset_is_a_duplicate_and_another_sensor_is_not(api, kiwi):
@@ -71,7 +71,11 @@ def test_same_instant_in_another_offset_is_a_duplicate_and_another_sensor_is_not
         "recorded_at": START.astimezone(dt.timezone(dt.timedelta(hours=5))).isoformat()
     }
     other_sensor = rows(kiwi, [1.0], sensor="S2")[0]
-    assert post(api, [same, other_sensor]).json() == {"accepted": 1, "duplicates": 1}
+    assert post(api, [same, other_sensor]).json() == {
+        "accepted": 1,
+        "duplicates": 1,
+        "conflicts": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -256,3 +260,17 @@ def test_unstorable_or_implausible_values_are_400_not_500(api, kiwi, change, fie
     # NUL characters are refused by the JSON parser already (pointer "/").
     assert f"/readings/1/{field}" in pointers or pointers == ["/"]
     assert not TemperatureReading.objects.exists()
+
+
+def test_same_sensor_and_time_with_another_value_is_a_conflict_not_a_duplicate(api, kiwi):
+    first = rows(kiwi, [1.0, 2.0, 3.0])
+    assert post(api, first).json() == {"accepted": 3, "duplicates": 0, "conflicts": 0}
+    resent = [first[0], first[1] | {"temperature_c": 9.5}, first[2] | {"humidity_pct": 50.0}]
+    new = rows(kiwi, [4.0], start=START + dt.timedelta(hours=5))
+    assert post(api, resent + new).json() == {"accepted": 1, "duplicates": 1, "conflicts": 2}
+    stored = kiwi.readings.get(recorded_at=START + dt.timedelta(minutes=15))
+    assert stored.temperature_c == 2.0  # the first value stays
+    # Within one batch: the first of two rows with the same key wins, the other conflicts.
+    twice = rows(kiwi, [5.0], start=START + dt.timedelta(hours=9))
+    response = post(api, [twice[0], twice[0] | {"temperature_c": 6.0}, twice[0]]).json()
+    assert response == {"accepted": 1, "duplicates": 1, "conflicts": 1}

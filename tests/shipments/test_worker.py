@@ -127,8 +127,16 @@ def test_worker_derives_status_and_shelf_life_after_commit(
         event("2", "arrived", 10, "KZHOR"),
     ]
     url = f"/api/v1/shipments/{reference}/events/"
-    assert api.post(url, events, format="json").json() == {"accepted": 4, "duplicates": 0}
-    assert api.post(url, events, format="json").json() == {"accepted": 0, "duplicates": 4}
+    assert api.post(url, events, format="json").json() == {
+        "accepted": 4,
+        "duplicates": 0,
+        "conflicts": 0,
+    }
+    assert api.post(url, events, format="json").json() == {
+        "accepted": 0,
+        "duplicates": 4,
+        "conflicts": 0,
+    }
     shipment = Shipment.objects.get(reference=reference)
     wait_for(lambda: Shipment.objects.get(pk=shipment.pk).status == "in_transit", "status")
     shipment.refresh_from_db()
@@ -149,7 +157,7 @@ def test_worker_derives_status_and_shelf_life_after_commit(
         for i, t in enumerate(temps)
     ]
     response = api.post("/api/v1/telemetry/", {"readings": readings}, format="json")
-    assert response.json() == {"accepted": len(temps), "duplicates": 0}
+    assert response.json() == {"accepted": len(temps), "duplicates": 0, "conflicts": 0}
     wait_for(lambda: Excursion.objects.filter(shipment=shipment, kind="high").exists(), "excursion")
     wait_for(lambda: Lot.objects.get(shipment=shipment).consumed_fraction > 0, "shelf life")
     excursions = api.get(f"/api/v1/shipments/{reference}/excursions/").json()["results"]

@@ -11,6 +11,8 @@ class ApiConfig(AppConfig):
     verbose_name = "Partner API"
 
     def ready(self) -> None:
+        from .queries import install_query_checks
         from .serializers import install_request_checks
 
         install_request_checks()
+        install_query_checks()

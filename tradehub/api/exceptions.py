@@ -136,7 +136,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                     "detail": detail,
                 }
             ]
-    extra = getattr(exc, "extra", {}) or {}
+    extra = dict(getattr(exc, "extra", {}) or {})
+    # A conflict may name the parts of the request it is about, like a 400 does.
+    errors = extra.pop("errors", None) or errors
     response.data = problem(response.status_code, detail, errors, **extra)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class AwareIsoDateTimeField(forms.DateTimeField):
@@ -34,6 +36,7 @@ class AwareIsoDateTimeField(forms.DateTimeField):
             raise ValidationError("The time is out of range.", code="out_of_range") from None
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """`IsoDateTimeFilter` that insists on an offset and normalises to UTC (else 400)."""
 

@@ -11,8 +11,16 @@ handler does).
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent, build_parameter_type
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiWebhook,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers
 
 from .etags import ETagMixin
 from .exceptions import PROBLEM_CONTENT_TYPE
@@ -56,8 +64,33 @@ DESCRIPTIONS = {
     "413": "The request body is larger than the largest documented batch.",
     "415": "The request body is not application/json.",
     "422": "The Idempotency-Key was already used with a different request.",
+    "406": "`Accept` does not allow application/json.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
+    "500": "Server error (problem+json); retry with backoff and the same Idempotency-Key.",
 }
+# Answers the idempotency middleware stores and replays (with `Idempotent-Replayed: true`);
+# the others release the key.
+NOT_REPLAYED = frozenset({"401", "403", "412", "429"})
+
+
+def header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A response header object."""
+    return {"schema": schema, "description": description}
+
+
+REPLAYED_HEADER = header(
+    "`true` when this answer is the stored answer of an earlier request with the same "
+    "Idempotency-Key (the work was not done again); absent otherwise.",
+    {"type": "string", "enum": ["true"]},
+)
+ECHOED_KEY_HEADER = header(
+    "The Idempotency-Key of the request whose answer is replayed.", {"type": "string"}
+)
+RETRY_AFTER_HEADER = header("Seconds to wait before retrying.", {"type": "integer"})
+ETAG_HEADER = header(
+    "Strong validator of this object's state; send it back in If-Match.", {"type": "string"}
+)
+ALLOW_HEADER = header("The methods this path supports.", {"type": "string"})
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -108,9 +141,9 @@ class AutoSchema(openapi.AutoSchema):
         authenticated = bool(self.get_auth()) and any(
             "ApiKey" in requirement for requirement in self.get_auth()
         )
-        codes = ["429"]
+        codes = ["406", "429", "500"]
         if not authenticated:
-            return codes
+            return sorted(codes)
         codes += ["400", "401", "403", "404"]
         if self.method in UNSAFE:
             codes += ["409", "413", "415"]
@@ -122,37 +155,82 @@ class AutoSchema(openapi.AutoSchema):
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
-        if operation is None:
-            return None
+        if operation is None or self.path == "/":
+            return operation  # `/` is the receiving end of a webhook (see `webhook_event`)
         problem_content = {PROBLEM_CONTENT_TYPE: {"schema": self._problem_ref()}}
         responses: dict[str, Any] = operation.setdefault("responses", {})
         for code in self._standard_codes():
             responses.setdefault(code, {"description": DESCRIPTIONS[code]})
         for code, response in responses.items():
-            if code.startswith("4"):
+            if code[0] in "45":
                 response["content"] = dict(problem_content)
-                response.setdefault("description", DESCRIPTIONS.get(code, ""))
-                if not response["description"]:
-                    response["description"] = DESCRIPTIONS.get(code, "Client error.")
-        if "429" in responses:
-            responses["429"].setdefault("headers", {})["Retry-After"] = {
-                "schema": {"type": "integer"},
-                "description": "Seconds to wait before retrying.",
-            }
-        if (
-            self._etag_view()
-            and getattr(self.view, "action", None) in getattr(self.view, "etag_actions", ())
-            and self.method in {"GET", "PUT", "PATCH"}
+                if not response.get("description"):
+                    response["description"] = DESCRIPTIONS.get(code, "Error.")
+        headers = {code: response.setdefault("headers", {}) for code, response in responses.items()}
+        headers["429"]["Retry-After"] = RETRY_AFTER_HEADER
+        if self.method == "POST":
+            for code, response_headers in headers.items():
+                if code[0] in "234" and code not in NOT_REPLAYED:
+                    response_headers["Idempotent-Replayed"] = REPLAYED_HEADER
+                    response_headers["Idempotency-Key"] = ECHOED_KEY_HEADER
+            if "409" in headers:
+                headers["409"]["Retry-After"] = header(
+                    "Only when a request with the same Idempotency-Key is still running: "
+                    "seconds to wait before retrying with that key.",
+                    {"type": "integer"},
+                )
+        if self._etag_view() and getattr(self.view, "action", None) in getattr(
+            self.view, "etag_actions", ()
         ):
-            for code, response in responses.items():
+            for code, response_headers in headers.items():
                 if code.startswith("2"):
-                    response.setdefault("headers", {})["ETag"] = build_parameter_type(
-                        name="ETag",
-                        schema={"type": "string"},
-                        location=OpenApiParameter.HEADER,
-                        description="Strong validator of this object's state; send it back "
-                        "in If-Match.",
-                    )
-                    response["headers"]["ETag"].pop("name", None)
-                    response["headers"]["ETag"].pop("in", None)
+                    response_headers["ETag"] = ETAG_HEADER
+        for response in responses.values():
+            if not response.get("headers"):
+                response.pop("headers", None)
         return operation
+
+
+def const_string(value: str) -> serializers.CharField:
+    """A read-only string field documented as exactly `value`."""
+
+    @extend_schema_field({"type": "string", "enum": [value]})
+    class Const(serializers.CharField):
+        pass
+
+    return Const(help_text=f"Always `{value}`.")
+
+
+def webhook_event(
+    event: str, data: type[serializers.Serializer[Any]], description: str
+) -> OpenApiWebhook:
+    """The OpenAPI 3.1 `webhooks` entry of one event type: the Standard Webhooks envelope
+    `{"type", "timestamp", "data"}` POSTed to the subscriber's URL, `data` typed by `data`."""
+    component = "".join(part.title() for part in event.replace(".", "_").split("_"))
+    envelope = inline_serializer(
+        name=f"{component}Webhook",
+        fields={
+            "type": const_string(event),
+            "timestamp": serializers.DateTimeField(
+                help_text="When the message was created (UTC, `Z`); the same on every retry."
+            ),
+            "data": data(),
+        },
+    )
+    return OpenApiWebhook(
+        name=event,
+        decorator=extend_schema(
+            summary=f"`{event}`",
+            description=description
+            + "\n\nHeaders: `webhook-id` (stable across retries: deduplicate on it), "
+            "`webhook-timestamp` (Unix seconds of this attempt), `webhook-signature` "
+            "(`v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}`).",
+            request=envelope,
+            responses={
+                200: OpenApiResponse(description="Any 2xx acknowledges the delivery."),
+                500: OpenApiResponse(
+                    description="Anything else (or a timeout) is retried with backoff."
+                ),
+            },
+        ),
+    )

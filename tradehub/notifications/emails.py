@@ -35,6 +35,7 @@ class AlertView(TypedDict):
     product: NotRequired[str | None]
     remaining_shelf_life_hours: NotRequired[float | None]
     expires_at: NotRequired[str | None]
+    shelf_life_ends_at: NotRequired[str | None]
     admin_path: NotRequired[str | None]
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tradehub.reference",
     "tradehub.notifications",
     "tradehub.api",
+    "tradehub.rates",
     "declarations",
     "shipments",
     # Customs gateways: self-contained packages plugged in here and in CUSTOMS_GATEWAYS below.
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every error answer under /api/ becomes problem+json (also Django's own pages).
+    "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,7 +133,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tradehub.api.pagination.CursorPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["tradehub.api.queries.StrictFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["tradehub.api.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["tradehub.api.throttling.PartnerRateThrottle"],
@@ -153,6 +156,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # 3.1: webhook payloads are part of the schema (`webhooks`), so generated clients and
+    # receivers share one typed definition of every event.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        "declarations.api.webhooks.STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.ALERT_CREATED",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DeclarationDocumentTypeEnum": "declarations.choices.DocumentType",
         "TransportDocumentTypeEnum": "declarations.choices.TransportDocumentType",
@@ -163,6 +174,9 @@ SPECTACULAR_SETTINGS = {
         "TrackingEventTypeEnum": "shipments.choices.EventType",
         "DeclarationStatusEnum": "declarations.choices.DeclarationStatus",
         "ShipmentStatusEnum": "shipments.choices.ShipmentStatus",
+        "AlertKindEnum": "shipments.alerts.choices.AlertKind",
+        "WebhookEventEnum": "tradehub.notifications.choices.WebhookEvent",
+        "DeliveryMessageStatusEnum": "tradehub.notifications.choices.MessageStatus",
         "TransitStatusEnum": "declarations.choices.TransitStatus",
         "RequiredDocumentStatusEnum": "shipments.choices.DocumentStatus",
         "RequiredDocumentTypeEnum": "tradehub.reference.choices.RequiredDocumentType",
@@ -229,6 +243,10 @@ ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Trade report: the currency values are converted into, and how long an official exchange rate
+# holds over days without a publication (weekends, holidays) before it counts as missing.
+TRADE_REPORT_CURRENCY = env.str("TRADE_REPORT_CURRENCY", default="USD")
+RATES_MAX_AGE_DAYS = env.int("RATES_MAX_AGE_DAYS", default=7)
 # Outbox delivery: attempts before a message is marked failed, exponential backoff between them
 # (base * 2**(attempt-1), capped), how long a claim on a message lasts before another worker may
 # take it over, and how many due messages one dispatcher run re-enqueues.

@@ -292,7 +292,7 @@ def test_alert_email_names_shipment_lot_product_shelf_life_eta_and_admin_link(
         "CT-0042",
         lot_of(shipment).product.name,
         "20.0 h",
-        eta.isoformat(),
+        eta.isoformat().replace("+00:00", "Z"),
         f"https://tradehub.example.kz/admin/shipments/alert/{alert.pk}/change/",
     ]:
         assert expected in text

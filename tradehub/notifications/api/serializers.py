@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..choices import WebhookEvent
+from ..choices import MessageStatus, WebhookEvent
 from ..models import DeliveryAttempt, WebhookSubscription
 from ..security import UnsafeURLError, resolve_webhook_url
 
@@ -53,9 +53,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     webhook_id = serializers.CharField(
         source="message.reference", help_text="The stable `webhook-id` of the message."
     )
-    event = serializers.CharField(source="message.event_type")
+    event = serializers.ChoiceField(source="message.event_type", choices=WebhookEvent.choices)
     attempt = serializers.IntegerField(source="number")
-    message_status = serializers.CharField(source="message.status")
+    message_status = serializers.ChoiceField(source="message.status", choices=MessageStatus.choices)
 
     class Meta:
         model = DeliveryAttempt

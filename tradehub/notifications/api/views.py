@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tradehub.api.etags import ETagMixin
-from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.partners.principals import partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -34,7 +34,7 @@ ERRORS = {
 class WebhookDeliveryFilter(django_filters.FilterSet):
     """`updated_since`: attempts started or finished at or after that time."""
 
-    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
+    updated_since = IsoDateTimeFilter(method="filter_updated_since")
 
     class Meta:
         model = DeliveryAttempt

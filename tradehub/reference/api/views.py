@@ -56,6 +56,8 @@ class HsCodeViewSet(viewsets.ReadOnlyModelViewSet[Any]):
 
     lookup_field = "code"
     lookup_value_regex = r"\d{2}|\d{4}|\d{6}|\d{10}"
+    # The detail reads `on` itself (the strict query check knows only the list's filters).
+    query_parameters = ("on",)
 
     def _eaeu(self) -> bool:
         """Whether this request is about EAEU 10-digit codes rather than HS 2022 nodes."""
@@ -90,7 +92,7 @@ class HsCodeViewSet(viewsets.ReadOnlyModelViewSet[Any]):
         try:
             return forms.DateField().clean(value)
         except DjangoValidationError as exc:
-            raise ValidationError({"on": exc.messages}) from exc
+            raise ValidationError({"query": {"on": exc.messages}}) from exc
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not self._eaeu():

@@ -1,0 +1,167 @@
+"""Strict query strings, walked over every list route of /api/v1/ (taken from the URL conf, so a new
+list is covered without touching this file): unknown parameters and invalid `page_size`, `cursor`
+and filter values answer 400 with the pointer `/query/<name>`; every list documents `cursor`,
+`page_size` (1..500) and `updated_since` in the served schema, and honours `updated_since`; every
+page is reachable by following `next`."""
+
+import base64
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.api.test_tenancy import OWNED, ROUTES, Route, registry_key
+from tests.shipments.factories import make_shipment
+
+pytestmark = pytest.mark.django_db
+
+GET_ROUTES = [r for r in ROUTES if "GET" in r.methods]
+FUTURE = "2999-01-01T00:00:00Z"
+INVALID_BY_TYPE = {"boolean": "maybe", "date-time": "yesterday", "integer": "one"}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def owned_url(route: Route, partner) -> str:
+    if not route.kwargs:
+        return route.url()
+    kwargs, _ = OWNED.get(registry_key(route), lambda p: ({}, []))(partner)
+    if not kwargs:
+        pytest.skip(f"no object factory for {route.template}")
+    return route.url(**kwargs)
+
+
+def is_list(client, url: str) -> bool:
+    response = client.get(url)
+    assert response.status_code in (200, 403), (url, response.content[:200])
+    if "json" not in response["Content-Type"]:
+        return False  # a file download
+    body = response.json()
+    return response.status_code == 200 and isinstance(body, dict) and "next" in body
+
+
+def assert_query_error(response, name: str) -> None:
+    assert response.status_code == 400, (name, response.status_code, response.content[:300])
+    assert response["Content-Type"] == "application/problem+json"
+    pointers = [error["pointer"] for error in response.json()["errors"]]
+    assert f"/query/{name}" in pointers, pointers
+
+
+def list_routes(api, partner) -> list[tuple[Route, str]]:
+    found = []
+    for route in GET_ROUTES:
+        if route.kwargs and registry_key(route) not in OWNED:
+            continue  # shared reference detail routes are not lists
+        url = owned_url(route, partner)
+        if is_list(api, url):
+            found.append((route, url))
+    return found
+
+
+@pytest.fixture
+def lists(api, partner, settings, tmp_path):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    settings.MEDIA_ROOT = tmp_path
+    routes = list_routes(api, partner)
+    templates = {route.template for route, _ in routes}
+    # The walk must find the nested lists too, or it proves little.
+    assert {
+        "api/v1/declarations/",
+        "api/v1/declarations/{reference}/events/",
+        "api/v1/declarations/{reference}/versions/",
+        "api/v1/declarations/{reference}/customs-messages/",
+        "api/v1/shipments/{reference}/events/",
+        "api/v1/shipments/{reference}/readings/",
+        "api/v1/shipments/{reference}/excursions/",
+        "api/v1/webhooks/{reference}/deliveries/",
+        "api/v1/alerts/",
+    } <= templates, templates
+    return routes
+
+
+def with_query(url: str, **params: Any) -> str:
+    return f"{url}?{urlencode(params)}"
+
+
+def test_unknown_query_parameters_are_refused_on_every_route(api, lists, partner):
+    for route in GET_ROUTES:
+        if route.kwargs and registry_key(route) not in OWNED:
+            continue
+        url = owned_url(route, partner)
+        assert_query_error(api.get(with_query(url, stauts="released")), "stauts")
+
+
+def test_invalid_page_size_and_cursor_are_refused_on_every_list(api, lists):
+    for _route, url in lists:
+        for value in ("0", "-1", "abc", "1.5", "501", ""):
+            assert_query_error(api.get(with_query(url, page_size=value)), "page_size")
+        assert_query_error(api.get(with_query(url, cursor="not-a-cursor")), "cursor")
+        # A well-formed cursor with a made-up position is a position like any other where the
+        # list is ordered by text, and a 400 where the position cannot be a time: never a 500.
+        forged = base64.b64encode(b"o=0&r=0&p=not-a-time").decode()
+        response = api.get(with_query(url, cursor=forged))
+        if response.status_code != 200:
+            assert_query_error(response, "cursor")
+        assert_query_error(api.get(f"{url}?page_size=5&page_size=6"), "page_size")
+
+
+def test_every_list_documents_pagination_and_updated_since(schema, lists):
+    for route, _url in lists:
+        operation = schema["paths"]["/" + route.template]["get"]
+        parameters = {p["name"]: p for p in operation.get("parameters", [])}
+        assert {"cursor", "page_size", "updated_since"} <= parameters.keys(), route.template
+        page_size = parameters["page_size"]["schema"]
+        assert (page_size["minimum"], page_size["maximum"]) == (1, 500), route.template
+        assert parameters["updated_since"]["schema"]["format"] == "date-time", route.template
+
+
+def test_every_list_honours_updated_since(api, lists):
+    for route, url in lists:
+        everything = api.get(url).json()["results"]
+        assert api.get(with_query(url, updated_since=FUTURE)).json()["results"] == [], route
+        since_2000 = api.get(with_query(url, updated_since="2000-01-01T00:00:00Z"))
+        assert since_2000.json()["results"] == everything, route.template
+        assert_query_error(api.get(with_query(url, updated_since="yesterday")), "updated_since")
+        assert_query_error(
+            api.get(with_query(url, updated_since="2025-07-21T06:00:00")), "updated_since"
+        )
+
+
+def test_invalid_filter_values_are_refused_on_every_list(schema, api, lists):
+    checked = 0
+    for route, url in lists:
+        operation = schema["paths"]["/" + route.template]["get"]
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query" or parameter["name"] in ("cursor", "page_size"):
+                continue
+            spec = parameter["schema"]
+            spec = spec.get("items", spec) if spec.get("type") == "array" else spec
+            value: str | None = "not-a-choice"
+            if "enum" not in spec:
+                value = INVALID_BY_TYPE.get(spec.get("format") or spec.get("type"))
+            if value is None:
+                continue  # free text filters accept any value
+            assert_query_error(
+                api.get(with_query(url, **{parameter["name"]: value})), parameter["name"]
+            )
+            checked += 1
+    assert checked >= 15, checked
+
+
+def test_every_page_is_reachable_by_following_next(api, partner):
+    for _ in range(7):
+        make_shipment(partner)
+    url = "/api/v1/shipments/?page_size=2"
+    seen: list[str] = []
+    while url:
+        page = api.get(url).json()
+        seen += [row["reference"] for row in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 7
+    assert "page_size=2" in json.dumps(api.get("/api/v1/shipments/?page_size=2").json()["next"])

@@ -43,10 +43,31 @@ def _item(description: str, code: str, count: int, net: int, value: int) -> dict
     }
 
 
-TOMATOES = _item("Cherry tomatoes, fresh", "0702000000", 1200, 6000, 9600)
+# EAEU 10-digit codes: fresh tomatoes have one per season (`tomato_code`), the others are fixed.
+TOMATOES_TODAY = "tomatoes-today"
+TOMATOES = _item("Cherry tomatoes, fresh", TOMATOES_TODAY, 1200, 6000, 9600)
 GRAPES = _item("Table grapes, fresh", "0806101000", 800, 4000, 8000)
-DRAGON_FRUIT = _item("Dragon fruit (pitahaya), fresh", "081090", 500, 2500, 7500)
-KIWIFRUIT = _item("Kiwifruit, fresh", "081050", 900, 4500, 9000)
+DRAGON_FRUIT = _item("Dragon fruit (pitahaya), fresh", "0810907500", 500, 2500, 7500)
+KIWIFRUIT = _item("Kiwifruit, fresh", "0810500000", 900, 4500, 9000)
+
+
+def tomato_code(office: CustomsOffice) -> str:
+    """The EAEU code of fresh tomatoes on today's date at the office (0702 00 000 1 ... 9)."""
+    from tradehub.reference.selectors import eaeu_codes_for
+
+    from .services.tariff import declaration_day
+
+    return eaeu_codes_for("070200", declaration_day(Declaration(office=office)))[0].code
+
+
+def with_codes(items: list[dict[str, Any]], office: CustomsOffice) -> list[dict[str, Any]]:
+    """Goods items with today's seasonal codes filled in."""
+    items = copy.deepcopy(items)
+    for item in items:
+        if item["commodity_code"] == TOMATOES_TODAY:
+            item["commodity_code"] = tomato_code(office)
+    return items
+
 
 # lrn -> (goods items, border crossing, container prefix, documents complete?, target state)
 DEMO_DECLARATIONS: list[tuple[str, list[dict[str, Any]], str, str, bool, str]] = [
@@ -56,6 +77,8 @@ DEMO_DECLARATIONS: list[tuple[str, list[dict[str, Any]], str, str, bool, str]] =
     ("XFE-DEMO-0004", [GRAPES, DRAGON_FRUIT], "KZDOS", "CAIU556677", False, "submitted"),
     ("XFE-DEMO-0005", [TOMATOES], "KZHOR", "TCLU998877", True, "draft"),
     ("XFE-DEMO-0006", [DRAGON_FRUIT], "KZHOR", "OOLU445566", True, "rejected"),
+    # Lodged without the consignee's BIN: customs refuses to register it (no number).
+    ("XFE-DEMO-0007", [KIWIFRUIT], "KZDOS", "TCNU112233", True, "registration_refused"),
 ]
 
 
@@ -77,10 +100,11 @@ def _data(
         documents.append(
             {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"}
         )
+    office = CustomsOffice.objects.select_related("location").get(code="50510")
     return {
         "lrn": lrn,
         "procedure": "import",
-        "office": CustomsOffice.objects.get(code="50510"),
+        "office": office,
         "border_crossing": Location.objects.get(code=border),
         "transport_mode": "rail",
         "transport_document": {"type": "smgs", "number": f"SMGS {lrn[-4:]} 118 773"},
@@ -93,7 +117,7 @@ def _data(
             "tax_id": "123456789012",
         },
         "declarant": {"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
-        "goods_items": copy.deepcopy(items),
+        "goods_items": with_codes(items, office),
         "documents": documents,
     }
 
@@ -110,6 +134,20 @@ def _advance(declaration: Declaration, target: str) -> None:
         return
     declaration = services.submit(declaration, actor=ACTOR)
     if target == "submitted":
+        return
+    if target == "registration_refused":
+        _decide(
+            declaration,
+            CustomsMessageType.REGISTRATION_REFUSED,
+            errors=[
+                {
+                    "pointer": "/consignee/tax_id",
+                    "code": "mandatory_information_missing",
+                    "detail": "The consignee's BIN is mandatory for a consignee in KZ; correct "
+                    "and lodge the declaration again.",
+                }
+            ],
+        )
         return
     if target == "rejected":
         # Release is refused after registration (the declaration has its number): final.
@@ -145,10 +183,11 @@ def load(stdout: Any) -> None:
     for lrn, items, border, container, complete, target in DEMO_DECLARATIONS:
         if Declaration.objects.filter(partner=partner, lrn=lrn).exists():
             continue
+        data = _data(lrn, items, border, container, complete)
+        if target == "registration_refused":
+            data["consignee"] = {"name": data["consignee"]["name"], "country": "KZ"}
         with transaction.atomic():
-            declaration = services.create_declaration(
-                partner=partner, data=_data(lrn, items, border, container, complete), actor=ACTOR
-            )
+            declaration = services.create_declaration(partner=partner, data=data, actor=ACTOR)
             _advance(declaration, target)
         created += 1
     stdout.write(

@@ -254,10 +254,11 @@ def children_of(declaration: Declaration) -> QuerySet[Declaration]:
 
 
 def needs_phytosanitary_certificate(commodity_code: str, on: dt.date) -> bool:
-    """Whether goods of this commodity code are regulated (quarantine) products on that day."""
-    from .validators import is_fresh_produce
+    """Whether goods of this commodity code are regulated (quarantine) products on that day
+    (the EAEU list of regulated products, effective-dated)."""
+    from tradehub.reference.selectors import phytosanitary_certificate_required
 
-    return is_fresh_produce(commodity_code)
+    return phytosanitary_certificate_required(commodity_code, on)
 
 
 def transits_with_details() -> QuerySet[Transit]:

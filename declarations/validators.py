@@ -13,9 +13,6 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from .currencies import ISO_4217_CURRENCIES
 
 COMMODITY_CODE_RE = re.compile(r"^(\d{6}|\d{10})$")
-# Chapters 07 (edible vegetables) and 08 (edible fruit and nuts): a phytosanitary certificate is
-# required for fresh produce entering the EAEU.
-PHYTOSANITARY_CHAPTERS = frozenset({"07", "08"})
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg")
@@ -47,11 +44,6 @@ def validate_commodity_code(value: str) -> None:
         raise ValidationError(
             f"{code[:6]} is not an HS 2022 subheading.", code="unknown_commodity_code"
         )
-
-
-def is_fresh_produce(commodity_code: str) -> bool:
-    """Fresh fruit or vegetables: HS chapters 07 and 08."""
-    return normalize_commodity_code(commodity_code)[:2] in PHYTOSANITARY_CHAPTERS
 
 
 def normalize_container(value: str) -> str:

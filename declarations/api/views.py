@@ -58,16 +58,22 @@ REFERENCE = OpenApiParameter(
 
 def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """Turn `{pointer, code, detail}` errors into DRF's nested detail, so the problem handler
-    gives the same pointers back."""
+    gives the same pointers back. An error on a node that also has errors below it (`/documents`
+    and `/documents/0/issued_on`) goes under the node's `non_field_errors`, which the handler
+    reports at the node's own pointer."""
     root: dict[str, Any] = {}
     for error in errors:
         parts = [p for p in error["pointer"].split("/") if p] or ["non_field_errors"]
         node = root
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node.setdefault(parts[-1], []).append(
-            serializers.ErrorDetail(error["detail"], error.get("code", "invalid"))
-        )
+            child = node.setdefault(part, {})
+            if isinstance(child, list):
+                child = node[part] = {"non_field_errors": child}
+            node = child
+        leaf = node.setdefault(parts[-1], [])
+        if isinstance(leaf, dict):
+            leaf = leaf.setdefault("non_field_errors", [])
+        leaf.append(serializers.ErrorDetail(error["detail"], error.get("code", "invalid")))
     return root
 
 

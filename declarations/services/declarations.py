@@ -3,6 +3,7 @@ amend, cancel, attach document files, and distribution marks."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,10 +32,15 @@ from ..states import (
     assert_transition,
     can,
 )
-from ..validators import is_fresh_produce, normalize_commodity_code
+from ..validators import normalize_commodity_code
 from .allocation import fully_drawn
 from .common import STATUS_EVENTS, S, _announce, _gateway, _lock, record_event
 from .stock import check_drawing, check_parentage, lock_parent, resolve_source_items
+from .tariff import (
+    commodity_code_errors,
+    declaration_day,
+    phytosanitary_errors,
+)
 from .transit import write_transit
 
 # Top-level fields a partner may write (everything else is server-owned and ignored).
@@ -150,45 +156,30 @@ def _missing_documents(declaration: Declaration, present: set[str]) -> list[dict
     ]
 
 
-def submission_errors(declaration: Declaration) -> list[dict[str, str]]:
-    """What stops a declaration from going to customs: the documents its procedure requires (an
-    import needs the commercial invoice), and fresh produce (HS 07/08) needs a phytosanitary
-    certificate that covers it (a certificate linked to no item covers all)."""
+def submission_errors(declaration: Declaration, day: dt.date | None = None) -> list[dict[str, Any]]:
+    """What stops a declaration from going to customs on its declaration date (`day`, default
+    today at the office): a goods item; at an EAEU office, 10-digit EAEU codes valid that day;
+    the documents its procedure requires (an import needs the commercial invoice); and for
+    regulated products (EAEU list) a phytosanitary certificate covering them, valid that day."""
+    day = day or declaration_day(declaration)
     items = list(declaration.goods_items.order_by("sequence"))
-    documents = list(declaration.documents.prefetch_related("goods_items"))
-    certificates = [doc for doc in documents if doc.type == DocumentType.PHYTOSANITARY_CERTIFICATE]
-    covers_all = any(not doc.goods_items.all() for doc in certificates)
-    covered = {item.pk for doc in certificates for item in doc.goods_items.all()}
-    errors: list[dict[str, str]] = []
+    documents = list(declaration.documents.prefetch_related("goods_items").order_by("id"))
+    errors: list[dict[str, Any]] = []
     if not items:
         errors.append(
             {"pointer": "/goods_items", "code": "required", "detail": "At least one goods item."}
         )
-    for index, item in enumerate(items):
-        if is_fresh_produce(item.commodity_code) and not covers_all and item.pk not in covered:
-            errors.append(
-                {
-                    "pointer": f"/goods_items/{index}",
-                    "code": "phytosanitary_certificate_required",
-                    "detail": f"Goods item {item.sequence} ({item.description}, "
-                    f"{item.commodity_code}) is fresh fruit or vegetables (HS 07/08) and needs a "
-                    "phytosanitary certificate covering it.",
-                }
-            )
-    uncovered = [e["pointer"].rsplit("/", 1)[-1] for e in errors if e["pointer"] != "/goods_items"]
-    if uncovered:
-        # Also point where the fix goes: the documents list needs the certificate.
-        sequences = ", ".join(str(int(index) + 1) for index in uncovered)
-        errors.append(
-            {
-                "pointer": "/documents",
-                "code": "phytosanitary_certificate_required",
-                "detail": "Add a phytosanitary_certificate document covering goods item(s) "
-                f"{sequences}.",
-            }
-        )
+    errors += commodity_code_errors(declaration, day)
+    errors += phytosanitary_errors(items, documents, day)
     errors += _missing_documents(declaration, {doc.type for doc in documents})
     return errors
+
+
+def _check_commodity_codes(declaration: Declaration) -> None:
+    """The codes of a draft (or an amendment) must be declarable at its office today."""
+    errors = commodity_code_errors(declaration, declaration_day(declaration))
+    if errors:
+        raise DeclarationInvalid(errors, "Invalid commodity code: " + errors[0]["detail"])
 
 
 def _raise_duplicate_lrn(partner: Partner, lrn: str, exclude_pk: int | None = None) -> None:
@@ -223,6 +214,7 @@ def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str)
         _raise_duplicate_lrn(partner, data["lrn"])
         raise
     _replace_goods_items(declaration, list(data.get("goods_items") or []))
+    _check_commodity_codes(declaration)
     _replace_documents(declaration, list(data.get("documents") or []))
     write_transit(declaration, data.get("transit"))
     payload: dict[str, Any] = {"lrn": declaration.lrn, "version": declaration.version}
@@ -253,6 +245,8 @@ def _apply_changes(declaration: Declaration, data: Mapping[str, Any]) -> list[st
         _replace_goods_items(declaration, list(data["goods_items"] or []))
         changed.append("goods_items")
         check_drawing(declaration)
+    if "goods_items" in data or "office" in changed:
+        _check_commodity_codes(declaration)
     if "documents" in data:
         _replace_documents(declaration, list(data["documents"] or []))
         changed.append("documents")

@@ -1,8 +1,10 @@
 """Test data for declarations: API payloads and model factories (through services where it matters)."""
 
 import copy
+import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import factory
 
@@ -11,9 +13,12 @@ from declarations.models import Declaration, Document, GoodsItem
 from tests.factories import PartnerFactory
 from tradehub.reference.models import CustomsOffice, Location
 
+# Fresh tomatoes have one EAEU code per season (0702 00 000 1 ... 9): the factories put in the
+# code valid on the day the test runs (see `with_todays_codes`).
+TOMATOES_TODAY = "tomatoes-today"
 TOMATOES = {
     "description": "Cherry tomatoes, fresh",
-    "commodity_code": "0702000000",
+    "commodity_code": TOMATOES_TODAY,
     "origin_country": "CN",
     "packages": {"count": 1200, "kind": "CT"},
     "gross_kg": "6200.000",
@@ -23,7 +28,7 @@ TOMATOES = {
 }
 GRAPES = {
     "description": "Table grapes, fresh",
-    "commodity_code": "080610",
+    "commodity_code": "0806101000",
     "origin_country": "CN",
     "packages": {"count": 800, "kind": "CT"},
     "gross_kg": "4300.000",
@@ -33,7 +38,7 @@ GRAPES = {
 }
 MACHINE_PARTS = {
     "description": "Pump parts",
-    "commodity_code": "841391",
+    "commodity_code": "8413910009",
     "origin_country": "CN",
     "packages": {"count": 10, "kind": "PK"},
     "gross_kg": "500.000",
@@ -76,11 +81,29 @@ BASE_PAYLOAD: dict[str, Any] = {
 }
 
 
+def todays_tomato_code(day: dt.date | None = None) -> str:
+    """The EAEU code of fresh tomatoes on the day (Almaty time, default today)."""
+    from django.utils import timezone
+
+    from tradehub.reference.selectors import eaeu_codes_for
+
+    day = day or timezone.localtime(timezone.now(), ZoneInfo("Asia/Almaty")).date()
+    return eaeu_codes_for("070200", day)[0].code
+
+
+def with_todays_codes(body: dict[str, Any]) -> dict[str, Any]:
+    """Put today's seasonal tomato code where a goods item says TOMATOES_TODAY."""
+    for item in body.get("goods_items") or []:
+        if isinstance(item, dict) and item.get("commodity_code") == TOMATOES_TODAY:
+            item["commodity_code"] = todays_tomato_code()
+    return body
+
+
 def payload(**overrides: Any) -> dict[str, Any]:
     """A valid create body (green under the simulated rules); keys given replace the defaults."""
     body = copy.deepcopy(BASE_PAYLOAD)
     body.update(copy.deepcopy(overrides))
-    return body
+    return with_todays_codes(body)
 
 
 def validated(body: dict[str, Any], partial: bool = False) -> dict[str, Any]:
@@ -88,7 +111,7 @@ def validated(body: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     from declarations.api.serializers import DeclarationUpdateSerializer, DeclarationWriteSerializer
 
     serializer_class = DeclarationUpdateSerializer if partial else DeclarationWriteSerializer
-    serializer = serializer_class(data=body)
+    serializer = serializer_class(data=with_todays_codes(copy.deepcopy(body)))
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -156,7 +179,7 @@ def stock_declaration(
     """A customs-warehouse declaration whose goods are in stock at Almaty (commodity code, net
     kg, packages per goods item), with its commercial invoice and phytosanitary certificate."""
     partner = partner or PartnerFactory()
-    items = items or [("0702000000", "6000.000", 1200), ("080610", "4000.000", 800)]
+    items = items or [(TOMATOES_TODAY, "6000.000", 1200), ("0806101000", "4000.000", 800)]
     declaration: Declaration = DeclarationFactory(  # type: ignore[assignment]
         partner=partner,
         procedure=procedure,
@@ -173,7 +196,7 @@ def stock_declaration(
             declaration=declaration,
             sequence=sequence,
             description=f"Goods {sequence}",
-            commodity_code=code,
+            commodity_code=todays_tomato_code() if code == TOMATOES_TODAY else code,
             origin_country="CN",
             packages_count=packages,
             packages_kind="CT",

@@ -4,7 +4,13 @@ import pytest
 
 from declarations import services
 from declarations.models import Declaration, GoodsItem
-from tests.declarations.factories import MACHINE_PARTS, TOMATOES, create_declaration, payload
+from tests.declarations.factories import (
+    MACHINE_PARTS,
+    TOMATOES,
+    create_declaration,
+    payload,
+    with_todays_codes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -259,9 +265,8 @@ def test_an_import_declaration_needs_a_commercial_invoice_to_be_submitted(api):
 def test_amend_creates_version_two_and_resubmits(api):
     body = create(api)
     api.post(detail(body["reference"], "submit/"))
-    response = api.post(
-        detail(body["reference"], "amend/"), {"goods_items": [TOMATOES]}, format="json"
-    )
+    amendment = with_todays_codes({"goods_items": [dict(TOMATOES)]})
+    response = api.post(detail(body["reference"], "amend/"), amendment, format="json")
     assert response.status_code == 202
     assert response.json()["version"] == 2 and response.json()["status"] == "submitted"
     versions = api.get(detail(body["reference"], "versions/")).json()["results"]

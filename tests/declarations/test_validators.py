@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from declarations.currencies import ISO_4217_CURRENCIES
 from declarations.validators import (
     DOCUMENT_MAX_BYTES,
-    is_fresh_produce,
     normalize_commodity_code,
     normalize_container,
     validate_commodity_code,
@@ -49,11 +48,6 @@ def test_commodity_code_must_be_a_known_hs_subheading(code, error):
 
 def test_commodity_code_dots_and_spaces_are_dropped():
     assert normalize_commodity_code("0702.00 0000") == "0702000000"
-
-
-def test_fresh_produce_is_hs_chapters_07_and_08():
-    assert is_fresh_produce("070200") and is_fresh_produce("0810500000")
-    assert not is_fresh_produce("200290")
 
 
 @pytest.mark.parametrize("number", ["CSQU3054383", "csqu 305438 3", "MSKU1234565"])

@@ -169,7 +169,7 @@ def test_failed_inspection_rejects_with_errors():
 
 
 def test_arms_are_rejected_with_a_pointer():
-    arms = {**MACHINE_PARTS, "commodity_code": "930200"}
+    arms = {**MACHINE_PARTS, "commodity_code": "9302000000"}
     declaration = submit(goods_items=[MACHINE_PARTS, arms], documents=[INVOICE, ORIGIN])
     assess(declaration.pk)
     declaration = reload(declaration)

@@ -1,8 +1,23 @@
-"""Demo shipments on the corridor (idempotent by partner reference): an inbound rail shipment
-Urumqi -> Khorgos -> Almaty carrying the released demo declaration, its distribution to Tashkent,
-Bishkek, Dushanbe, Ashgabat and Shymkent, and a rail-sea-rail kiwifruit shipment across the
-Caspian via Aktau and Alat to Tbilisi. Telemetry is realistic (reefer cycling, a day/night swing) and holds
-one warm excursion (reefer unplugged for hours at the Khorgos border)."""
+"""The corridor told right (idempotent: each part is created once, keyed by LRN or partner
+reference), through the same services as the API:
+
+1. Rail from Urumqi crosses at Khorgos: at Altynkol the containers are transshipped at the gauge
+   break onto 1520 mm wagons, under an EAEU transit declaration (office of departure 50913,
+   navigation seals, delivery deadline) to Almaty; the inbound shipments' border crossing and
+   arrival link to the transit, the arrival at Almaty marks it arrived, the office completes it.
+2. A customs-warehouse declaration draws the whole consignment from the completed transit: a
+   stock under customs control at Almaty.
+3. Distribution from the stock: release for free circulation for Shymkent; release plus SNT
+   (mutual EAEU trade) for Bishkek; re-export under transit to Tashkent, Dushanbe (via
+   Uzbekistan, TIR carnet) and Ashgabat (rail via Bolashak - Serhetyaka). Shymkent's truck has
+   every document and has left; Bishkek waits for the buyer's indirect-tax application.
+4. A second transit (dragon fruit by truck through Khorgos) is overdue: an alert.
+5. Rail-sea-rail Beijing -> Khorgos -> Aktau -> ferry -> Alat -> Baku, about 15 days; the onward
+   leg to Georgia is its own shipment.
+
+Telemetry is realistic (reefer cycling, a day/night swing) and holds one warm excursion (a reefer
+unplugged for hours during the transshipment at Altynkol).
+"""
 
 import datetime as dt
 import math
@@ -12,36 +27,75 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from stdnum import iso6346
 
+from declarations import services as declaration_services
+from declarations.choices import Channel, CustomsMessageType
+from declarations.demo import DEMO_PARTNER, GRAPES, TOMATOES, with_codes
+from declarations.demo import DRAGON_FRUIT as DRAGON_FRUIT_ITEM
 from declarations.models import Declaration
 from tradehub.partners.models import Partner
-from tradehub.reference.models import Location
+from tradehub.reference.models import CustomsOffice, Location
 
 from .choices import ShipmentKind
-from .models import Shipment
+from .models import Product, RequiredDocument, Shipment
 from .products import load_products
-from .services import distribution, shelf, telemetry, tracking
+from .services import distribution, documents, shelf, telemetry, tracking
 from .services.shipments import LegInput, LotInput, ShipmentInput, create_shipment
 
-DEMO_PARTNER = "Xinjiang Fresh Export Co"
-DEMO_DECLARATION_LRN = "XFE-DEMO-0001"
+ACTOR = "demo"
+TRANSIT_LRN = "XFE-DEMO-TR-01"
+OVERDUE_TRANSIT_LRN = "XFE-DEMO-TR-02"
+WAREHOUSE_LRN = "XFE-DEMO-WH-01"
 INBOUND_REF = "DEMO-IN-URC-ALA-01"
 INBOUND_GRAPES_REF = "DEMO-IN-URC-ALA-02"
+INBOUND_TRUCK_REF = "DEMO-IN-URC-ALA-03"
 CASPIAN_REF = "DEMO-CASPIAN-01"
+GEORGIA_REF = "DEMO-BAKU-TBILISI-01"
 READING_STEP = dt.timedelta(minutes=15)
+IMPORTER = {
+    "name": "Almaty Fresh Distribution LLP",
+    "country": "KZ",
+    "tax_id": "123456789012",
+}
+STORAGE = "Customs warehouse 'Almaty-Terminal' (licence KZ-0505), zone B, Almaty"
 
-# destination, consignee, (goods item, kg, packages) per line. Goods released for free
-# circulation in Kazakhstan go only where free circulation allows: Kazakhstan itself and EAEU
-# buyers (Bishkek). Shymkent's truck mixes tomatoes with grapes on purpose: it shows the
-# mixed-load warning.
-DISTRIBUTION: list[tuple[str, str, list[tuple[int, str, int]]]] = [
-    ("KGFRU", "Bishkek Green Trade", [(2, "1000.000", 200)]),
-    ("KZCIT", "Shymkent Fresh Hub", [(1, "1400.000", 280), (2, "900.000", 180)]),
+# destination, consignee, mode, (goods item, kg, packages) per line. Shymkent's truck mixes
+# tomatoes with grapes on purpose: it shows the mixed-load warning.
+DISTRIBUTION: list[tuple[str, dict[str, Any], str, list[tuple[int, str, int]]]] = [
+    (
+        "KZCIT",
+        {"name": "Shymkent Fresh Hub LLP", "country": "KZ", "tax_id": "987654321098"},
+        "road",
+        [(1, "1400.000", 280), (2, "900.000", 180)],
+    ),
+    ("KGFRU", {"name": "Bishkek Green Trade", "country": "KG"}, "road", [(2, "1000.000", 200)]),
+    (
+        "UZTAS",
+        {"name": "Tashkent Fresh Market LLC", "country": "UZ"},
+        "road",
+        [(1, "1200.000", 240)],
+    ),
+    ("TJDYU", {"name": "Dushanbe Agro Import", "country": "TJ"}, "road", [(1, "800.000", 160)]),
+    (
+        "TMASB",
+        {"name": "Ashgabat Food Distribution", "country": "TM"},
+        "rail",
+        [(2, "600.000", 120)],
+    ),
 ]
 
 
 def _loc(code: str) -> Location:
     return Location.objects.select_related("country").get(code=code)
+
+
+def _office(code: str) -> CustomsOffice:
+    return CustomsOffice.objects.select_related("location__country").get(code=code)
+
+
+def _container(prefix: str) -> str:
+    return prefix + iso6346.calc_check_digit(prefix)
 
 
 def _series(
@@ -102,10 +156,69 @@ def _finish(shipment: Shipment, readings: list[dict[str, Any]]) -> None:
     shelf.process_readings(shipment.pk)
 
 
+def _decide(declaration: Declaration, kind: str, at: dt.datetime, **extra: Any) -> Declaration:
+    return declaration_services.record_customs_decision(
+        declaration, type=kind, actor=ACTOR, occurred_at=at, **extra
+    )
+
+
+def _release(declaration: Declaration, at: dt.datetime) -> Declaration:
+    """Lodge a declaration and have customs register (green) and release it at `at`."""
+    declaration = declaration_services.submit(declaration, actor=ACTOR)
+    declaration = _decide(declaration, CustomsMessageType.ACCEPTED, at, channel=Channel.GREEN)
+    return _decide(declaration, CustomsMessageType.RELEASED, at + dt.timedelta(minutes=40))
+
+
+def _transit_data(
+    lrn: str,
+    items: list[dict[str, Any]],
+    *,
+    office: str,
+    border: str,
+    mode: str,
+    containers: list[str],
+    route: list[str],
+    deadline: dt.datetime,
+) -> dict[str, Any]:
+    departure = _office(office)
+    return {
+        "lrn": lrn,
+        "procedure": "transit",
+        "office": departure,
+        "border_crossing": _loc(border),
+        "transport_mode": mode,
+        "transport_document": {
+            "type": "smgs" if mode == "rail" else "cmr",
+            "number": f"{'SMGS' if mode == 'rail' else 'CMR'} {lrn[-2:]} 118 773",
+        },
+        "containers": containers,
+        "seals": [f"KZ 0{lrn[-2:]}4501"],
+        "consignor": {"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        "consignee": dict(IMPORTER),
+        "declarant": dict(IMPORTER),
+        "goods_items": with_codes(items, departure),
+        "documents": [
+            {
+                "type": "phytosanitary_certificate",
+                "number": f"CN-PH-{lrn[-5:]}",
+                "issued_by": "GACC Urumqi",
+            },
+            {"type": "invoice", "number": f"INV-{lrn}"},
+            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"},
+        ],
+        "transit": {
+            "destination_office": _office("50510"),
+            "route": [_loc(code) for code in route],
+            "navigation_seals": [f"KZ-ENP-0{lrn[-2:]}0112", f"KZ-ENP-0{lrn[-2:]}0113"],
+            "delivery_deadline": deadline,
+        },
+    }
+
+
 def _inbound(
     partner: Partner,
-    declaration: Declaration | None,
-    now: dt.datetime,
+    transit: Declaration,
+    start: dt.datetime,
     reference: str,
     product_code: str,
     item: int,
@@ -114,13 +227,12 @@ def _inbound(
     container: str,
     warm: bool,
 ) -> Shipment:
-    """One reefer container of the consignment by rail Urumqi -> Khorgos -> Almaty."""
-    from .models import Product
-
-    start = now - dt.timedelta(days=6)
-    items = {i.sequence: i for i in declaration.goods_items.all()} if declaration else {}
+    """One reefer container by rail Urumqi -> Khorgos -> Altynkol (transshipped onto 1520 mm
+    wagons at the gauge break) -> Almaty, under the transit."""
+    items = {i.sequence: i for i in transit.goods_items.all()}
     product = Product.objects.get(code=product_code)
-    wagon = f"Wagon 6151 00{item}2"
+    border = start + dt.timedelta(days=2, hours=2)
+    arrived = start + dt.timedelta(days=5)
     shipment = create_shipment(
         partner,
         ShipmentInput(
@@ -128,30 +240,30 @@ def _inbound(
             partner_reference=reference,
             origin=_loc("CNURM"),
             destination=_loc("KZALA"),
-            declaration=declaration,
+            declaration=transit,
             setpoint_c=setpoint,
             planned_departure=start,
             planned_arrival=start + dt.timedelta(days=4, hours=12),
-            consignee={"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
+            consignee=dict(IMPORTER),
             legs=[
                 LegInput(
                     1,
                     "rail",
                     _loc("CNURM"),
-                    _loc("KZHOR"),
+                    _loc("KZ9AK"),
                     start,
                     start + dt.timedelta(days=2),
-                    wagon,
+                    f"China Railway wagon 6151 00{item}2 (1435 mm)",
                     container,
                 ),
                 LegInput(
                     2,
                     "rail",
-                    _loc("KZHOR"),
+                    _loc("KZ9AK"),
                     _loc("KZALA"),
                     start + dt.timedelta(days=3),
                     start + dt.timedelta(days=4, hours=12),
-                    wagon,
+                    f"KTZ platform wagon 9470 31{item}8 (1520 mm)",
                     container,
                 ),
             ],
@@ -167,104 +279,232 @@ def _inbound(
             ],
         ),
     )
-    border = start + dt.timedelta(days=2, hours=2)
-    arrived = start + dt.timedelta(days=5)
     _events(
         shipment,
         [
             ("departed", "actual", start + dt.timedelta(hours=1), "CNURM"),
-            ("arrived", "actual", start + dt.timedelta(days=2), "KZHOR"),
-            ("border_crossed", "actual", border, "KZHOR"),
-            ("customs_hold", "actual", border + dt.timedelta(hours=1), "KZHOR"),
-            ("customs_released", "actual", border + dt.timedelta(hours=20), "KZHOR"),
-            ("departed", "actual", border + dt.timedelta(hours=22), "KZHOR"),
+            ("arrived", "actual", start + dt.timedelta(days=2), "CNHRS"),
+            ("border_crossed", "actual", border, "KZ9AK"),
+            ("customs_hold", "actual", border + dt.timedelta(hours=1), "KZ9AK"),
+            ("customs_released", "actual", border + dt.timedelta(hours=6), "KZ9AK"),
+            ("transshipped", "actual", border + dt.timedelta(hours=20), "KZ9AK"),
             ("arrived", "estimated", arrived, "KZALA"),
             ("arrived", "actual", arrived + dt.timedelta(hours=2), "KZALA"),
         ],
     )
     rng = random.Random(40 + item)
-    # The excursion: the tomato reefer was unplugged for 6 hours while waiting at the border.
-    spell = (border + dt.timedelta(hours=3), border + dt.timedelta(hours=9), 24.0) if warm else None
+    # The excursion: the tomato reefer was unplugged for 6 hours during the transshipment.
+    spell = (
+        (border + dt.timedelta(hours=8), border + dt.timedelta(hours=14), 24.0) if warm else None
+    )
     swing, noise = (0.4, 0.25) if setpoint > 5 else (0.1, 0.1)
     end = arrived + dt.timedelta(hours=2)
     _finish(shipment, _series(shipment, start, end, setpoint, rng, spell, swing, noise))
     return shipment
 
 
-def _distribute(declaration: Declaration, now: dt.datetime) -> list[Shipment]:
-    items = {i.sequence: i for i in declaration.goods_items.all()}
-    requests = []
-    for code, consignee, lines in DISTRIBUTION:
-        destination = _loc(code)
-        departure = now + dt.timedelta(hours=6)
-        requests.append(
-            distribution.DistributionShipment(
-                destination=destination,
-                consignee={"name": consignee, "country": destination.country.code},
-                partner_reference=f"DEMO-DIST-{code}",
-                planned_departure=departure,
-                planned_arrival=departure + dt.timedelta(hours=30),
-                lines=[
-                    LotInput(
-                        distribution.infer_product(items[item]),  # type: ignore[arg-type]
-                        Decimal(kg),
-                        packages,
-                        goods_item=items[item],
-                    )
-                    for item, kg, packages in lines
-                ],
-            )
+def _fill(shipment: Shipment, missing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """The partner records the checklist's documents (all but `missing`)."""
+    for entry in shipment.required_documents.order_by("sequence"):
+        if entry.managed or entry.type in missing:
+            continue
+        number = f"{entry.type.upper()[:6]}-{shipment.reference[-6:]}"
+        documents.set_document(entry, status="provided", reference=number, actor=ACTOR)
+
+
+def _distribute(warehouse: Declaration, now: dt.datetime) -> list[Shipment]:
+    items = {i.sequence: i for i in warehouse.goods_items.all()}
+    departure = now - dt.timedelta(hours=20)
+    requests = [
+        distribution.DistributionShipment(
+            destination=_loc(code),
+            consignee=consignee,
+            partner_reference=f"DEMO-DIST-{code}",
+            planned_departure=departure,
+            planned_arrival=departure + dt.timedelta(hours=30),
+            transport_mode=mode,
+            lines=[
+                LotInput(
+                    distribution.infer_product(items[item]),  # type: ignore[arg-type]
+                    Decimal(kg),
+                    packages,
+                    goods_item=items[item],
+                )
+                for item, kg, packages in lines
+            ],
         )
-    return distribution.distribute(declaration, requests, None)
+        for code, consignee, mode, lines in DISTRIBUTION
+    ]
+    shipments = {s.destination.code: s for s in distribution.distribute(warehouse, requests, None)}
+    # Shymkent and Bishkek: released for free circulation in Almaty.
+    for code in ("KZCIT", "KGFRU"):
+        child = shipments[code].onward_declaration
+        assert child is not None
+        _release(child, now - dt.timedelta(hours=22))
+    # Tashkent: the re-export is lodged; Dushanbe and Ashgabat are still drafts.
+    tashkent = shipments["UZTAS"].onward_declaration
+    assert tashkent is not None
+    declaration_services.submit(tashkent, actor=ACTOR)
+    _fill(shipments["KZCIT"])
+    _fill(shipments["KGFRU"], missing={"indirect_tax_application"})
+    _fill(shipments["UZTAS"], missing={"phytosanitary_reexport_certificate"})
+    shymkent = shipments["KZCIT"]
+    _events(shymkent, [("departed", "actual", departure, "KZALA")])
+    _finish(shymkent, [])
+    return list(shipments.values())
 
 
-def _caspian(partner: Partner, now: dt.datetime) -> Shipment:
-    from .models import Product
+def _corridor(partner: Partner, now: dt.datetime) -> list[Shipment]:
+    """Transit -> customs warehouse -> distribution, for the main consignment."""
+    start = now - dt.timedelta(days=6)
+    border = start + dt.timedelta(days=2, hours=2)
+    data = _transit_data(
+        TRANSIT_LRN,
+        [TOMATOES, GRAPES],
+        office="50913",
+        border="KZ9AK",
+        mode="rail",
+        containers=[_container("CSQU305438"), _container("MSKU123456")],
+        route=["CNHRS", "KZ9AK", "KZALA"],
+        deadline=border + dt.timedelta(days=3, hours=12),
+    )
+    transit = declaration_services.create_declaration(partner=partner, data=data, actor=ACTOR)
+    transit = _release(transit, border + dt.timedelta(hours=3))
+    created = [
+        _inbound(partner, transit, start, *spec)
+        for spec in (
+            (INBOUND_REF, "cherry-tomato", 1, ("6000.000", 1200), 11.0, "CSQU3054383", True),
+            (INBOUND_GRAPES_REF, "table-grape", 2, ("4000.000", 800), -0.5, "MSKU1234565", False),
+        )
+    ]
+    transit.refresh_from_db()
+    arrived = transit.transit.arrived_at or now
+    _decide(
+        transit,
+        CustomsMessageType.TRANSIT_COMPLETED,
+        arrived + dt.timedelta(hours=3),
+        storage_place=STORAGE,
+    )
+    warehouse = declaration_services.draw_from_stock(
+        transit,
+        partner=partner,
+        procedure="customs_warehouse",
+        lines=[(1, Decimal("6000.000"), 1200), (2, Decimal("4000.000"), 800)],
+        actor=ACTOR,
+        lrn=WAREHOUSE_LRN,
+        consignee=IMPORTER,
+        transport_mode="rail",
+    )
+    warehouse = _release(warehouse, arrived + dt.timedelta(hours=5))
+    return created + _distribute(warehouse, now)
 
-    start = now - dt.timedelta(days=9)
+
+def _overdue_transit(partner: Partner, now: dt.datetime) -> Shipment:
+    """Dragon fruit by truck through Khorgos, opened two days ago and overdue since this morning."""
+    start = now - dt.timedelta(days=3)
+    border = start + dt.timedelta(days=1)
+    data = _transit_data(
+        OVERDUE_TRANSIT_LRN,
+        [DRAGON_FRUIT_ITEM],
+        office="50903",
+        border="KZHOR",
+        mode="road",
+        containers=[_container("TGHU765432")],
+        route=["KZHOR", "KZALA"],
+        deadline=now - dt.timedelta(hours=6),
+    )
+    transit = declaration_services.create_declaration(partner=partner, data=data, actor=ACTOR)
+    transit = _release(transit, border)
+    product = Product.objects.get(code="dragon-fruit")
+    shipment = create_shipment(
+        partner,
+        ShipmentInput(
+            kind=ShipmentKind.INBOUND,
+            partner_reference=INBOUND_TRUCK_REF,
+            origin=_loc("CNURM"),
+            destination=_loc("KZALA"),
+            declaration=transit,
+            setpoint_c=7.0,
+            planned_departure=start,
+            planned_arrival=border + dt.timedelta(hours=18),
+            consignee=dict(IMPORTER),
+            legs=[
+                LegInput(1, "road", _loc("CNURM"), _loc("KZHOR"), start, border, "XJ A7731X"),
+                LegInput(2, "road", _loc("KZHOR"), _loc("KZALA"), border, None, "XJ A7731X"),
+            ],
+            lots=[
+                LotInput(
+                    product,
+                    Decimal("2500.000"),
+                    500,
+                    "XFE-DF-07",
+                    (start - dt.timedelta(days=2)).date(),
+                    transit.goods_items.get(),
+                )
+            ],
+        ),
+    )
+    _events(
+        shipment,
+        [
+            ("departed", "actual", start + dt.timedelta(hours=2), "CNURM"),
+            ("border_crossed", "actual", border, "KZHOR"),
+        ],
+    )
+    _finish(shipment, _series(shipment, start, now, 7.0, random.Random(9)))
+    return shipment
+
+
+def _caspian(partner: Partner, now: dt.datetime) -> list[Shipment]:
+    """Beijing -> Khorgos -> Aktau -> ferry -> Alat -> Baku, about 15 days; on to Tbilisi."""
     kiwi = Product.objects.get(code="kiwifruit")
-    aktau, alat = start + dt.timedelta(days=5), start + dt.timedelta(days=7)
+    start = now - dt.timedelta(days=9)
+    khorgos, aktau, alat = (start + dt.timedelta(days=d) for d in (4, 9, 12))
+    container = "TGHU7654320"
     shipment = create_shipment(
         partner,
         ShipmentInput(
             kind=ShipmentKind.DIRECT,
             partner_reference=CASPIAN_REF,
-            origin=_loc("CNURM"),
-            destination=_loc("GETBS"),
+            origin=_loc("CNBJS"),
+            destination=_loc("AZBAK"),
             setpoint_c=-0.25,
             planned_departure=start,
             planned_arrival=start + dt.timedelta(days=15),
-            consignee={"name": "Tbilisi Fruit Import LLC", "country": "GE"},
+            consignee={"name": "Baku Fruit Import LLC", "country": "AZ"},
             legs=[
                 LegInput(
-                    1,
-                    "rail",
-                    _loc("CNURM"),
-                    _loc("KZAAU"),
-                    start,
-                    aktau,
-                    "Block train TMTM-12",
-                    "TGHU7654320",
+                    1, "rail", _loc("CNBJS"), _loc("CNHRS"), start, khorgos, "TMTM-12", container
                 ),
                 LegInput(
                     2,
+                    "rail",
+                    _loc("CNHRS"),
+                    _loc("KZAAU"),
+                    khorgos,
+                    aktau,
+                    "KTZ TMTM-12",
+                    container,
+                ),
+                LegInput(
+                    3,
                     "sea",
                     _loc("KZAAU"),
                     _loc("AZALA"),
                     aktau + dt.timedelta(days=1),
                     alat,
                     "Ro-Pax Professor Gul",
-                    "TGHU7654320",
+                    container,
                 ),
                 LegInput(
-                    3,
+                    4,
                     "rail",
                     _loc("AZALA"),
-                    _loc("GETBS"),
+                    _loc("AZBAK"),
                     alat + dt.timedelta(days=1),
                     start + dt.timedelta(days=15),
                     "ADY wagon 5520",
-                    "TGHU7654320",
+                    container,
                 ),
             ],
             lots=[
@@ -281,21 +521,48 @@ def _caspian(partner: Partner, now: dt.datetime) -> Shipment:
     _events(
         shipment,
         [
-            ("departed", "actual", start + dt.timedelta(hours=2), "CNURM"),
-            ("border_crossed", "actual", start + dt.timedelta(days=1), "KZHOR"),
+            ("departed", "actual", start + dt.timedelta(hours=2), "CNBJS"),
+            ("border_crossed", "actual", khorgos, "KZ9AK"),
+            ("transshipped", "actual", khorgos + dt.timedelta(hours=8), "KZ9AK"),
             ("arrived", "actual", aktau, "KZAAU"),
             ("transshipped", "actual", aktau + dt.timedelta(days=1), "KZAAU"),
-            ("arrived", "estimated", start + dt.timedelta(days=16), "GETBS"),
+            ("arrived", "estimated", start + dt.timedelta(days=15), "AZBAK"),
         ],
     )
-    rng = random.Random(7)
     end = now - dt.timedelta(hours=1)
-    _finish(shipment, _series(shipment, start, end, -0.25, rng, swing=0.1, noise=0.1))
-    return shipment
+    _finish(shipment, _series(shipment, start, end, -0.25, random.Random(7), swing=0.1, noise=0.1))
+    # The onward leg to Georgia is a shipment of its own, from Baku.
+    georgia = create_shipment(
+        partner,
+        ShipmentInput(
+            kind=ShipmentKind.DIRECT,
+            partner_reference=GEORGIA_REF,
+            origin=_loc("AZBAK"),
+            destination=_loc("GETBS"),
+            setpoint_c=-0.25,
+            planned_departure=start + dt.timedelta(days=16),
+            planned_arrival=start + dt.timedelta(days=17),
+            consignee={"name": "Tbilisi Fruit Import LLC", "country": "GE"},
+            legs=[
+                LegInput(
+                    1,
+                    "rail",
+                    _loc("AZBAK"),
+                    _loc("GETBS"),
+                    start + dt.timedelta(days=16),
+                    start + dt.timedelta(days=17),
+                    "ADY/GR wagon",
+                    container,
+                )
+            ],
+            lots=[LotInput(kiwi, Decimal("1500.000"), 300, "XFE-KW-0705")],
+        ),
+    )
+    return [shipment, georgia]
 
 
 def load(stdout: Any) -> None:
-    """Create the demo shipments once (existing partner references are left alone)."""
+    """Create the corridor demo once (existing parts are left alone)."""
     result = load_products()
     stdout.write(f"Products: {result.created} created, {result.unchanged} already there.")
     partner = Partner.objects.filter(name=DEMO_PARTNER).first()
@@ -303,31 +570,15 @@ def load(stdout: Any) -> None:
         stdout.write("Demo shipments skipped: demo partner or reference data missing.")
         return
     now = timezone.now().replace(second=0, microsecond=0)
-    declaration = Declaration.objects.filter(partner=partner, lrn=DEMO_DECLARATION_LRN).first()
-    created = []
-    with transaction.atomic():
-        for reference, code, item, quantity, setpoint, container, warm in (
-            (INBOUND_REF, "cherry-tomato", 1, ("6000.000", 1200), 11.0, "CSQU3054383", True),
-            (INBOUND_GRAPES_REF, "table-grape", 2, ("4000.000", 800), -0.5, "MSKU1234565", False),
-        ):
-            if not Shipment.objects.filter(partner=partner, partner_reference=reference).exists():
-                created.append(
-                    _inbound(
-                        partner,
-                        declaration,
-                        now,
-                        reference,
-                        code,
-                        item,
-                        quantity,
-                        setpoint,
-                        container,
-                        warm,
-                    )
-                )
-        if not Shipment.objects.filter(partner=partner, partner_reference=CASPIAN_REF).exists():
-            created.append(_caspian(partner, now))
-    if declaration is not None and declaration.status == "released":
+    created: list[Shipment] = []
+    if not Declaration.objects.filter(partner=partner, lrn=TRANSIT_LRN).exists():
         with transaction.atomic():
-            created += _distribute(declaration, now)
-    stdout.write(f"Demo shipments: {len(created)} created.")
+            created += _corridor(partner, now)
+    if not Declaration.objects.filter(partner=partner, lrn=OVERDUE_TRANSIT_LRN).exists():
+        with transaction.atomic():
+            created.append(_overdue_transit(partner, now))
+    if not Shipment.objects.filter(partner=partner, partner_reference=CASPIAN_REF).exists():
+        with transaction.atomic():
+            created += _caspian(partner, now)
+    checklists = RequiredDocument.objects.filter(shipment__partner=partner).count()
+    stdout.write(f"Demo shipments: {len(created)} created ({checklists} checklist entries).")

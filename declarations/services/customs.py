@@ -244,13 +244,15 @@ def record_customs_decision(
     accepted: bool | None = None,
     source: str = MessageSource.STAFF,
     occurred_at: dt.datetime | None = None,
+    delivery_deadline: dt.datetime | None = None,
+    storage_place: str = "",
 ) -> Declaration:
     """Record a decision taken outside a gateway integration (staff in the admin, the simulated
     authority) as a customs message, and apply it now."""
     with transaction.atomic():
         locked = _lock(declaration)
         if type == CustomsMessageType.ACCEPTED and not number:
-            number = locked.number or allocate_customs_number(locked.office)
+            number = locked.number or allocate_customs_number(locked.office, occurred_at)
         receive_customs_message(
             locked,
             message_id=f"{source.upper()}-{uuid.uuid4().hex}",
@@ -261,6 +263,8 @@ def record_customs_decision(
                 "channel": channel,
                 "errors": list(errors),
                 "accepted": accepted,
+                "delivery_deadline": delivery_deadline,
+                "storage_place": storage_place,
             },
             source=source,
             actor=actor,

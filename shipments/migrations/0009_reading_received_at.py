@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0006_q10_defaults_match_handbook_table"),
+        ("shipments", "0008_transit_events_and_alerts"),
     ]
 
     operations = [

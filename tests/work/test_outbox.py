@@ -96,9 +96,11 @@ def test_refused_publish_answers_the_client_and_leaves_the_work_to_the_relay(
 def test_a_retry_of_an_all_duplicate_batch_still_owes_processing(
     api, kiwi, django_capture_on_commit_callbacks
 ):
-    with mock.patch("celery.app.task.Task.apply_async", side_effect=BROKER_DOWN):
-        with django_capture_on_commit_callbacks(execute=True):
-            api.post("/api/v1/telemetry/", readings(kiwi), format="json")
+    with (
+        mock.patch("celery.app.task.Task.apply_async", side_effect=BROKER_DOWN),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        api.post("/api/v1/telemetry/", readings(kiwi), format="json")
     PendingTask.objects.all().delete()  # as if the row had been lost with the first attempt
     publish_stats.paused_until = 0.0
     with (

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tradehub.reference",
     "tradehub.notifications",
     "tradehub.api",
+    "tradehub.work",
     "tradehub.rates",
     "declarations",
     "shipments",
@@ -88,10 +89,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# Short socket timeouts: a stopped or frozen Redis costs a request at most this long, and callers
+# (throttle, health) fail open instead of hanging (docs/operations.md).
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+
+
+def redis_cache(url: str) -> dict[str, Any]:
+    """The Django cache settings for a Redis URL, with short connect and read timeouts."""
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            },
+        }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_cache(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -209,6 +227,28 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+# Redis broker: a task a worker took and never acknowledged (the worker was killed) is delivered
+# again after `visibility_timeout` seconds. It must exceed the longest task (the hard time limit)
+# or a running task would be delivered twice; default twice the hard limit.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_TASK_TIME_LIMIT)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A stopped or frozen broker fails a publish within seconds instead of hanging a request.
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Task outbox (tradehub.work): a row not done this many seconds after its first request (or last
+# relay) is published again by beat (every 30 s), at most this many per run.
+TASK_OUTBOX_RELAY_SECONDS = env.int("TASK_OUTBOX_RELAY_SECONDS", default=60)
+TASK_OUTBOX_RELAY_BATCH = env.int("TASK_OUTBOX_RELAY_BATCH", default=500)
 
 # --- Domain settings --------------------------------------------------------------------------
 # Customs gateways, one per office (docs/customs-procedures.md). CUSTOMS_GATEWAYS names the gateways

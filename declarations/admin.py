@@ -15,6 +15,7 @@ from tradehub.workplace.filters import QueueFilter
 
 from . import services
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
+from .admin_workplace import KeyInAdminMixin
 from .choices import Channel, CustomsMessageType, DeclarationStatus
 from .exceptions import DeclarationError, TransitionNotAllowed
 from .models import (
@@ -220,7 +221,7 @@ def _guarded(action: str, call: Callable[[Declaration, str], Any]) -> Callable[.
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "reference",
         "lrn",
@@ -337,10 +338,6 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         "transit_arrived",
         "transit_completed",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Declarations are lodged by partners through the API; staff check and decide.
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -2,14 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tradehub.api.exceptions import api_not_found, api_server_error
+from tradehub.ui.views import favicon
 
 admin.site.site_header = "TradeHub"
-admin.site.site_title = "TradeHub admin"
-admin.site.index_title = "Customs declarations and perishable cargo"
+admin.site.site_title = _("TradeHub admin")
+admin.site.index_title = _("Customs declarations and perishable cargo")
 
 urlpatterns = [
     # A staff report page inside the admin's look (before the admin's catch-all patterns).
@@ -18,6 +20,10 @@ urlpatterns = [
     path("api/v1/", include("tradehub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The language switch in the admin header posts here (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page says: answer it instead of logging a 404.
+    path("favicon.ico", favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="admin:index")),
 ]
 

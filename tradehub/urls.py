@@ -2,16 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tradehub.api.exceptions import api_not_found, api_server_error
 from tradehub.ui.views import favicon
-
-admin.site.site_header = "TradeHub"
-admin.site.site_title = _("TradeHub admin")
-admin.site.index_title = _("Customs declarations and perishable cargo")
 
 urlpatterns = [
     # A staff report page inside the admin's look (before the admin's catch-all patterns).

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from shipments.models import Alert
+from tradehub.workplace.filters import QueueFilter
 
 from . import selectors, services
 from .states import AlertTransitionNotAllowed
@@ -37,7 +38,7 @@ class AlertAdmin(admin.ModelAdmin):
         "partner",
         "created_at",
     ]
-    list_filter = ["state", "severity", "kind", "partner"]
+    list_filter = [QueueFilter, "state", "severity", "kind", "partner"]
     search_fields = ["reference", "subject_reference", "shipment__reference", "message"]
     list_select_related = ["shipment", "partner"]
     readonly_fields = [

@@ -10,9 +10,9 @@ from tests.browser.conftest import LAPTOP
 @pytest.mark.parametrize(
     ("language", "lang_attr", "expected"),
     [
-        ("ru", "ru", "Таможенные декларации и скоропортящиеся грузы"),
-        ("zh-CN", "zh-hans", "报关单与易腐货物"),
-        ("en", "en", "Customs declarations and perishable cargo"),
+        ("ru", "ru", "Диспетчерская"),
+        ("zh-CN", "zh-hans", "控制塔"),
+        ("en", "en", "Control tower"),
     ],
     ids=["ru", "zh", "en"],
 )

@@ -1,7 +1,24 @@
-"""`Authorization: Api-Key <key>` authentication for partner systems."""
+"""`Authorization: Api-Key <key>` authentication for partner systems.
 
+Keys are checked against their stored hash once, then kept in an in-process cache so a request
+does not pay two queries (key, partner) for every call. The cache is invalidated on revocation:
+saving or deleting a key or a partner (revoking, expiring, deactivating) writes a new generation
+token into the shared cache (Redis in production), every lookup compares its entry's token with
+the current one (one Redis GET per request, memoised on the request), and an entry older than
+API_KEY_CACHE_SECONDS is checked against the database again in any case. Expiry dates are
+compared on every request, so an expiring key stops at its time even while cached.
+"""
+
+import hashlib
+import threading
+import time
+import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -9,6 +26,71 @@ from .models import PartnerAPIKey
 from .principals import ApiClient
 
 KEYWORD = "Api-Key"
+GENERATION_KEY = "partners:api-key-generation"
+MAX_CACHED_KEYS = 10_000
+_REQUEST_ATTR = "_tradehub_api_key_result"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    client: ApiClient
+    generation: str | None
+    checked_at: float
+
+
+_cache: dict[str, _Entry] = {}
+_lock = threading.Lock()
+
+
+def _digest(key: str) -> str:
+    # The plain key never stays in memory as a dictionary key.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def current_generation() -> str | None:
+    value = cache.get(GENERATION_KEY)
+    return None if value is None else str(value)
+
+
+def invalidate_cached_keys() -> None:
+    """Every process drops its cached keys at its next request (called on key/partner writes),
+    again once the writing transaction commits so nobody caches the pre-commit state."""
+
+    def bump() -> None:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        with _lock:
+            _cache.clear()
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _lookup(key: str) -> ApiClient:
+    """The caller of a valid, unrevoked key (cached), or AuthenticationFailed."""
+    digest = _digest(key)
+    generation = current_generation()
+    now = time.monotonic()
+    entry = _cache.get(digest)
+    if (
+        entry is not None
+        and entry.generation == generation
+        and now - entry.checked_at < settings.API_KEY_CACHE_SECONDS
+    ):
+        client = entry.client
+    else:
+        try:
+            # get_from_key refuses revoked keys; expiry and partner status are checked below.
+            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
+        except PartnerAPIKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+        client = ApiClient(api_key=api_key, partner=api_key.partner)
+        with _lock:
+            if len(_cache) >= MAX_CACHED_KEYS:
+                _cache.clear()
+            _cache[digest] = _Entry(client, generation, now)
+    if client.api_key.has_expired or not client.partner.is_active:
+        raise exceptions.AuthenticationFailed("API key expired or partner inactive.")
+    return client
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -22,14 +104,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         if not key:
             raise exceptions.AuthenticationFailed("Empty API key.")
-        try:
-            # get_from_key refuses revoked keys; expiry and partner status are checked here.
-            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
-        except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
-        if api_key.has_expired or not api_key.partner.is_active:
-            raise exceptions.AuthenticationFailed("API key expired or partner inactive.")
-        return ApiClient(api_key=api_key, partner=api_key.partner), api_key
+        # The idempotency middleware and DRF both authenticate one request: look it up once.
+        http_request = getattr(request, "_request", request)
+        memo = getattr(http_request, _REQUEST_ATTR, None)
+        if memo is not None and memo[0] == key:
+            client = memo[1]
+        else:
+            client = _lookup(key)
+            setattr(http_request, _REQUEST_ATTR, (key, client))
+        return client, client.api_key
 
     def authenticate_header(self, request: Any) -> str:
         # A WWW-Authenticate value makes DRF answer 401 (not 403) when credentials are missing.

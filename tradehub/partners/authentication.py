@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -82,14 +83,14 @@ def _lookup(key: str) -> ApiClient:
             # get_from_key refuses revoked keys; expiry and partner status are checked below.
             api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
         except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
         client = ApiClient(api_key=api_key, partner=api_key.partner)
         with _lock:
             if len(_cache) >= MAX_CACHED_KEYS:
                 _cache.clear()
             _cache[digest] = _Entry(client, generation, now)
     if client.api_key.has_expired or not client.partner.is_active:
-        raise exceptions.AuthenticationFailed("API key expired or partner inactive.")
+        raise exceptions.AuthenticationFailed(_("API key expired or partner inactive."))
     return client
 
 
@@ -98,12 +99,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Any) -> tuple[ApiClient, PartnerAPIKey] | None:
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, key = header.partition(" ")
+        scheme, _sep, key = header.partition(" ")
         if scheme.lower() != KEYWORD.lower():
             return None
         key = key.strip()
         if not key:
-            raise exceptions.AuthenticationFailed("Empty API key.")
+            raise exceptions.AuthenticationFailed(_("Empty API key."))
         # The idempotency middleware and DRF both authenticate one request: look it up once.
         http_request = getattr(request, "_request", request)
         memo = getattr(http_request, _REQUEST_ATTR, None)

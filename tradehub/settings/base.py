@@ -19,7 +19,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the TradeHub site: the control tower is its landing page.
+    "tradehub.workplace.apps.TradeHubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +49,8 @@ MIDDLEWARE = [
     "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Staff pages: the language switch (cookie), else Accept-Language; /api/ stays English.
+    "tradehub.ui.middleware.StaffLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,11 +137,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Staff and email languages (docs/i18n.md). Kazakh is not offered: see docs/i18n.md for why.
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "tradehub" / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
@@ -294,6 +305,82 @@ ALERT_EXPIRING_THRESHOLDS_HOURS = env.list(
 )
 ALERT_ARRIVAL_MARGIN_HOURS = env.int("ALERT_ARRIVAL_MARGIN_HOURS", default=12)
 ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
+# --- Control tower (the admin's landing page, docs/workplace.md) -----------------------------
+# The queues shown, in order, and when each turns amber and red. Age clocks: minutes the oldest
+# row has waited. Deadline clocks: minutes left before the earliest deadline (0 = overdue; the
+# transit queue lists transits due within its amber limit). Each row names where its limits come
+# from; "internal target" rows are this forwarder's own service levels, change them here.
+CONTROL_TOWER: list[dict[str, Any]] = [
+    {
+        "queue": "declarations.queues.SUBMITTED",
+        "amber_minutes": 30,
+        "red_minutes": 60,
+        "source": "Registration within 1 hour of lodging (IFCG encyclopedia, 'Release of goods "
+        "by a customs authority pursuant to the EAEU Customs Code')",
+    },
+    {
+        "queue": "declarations.queues.ACCEPTED",
+        "amber_minutes": 180,
+        "red_minutes": 240,
+        "source": "Release within 4 hours of registration (EAEU Customs Code Art. 119(1))",
+    },
+    {
+        "queue": "declarations.queues.UNDER_CONTROL",
+        "amber_minutes": 8 * 60,
+        "red_minutes": 24 * 60,
+        "source": "Checks extend release to the working day after registration (EAEU Customs "
+        "Code Art. 119(2)); red after one day",
+    },
+    {
+        "queue": "declarations.queues.RELEASED",
+        "amber_minutes": 6 * 60,
+        "red_minutes": 24 * 60,
+        "source": "Internal target: perishables leave the warehouse the day they are released",
+    },
+    {
+        "queue": "declarations.queues.TRANSITS",
+        "amber_minutes": 24 * 60,
+        "red_minutes": 0,
+        "source": "Delivery deadline set by customs (EAEU Customs Code Art. 144); amber a day "
+        "before it",
+    },
+    {
+        "queue": "shipments.queues.AT_RISK",
+        "amber_minutes": 72 * 60,
+        "red_minutes": 24 * 60,
+        "source": "ALERT_EXPIRING_THRESHOLDS_HOURS defaults (72 h, 24 h of shelf life left)",
+    },
+    {
+        "queue": "shipments.queues.OVERDUE",
+        "amber_minutes": 0,
+        "red_minutes": 12 * 60,
+        "source": "ALERT_ARRIVAL_MARGIN_HOURS default (12 h late)",
+    },
+    {
+        "queue": "shipments.queues.CUSTOMS_HOLD",
+        "amber_minutes": 12 * 60,
+        "red_minutes": 24 * 60,
+        "source": "ALERT_CUSTOMS_HOLD_HOURS default (24 h on hold)",
+    },
+    {
+        "queue": "shipments.queues.OPEN_ALERTS",
+        "amber_minutes": 30,
+        "red_minutes": 2 * 60,
+        "source": "Internal target: an alert is acknowledged within 30 minutes",
+    },
+    {
+        "queue": "shipments.queues.EXCURSIONS",
+        "amber_minutes": 60,
+        "red_minutes": 4 * 60,
+        "source": "Internal target: an excursion is looked at within the hour",
+    },
+    {
+        "queue": "tradehub.notifications.queues.FAILING_DELIVERIES",
+        "amber_minutes": 15,
+        "red_minutes": 60,
+        "source": "Internal target: a failing webhook or email is looked at within 15 minutes",
+    },
+]
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -10,6 +10,7 @@ compared on every request, so an expiring key stops at its time even while cache
 """
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -25,6 +26,8 @@ from rest_framework import authentication, exceptions
 
 from .models import PartnerAPIKey
 from .principals import ApiClient
+
+logger = logging.getLogger(__name__)
 
 KEYWORD = "Api-Key"
 GENERATION_KEY = "partners:api-key-generation"
@@ -48,8 +51,16 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_UNAVAILABLE = "\x00unavailable"
+
+
 def current_generation() -> str | None:
-    value = cache.get(GENERATION_KEY)
+    """The shared generation token; `_UNAVAILABLE` while the shared cache fails (then nothing
+    cached is trusted and every request checks its key in the database)."""
+    try:
+        value = cache.get(GENERATION_KEY)
+    except Exception:  # a stopped Redis must not fail authentication
+        return _UNAVAILABLE
     return None if value is None else str(value)
 
 
@@ -58,9 +69,14 @@ def invalidate_cached_keys() -> None:
     again once the writing transaction commits so nobody caches the pre-commit state."""
 
     def bump() -> None:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         with _lock:
             _cache.clear()
+        try:
+            cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            # The shared cache is down: other processes check keys in the database until it
+            # is back (current_generation), and a new token is written by the next write.
+            logger.warning("API-key cache generation not written: the shared cache is down")
 
     bump()
     transaction.on_commit(bump)
@@ -74,6 +90,7 @@ def _lookup(key: str) -> ApiClient:
     entry = _cache.get(digest)
     if (
         entry is not None
+        and generation != _UNAVAILABLE
         and entry.generation == generation
         and now - entry.checked_at < settings.API_KEY_CACHE_SECONDS
     ):
@@ -85,10 +102,11 @@ def _lookup(key: str) -> ApiClient:
         except PartnerAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
         client = ApiClient(api_key=api_key, partner=api_key.partner)
-        with _lock:
-            if len(_cache) >= MAX_CACHED_KEYS:
-                _cache.clear()
-            _cache[digest] = _Entry(client, generation, now)
+        if generation != _UNAVAILABLE:
+            with _lock:
+                if len(_cache) >= MAX_CACHED_KEYS:
+                    _cache.clear()
+                _cache[digest] = _Entry(client, generation, now)
     if client.api_key.has_expired or not client.partner.is_active:
         raise exceptions.AuthenticationFailed(_("API key expired or partner inactive."))
     return client

@@ -102,7 +102,10 @@ def _lookup(key: str) -> ApiClient:
         except PartnerAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
         client = ApiClient(api_key=api_key, partner=api_key.partner)
-        if generation != _UNAVAILABLE:
+        if generation == _UNAVAILABLE:
+            with _lock:  # a revocation during the outage may not have reached the token
+                _cache.clear()
+        else:
             with _lock:
                 if len(_cache) >= MAX_CACHED_KEYS:
                     _cache.clear()

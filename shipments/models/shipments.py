@@ -186,7 +186,10 @@ class Lot(models.Model):
     consumed_fraction = models.FloatField(
         default=0.0, help_text="Share of shelf life used up until the last processed reading"
     )
-    chilling_damage = models.FloatField(default=0.0, help_text="°C·h below chilling threshold")
+    chilling_damage = models.FloatField(
+        default=0.0,
+        help_text="Share of the chilling-injury onset dose accumulated (1.0: injury expected)",
+    )
     shelf_life_ends_at = models.DateTimeField(
         help_text="When the lot runs out if kept at its optimum after the readings so far"
     )

@@ -51,7 +51,7 @@ class Excursion(models.Model):
     lot = models.ForeignKey(
         Lot, on_delete=models.SET_NULL, related_name="excursions", null=True, blank=True
     )
-    kind = models.CharField(max_length=10, choices=ExcursionKind.choices)
+    kind = models.CharField(max_length=20, choices=ExcursionKind.choices)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while still going on")
     peak_c = models.FloatField()

@@ -29,7 +29,7 @@ def correct_existing_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0009_reading_received_at"),
+        ("shipments", "0010_control_tower_indexes"),
     ]
 
     operations = [

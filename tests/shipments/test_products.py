@@ -47,7 +47,11 @@ def test_load_products_seeds_every_row_with_stable_codes_sources_and_handbook_q1
         "european-pear",
     } <= codes
     tomato = Product.objects.get(code="cherry-tomato")
-    assert (tomato.hs_code, tomato.ripeness, tomato.storage_life_days) == ("070200", "light_red", 14)
+    assert (tomato.hs_code, tomato.ripeness, tomato.storage_life_days) == (
+        "070200",
+        "light_red",
+        14,
+    )
     assert tomato.chilling_sensitive and tomato.chilling_threshold_c == 10
     assert tomato.chilling_onset == [[10, 336], [5, 144]]
     assert (tomato.q10_0_10, tomato.q10_10_20, tomato.q10_20_30, tomato.q10_30_40) == (

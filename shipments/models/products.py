@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import EthyleneLevel, Ripeness, TempGroup
 from shipments.shelf_life import (
@@ -21,101 +22,160 @@ DEFAULT_EXCURSION_HYSTERESIS_C = 0.3
 class Product(models.Model):
     """A perishable profile: storage range, optimum, shelf life at the optimum, Q10, chilling limits."""
 
-    code = models.SlugField(max_length=50, unique=True, help_text="Stable slug such as `kiwifruit`")
-    name = models.CharField(max_length=100)
+    code = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text=_("Stable slug such as `kiwifruit`"),
+        verbose_name=_("code"),
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="cultivars",
-        help_text="The product this row overrides for one cultivar (its own figures apply)",
+        help_text=_("The product this row overrides for one cultivar (its own figures apply)"),
+        verbose_name=_("parent"),
     )
-    cultivar = models.CharField(max_length=100, blank=True)
+    cultivar = models.CharField(max_length=100, blank=True, verbose_name=_("cultivar"))
     default_for_hs = models.BooleanField(
         default=False,
-        help_text="The product a commodity code designates when several products share its HS "
-        "subheading (e.g. cherry tomatoes among the tomato ripeness stages)",
+        help_text=_(
+            "The product a commodity code designates when several products share its HS "
+            "subheading (e.g. cherry tomatoes among the tomato ripeness stages)"
+        ),
+        verbose_name=_("default for its HS code"),
     )
     ripeness = models.CharField(
-        max_length=20, blank=True, choices=Ripeness.choices, help_text="Where storage differs by it"
+        max_length=20,
+        blank=True,
+        choices=Ripeness.choices,
+        help_text=_("Where storage differs by it"),
+        verbose_name=_("ripeness"),
     )
     hs_code = models.CharField(
-        max_length=6, db_index=True, help_text="HS 2022 subheading (6 digits)"
+        max_length=6,
+        db_index=True,
+        help_text=_("HS 2022 subheading (6 digits)"),
+        verbose_name=_("hs code"),
     )
-    temp_group = models.CharField(max_length=1, choices=TempGroup.choices)
-    storage_temp_min_c = models.FloatField()
-    storage_temp_max_c = models.FloatField()
-    storage_temp_optimal_c = models.FloatField()
-    rh_min_pct = models.FloatField(null=True, blank=True)
-    rh_max_pct = models.FloatField(null=True, blank=True)
-    highest_freezing_point_c = models.FloatField(null=True, blank=True)
-    storage_life_days = models.PositiveIntegerField(help_text="Days of shelf life at the optimum")
+    temp_group = models.CharField(
+        max_length=1, choices=TempGroup.choices, verbose_name=_("temp group")
+    )
+    storage_temp_min_c = models.FloatField(verbose_name=_("storage temp min c"))
+    storage_temp_max_c = models.FloatField(verbose_name=_("storage temp max c"))
+    storage_temp_optimal_c = models.FloatField(verbose_name=_("storage temp optimal c"))
+    rh_min_pct = models.FloatField(null=True, blank=True, verbose_name=_("rh min pct"))
+    rh_max_pct = models.FloatField(null=True, blank=True, verbose_name=_("rh max pct"))
+    highest_freezing_point_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("highest freezing point c")
+    )
+    storage_life_days = models.PositiveIntegerField(
+        help_text=_("Days of shelf life at the optimum"), verbose_name=_("storage life days")
+    )
     # Q10 by temperature band as USDA Agriculture Handbook 66 assumes it (3.0 / 2.5 / 2.0 / 1.5); a
     # product's own values where the literature gives them (source under `sources["q10"]`).
-    q10_0_10 = models.FloatField(default=DEFAULT_Q10_0_10, verbose_name="Q10 0–10 °C")
-    q10_10_20 = models.FloatField(default=DEFAULT_Q10_10_20, verbose_name="Q10 10–20 °C")
-    q10_20_30 = models.FloatField(default=DEFAULT_Q10_20_30, verbose_name="Q10 20–30 °C")
-    q10_30_40 = models.FloatField(default=DEFAULT_Q10_30_40, verbose_name="Q10 30–40 °C")
-    chilling_sensitive = models.BooleanField(default=False)
-    chilling_threshold_c = models.FloatField(null=True, blank=True)
+    q10_0_10 = models.FloatField(default=DEFAULT_Q10_0_10, verbose_name=_("Q10 0–10 °C"))
+    q10_10_20 = models.FloatField(default=DEFAULT_Q10_10_20, verbose_name=_("Q10 10–20 °C"))
+    q10_20_30 = models.FloatField(default=DEFAULT_Q10_20_30, verbose_name=_("Q10 20–30 °C"))
+    q10_30_40 = models.FloatField(default=DEFAULT_Q10_30_40, verbose_name=_("Q10 30–40 °C"))
+    chilling_sensitive = models.BooleanField(default=False, verbose_name=_("chilling sensitive"))
+    chilling_threshold_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("chilling threshold c")
+    )
     chilling_onset = models.JSONField(
         default=list,
         blank=True,
-        help_text="Published chilling-injury onsets as [[°C, hours], …]: injury after that many hours at "
-        "that temperature",
+        help_text=_(
+            "Published chilling-injury onsets as [[°C, hours], …]: injury after that many hours "
+            "at that temperature"
+        ),
+        verbose_name=_("chilling onset"),
     )
-    killing_range_min_c = models.FloatField(null=True, blank=True)
-    killing_range_max_c = models.FloatField(null=True, blank=True)
+    killing_range_min_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("killing range min c")
+    )
+    killing_range_max_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("killing range max c")
+    )
     ethylene_production = models.CharField(
-        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+        max_length=10,
+        choices=EthyleneLevel.choices,
+        default=EthyleneLevel.NONE,
+        verbose_name=_("ethylene production"),
     )
     ethylene_sensitivity = models.CharField(
-        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+        max_length=10,
+        choices=EthyleneLevel.choices,
+        default=EthyleneLevel.NONE,
+        verbose_name=_("ethylene sensitivity"),
     )
     compatibility_group = models.CharField(
         max_length=5,
         blank=True,
-        help_text="Standard mixed-load group (McGregor 1989 / UC Davis, after Lipton & Harvey); blank: "
-        "not found",
+        help_text=_(
+            "Standard mixed-load group (McGregor 1989 / UC Davis, after Lipton & Harvey); blank: "
+            "not found"
+        ),
+        verbose_name=_("compatibility group"),
     )
     strong_odour = models.BooleanField(
-        default=False, help_text="Gives off an odour that taints others"
+        default=False,
+        help_text=_("Gives off an odour that taints others"),
+        verbose_name=_("strong odour"),
     )
-    odour_sensitive = models.BooleanField(default=False, help_text="Takes up odours of others")
+    odour_sensitive = models.BooleanField(
+        default=False, help_text=_("Takes up odours of others"), verbose_name=_("odour sensitive")
+    )
     so2_pads = models.BooleanField(
-        default=False, help_text="Usually shipped with SO₂ pads, which damage other produce"
+        default=False,
+        help_text=_("Usually shipped with SO₂ pads, which damage other produce"),
+        verbose_name=_("SO₂ pads"),
     )
     field_heat_loss_hours_per_hour = models.FloatField(
         null=True,
         blank=True,
-        help_text="Hours of storage life at the optimum lost per hour between harvest and pre-cooling "
-        "at the reference field temperature (literature figure)",
+        help_text=_(
+            "Hours of storage life at the optimum lost per hour between harvest and pre-cooling "
+            "at the reference field temperature (literature figure)"
+        ),
+        verbose_name=_("field heat loss hours per hour"),
     )
-    field_heat_reference_c = models.FloatField(null=True, blank=True)
+    field_heat_reference_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("field heat reference c")
+    )
     excursion_tolerance_c = models.FloatField(
         default=DEFAULT_EXCURSION_TOLERANCE_C,
-        help_text="A limit counts as broken only beyond it by this much (°C)",
+        help_text=_("A limit counts as broken only beyond it by this much (°C)"),
+        verbose_name=_("excursion tolerance c"),
     )
     excursion_hysteresis_c = models.FloatField(
         default=DEFAULT_EXCURSION_HYSTERESIS_C,
-        help_text="A breach ends only once back inside by this much more (°C)",
+        help_text=_("A breach ends only once back inside by this much more (°C)"),
+        verbose_name=_("excursion hysteresis c"),
     )
-    notes = models.TextField(blank=True)
-    source = models.TextField(blank=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    source = models.TextField(blank=True, verbose_name=_("source"))
     sources = models.JSONField(
-        default=dict, blank=True, help_text="The source of each figure, by topic"
+        default=dict,
+        blank=True,
+        help_text=_("The source of each figure, by topic"),
+        verbose_name=_("sources"),
     )
     staff_edited_fields = models.JSONField(
         default=list,
         blank=True,
         editable=False,
-        help_text="Fields staff changed in the admin: a catalogue reload keeps them",
+        help_text=_("Fields staff changed in the admin: a catalogue reload keeps them"),
+        verbose_name=_("staff edited fields"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -171,15 +231,6 @@ class Product(models.Model):
             errors["hs_code"] = "Six digits (an HS 2022 subheading)."
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def display_name(self) -> str:
-        """Name with the cultivar it overrides for, if any."""
-        return (
-            f"{self.name} ({self.cultivar})"
-            if self.cultivar and self.cultivar not in self.name
-            else self.name
-        )
 
     @property
     def storage_life_hours(self) -> float:

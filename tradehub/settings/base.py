@@ -190,6 +190,9 @@ REST_FRAMEWORK = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+# Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
+# or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",

@@ -10,6 +10,7 @@ from shipments.choices import (
     FINISHED_STATUSES,
     DocumentStatus,
     LotCondition,
+    ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
     TransportMode,
@@ -79,6 +80,8 @@ class Shipment(models.Model):
         help_text="The release or re-export declaration the goods leave customs control under",
     )
     consignee = models.JSONField(default=dict, blank=True)
+    # Bumped by every correction or cancellation; the earlier states are ShipmentVersion rows.
+    version = models.PositiveIntegerField(default=1)
     # Telemetry processing state: readings up to this time are integrated into the lots.
     readings_processed_until = models.DateTimeField(null=True, blank=True)
     # Set when readings older than `readings_processed_until` arrive: the next processing run
@@ -122,6 +125,30 @@ class Shipment(models.Model):
             and self.planned_arrival < self.planned_departure
         ):
             raise ValidationError({"planned_arrival": "Must not be before planned departure."})
+
+
+class ShipmentVersion(models.Model):
+    """A shipment as it stood before a correction or its cancellation (append-only history)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(help_text="The version this snapshot was")
+    change = models.CharField(
+        max_length=20, choices=ShipmentChange.choices, help_text="What replaced it"
+    )
+    changed_fields = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.CharField(max_length=200)
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["shipment", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "version"], name="shipmentversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} v{self.version} ({self.change})"
 
 
 class Leg(models.Model):

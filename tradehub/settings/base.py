@@ -162,6 +162,7 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": [
         "declarations.api.webhooks.STATUS_CHANGED",
         "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_CHANGED",
         "shipments.api.webhooks.ALERT_CREATED",
     ],
     "ENUM_NAME_OVERRIDES": {

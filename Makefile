@@ -1,4 +1,4 @@
-.PHONY: run test bench
+.PHONY: run test bench bench-e2e
 # Install everything and run TradeHub with demo data on SQLite (no external services).
 run:
 	bin/run
@@ -8,3 +8,6 @@ test:
 # Benchmarks: print ratios measured side by side in one run.
 bench:
 	bin/bench
+# End to end: gunicorn + PostgreSQL + Redis against a bare DRF app and raw COPY, with wrk.
+bench-e2e:
+	bin/bench e2e

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from tradehub.workplace.filters import QueueFilter
+
 from . import services
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
 from .choices import Channel, CustomsMessageType, DeclarationStatus
@@ -232,6 +234,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         "created_at",
     ]
     list_filter = [
+        QueueFilter,
         "status",
         "channel",
         # Only the offices and crossings in use: there are >100,000 UN/LOCODE locations.

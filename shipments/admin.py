@@ -20,6 +20,7 @@ from declarations.models import Declaration
 from declarations.services.allocation import ZERO, drawn_quantities
 from tradehub.partners.principals import actor_label
 from tradehub.reference.models import Location
+from tradehub.workplace.filters import QueueFilter
 
 from . import selectors
 from .charts import Band, choose_bucket_seconds, temperature_svg
@@ -213,6 +214,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "worst_shelf_life",
     ]
     list_filter = [
+        QueueFilter,
         "status",
         "kind",
         "is_overdue",
@@ -489,7 +491,7 @@ class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "degree_hours",
         "acknowledged",
     ]
-    list_filter = ["kind", "acknowledged"]
+    list_filter = [QueueFilter, "kind", "acknowledged"]
     search_fields = ["shipment__reference"]
     readonly_fields = [f.name for f in Excursion._meta.fields]
     actions = ["acknowledge"]

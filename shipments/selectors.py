@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils import timezone
 
 from declarations.models import Declaration
 
@@ -246,3 +247,22 @@ def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
 def worst_lot(lots: Iterable[Lot]) -> Lot | None:
     """The lot that runs out first."""
     return min(lots, key=lambda lot: lot.shelf_life_ends_at, default=None)
+
+
+def shipments_with_unprocessed_readings(
+    grace: dt.timedelta = dt.timedelta(minutes=1), limit: int = 200
+) -> list[int]:
+    """Shipments whose stored readings are not all integrated: flagged for a replay, or holding a
+    reading newer than `readings_processed_until` that was received more than `grace` ago (younger
+    ones are still in the hands of their queued task). Index probes on (shipment, recorded_at)."""
+    received_before = timezone.now() - grace
+    readings = TemperatureReading.objects.filter(
+        shipment=OuterRef("pk"), received_at__lte=received_before
+    )
+    never = Q(readings_processed_until__isnull=True) & Exists(readings)
+    newer = Exists(readings.filter(recorded_at__gt=OuterRef("readings_processed_until")))
+    return list(
+        Shipment.objects.filter(Q(readings_need_replay=True) | never | newer)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -2,19 +2,32 @@
 
 from celery import shared_task
 
+from tradehub.celery import DurableTask
+
+from . import selectors
 from .services import housekeeping, shelf, tracking
 
 
-@shared_task
+@shared_task(base=DurableTask)
 def derive_shipment_status_task(shipment_id: int) -> str | None:
     """Re-derive a shipment's status, leg times and ETA from its tracking events."""
     return tracking.derive_status(shipment_id)
 
 
-@shared_task
+@shared_task(base=DurableTask)
 def process_readings_task(shipment_id: int) -> int:
     """Integrate a shipment's new readings into lot shelf life and excursions."""
     return shelf.process_readings(shipment_id)
+
+
+@shared_task
+def process_stale_readings_task() -> int:
+    """Beat sweep: shipments with readings newer than what was integrated (or flagged for a
+    replay) are processed, whatever happened to their queued task."""
+    ids = selectors.shipments_with_unprocessed_readings()
+    for shipment_id in ids:
+        shelf.process_readings(shipment_id)
+    return len(ids)
 
 
 @shared_task

@@ -7,10 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tradehub.api.exceptions import api_not_found, api_server_error
 
-admin.site.site_header = "TradeHub"
-admin.site.site_title = "TradeHub admin"
-admin.site.index_title = "Customs declarations and perishable cargo"
-
 urlpatterns = [
     # A staff report page inside the admin's look (before the admin's catch-all patterns).
     path("admin/reports/trade/", include("declarations.admin_reports")),

@@ -110,7 +110,8 @@ def _gateway(declaration: Declaration) -> Any:
 
 
 def _enqueue_apply(declaration_id: int) -> None:
-    from ..queueing import enqueue_after_commit
+    """Apply the declaration's customs messages after commit; if the publish fails the beat
+    sweep `apply_pending_customs_messages_task` applies them within a minute."""
     from ..tasks import apply_customs_messages_task
 
-    enqueue_after_commit(apply_customs_messages_task, declaration_id)
+    apply_customs_messages_task.delay(declaration_id)

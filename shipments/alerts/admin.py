@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from shipments.models import Alert
+from tradehub.workplace.filters import QueueFilter
 
 from . import selectors, services
 from .states import AlertTransitionNotAllowed
@@ -34,7 +35,7 @@ class AlertAdmin(admin.ModelAdmin):
         "partner",
         "created_at",
     ]
-    list_filter = ["state", "severity", "kind", "partner"]
+    list_filter = [QueueFilter, "state", "severity", "kind", "partner"]
     search_fields = ["reference", "subject_reference", "shipment__reference", "message"]
     list_select_related = ["shipment", "partner"]
     readonly_fields = [

@@ -53,6 +53,7 @@ from tradehub.api.pagination import (
 )
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
+from tradehub.reference.choices import RequiredDocumentType
 from tradehub.reference.models import Location
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
@@ -640,10 +641,19 @@ class RequiredDocumentFilter(UpdatedSinceFilterSet):
     """Filters of a shipment's checklist."""
 
     status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
+    type = django_filters.ChoiceFilter(choices=RequiredDocumentType.choices)
+    country = django_filters.CharFilter(
+        method="filter_country", help_text="Transit country (ISO alpha-2) the entry is for"
+    )
 
     class Meta:
         model = RequiredDocument
-        fields = ["status", "updated_since"]
+        fields = ["status", "type", "country", "updated_since"]
+
+    def filter_country(
+        self, queryset: QuerySet[RequiredDocument], name: str, value: str
+    ) -> QuerySet[RequiredDocument]:
+        return queryset.filter(country=value.upper())
 
 
 @extend_schema(parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH)])

@@ -105,6 +105,12 @@ class Shipment(models.Model):
                 name="shipment_overdue_candidates",
                 condition=Q(is_overdue=False) & ~Q(status__in=[s.value for s in FINISHED_STATUSES]),
             ),
+            # The control tower counts the late shipments still on their way.
+            models.Index(
+                fields=["estimated_arrival"],
+                name="shipment_overdue",
+                condition=Q(is_overdue=True) & ~Q(status__in=[s.value for s in FINISHED_STATUSES]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

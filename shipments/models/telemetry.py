@@ -1,6 +1,7 @@
 """Temperature telemetry and the excursions detected in it."""
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 
 from shipments.choices import ExcursionKind
@@ -70,6 +71,14 @@ class Excursion(models.Model):
                 fields=["shipment", "product", "kind", "started_at"],
                 name="excursion_unique_start",
             )
+        ]
+        indexes = [
+            # The control tower counts the excursions nobody has acknowledged yet.
+            models.Index(
+                fields=["started_at"],
+                name="excursion_unacknowledged",
+                condition=Q(acknowledged=False),
+            ),
         ]
 
     def __str__(self) -> str:

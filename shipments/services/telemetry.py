@@ -24,7 +24,7 @@ def _flag_late_readings(earliest: dict[int, Any]) -> None:
 def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
     """Store validated readings (`shipment_id`, `sensor_id`, `recorded_at`, `temperature_c`,
     `humidity_pct`), ignoring ones already known for the same shipment, sensor and time, and
-    enqueue shelf-life processing for every shipment that got new readings.
+    enqueue shelf-life processing (durably, in the same transaction) for every shipment named.
 
     A reading whose (shipment, sensor, time) is known with another temperature or humidity is a
     conflict, counted apart from duplicates: the stored (first) value stays."""
@@ -38,17 +38,20 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
             ["shipment", "sensor_id", "recorded_at"],
             ["temperature_c", "humidity_pct"],
         )
-        if inserted:
-            from shipments.tasks import process_readings_task
+        from shipments.tasks import process_readings_task
 
+        if inserted:
             earliest: dict[int, Any] = {}
             for row in unique.values():
                 at = earliest.get(row["shipment_id"])
                 if at is None or row["recorded_at"] < at:
                     earliest[row["shipment_id"]] = row["recorded_at"]
             _flag_late_readings(earliest)
-            for shipment_id in sorted(earliest):
-                process_readings_task.delay(shipment_id)
+        # Processing is owed for every shipment of the batch, duplicates included: a retry of a
+        # request whose processing was lost must not strand it. The outbox row is written in this
+        # transaction (tradehub.work), so a committed batch is always processed.
+        for shipment_id in sorted({row["shipment_id"] for row in unique.values()}):
+            process_readings_task.enqueue_durably(shipment_id)
     return IntakeResult(
         accepted=inserted, duplicates=len(rows) - inserted - conflicts, conflicts=conflicts
     )

@@ -127,10 +127,11 @@ def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeRes
                     )
         if conflicts:
             raise EventConflict(sorted(conflicts, key=lambda c: c["index"]))
-        if inserted:
-            from shipments.tasks import derive_shipment_status_task
+        from shipments.tasks import derive_shipment_status_task
 
-            derive_shipment_status_task.delay(shipment.pk)
+        # Owed also when every event was a duplicate: a retry must not strand a derivation whose
+        # first publish was lost. Durable: the outbox row commits with the events.
+        derive_shipment_status_task.enqueue_durably(shipment.pk)
     return IntakeResult(accepted=inserted, duplicates=len(events) - inserted)
 
 

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tradehub.workplace.filters import QueueFilter
+
 from . import services
 from .models import (
     AlertSubscription,
@@ -49,7 +51,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "delivered_at",
         "created_at",
     ]
-    list_filter = ["status", "channel", "event_type", "created_at"]
+    list_filter = [QueueFilter, "status", "channel", "event_type", "created_at"]
     search_fields = ["reference", "dedup_key", "recipient_email", "subject", "webhook__url"]
     date_hierarchy = "created_at"
     list_select_related = ["webhook"]

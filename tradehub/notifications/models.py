@@ -107,6 +107,13 @@ class OutboundMessage(models.Model):
                 condition=Q(status=MessageStatus.SENDING),
             ),
             models.Index(fields=["status", "channel"], name="outbound_status_channel"),
+            # The control tower counts deliveries that failed or wait for a retry.
+            models.Index(
+                fields=["created_at"],
+                name="outbound_failing",
+                condition=Q(status=MessageStatus.FAILED)
+                | Q(status=MessageStatus.PENDING, attempts__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the TradeHub site: the control tower is its landing page.
+    "tradehub.workplace.apps.TradeHubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "tradehub.reference",
     "tradehub.notifications",
     "tradehub.api",
+    "tradehub.work",
     "tradehub.rates",
     "declarations",
     "shipments",
@@ -87,10 +89,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# Short socket timeouts: a stopped or frozen Redis costs a request at most this long, and callers
+# (throttle, health) fail open instead of hanging (docs/operations.md).
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+
+
+def redis_cache(url: str) -> dict[str, Any]:
+    """The Django cache settings for a Redis URL, with short connect and read timeouts."""
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            },
+        }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_cache(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -209,6 +228,28 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+# Redis broker: a task a worker took and never acknowledged (the worker was killed) is delivered
+# again after `visibility_timeout` seconds. It must exceed the longest task (the hard time limit)
+# or a running task would be delivered twice; default twice the hard limit.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_TASK_TIME_LIMIT)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A stopped or frozen broker fails a publish within seconds instead of hanging a request.
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Task outbox (tradehub.work): a row not done this many seconds after its first request (or last
+# relay) is published again by beat (every 30 s), at most this many per run.
+TASK_OUTBOX_RELAY_SECONDS = env.int("TASK_OUTBOX_RELAY_SECONDS", default=60)
+TASK_OUTBOX_RELAY_BATCH = env.int("TASK_OUTBOX_RELAY_BATCH", default=500)
 
 # --- Domain settings --------------------------------------------------------------------------
 # Customs gateways, one per office (docs/customs-procedures.md). CUSTOMS_GATEWAYS names the gateways
@@ -241,6 +282,82 @@ ALERT_EXPIRING_THRESHOLDS_HOURS = env.list(
 )
 ALERT_ARRIVAL_MARGIN_HOURS = env.int("ALERT_ARRIVAL_MARGIN_HOURS", default=12)
 ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
+# --- Control tower (the admin's landing page, docs/workplace.md) -----------------------------
+# The queues shown, in order, and when each turns amber and red. Age clocks: minutes the oldest
+# row has waited. Deadline clocks: minutes left before the earliest deadline (0 = overdue; the
+# transit queue lists transits due within its amber limit). Each row names where its limits come
+# from; "internal target" rows are this forwarder's own service levels, change them here.
+CONTROL_TOWER: list[dict[str, Any]] = [
+    {
+        "queue": "declarations.queues.SUBMITTED",
+        "amber_minutes": 30,
+        "red_minutes": 60,
+        "source": "Registration within 1 hour of lodging (IFCG encyclopedia, 'Release of goods "
+        "by a customs authority pursuant to the EAEU Customs Code')",
+    },
+    {
+        "queue": "declarations.queues.ACCEPTED",
+        "amber_minutes": 180,
+        "red_minutes": 240,
+        "source": "Release within 4 hours of registration (EAEU Customs Code Art. 119(1))",
+    },
+    {
+        "queue": "declarations.queues.UNDER_CONTROL",
+        "amber_minutes": 8 * 60,
+        "red_minutes": 24 * 60,
+        "source": "Checks extend release to the working day after registration (EAEU Customs "
+        "Code Art. 119(2)); red after one day",
+    },
+    {
+        "queue": "declarations.queues.RELEASED",
+        "amber_minutes": 6 * 60,
+        "red_minutes": 24 * 60,
+        "source": "Internal target: perishables leave the warehouse the day they are released",
+    },
+    {
+        "queue": "declarations.queues.TRANSITS",
+        "amber_minutes": 24 * 60,
+        "red_minutes": 0,
+        "source": "Delivery deadline set by customs (EAEU Customs Code Art. 144); amber a day "
+        "before it",
+    },
+    {
+        "queue": "shipments.queues.AT_RISK",
+        "amber_minutes": 72 * 60,
+        "red_minutes": 24 * 60,
+        "source": "ALERT_EXPIRING_THRESHOLDS_HOURS defaults (72 h, 24 h of shelf life left)",
+    },
+    {
+        "queue": "shipments.queues.OVERDUE",
+        "amber_minutes": 0,
+        "red_minutes": 12 * 60,
+        "source": "ALERT_ARRIVAL_MARGIN_HOURS default (12 h late)",
+    },
+    {
+        "queue": "shipments.queues.CUSTOMS_HOLD",
+        "amber_minutes": 12 * 60,
+        "red_minutes": 24 * 60,
+        "source": "ALERT_CUSTOMS_HOLD_HOURS default (24 h on hold)",
+    },
+    {
+        "queue": "shipments.queues.OPEN_ALERTS",
+        "amber_minutes": 30,
+        "red_minutes": 2 * 60,
+        "source": "Internal target: an alert is acknowledged within 30 minutes",
+    },
+    {
+        "queue": "shipments.queues.EXCURSIONS",
+        "amber_minutes": 60,
+        "red_minutes": 4 * 60,
+        "source": "Internal target: an excursion is looked at within the hour",
+    },
+    {
+        "queue": "tradehub.notifications.queues.FAILING_DELIVERIES",
+        "amber_minutes": 15,
+        "red_minutes": 60,
+        "source": "Internal target: a failing webhook or email is looked at within 15 minutes",
+    },
+]
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -1,0 +1,1 @@
+"""End-to-end benchmark: TradeHub under gunicorn against a bare DRF app served the same way."""

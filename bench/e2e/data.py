@@ -1,0 +1,106 @@
+"""Data of the end-to-end bench, built once in its own database and reused by later runs.
+
+Run by `bench/e2e/run.py` as `python -m bench.e2e.data` under the production settings. Objects
+are created through the project's services (the same code the API's POSTs run), so lists and
+details answer real, nested representations: 60 shipments with 3 lots and 2 legs each, 60 import
+declarations with 3 goods items and 3 documents each, 60 alerts (on the shipments' lots), and one
+shipment per telemetry round. Prints one JSON line: the API key and the references to request.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY_FILE = ROOT / "var" / "bench-e2e.json"
+PARTNER = "Bench E2E Partner"
+PER_LIST = 60  # more than one page of 50
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradehub.settings.production")
+    import django
+
+    django.setup()
+
+
+def build() -> dict[str, Any]:
+    from django.core.management import call_command
+
+    from declarations.models import Declaration
+    from shipments.alerts.rules import lot_reference
+    from shipments.models import Alert, Product, Shipment
+    from shipments.products import load_products
+    from tests.declarations.factories import GRAPES, MACHINE_PARTS, TOMATOES, create_declaration
+    from tests.shipments.factories import make_shipment
+    from tradehub.partners.models import Partner, PartnerAPIKey
+    from tradehub.partners.services import create_partner, issue_api_key
+    from tradehub.reference.models import CustomsOffice
+
+    if not CustomsOffice.objects.exists():
+        call_command("load_reference_data", verbosity=0)
+    if not Product.objects.exists():
+        load_products()
+    partner = Partner.objects.filter(name=PARTNER).first() or create_partner(PARTNER)
+
+    state: dict[str, Any] = json.loads(KEY_FILE.read_text()) if KEY_FILE.exists() else {}
+    key = state.get("key")
+    if not key or not PartnerAPIKey.objects.is_valid(key):
+        _, key = issue_api_key(partner, "bench")
+    lots = [
+        {"product": "cherry-tomato", "net_kg": "6000.000", "packages": 1200},
+        {"product": "table-grape", "net_kg": "4000.000", "packages": 800},
+        {"product": "kiwifruit", "net_kg": "2000.000", "packages": 400},
+    ]
+    legs = [("rail", "CNURM", "KZALA"), ("road", "KZALA", "KZSCO")]
+    for _ in range(PER_LIST - Shipment.objects.filter(partner=partner).count()):
+        make_shipment(partner, lots=lots, legs=legs, origin="CNURM", destination="KZSCO")
+    for _ in range(PER_LIST - Declaration.objects.filter(partner=partner).count()):
+        create_declaration(partner, goods_items=[TOMATOES, GRAPES, MACHINE_PARTS])
+    if Alert.objects.filter(partner=partner).count() < PER_LIST:
+        shipments = list(Shipment.objects.filter(partner=partner).prefetch_related("lots")[:20])
+        Alert.objects.bulk_create(
+            [
+                Alert(
+                    partner=partner,
+                    kind="expiring_soon",
+                    severity="warning",
+                    subject_type="lot",
+                    subject_reference=lot_reference(lot),
+                    shipment=shipment,
+                    lot=lot,
+                    threshold_hours=72,
+                    dedup_key=f"bench:expiring_soon:{lot.pk}:72",
+                    message=f"Lot {lot_reference(lot)} expires within 72 hours.",
+                    details={"remaining_hours": 60.5},
+                )
+                for shipment in shipments
+                for lot in shipment.lots.all()
+            ],
+            ignore_conflicts=True,
+        )
+    references = list(
+        Shipment.objects.filter(partner=partner).order_by("id").values_list("reference", flat=True)
+    )
+    declarations = list(
+        Declaration.objects.filter(partner=partner)
+        .order_by("id")
+        .values_list("reference", flat=True)
+    )
+    state = {
+        "key": key,
+        "shipment": references[0],
+        "declaration": declarations[0],
+        "telemetry_shipment": references[-1],
+    }
+    KEY_FILE.parent.mkdir(exist_ok=True)
+    KEY_FILE.write_text(json.dumps(state))
+    return state
+
+
+if __name__ == "__main__":
+    setup()
+    print(json.dumps(build()))

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from tradehub.reference.loaders import LoadResult as ReferenceLoadResult
+
 from .choices import EthyleneLevel
 from .models import Product
 
@@ -98,3 +100,15 @@ def load_products(path: Path = STORAGE_CSV, update: bool = False) -> LoadResult:
         else:
             unchanged += 1
     return LoadResult(created, updated, unchanged)
+
+
+def load_product_catalogue(*, force: bool = False, progress: bool = False) -> ReferenceLoadResult:
+    """The catalogue as a dataset of `load_reference_data`: missing products are created, products
+    that exist keep their figures (staff edit them in the admin; `load_products --update`
+    overwrites them on purpose), whether or not `--force` is given."""
+    result = load_products()
+    return ReferenceLoadResult(
+        name=f"products ({result.created} created, {result.unchanged + result.updated} kept)",
+        rows=result.created + result.updated + result.unchanged,
+        skipped=result.created == 0,
+    )

@@ -217,7 +217,9 @@ class Lot(models.Model):
     )
     # Shelf-life state, advanced incrementally as readings arrive.
     consumed_fraction = models.FloatField(
-        default=0.0, help_text="Share of shelf life used up until the last processed reading"
+        default=0.0,
+        help_text="Share of shelf life used up from packing until the last processed reading "
+        "(packing to first reading counted at the optimum); 0 before any reading",
     )
     chilling_damage = models.FloatField(default=0.0, help_text="°C·h below chilling threshold")
     shelf_life_ends_at = models.DateTimeField(

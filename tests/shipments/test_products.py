@@ -22,6 +22,7 @@ API_FIELDS = {
 
 
 def test_load_products_seeds_every_row_with_stable_codes_and_readme_q10():
+    Product.objects.all().delete()  # the session's reference-data step seeded it already
     result = load_products()
     assert result.created == 10
     codes = set(Product.objects.values_list("code", flat=True))
@@ -42,6 +43,16 @@ def test_load_products_is_idempotent_and_keeps_staff_edits():
     assert Product.objects.get(code="kiwifruit").storage_life_days == 100
     call_command("load_products", "--update", verbosity=0)
     assert Product.objects.get(code="kiwifruit").storage_life_days == 120
+    assert Product.objects.count() == 10
+
+
+def test_the_reference_data_step_of_a_deployment_seeds_the_catalogue_and_keeps_edits():
+    Product.objects.all().delete()
+    call_command("load_reference_data", verbosity=0)
+    assert Product.objects.count() == 10
+    Product.objects.filter(code="kiwifruit").update(storage_life_days=100)
+    call_command("load_reference_data", "--force", verbosity=0)
+    assert Product.objects.get(code="kiwifruit").storage_life_days == 100
     assert Product.objects.count() == 10
 
 

@@ -10,11 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from tradehub.workplace.filters import QueueFilter
 
 from . import services
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
+from .admin_workplace import KeyInAdminMixin
 from .choices import Channel, CustomsMessageType, DeclarationStatus
 from .exceptions import DeclarationError, TransitionNotAllowed
 from .models import (
@@ -103,7 +105,7 @@ class GoodsItemInline(ReadOnlyInline):
         ]
     )
 
-    @admin.display(description="Customs errors")
+    @admin.display(description=_("Customs errors"))
     def customs_errors(self, item: GoodsItem) -> SafeString:
         """Rejection errors that point at this goods item, shown next to it."""
         prefix = f"/goods_items/{item.sequence - 1}"
@@ -128,7 +130,7 @@ class DocumentInline(admin.TabularInline):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Goods items")
+    @admin.display(description=_("Goods items"))
     def covers(self, document: Document) -> str:
         sequences = sorted(item.sequence for item in document.goods_items.all())
         return ", ".join(map(str, sequences)) or "all"
@@ -138,7 +140,7 @@ class EventInline(ReadOnlyInline):
     model = DeclarationEvent
     fields = readonly_fields = tuple(["occurred_at", "type", "actor", "payload"])
     ordering = ["id"]
-    verbose_name_plural = "Event timeline"
+    verbose_name_plural = _("Event timeline")
 
 
 class CustomsMessageInline(ReadOnlyInline):
@@ -162,7 +164,7 @@ class CustomsMessageInline(ReadOnlyInline):
 class VersionInline(ReadOnlyInline):
     model = DeclarationVersion
     fields = readonly_fields = tuple(["version", "created_at", "snapshot"])
-    verbose_name_plural = "Earlier versions"
+    verbose_name_plural = _("Earlier versions")
 
 
 def _run(
@@ -220,7 +222,7 @@ def _guarded(action: str, call: Callable[[Declaration, str], Any]) -> Callable[.
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "reference",
         "lrn",
@@ -288,7 +290,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             },
         ),
         (
-            "Declaration",
+            _("Declaration"),
             {
                 "fields": [
                     ("procedure", "office", "border_crossing"),
@@ -299,11 +301,11 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             },
         ),
         (
-            "Procedure: parent and stock under customs control",
+            _("Procedure: parent and stock under customs control"),
             {"fields": ["parent", "stock_display"]},
         ),
         (
-            "Customs timeline",
+            _("Customs timeline"),
             {
                 "fields": [
                     ("submitted_at", "accepted_at", "released_at", "decided_at"),
@@ -338,48 +340,44 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         "transit_completed",
     ]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Declarations are lodged by partners through the API; staff check and decide.
-        return False
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, declaration: Declaration) -> SafeString:
         return _badge(
             declaration.get_status_display(), STATUS_COLOURS.get(declaration.status, "#6c757d")
         )
 
-    @admin.display(description="Channel", ordering="channel")
+    @admin.display(description=_("Channel"), ordering="channel")
     def channel_badge(self, declaration: Declaration) -> SafeString:
         if not declaration.channel:
             return format_html("{}", "—")
         return _badge(declaration.get_channel_display(), CHANNEL_COLOURS[declaration.channel])
 
-    @admin.display(description="Rejection errors")
+    @admin.display(description=_("Rejection errors"))
     def rejection_errors_display(self, declaration: Declaration) -> SafeString:
         return _errors_html(list(declaration.rejection_errors))
 
-    @admin.action(description="Customs decision: accept – green channel")
+    @admin.action(description=_("Customs decision: accept – green channel"))
     def accept_green(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(request, self, queryset, "Accepted (green)", _guarded("accept", _accept("green")))
 
-    @admin.action(description="Customs decision: accept – yellow channel (documentary check)")
+    @admin.action(description=_("Customs decision: accept – yellow channel (documentary check)"))
     def accept_yellow(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(request, self, queryset, "Accepted (yellow)", _guarded("accept", _accept("yellow")))
 
-    @admin.action(description="Customs decision: accept – red channel (inspection)")
+    @admin.action(description=_("Customs decision: accept – red channel (inspection)"))
     def accept_red(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(request, self, queryset, "Accepted (red)", _guarded("accept", _accept("red")))
 
-    @admin.action(description="Customs decision: release")
+    @admin.action(description=_("Customs decision: release"))
     def release(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         call = _guarded("release", _decision(CustomsMessageType.RELEASED))
         _run(request, self, queryset, "Released", call)
 
     @admin.action(
-        description="Customs decision: refuse registration (declarant corrects, lodges again)"
+        description=_("Customs decision: refuse registration (declarant corrects, lodges again)")
     )
     def refuse_registration(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         errors = [
@@ -395,7 +393,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         )
         _run(request, self, queryset, "Registration refused", call)
 
-    @admin.action(description="Customs decision: refuse release (final)")
+    @admin.action(description=_("Customs decision: refuse release (final)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         errors = [
             {
@@ -407,7 +405,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         call = _guarded("reject", _decision(CustomsMessageType.REJECTED, errors=errors))
         _run(request, self, queryset, "Rejected", call)
 
-    @admin.action(description="Inspection result: passed (release)")
+    @admin.action(description=_("Inspection result: passed (release)"))
     def inspection_passed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(
             request,
@@ -417,7 +415,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             lambda d, actor: services.record_inspection_result(d, passed=True, actor=actor),
         )
 
-    @admin.action(description="Inspection result: failed (reject)")
+    @admin.action(description=_("Inspection result: failed (reject)"))
     def inspection_failed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(
             request,
@@ -427,7 +425,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             lambda d, actor: services.record_inspection_result(d, passed=False, actor=actor),
         )
 
-    @admin.action(description="Customs decision: grant cancellation")
+    @admin.action(description=_("Customs decision: grant cancellation"))
     def grant_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         call = _guarded(
             "grant_cancellation",
@@ -435,7 +433,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         )
         _run(request, self, queryset, "Cancellation granted", call)
 
-    @admin.action(description="Customs decision: refuse cancellation")
+    @admin.action(description=_("Customs decision: refuse cancellation"))
     def refuse_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         call = _guarded(
             "refuse_cancellation",
@@ -443,7 +441,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         )
         _run(request, self, queryset, "Cancellation refused", call)
 
-    @admin.action(description="Request cancellation (on the declarant's behalf)")
+    @admin.action(description=_("Request cancellation (on the declarant's behalf)"))
     def request_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
         _run(
             request,

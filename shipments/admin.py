@@ -13,6 +13,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
 from declarations.exceptions import DeclarationError
@@ -32,7 +34,7 @@ from .services.shipments import LotInput
 CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
 
 
-def _badge(label: str, colour: str) -> SafeString:
+def _badge(label: Any, colour: str) -> SafeString:
     return format_html(
         '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px">{}</span>',
         colour,
@@ -48,7 +50,7 @@ class RequiredDocumentInline(admin.TabularInline):  # type: ignore[type-arg]
     can_delete = False
     fields = ["sequence", "type", "country", "status", "reference", "declaration", "updated_by"]
     readonly_fields = ["sequence", "type", "country", "declaration", "updated_by"]
-    verbose_name_plural = "Required documents (checklist before departure)"
+    verbose_name_plural = _("Required documents (checklist before departure)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -107,7 +109,7 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 ]
             },
         ),
-        ("Sources", {"fields": ["notes", "source", "created_at", "updated_at"]}),
+        (_("Sources"), {"fields": ["notes", "source", "created_at", "updated_at"]}),
     ]
 
 
@@ -160,22 +162,22 @@ class LotInline(ReadOnlyInline):
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]
 
-    @admin.display(description="Remaining shelf life")
+    @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
         return f"{shelf.remaining_hours(lot):.1f} h"
 
-    @admin.display(description="Chilling damage")
+    @admin.display(description=_("Chilling damage"))
     def chilling_damage_display(self, lot: Lot) -> str:
         return f"{lot.chilling_damage:.1f} °C·h"
 
-    @admin.display(description="Condition")
+    @admin.display(description=_("Condition"))
     def condition_badge(self, lot: Lot) -> SafeString:
         return _badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, "#555"))
 
 
 class EventInline(ReadOnlyInline):
     model = TrackingEvent
-    verbose_name_plural = "Event timeline (event time)"
+    verbose_name_plural = _("Event timeline (event time)")
     fields = ["occurred_at", "classifier", "type", "location", "event_id", "details", "received_at"]
     readonly_fields = list(fields)  # type: ignore[arg-type]
     ordering = ["occurred_at", "id"]
@@ -257,8 +259,8 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 ]
             },
         ),
-        ("Temperature", {"fields": ["temperature_chart", "readings_processed_until"]}),
-        ("Record", {"fields": ["created_at", "updated_at"]}),
+        (_("Temperature"), {"fields": ["temperature_chart", "readings_processed_until"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [RequiredDocumentInline, LegInline, LotInline, EventInline, ExcursionInline]
     actions = ["rederive_status", "reprocess_telemetry"]
@@ -277,35 +279,35 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
         return super().get_queryset(request).annotate(worst_end=Min("lots__shelf_life_ends_at"))
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, shipment: Shipment) -> SafeString:
         colour = "#c62828" if shipment.status in ("exception", "customs_hold") else "#455a64"
         return _badge(shipment.get_status_display(), colour)
 
-    @admin.display(description="Worst lot shelf life", ordering="worst_end")
+    @admin.display(description=_("Worst lot shelf life"), ordering="worst_end")
     def worst_shelf_life(self, shipment: Shipment) -> SafeString | str:
         end = getattr(shipment, "worst_end", None)
         if end is None:
             return "–"
         hours = (end - timezone.now()).total_seconds() / 3600
         if hours <= 0:
-            return _badge("expired", CONDITION_COLOURS["expired"])
+            return _badge(_("expired"), CONDITION_COLOURS["expired"])
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
         return _badge(f"{hours:.0f} h", colour)
 
-    @admin.display(description="Mixed-load warnings")
+    @admin.display(description=_("Mixed-load warnings"))
     def warnings_display(self, shipment: Shipment) -> SafeString | str:
         warnings = selectors.shipment_warnings(shipment)
         if not warnings:
-            return "None"
+            return gettext("None")
         return format_html(
             '<ul style="color:#c62828;margin:0">{}</ul>',
             format_html_join("", "<li>{}</li>", ((w,) for w in warnings)),
         )
 
-    @admin.display(description="Temperature chart")
+    @admin.display(description=_("Temperature chart"))
     def temperature_chart(self, shipment: Shipment) -> SafeString:
         first_last = shipment.readings.order_by().aggregate(
             first=Min("recorded_at"), last=Max("recorded_at")
@@ -326,16 +328,28 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ]
         return temperature_svg(points, bands)
 
-    @admin.action(description="Re-derive status and ETA from tracking events")
+    @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         for shipment in queryset:
             tracking.derive_status(shipment.pk)
-        self.message_user(request, f"Re-derived {queryset.count()} shipment(s).")
+        self.message_user(
+            request,
+            ngettext(
+                "Re-derived %(count)d shipment.",
+                "Re-derived %(count)d shipments.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+        )
 
-    @admin.action(description="Process new telemetry now")
+    @admin.action(description=_("Process new telemetry now"))
     def reprocess_telemetry(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         count = sum(shelf.process_readings(shipment.pk) for shipment in queryset)
-        self.message_user(request, f"Processed {count} new reading(s).")
+        self.message_user(
+            request,
+            ngettext("Processed %(count)d new reading.", "Processed %(count)d new readings.", count)
+            % {"count": count},
+        )
 
     def get_urls(self) -> list[URLPattern]:
         custom = [
@@ -398,7 +412,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class DistributionForm(forms.Form):
     """One regional shipment: destination, times, consignee and a quantity per goods item."""
 
-    destination = forms.CharField(max_length=5, help_text="UN/LOCODE, e.g. UZTAS")
+    destination = forms.CharField(max_length=5, help_text=_("UN/LOCODE, e.g. UZTAS"))
     planned_departure = forms.DateTimeField(required=False)
     planned_arrival = forms.DateTimeField(required=False)
     consignee_name = forms.CharField(required=False, max_length=200)
@@ -427,7 +441,7 @@ class DistributionForm(forms.Form):
                 Product.objects.order_by("code"),
                 required=False,
                 label=f"#{item.sequence} product",
-                help_text="Leave empty to infer it from the commodity code",
+                help_text=_("Leave empty to infer it from the commodity code"),
             )
 
     def clean_destination(self) -> Location:
@@ -499,10 +513,16 @@ class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Acknowledge selected excursions")
+    @admin.action(description=_("Acknowledge selected excursions"))
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Excursion]) -> None:
         count = excursions.acknowledge(queryset, actor_label(request.user))
-        self.message_user(request, f"Acknowledged {count} excursion(s).")
+        self.message_user(
+            request,
+            ngettext(
+                "Acknowledged %(count)d excursion.", "Acknowledged %(count)d excursions.", count
+            )
+            % {"count": count},
+        )
 
 
 __all__ = ["DistributionForm", "ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import EthyleneLevel, TempGroup
 from shipments.shelf_life import DEFAULT_Q10_0_10, DEFAULT_Q10_10_20, DEFAULT_Q10_20_30
@@ -11,39 +12,63 @@ from shipments.shelf_life import DEFAULT_Q10_0_10, DEFAULT_Q10_10_20, DEFAULT_Q1
 class Product(models.Model):
     """A perishable profile: storage range, optimum, shelf life at the optimum, Q10, chilling limits."""
 
-    code = models.SlugField(max_length=50, unique=True, help_text="Stable slug such as `kiwifruit`")
-    name = models.CharField(max_length=100)
-    hs_code = models.CharField(
-        max_length=6, db_index=True, help_text="HS 2022 subheading (6 digits)"
+    code = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text=_("Stable slug such as `kiwifruit`"),
+        verbose_name=_("code"),
     )
-    temp_group = models.CharField(max_length=1, choices=TempGroup.choices)
-    storage_temp_min_c = models.FloatField()
-    storage_temp_max_c = models.FloatField()
-    storage_temp_optimal_c = models.FloatField()
-    rh_min_pct = models.FloatField(null=True, blank=True)
-    rh_max_pct = models.FloatField(null=True, blank=True)
-    highest_freezing_point_c = models.FloatField(null=True, blank=True)
-    storage_life_days = models.PositiveIntegerField(help_text="Days of shelf life at the optimum")
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    hs_code = models.CharField(
+        max_length=6,
+        db_index=True,
+        help_text=_("HS 2022 subheading (6 digits)"),
+        verbose_name=_("hs code"),
+    )
+    temp_group = models.CharField(
+        max_length=1, choices=TempGroup.choices, verbose_name=_("temp group")
+    )
+    storage_temp_min_c = models.FloatField(verbose_name=_("storage temp min c"))
+    storage_temp_max_c = models.FloatField(verbose_name=_("storage temp max c"))
+    storage_temp_optimal_c = models.FloatField(verbose_name=_("storage temp optimal c"))
+    rh_min_pct = models.FloatField(null=True, blank=True, verbose_name=_("rh min pct"))
+    rh_max_pct = models.FloatField(null=True, blank=True, verbose_name=_("rh max pct"))
+    highest_freezing_point_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("highest freezing point c")
+    )
+    storage_life_days = models.PositiveIntegerField(
+        help_text=_("Days of shelf life at the optimum"), verbose_name=_("storage life days")
+    )
     # Q10 by temperature band (USDA Agriculture Handbook 66): how many times faster shelf life is
     # used up for every 10 °C warmer. The defaults (3.0 / 2.5 / 1.9, inside the Handbook's ranges)
     # reproduce its relative shelf-life table: 0 °C = 100, 10 °C = 33, 20 °C = 13, 30 °C = 7.
-    q10_0_10 = models.FloatField(default=DEFAULT_Q10_0_10, verbose_name="Q10 0–10 °C")
-    q10_10_20 = models.FloatField(default=DEFAULT_Q10_10_20, verbose_name="Q10 10–20 °C")
-    q10_20_30 = models.FloatField(default=DEFAULT_Q10_20_30, verbose_name="Q10 20–30 °C")
-    chilling_sensitive = models.BooleanField(default=False)
-    chilling_threshold_c = models.FloatField(null=True, blank=True)
+    q10_0_10 = models.FloatField(default=DEFAULT_Q10_0_10, verbose_name=_("Q10 0–10 °C"))
+    q10_10_20 = models.FloatField(default=DEFAULT_Q10_10_20, verbose_name=_("Q10 10–20 °C"))
+    q10_20_30 = models.FloatField(default=DEFAULT_Q10_20_30, verbose_name=_("Q10 20–30 °C"))
+    chilling_sensitive = models.BooleanField(default=False, verbose_name=_("chilling sensitive"))
+    chilling_threshold_c = models.FloatField(
+        null=True, blank=True, verbose_name=_("chilling threshold c")
+    )
     ethylene_production = models.CharField(
-        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+        max_length=10,
+        choices=EthyleneLevel.choices,
+        default=EthyleneLevel.NONE,
+        verbose_name=_("ethylene production"),
     )
     ethylene_sensitivity = models.CharField(
-        max_length=10, choices=EthyleneLevel.choices, default=EthyleneLevel.NONE
+        max_length=10,
+        choices=EthyleneLevel.choices,
+        default=EthyleneLevel.NONE,
+        verbose_name=_("ethylene sensitivity"),
     )
-    notes = models.TextField(blank=True)
-    source = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    source = models.TextField(blank=True, verbose_name=_("source"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(

@@ -5,40 +5,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shipments', '0011_verbose_names_translatable'),
+        ("shipments", "0011_verbose_names_translatable"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shipment',
-            name='version',
-            field=models.PositiveIntegerField(default=1, verbose_name='version'),
+            model_name="shipment",
+            name="version",
+            field=models.PositiveIntegerField(default=1, verbose_name="version"),
         ),
         migrations.AlterField(
-            model_name='lot',
-            name='consumed_fraction',
-            field=models.FloatField(default=0.0, help_text='Share of shelf life used up from packing until the last processed reading (packing to first reading counted at the optimum); 0 before any reading', verbose_name='consumed fraction'),
+            model_name="lot",
+            name="consumed_fraction",
+            field=models.FloatField(
+                default=0.0,
+                help_text="Share of shelf life used up from packing until the last processed reading (packing to first reading counted at the optimum); 0 before any reading",
+                verbose_name="consumed fraction",
+            ),
         ),
         migrations.CreateModel(
-            name='ShipmentVersion',
+            name="ShipmentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(help_text='The version this snapshot was', verbose_name='version')),
-                ('change', models.CharField(choices=[('corrected', 'Corrected while booked'), ('cancelled', 'Cancelled')], help_text='What replaced it', max_length=20, verbose_name='change')),
-                ('changed_fields', models.JSONField(blank=True, default=list, verbose_name='changed fields')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('actor', models.CharField(max_length=200, verbose_name='actor')),
-                ('snapshot', models.JSONField(verbose_name='snapshot')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='shipments.shipment', verbose_name='shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        help_text="The version this snapshot was", verbose_name="version"
+                    ),
+                ),
+                (
+                    "change",
+                    models.CharField(
+                        choices=[
+                            ("corrected", "Corrected while booked"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        help_text="What replaced it",
+                        max_length=20,
+                        verbose_name="change",
+                    ),
+                ),
+                (
+                    "changed_fields",
+                    models.JSONField(blank=True, default=list, verbose_name="changed fields"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                ("actor", models.CharField(max_length=200, verbose_name="actor")),
+                ("snapshot", models.JSONField(verbose_name="snapshot")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="shipments.shipment",
+                        verbose_name="shipment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shipment version',
-                'verbose_name_plural': 'shipment versions',
-                'ordering': ['shipment', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('shipment', 'version'), name='shipmentversion_unique')],
+                "verbose_name": "shipment version",
+                "verbose_name_plural": "shipment versions",
+                "ordering": ["shipment", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shipment", "version"), name="shipmentversion_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -190,7 +190,9 @@ class ShipmentVersion(models.Model):
     reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
     actor = models.CharField(max_length=200, verbose_name=_("actor"))
     snapshot = models.JSONField(verbose_name=_("snapshot"))
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         ordering = ["shipment", "version"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -14,11 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tradehub.workplace.filters import QueueFilter
 
-from . import services
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
 from .admin_workplace import KeyInAdminMixin
-from .choices import Channel, CustomsMessageType, DeclarationStatus
-from .exceptions import DeclarationError, TransitionNotAllowed
+from .choices import Channel, DeclarationStatus
 from .models import (
     CustomsMessage,
     CustomsNumberSeries,
@@ -167,60 +163,6 @@ class VersionInline(ReadOnlyInline):
     verbose_name_plural = _("Earlier versions")
 
 
-def _run(
-    request: HttpRequest,
-    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
-    queryset: QuerySet[Declaration],
-    verb: str,
-    call: Callable[[Declaration, str], Any],
-) -> None:
-    """Apply a service call to each selected declaration; report successes and refusals."""
-    actor = request.user.get_username()
-    done = 0
-    for declaration in queryset:
-        try:
-            call(declaration, actor)
-            done += 1
-        except (TransitionNotAllowed, DeclarationError) as exc:
-            modeladmin.message_user(request, f"{declaration.reference}: {exc}", messages.WARNING)
-    if done:
-        modeladmin.message_user(request, f"{verb}: {done} declaration(s).", messages.SUCCESS)
-
-
-def _accept(channel: str) -> Callable[[Declaration, str], Any]:
-    def call(declaration: Declaration, actor: str) -> Any:
-        services.record_customs_decision(
-            declaration, type=CustomsMessageType.ACCEPTED, channel=channel, actor=actor
-        )
-        if channel != Channel.GREEN:
-            services.record_customs_decision(
-                declaration, type=CustomsMessageType.CONTROL, channel=channel, actor=actor
-            )
-
-    return call
-
-
-def _decision(message_type: str, **extra: Any) -> Callable[[Declaration, str], Any]:
-    def call(declaration: Declaration, actor: str) -> Any:
-        return services.record_customs_decision(
-            declaration, type=message_type, actor=actor, **extra
-        )
-
-    return call
-
-
-def _guarded(action: str, call: Callable[[Declaration, str], Any]) -> Callable[..., Any]:
-    """Refuse a customs decision the lifecycle does not allow, before storing any message."""
-
-    def guarded(declaration: Declaration, actor: str) -> Any:
-        from .states import assert_transition
-
-        assert_transition(declaration.status, action)
-        return call(declaration, actor)
-
-    return guarded
-
-
 @admin.register(Declaration)
 class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
@@ -324,21 +266,9 @@ class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin): 
         EventInline,
         VersionInline,
     ]
-    actions = [
-        "accept_green",
-        "accept_yellow",
-        "accept_red",
-        "release",
-        "refuse_registration",
-        "reject",
-        "inspection_passed",
-        "inspection_failed",
-        "grant_cancellation",
-        "refuse_cancellation",
-        "request_cancellation",
-        "transit_arrived",
-        "transit_completed",
-    ]
+    # Customs decisions cannot be undone: they are taken one declaration at a time, from its
+    # page, behind a confirmation (admin_workplace.py, decisions.py); never as bulk actions.
+    actions: list[str] = []
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -358,100 +288,6 @@ class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin): 
     @admin.display(description=_("Rejection errors"))
     def rejection_errors_display(self, declaration: Declaration) -> SafeString:
         return _errors_html(list(declaration.rejection_errors))
-
-    @admin.action(description=_("Customs decision: accept – green channel"))
-    def accept_green(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (green)", _guarded("accept", _accept("green")))
-
-    @admin.action(description=_("Customs decision: accept – yellow channel (documentary check)"))
-    def accept_yellow(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (yellow)", _guarded("accept", _accept("yellow")))
-
-    @admin.action(description=_("Customs decision: accept – red channel (inspection)"))
-    def accept_red(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (red)", _guarded("accept", _accept("red")))
-
-    @admin.action(description=_("Customs decision: release"))
-    def release(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded("release", _decision(CustomsMessageType.RELEASED))
-        _run(request, self, queryset, "Released", call)
-
-    @admin.action(
-        description=_("Customs decision: refuse registration (declarant corrects, lodges again)")
-    )
-    def refuse_registration(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        errors = [
-            {
-                "pointer": "/",
-                "code": "registration_refused_by_officer",
-                "detail": f"Registration refused by customs officer {request.user.get_username()}.",
-            }
-        ]
-        call = _guarded(
-            "refuse_registration",
-            _decision(CustomsMessageType.REGISTRATION_REFUSED, errors=errors),
-        )
-        _run(request, self, queryset, "Registration refused", call)
-
-    @admin.action(description=_("Customs decision: refuse release (final)"))
-    def reject(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        errors = [
-            {
-                "pointer": "/",
-                "code": "rejected_by_officer",
-                "detail": f"Rejected by customs officer {request.user.get_username()}.",
-            }
-        ]
-        call = _guarded("reject", _decision(CustomsMessageType.REJECTED, errors=errors))
-        _run(request, self, queryset, "Rejected", call)
-
-    @admin.action(description=_("Inspection result: passed (release)"))
-    def inspection_passed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Inspection passed",
-            lambda d, actor: services.record_inspection_result(d, passed=True, actor=actor),
-        )
-
-    @admin.action(description=_("Inspection result: failed (reject)"))
-    def inspection_failed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Inspection failed",
-            lambda d, actor: services.record_inspection_result(d, passed=False, actor=actor),
-        )
-
-    @admin.action(description=_("Customs decision: grant cancellation"))
-    def grant_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded(
-            "grant_cancellation",
-            _decision(CustomsMessageType.CANCELLATION_DECISION, accepted=True),
-        )
-        _run(request, self, queryset, "Cancellation granted", call)
-
-    @admin.action(description=_("Customs decision: refuse cancellation"))
-    def refuse_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded(
-            "refuse_cancellation",
-            _decision(CustomsMessageType.CANCELLATION_DECISION, accepted=False),
-        )
-        _run(request, self, queryset, "Cancellation refused", call)
-
-    @admin.action(description=_("Request cancellation (on the declarant's behalf)"))
-    def request_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Cancellation requested",
-            lambda d, actor: services.request_cancellation(
-                d, reason=f"Requested by {actor} in the admin", actor=actor
-            ),
-        )
 
 
 @admin.register(CustomsNumberSeries)

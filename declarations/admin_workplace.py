@@ -1,23 +1,29 @@
 """Staff pages of a declaration beyond Django's defaults: key in a declaration on a partner's
-behalf (add, edit a draft, amend) through the API's checks and the services."""
+behalf (add, edit a draft, amend) through the API's checks and the services; the decision
+buttons of its page, each behind a confirmation (with a reason or notes where they are due);
+the next step and the links to what belongs to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tradehub.partners.principals import actor_label
 
+from .decisions import BY_KEY, Decision, next_step, offered
+from .exceptions import DeclarationError
 from .forms import DeclarationKeyIn
 from .models import Declaration
-from .states import Action, can
+from .states import Action, TransitionNotAllowed, can
 
 
 def _rows(request: HttpRequest, name: str, default: int) -> int:
@@ -27,8 +33,178 @@ def _rows(request: HttpRequest, name: str, default: int) -> int:
         return default
 
 
+class DecisionForm(forms.Form):
+    """The confirmation of one decision: the reason or notes it needs, if any."""
+
+    text = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+    def __init__(self, *args: Any, decision: Decision, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["text"]
+        if decision.text:
+            field.required = True
+            field.label = gettext_lazy("Notes") if decision.text == "notes" else field.label
+            field.help_text = decision.text_help  # type: ignore[assignment]
+        else:
+            field.widget = forms.HiddenInput()
+
+    def clean_text(self) -> str:
+        return str(self.cleaned_data.get("text") or "").strip()
+
+
+def _url(name: str, *args: Any) -> str:
+    """A URL of another app's admin, if that app is installed."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def declaration_links(declaration: Declaration) -> list[tuple[str, str]]:
+    """What belongs to a declaration, each with a link: shipments, documents, children, parent,
+    transit, and where to distribute it."""
+    links: list[tuple[str, str]] = []
+    shipments = _url("admin:shipments_shipment_changelist")
+    if shipments:
+        count = declaration.shipments.count()  # type: ignore[attr-defined]
+        links.append(
+            (
+                _("Shipments made from it: %(count)d") % {"count": count},
+                f"{shipments}?declaration__id__exact={declaration.pk}",
+            )
+        )
+        onward = declaration.onward_shipments.count()  # type: ignore[attr-defined]
+        if onward:
+            links.append(
+                (
+                    _("Shipments leaving customs under it: %(count)d") % {"count": onward},
+                    f"{shipments}?onward_declaration__id__exact={declaration.pk}",
+                )
+            )
+    links.append(
+        (
+            _("Documents: %(count)d") % {"count": declaration.documents.count()},
+            "#documents-group",
+        )
+    )
+    children = declaration.children.count()
+    if children:
+        links.append(
+            (
+                _("Declarations drawn from it: %(count)d") % {"count": children},
+                reverse("admin:declarations_declaration_changelist")
+                + f"?parent__id__exact={declaration.pk}",
+            )
+        )
+    if declaration.parent_id:
+        links.append(
+            (
+                _("Drawn from %(reference)s") % {"reference": declaration.parent.reference},  # type: ignore[union-attr]
+                reverse("admin:declarations_declaration_change", args=[declaration.parent_id]),
+            )
+        )
+    if getattr(declaration, "transit", None) is not None:
+        links.append((_("Transit"), "#transit-group"))
+    distribute = _url("admin:shipments_shipment_distribute")
+    if distribute and declaration.status in ("released", "partially_distributed"):
+        links.append((_("Distribute it"), f"{distribute}?declaration={declaration.reference}"))
+    return links
+
+
 class KeyInAdminMixin:
-    """Add, edit (draft) and amend a declaration with the key-in page."""
+    """Add, edit (draft) and amend a declaration with the key-in page; decide on its page."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        admin: Any = self
+        declaration = admin.get_object(request, object_id)
+        context: dict[str, Any] = {
+            # The page shows the declaration; changes go through the key-in page and buttons.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        if declaration is not None:
+            editable = declaration.status == "draft" or can(declaration.status, Action.AMEND)
+            context.update(
+                {
+                    "decisions": offered(declaration)
+                    if admin.has_change_permission(request, declaration)
+                    else [],
+                    "next_step": next_step(declaration),
+                    "links": declaration_links(declaration),
+                    "edit_label": (
+                        _("Edit draft")
+                        if declaration.status == "draft"
+                        else _("Amend")
+                        if editable
+                        else ""
+                    ),
+                }
+            )
+        return super().change_view(  # type: ignore[misc,no-any-return]
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )
+
+    def decide_view(self, request: HttpRequest, pk: int, key: str) -> HttpResponse:
+        """Confirm one decision (with its reason or notes), then take it through the service."""
+        admin: Any = self
+        decision = BY_KEY.get(key)
+        if decision is None:
+            raise Http404
+        declaration = get_object_or_404(Declaration.objects.select_related("partner"), pk=pk)
+        if not admin.has_change_permission(request, declaration):
+            raise PermissionDenied
+        page = reverse("admin:declarations_declaration_change", args=[declaration.pk])
+        if not decision.offered(declaration):
+            messages.warning(
+                request,
+                _("%(decision)s is not possible now: %(reference)s is %(status)s.")
+                % {
+                    "decision": decision.label,
+                    "reference": declaration.reference,
+                    "status": declaration.get_status_display(),
+                },
+            )
+            return HttpResponseRedirect(page)
+        form = DecisionForm(request.POST or None, decision=decision)
+        if request.method == "POST" and form.is_valid():
+            try:
+                decision.apply(declaration, actor_label(request.user), form.cleaned_data["text"])
+            except (TransitionNotAllowed, DeclarationError) as exc:
+                messages.error(request, f"{declaration.reference}: {exc}")
+            else:
+                fresh = Declaration.objects.get(pk=declaration.pk)
+                messages.success(
+                    request,
+                    _("%(decision)s: %(reference)s is now %(status)s.")
+                    % {
+                        "decision": decision.label,
+                        "reference": fresh.reference,
+                        "status": fresh.get_status_display(),
+                    },
+                )
+            return HttpResponseRedirect(page)
+        context = {
+            **admin.admin_site.each_context(request),
+            "title": decision.label,
+            "opts": admin.model._meta,
+            "declaration": declaration,
+            "decision": decision,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/declarations/declaration/decide.html", context)
 
     def get_urls(self) -> list[URLPattern]:
         site: Any = self.admin_site  # type: ignore[attr-defined]
@@ -37,6 +213,11 @@ class KeyInAdminMixin:
                 "<int:pk>/edit/",
                 site.admin_view(self.keyin_view),
                 name="declarations_declaration_edit",
+            ),
+            path(
+                "<int:pk>/decide/<slug:key>/",
+                site.admin_view(self.decide_view),
+                name="declarations_declaration_decide",
             ),
         ]
         return custom + super().get_urls()  # type: ignore[misc]

@@ -88,6 +88,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+
+
+def resilient(database: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL: an unreachable database fails a request (503) within DATABASE_CONNECT_TIMEOUT
+    seconds instead of hanging it, and a connection broken by a restart is replaced on the next
+    request (health checks), so the API recovers without a restart."""
+    if database["ENGINE"].startswith("django.db.backends.postgresql"):
+        database.setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+resilient(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -173,6 +187,9 @@ REST_FRAMEWORK = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+# Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
+# or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",

@@ -111,6 +111,11 @@ def consignee_out(value: dict[str, Any] | None) -> dict[str, str] | None:
 class ProductSerializer(serializers.ModelSerializer[Product]):
     """A perishable profile."""
 
+    # DRF takes declared fields off the class, so the name does not shadow Field.parent at runtime.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        source="parent.code", read_only=True, allow_null=True, default=None
+    )
+
     class Meta:
         model = Product
         fields = [
@@ -130,10 +135,22 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
             "q10_0_10",
             "q10_10_20",
             "q10_20_30",
+            "q10_30_40",
+            "chilling_onset",
+            "killing_range_min_c",
+            "killing_range_max_c",
+            "ripeness",
+            "cultivar",
+            "parent",
+            "compatibility_group",
+            "strong_odour",
+            "odour_sensitive",
+            "so2_pads",
             "ethylene_production",
             "ethylene_sensitivity",
             "notes",
             "source",
+            "sources",
             "updated_at",
         ]
         read_only_fields = fields

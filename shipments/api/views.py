@@ -117,7 +117,7 @@ def render_shipments(view: Any, shipments: list[Shipment]) -> list[dict[str, Any
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     """The perishable product catalogue (read-only; staff edit it in the admin)."""
 
-    queryset = Product.objects.all()
+    queryset = Product.objects.select_related("parent")
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     lookup_field = "code"
@@ -582,9 +582,8 @@ class DistributionView(APIView):
                     ]
                 elif product is None:
                     matches = distribution_services.products_matching(item.commodity_code)
-                    if len(matches) == 1:
-                        product = matches[0]
-                    else:
+                    product = distribution_services.infer_product(item)
+                    if product is None:
                         codes = ", ".join(p.code for p in matches)
                         error["product"] = [
                             f"Several products match commodity code {item.commodity_code} "

@@ -299,7 +299,9 @@ class Lot(models.Model):
         verbose_name=_("consumed fraction"),
     )
     chilling_damage = models.FloatField(
-        default=0.0, help_text=_("°C·h below chilling threshold"), verbose_name=_("chilling damage")
+        default=0.0,
+        help_text=_("Share of the chilling-injury onset dose accumulated (1.0: injury expected)"),
+        verbose_name=_("chilling damage"),
     )
     shelf_life_ends_at = models.DateTimeField(
         help_text=_("When the lot runs out if kept at its optimum after the readings so far"),

@@ -71,7 +71,7 @@ class Excursion(models.Model):
         blank=True,
         verbose_name=_("lot"),
     )
-    kind = models.CharField(max_length=10, choices=ExcursionKind.choices, verbose_name=_("kind"))
+    kind = models.CharField(max_length=20, choices=ExcursionKind.choices, verbose_name=_("kind"))
     started_at = models.DateTimeField(verbose_name=_("started at"))
     ended_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Empty while still going on"), verbose_name=_("ended at")

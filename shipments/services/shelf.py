@@ -85,7 +85,7 @@ def apply_state(
     profile = profile_of(lot.product)
     lot.shelf_state = state.to_dict()
     lot.consumed_fraction = consumed_until_last_reading(state, profile, packed_at(lot.packed_on))
-    lot.chilling_damage = state.chilling_damage_deg_h
+    lot.chilling_damage = state.chilling_dose
     lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on))
     lot.condition = lot_condition(lot, now, arrival)
 

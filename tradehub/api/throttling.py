@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import BaseCache, cache
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 from tradehub.partners.principals import ApiClient
@@ -87,7 +88,8 @@ class PartnerRateThrottle(BaseThrottle):
     The window is approximated from two fixed-window counters (the previous window's count
     weighted by how much of it still overlaps the sliding window), which needs only atomic
     increments: no read-modify-write race between concurrent requests, unlike DRF's
-    SimpleRateThrottle history list. Refused requests are not counted, so a client that waits
+    SimpleRateThrottle history list. On Redis the increment, its expiry and the previous
+    window's count travel in one pipelined round trip. Refused requests are not counted, so a client that waits
     `Retry-After` seconds gets through.
     """
 
@@ -117,13 +119,25 @@ class PartnerRateThrottle(BaseThrottle):
         elapsed = (now % duration) / duration
         cur_key = f"{self.cache_prefix}:{ident}:{duration}:{window}"
         prev_key = f"{self.cache_prefix}:{ident}:{duration}:{window - 1}"
-        store.add(cur_key, 0, timeout=2 * duration + 1)
-        try:
-            cur = store.incr(cur_key)
-        except ValueError:  # expired between add and incr
-            store.set(cur_key, 1, timeout=2 * duration + 1)
-            cur = 1
-        prev = int(store.get(prev_key) or 0)
+        ttl = 2 * duration + 1
+        if isinstance(store, RedisCache):
+            # One round trip: INCR (creates the counter at 1), EXPIRE and the previous window.
+            client = store._cache.get_client(cur_key, write=True)  # type: ignore[attr-defined]
+            cur_name, prev_name = store.make_key(cur_key), store.make_key(prev_key)
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(cur_name)
+            pipe.expire(cur_name, ttl)
+            pipe.get(prev_name)
+            cur, _, prev_raw = pipe.execute()
+            prev = int(prev_raw or 0)
+        else:
+            store.add(cur_key, 0, timeout=ttl)
+            try:
+                cur = store.incr(cur_key)
+            except ValueError:  # expired between add and incr
+                store.set(cur_key, 1, timeout=ttl)
+                cur = 1
+            prev = int(store.get(prev_key) or 0)
         if prev * (1 - elapsed) + cur <= num:
             return True
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to undo

@@ -1,11 +1,12 @@
 """Partner organisations, their staff memberships and hashed API keys."""
 
 from functools import partial
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 from tradehub.ids import new_reference
 
@@ -78,12 +79,21 @@ class Membership(models.Model):
         return f"{self.user} @ {self.partner}"
 
 
+class PartnerAPIKeyManager(APIKeyManager):
+    """Looks a key up together with its partner (one query for authentication)."""
+
+    def get_usable_keys(self) -> models.QuerySet:
+        return super().get_usable_keys().select_related("partner")
+
+
 class PartnerAPIKey(AbstractAPIKey):
     """An API key of a partner; only its hash is stored, revocable in the admin."""
 
     partner = models.ForeignKey(
         Partner, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("partner")
     )
+
+    objects: ClassVar[PartnerAPIKeyManager] = PartnerAPIKeyManager()  # type: ignore[assignment]
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("partner API key")  # type: ignore[assignment]

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "tradehub.ui",
     "axes",
     "csp",
     "tradehub.partners",
@@ -185,6 +186,8 @@ LANGUAGES = [
     ("zh-hans", "简体中文"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English with 24-hour times and ISO dates (tradehub/ui/formats/en); Russian and Chinese as Django has them.
+FORMAT_MODULE_PATH = ["tradehub.ui.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
@@ -228,6 +231,9 @@ REST_FRAMEWORK = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+# Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
+# or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",
@@ -246,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": [
         "declarations.api.webhooks.STATUS_CHANGED",
         "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_CHANGED",
         "shipments.api.webhooks.ALERT_CREATED",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -25,7 +25,7 @@ from tradehub.reference.models import Location
 from tradehub.workplace.filters import QueueFilter
 
 from . import selectors
-from .charts import Band, choose_bucket_seconds, temperature_svg
+from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
 from .services import distribution as distribution_services
 from .services import documents, excursions, shelf, tracking
@@ -74,27 +74,47 @@ def save_checklist(request: HttpRequest, formset: Any) -> None:
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Staff edit the planning figures per product."""
+    """Staff edit the figures per product and add products or cultivar overrides (set `parent`).
+
+    Every field staff change is remembered, so `load_products --update` never overwrites it."""
 
     list_display = [
         "code",
         "name",
-        "hs_code",
-        "temp_group",
+        "parent",
+        "ripeness",
+        "compatibility_group",
         "storage_temp_min_c",
         "storage_temp_optimal_c",
         "storage_temp_max_c",
         "storage_life_days",
-        "chilling_sensitive",
         "chilling_threshold_c",
         "ethylene_production",
         "ethylene_sensitivity",
     ]
-    list_filter = ["temp_group", "chilling_sensitive", "ethylene_sensitivity"]
-    search_fields = ["code", "name", "hs_code"]
-    readonly_fields = ["created_at", "updated_at"]
+    list_filter = [
+        "compatibility_group",
+        "temp_group",
+        "chilling_sensitive",
+        "ethylene_sensitivity",
+    ]
+    search_fields = ["code", "name", "hs_code", "cultivar"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["staff_edited_fields", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "hs_code", "temp_group"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "hs_code",
+                    "temp_group",
+                    ("parent", "cultivar"),
+                    "ripeness",
+                ]
+            },
+        ),
         (
             "Storage",
             {
@@ -103,14 +123,44 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     ("rh_min_pct", "rh_max_pct"),
                     "highest_freezing_point_c",
                     "storage_life_days",
-                    ("q10_0_10", "q10_10_20", "q10_20_30"),
+                    ("q10_0_10", "q10_10_20", "q10_20_30", "q10_30_40"),
                     ("chilling_sensitive", "chilling_threshold_c"),
-                    ("ethylene_production", "ethylene_sensitivity"),
+                    "chilling_onset",
+                    ("killing_range_min_c", "killing_range_max_c"),
+                    ("field_heat_loss_hours_per_hour", "field_heat_reference_c"),
+                    ("excursion_tolerance_c", "excursion_hysteresis_c"),
                 ]
             },
         ),
-        (_("Sources"), {"fields": ["notes", "source", "created_at", "updated_at"]}),
+        (
+            _("Mixed loads"),
+            {
+                "fields": [
+                    "compatibility_group",
+                    ("ethylene_production", "ethylene_sensitivity"),
+                    ("strong_odour", "odour_sensitive", "so2_pads"),
+                ]
+            },
+        ),
+        (
+            _("Sources"),
+            {
+                "fields": [
+                    "notes",
+                    "sources",
+                    "source",
+                    "staff_edited_fields",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        if change:
+            obj.staff_edited_fields = sorted(set(obj.staff_edited_fields) | set(form.changed_data))
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -326,7 +376,11 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             for p in {lot.product for lot in shipment.lots.select_related("product")}
         ]
-        return temperature_svg(points, bands)
+        spans = [
+            Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
+            for excursion in shipment.excursions.order_by("started_at")
+        ]
+        return temperature_svg(points, bands, spans)
 
     @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:

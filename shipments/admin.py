@@ -25,7 +25,7 @@ from tradehub.reference.models import Location
 from tradehub.workplace.filters import QueueFilter
 
 from . import selectors
-from .charts import Band, choose_bucket_seconds, temperature_svg
+from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
 from .services import distribution as distribution_services
 from .services import documents, excursions, shelf, tracking
@@ -382,7 +382,11 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             for p in {lot.product for lot in shipment.lots.select_related("product")}
         ]
-        return temperature_svg(points, bands)
+        spans = [
+            Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
+            for excursion in shipment.excursions.order_by("started_at")
+        ]
+        return temperature_svg(points, bands, spans)
 
     @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:

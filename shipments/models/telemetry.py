@@ -3,9 +3,11 @@
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import ExcursionKind
+from tradehub.times import local_label
 
 from .products import Product
 from .shipments import Lot, Shipment
@@ -46,7 +48,7 @@ class TemperatureReading(models.Model):
         indexes = [models.Index(fields=["shipment", "recorded_at"], name="reading_series")]
 
     def __str__(self) -> str:
-        return f"{self.sensor_id} {self.recorded_at:%Y-%m-%d %H:%M} {self.temperature_c} °C"
+        return f"{self.sensor_id} {local_label(self.recorded_at)} {self.temperature_c} °C"
 
 
 class Excursion(models.Model):
@@ -109,4 +111,7 @@ class Excursion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} excursion from {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s from %(start)s") % {
+            "kind": self.get_kind_display(),
+            "start": local_label(self.started_at),
+        }

@@ -194,6 +194,11 @@ class DeliveryAttempt(models.Model):
         return f"{self.message.reference} attempt {self.number}"
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages emails can be written in: the deployment's LANGUAGES."""
+    return list(settings.LANGUAGES)
+
+
 class AlertSubscription(models.Model):
     """Who gets alert emails: a staff user or a partner contact, with filters."""
 
@@ -230,6 +235,13 @@ class AlertSubscription(models.Model):
         help_text=_("ISO country codes of destinations; empty = all."),
         verbose_name=_("destination countries"),
     )
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default="en",
+        help_text=_("The language alert emails to this address are written in."),
+        verbose_name=_("language"),
+    )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -259,6 +271,9 @@ class DigestItem(models.Model):
     """An alert waiting for the recipient's next digest email (then linked to that message)."""
 
     recipient_email = models.EmailField(verbose_name=_("recipient email"))
+    language = models.CharField(
+        max_length=10, default="en", verbose_name=_("language"), help_text=_("Of the recipient.")
+    )
     source_key = models.CharField(max_length=200, verbose_name=_("source key"))
     alert = models.JSONField(
         help_text=_("The alert view rendered in the digest."), verbose_name=_("alert")

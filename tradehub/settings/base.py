@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "tradehub.ui",
     "tradehub.partners",
     "tradehub.reference",
     "tradehub.notifications",
@@ -144,6 +145,8 @@ LANGUAGES = [
     ("zh-hans", "简体中文"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English with 24-hour times and ISO dates (tradehub/ui/formats/en); Russian and Chinese as Django has them.
+FORMAT_MODULE_PATH = ["tradehub.ui.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
@@ -208,6 +211,7 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": [
         "declarations.api.webhooks.STATUS_CHANGED",
         "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_CHANGED",
         "shipments.api.webhooks.ALERT_CREATED",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("declarations", "0007_verbose_names_translatable"),
-        ("shipments", "0012_produce_table_with_sources"),
+        ("shipments", "0013_shipment_versions"),
     ]
 
     operations = [

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -297,6 +298,23 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Queues by workload, so each can get its own worker pool (and machines) when one machine is not
+# enough (docs/deployment.md): telemetry processing, alert scans, outbound delivery (webhooks and
+# emails), customs (message application and the gateways), and `celery` for the rest (relay,
+# housekeeping). A worker started without `-Q` consumes all of them: one machine needs nothing.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WORKLOAD_QUEUES = ("ingest", "alerts", "delivery", "customs")
+CELERY_TASK_ROUTES = {
+    "shipments.tasks.process_readings_task": {"queue": "ingest"},
+    "shipments.tasks.process_stale_readings_task": {"queue": "ingest"},
+    "shipments.tasks.derive_shipment_status_task": {"queue": "ingest"},
+    "shipments.alerts.tasks.*": {"queue": "alerts"},
+    "shipments.tasks.mark_*": {"queue": "alerts"},
+    "tradehub.notifications.tasks.*": {"queue": "delivery"},
+    "declarations.tasks.*": {"queue": "customs"},
+    "gateways.*": {"queue": "customs"},
+}
+CELERY_TASK_QUEUES = [Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *WORKLOAD_QUEUES)]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 # Redis broker: a task a worker took and never acknowledged (the worker was killed) is delivered

@@ -1,6 +1,7 @@
 """A stricter JSON parser: bad input becomes a 400 problem, never a 500 or a NaN in the database."""
 
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,18 @@ def _unstorable(value: str) -> str | None:
     except UnicodeEncodeError:
         return "Must not contain lone surrogates (unpaired \\ud800-\\udfff escapes)."
     return None
+
+
+# A NUL or a lone surrogate can only reach a parsed string through a `\u0000` or `\uD800`-`\uDFFF`
+# escape (decoding the body as UTF-8 refuses encoded surrogates, and JSON refuses raw control
+# characters inside strings). A body without such an escape (the usual case: a 10,000-reading
+# batch) skips the walk over every value; anything that might hold one (even an escaped
+# backslash followed by `u0000`) is walked.
+_SUSPICIOUS_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])|\x00")
+
+
+def _may_hold_unstorable(text: str) -> bool:
+    return _SUSPICIOUS_ESCAPE.search(text) is not None
 
 
 def _check_strings(document: Any) -> None:
@@ -81,7 +94,8 @@ class StrictJSONParser(JSONParser):
             document = json.loads(
                 text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
             )
-            _check_strings(document)
+            if _may_hold_unstorable(text):
+                _check_strings(document)
             return document
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tradehub.ui",
+    "axes",
+    "csp",
     "tradehub.partners",
     "tradehub.reference",
     "tradehub.notifications",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     # Outermost: every error answer under /api/ becomes problem+json (also Django's own pages).
     "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Staff pages: the language switch (cookie), else Accept-Language; /api/ stays English.
     "tradehub.ui.middleware.StaffLocaleMiddleware",
@@ -61,7 +65,44 @@ MIDDLEWARE = [
     # Partner API: 413 for oversized bodies, then Idempotency-Key replay for POSTs.
     "tradehub.api.middleware.RequestSizeMiddleware",
     "tradehub.api.idempotency.IdempotencyMiddleware",
+    # Admin login lockout (django-axes): last, as its documentation requires.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Staff login: throttling and lockout (django-axes) ------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for a username, or from one address, further logins
+# of that username / from that address are refused (429, admin/lockout.html) for
+# AXES_COOLOFF_MINUTES, even with the right password. Unlock earlier:
+# `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS` or `axes_reset` (all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Scripts only from this site (no inline script, no eval): the admin, its language switch
+# (tradehub/static/tradehub/autosubmit.js) and the offline Swagger UI (drf-spectacular-sidecar,
+# initialised from a script file by SpectacularSwaggerSplitView) need nothing else. Inline style
+# attributes stay allowed (admin templates use them; they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "tradehub.urls"
 WSGI_APPLICATION = "tradehub.wsgi.application"

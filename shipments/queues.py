@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from tradehub.notifications.choices import Severity
@@ -16,17 +16,28 @@ from .choices import FINISHED_STATUSES, EventClassifier, EventType, LotCondition
 from .models import Alert, Excursion, Lot, Shipment, TrackingEvent
 
 RISKY = (LotCondition.AT_RISK, LotCondition.EXPIRED)
+# Named positively (not "not finished"), so the status index reads only the shipments still on
+# their way; a NOT IN would walk every delivered shipment ever kept.
+ON_THEIR_WAY = [status for status in ShipmentStatus.values if status not in FINISHED_STATUSES]
 
 
 def _at_risk(queryset: QuerySet[Shipment], now: dt.datetime, limits: Limits) -> QuerySet[Shipment]:
     """Shipments still on their way with a lot at risk or expired (index lot_condition)."""
     risky = Lot.objects.filter(shipment=OuterRef("pk"), condition__in=RISKY)
-    return queryset.exclude(status__in=FINISHED_STATUSES).filter(Exists(risky))
+    return queryset.filter(status__in=ON_THEIR_WAY).filter(Exists(risky))
 
 
 def _worst_shelf_life(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
-    worst = Lot.objects.filter(shipment=OuterRef("pk")).order_by("shelf_life_ends_at")
-    return queryset.annotate(worst_end=Subquery(worst.values("shelf_life_ends_at")[:1]))
+    # min() over the shipment's lots (its shipment_id index), not ORDER BY ... LIMIT 1, which
+    # the planner may answer by walking the shelf-life index over every lot ever kept.
+    worst = (
+        Lot.objects.filter(shipment=OuterRef("pk"))
+        .order_by()
+        .values("shipment")
+        .annotate(worst=Min("shelf_life_ends_at"))
+        .values("worst")
+    )
+    return queryset.annotate(worst_end=Subquery(worst))
 
 
 def _overdue(queryset: QuerySet[Shipment], now: dt.datetime, limits: Limits) -> QuerySet[Shipment]:

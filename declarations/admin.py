@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tradehub.workplace.filters import QueueFilter
 
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
-from .admin_workplace import KeyInAdminMixin
+from .admin_workplace import KeyInAdminMixin, document_file_links, document_position
 from .choices import Channel, DeclarationStatus
 from .models import (
     CustomsMessage,
@@ -114,22 +114,31 @@ class GoodsItemInline(ReadOnlyInline):
         return _errors_html(errors)
 
 
-class DocumentInline(admin.TabularInline):  # type: ignore[type-arg]
-    """Documents are read-only here except the file, which staff may upload (PDF/PNG/JPEG ≤ 10 MB)."""
+class DocumentInline(ReadOnlyInline):
+    """The documents with their scans: opened through the staff file view (permission checked),
+    never a public media URL; uploaded or removed on the document's file page (services)."""
 
     model = Document
-    extra = 0
-    can_delete = False
-    fields = ["type", "number", "issued_by", "issued_on", "valid_until", "covers", "file"]
-    readonly_fields = ["type", "number", "issued_by", "issued_on", "valid_until", "covers"]
+    fields = readonly_fields = tuple(
+        ["position", "type", "number", "issued_by", "issued_on", "valid_until", "covers", "scan"]
+    )
+    ordering = ["id"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("goods_items")
+
+    @admin.display(description="#")
+    def position(self, document: Document) -> int:
+        return document_position(document)
 
     @admin.display(description=_("Goods items"))
     def covers(self, document: Document) -> str:
         sequences = sorted(item.sequence for item in document.goods_items.all())
-        return ", ".join(map(str, sequences)) or "all"
+        return ", ".join(map(str, sequences)) or str(_("all"))
+
+    @admin.display(description=_("Scan"))
+    def scan(self, document: Document) -> SafeString:
+        return document_file_links(document)
 
 
 class EventInline(ReadOnlyInline):

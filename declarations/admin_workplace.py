@@ -10,19 +10,22 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tradehub.partners.principals import actor_label
 
+from . import services
 from .decisions import BY_KEY, Decision, next_step, offered
-from .exceptions import DeclarationError
+from .exceptions import DeclarationError, DeclarationInvalid
 from .forms import DeclarationKeyIn
-from .models import Declaration
+from .models import Declaration, Document
 from .states import Action, TransitionNotAllowed, can
 
 
@@ -114,6 +117,44 @@ def declaration_links(declaration: Declaration) -> list[tuple[str, str]]:
     if distribute and declaration.status in ("released", "partially_distributed"):
         links.append((_("Distribute it"), f"{distribute}?declaration={declaration.reference}"))
     return links
+
+
+def document_position(document: Document) -> int:
+    """The document's place in its declaration's list (1-based), as the API numbers it."""
+    return Document.objects.filter(
+        declaration_id=document.declaration_id, id__lte=document.pk
+    ).count()
+
+
+def document_file_links(document: Document) -> SafeString:
+    """Open the scan through the staff file view; upload, replace or remove it on its page."""
+    position = document_position(document)
+    args = [document.declaration_id, position]
+    manage = reverse("admin:declarations_declaration_document", args=args)
+    if not document.file:
+        return format_html('<a href="{}">{}</a>', manage, _("Upload a scan"))
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener" class="document-file">{}</a> · '
+        '<a href="{}">{}</a>',
+        reverse("admin:declarations_declaration_document_file", args=args),
+        document.file.name.rsplit("/", 1)[-1],
+        manage,
+        _("replace or remove"),
+    )
+
+
+class DocumentFileForm(forms.Form):
+    """Upload (or replace) a document's scan."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Scan"), help_text=gettext_lazy("PDF, PNG or JPEG, at most 10 MB.")
+    )
+
+
+class RemoveFileForm(forms.Form):
+    """Take a document's scan off (before release), with an optional reason for the timeline."""
+
+    reason = forms.CharField(label=gettext_lazy("Why"), required=False, max_length=500)
 
 
 class KeyInAdminMixin:
@@ -215,6 +256,16 @@ class KeyInAdminMixin:
                 name="declarations_declaration_edit",
             ),
             path(
+                "<int:pk>/documents/<int:position>/",
+                site.admin_view(self.document_view),
+                name="declarations_declaration_document",
+            ),
+            path(
+                "<int:pk>/documents/<int:position>/file/",
+                site.admin_view(self.document_file_view),
+                name="declarations_declaration_document_file",
+            ),
+            path(
                 "<int:pk>/decide/<slug:key>/",
                 site.admin_view(self.decide_view),
                 name="declarations_declaration_decide",
@@ -292,3 +343,90 @@ class KeyInAdminMixin:
             "more_documents": document_rows + 3,
         }
         return TemplateResponse(request, "admin/declarations/declaration/keyin.html", context)
+
+    def _document(self, request: HttpRequest, pk: int, position: int, *, change: bool) -> Any:
+        admin: Any = self
+        declaration = get_object_or_404(Declaration.objects.select_related("partner"), pk=pk)
+        allowed = (
+            admin.has_change_permission(request, declaration)
+            if change
+            else admin.has_view_permission(request, declaration)
+        )
+        if not allowed:
+            raise PermissionDenied
+        documents = list(declaration.documents.order_by("id"))
+        if not 1 <= position <= len(documents):
+            raise Http404
+        return declaration, documents[position - 1]
+
+    def document_file_view(self, request: HttpRequest, pk: int, position: int) -> FileResponse:
+        """The scan, to staff who may view the declaration only (media is never served)."""
+        _declaration, document = self._document(request, pk, position, change=False)
+        if not document.file:
+            raise Http404
+        name = document.file.name.rsplit("/", 1)[-1]
+        response = FileResponse(document.file.open("rb"), as_attachment=False, filename=name)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def document_view(self, request: HttpRequest, pk: int, position: int) -> HttpResponse:
+        """A document's scan: upload or replace it, or remove it (until release)."""
+        admin: Any = self
+        declaration, document = self._document(request, pk, position, change=True)
+        actor = actor_label(request.user)
+        upload = DocumentFileForm(
+            request.POST if "upload" in request.POST else None,
+            request.FILES if "upload" in request.POST else None,
+        )
+        remove = RemoveFileForm(request.POST if "remove" in request.POST else None)
+        page = reverse("admin:declarations_declaration_change", args=[declaration.pk])
+        removable = can(declaration.status, Action.ATTACH_DOCUMENT_FILE)
+        if request.method == "POST" and not removable:
+            messages.error(
+                request,
+                _(
+                    "%(reference)s is %(status)s: customs decided on these documents, so their "
+                    "scans can no longer be changed or removed."
+                )
+                % {"reference": declaration.reference, "status": declaration.get_status_display()},
+            )
+            return HttpResponseRedirect(page + "#documents-group")
+        try:
+            if "upload" in request.POST and upload.is_valid():
+                services.attach_document_file(
+                    declaration, position=position, file=upload.cleaned_data["file"], actor=actor
+                )
+                messages.success(
+                    request, _("Scan of %(document)s stored.") % {"document": document}
+                )
+                return HttpResponseRedirect(page + "#documents-group")
+            if "remove" in request.POST and remove.is_valid():
+                services.remove_document_file(
+                    declaration,
+                    position=position,
+                    actor=actor,
+                    reason=remove.cleaned_data["reason"],
+                )
+                messages.success(
+                    request, _("Scan of %(document)s removed.") % {"document": document}
+                )
+                return HttpResponseRedirect(page + "#documents-group")
+        except DeclarationInvalid as exc:
+            form = upload if "upload" in request.POST else remove
+            for error in exc.errors:
+                form.add_error(None, str(error["detail"]))
+        except (TransitionNotAllowed, DeclarationError) as exc:
+            messages.error(request, str(exc))
+        context = {
+            **admin.admin_site.each_context(request),
+            "title": str(document),
+            "opts": admin.model._meta,
+            "declaration": declaration,
+            "document": document,
+            "position": position,
+            "file_name": document.file.name.rsplit("/", 1)[-1] if document.file else "",
+            "changeable": removable,
+            "upload": upload,
+            "remove": remove,
+        }
+        return TemplateResponse(request, "admin/declarations/declaration/document.html", context)

@@ -235,9 +235,15 @@ class LotInline(ReadOnlyInline):
         "expires_at",
         "remaining",
         "chilling_damage_display",
+        "precooling_display",
         "condition_badge",
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]
+
+    @admin.display(description=_("Field heat (pre-cooling)"))
+    def precooling_display(self, lot: Lot) -> str:
+        info = shelf.precooling_of(lot)
+        return f"{info['assumption']} Lost: {info['hours_lost_at_optimum']:.1f} h at the optimum."
 
     @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
@@ -245,7 +251,7 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Chilling damage"))
     def chilling_damage_display(self, lot: Lot) -> str:
-        return f"{lot.chilling_damage:.1f} °C·h"
+        return f"{lot.chilling_damage:.2f} of the onset dose"
 
     @admin.display(description=_("Condition"))
     def condition_badge(self, lot: Lot) -> SafeString:

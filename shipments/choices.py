@@ -53,6 +53,13 @@ class ShipmentStatus(models.TextChoices):
 FINISHED_STATUSES = (ShipmentStatus.ARRIVED, ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
 
 
+class ShipmentChange(models.TextChoices):
+    """What made a new version of a shipment (its history)."""
+
+    CORRECTED = "corrected", _("Corrected while booked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class TransportMode(models.TextChoices):
     """How a leg travels."""
 

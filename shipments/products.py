@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
+from tradehub.reference.loaders import LoadResult as ReferenceLoadResult
+
 from .choices import EthyleneLevel
 from .models import Product
 
@@ -132,3 +134,15 @@ def load_products(path: Path = PRODUCE_TABLE, update: bool = False) -> LoadResul
         if parent is not None and product.parent_id is None:
             Product.objects.filter(pk=product.pk).update(parent=parent)
     return LoadResult(created, updated, unchanged)
+
+
+def load_product_catalogue(*, force: bool = False, progress: bool = False) -> ReferenceLoadResult:
+    """The catalogue as a dataset of `load_reference_data`: missing products are created, products
+    that exist keep their figures (staff edit them in the admin; `load_products --update` brings
+    the fields staff did not edit to the table's figures), whether or not `--force` is given."""
+    result = load_products()
+    return ReferenceLoadResult(
+        name=f"products ({result.created} created, {result.unchanged + result.updated} kept)",
+        rows=result.created + result.updated + result.unchanged,
+        skipped=result.created == 0,
+    )

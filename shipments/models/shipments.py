@@ -12,6 +12,7 @@ from shipments.choices import (
     FINISHED_STATUSES,
     DocumentStatus,
     LotCondition,
+    ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
     TransportMode,
@@ -117,6 +118,8 @@ class Shipment(models.Model):
         verbose_name=_("onward declaration"),
     )
     consignee = models.JSONField(default=dict, blank=True, verbose_name=_("consignee"))
+    # Bumped by every correction or cancellation; the earlier states are ShipmentVersion rows.
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     # Telemetry processing state: readings up to this time are integrated into the lots.
     readings_processed_until = models.DateTimeField(
         null=True, blank=True, verbose_name=_("readings processed until")
@@ -172,6 +175,41 @@ class Shipment(models.Model):
             and self.planned_arrival < self.planned_departure
         ):
             raise ValidationError({"planned_arrival": "Must not be before planned departure."})
+
+
+class ShipmentVersion(models.Model):
+    """A shipment as it stood before a correction or its cancellation (append-only history)."""
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="versions", verbose_name=_("shipment")
+    )
+    version = models.PositiveIntegerField(
+        help_text=_("The version this snapshot was"), verbose_name=_("version")
+    )
+    change = models.CharField(
+        max_length=20,
+        choices=ShipmentChange.choices,
+        help_text=_("What replaced it"),
+        verbose_name=_("change"),
+    )
+    changed_fields = models.JSONField(default=list, blank=True, verbose_name=_("changed fields"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    actor = models.CharField(max_length=200, verbose_name=_("actor"))
+    snapshot = models.JSONField(verbose_name=_("snapshot"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
+
+    class Meta:
+        ordering = ["shipment", "version"]
+        verbose_name = _("shipment version")
+        verbose_name_plural = _("shipment versions")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "version"], name="shipmentversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} v{self.version} ({self.change})"
 
 
 class Leg(models.Model):
@@ -257,10 +295,23 @@ class Lot(models.Model):
         help_text=_("Static expiry: packed date plus storage life at the optimum"),
         verbose_name=_("expires at"),
     )
+    # Field heat (optional): harvest and pre-cooling times. With a harvest time the time before the
+    # cold chain is charged at the field temperature (assumed ASSUMED_FIELD_TEMP_C unless given) up
+    # to pre-cooling, or, if pre-cooling is not recorded, up to the first reading.
+    harvested_at = models.DateTimeField(null=True, blank=True)
+    precooled_at = models.DateTimeField(null=True, blank=True)
+    field_temp_c = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Field temperature until pre-cooling (blank: assumed 30 °C)",
+    )
     # Shelf-life state, advanced incrementally as readings arrive.
     consumed_fraction = models.FloatField(
         default=0.0,
-        help_text=_("Share of shelf life used up until the last processed reading"),
+        help_text=_(
+            "Share of shelf life used up from packing until the last processed reading "
+            "(packing to first reading counted at the optimum); 0 before any reading"
+        ),
         verbose_name=_("consumed fraction"),
     )
     chilling_damage = models.FloatField(
@@ -310,6 +361,11 @@ class Lot(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(net_kg__gt=0), name="lot_net_kg_positive"),
+            models.CheckConstraint(
+                condition=Q(precooled_at__isnull=True)
+                | (Q(harvested_at__isnull=False) & Q(precooled_at__gte=models.F("harvested_at"))),
+                name="lot_precooled_after_harvest",
+            ),
         ]
 
     def __str__(self) -> str:

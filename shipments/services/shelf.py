@@ -2,6 +2,8 @@
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,8 +37,53 @@ def remaining_hours(lot: Lot, now: dt.datetime | None = None) -> float:
     return max(0.0, hours)
 
 
+def with_field_heat(lot: Lot, state: shelf_life.LotState) -> shelf_life.LotState:
+    """The state with the lot's harvest and pre-cooling times (field heat) set on it."""
+    if lot.harvested_at is None:
+        return state
+    return replace(
+        state,
+        field_from=lot.harvested_at,
+        field_until=lot.precooled_at,
+        field_temp_c=lot.field_temp_c,
+    )
+
+
+def precooling_of(lot: Lot, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The field-heat assumption of a lot, as the API and admin show it."""
+    now = now or timezone.now()
+    state = lot_state(lot)
+    profile = profile_of(lot.product)
+    temp = shelf_life.ASSUMED_FIELD_TEMP_C if lot.field_temp_c is None else lot.field_temp_c
+    if lot.harvested_at is None:
+        assumption = (
+            "No harvest time: the lot is counted at its optimum from packing (field heat unknown)."
+        )
+    elif lot.precooled_at is not None:
+        assumption = (
+            f"Harvest to pre-cooling charged at {temp:g} °C"
+            f"{' (assumed)' if lot.field_temp_c is None else ''}, then the cold chain."
+        )
+    else:
+        assumption = (
+            f"Pre-cooling not recorded: harvest to the first reading charged at {temp:g} °C"
+            f"{' (assumed)' if lot.field_temp_c is None else ''}."
+        )
+    lost = shelf_life.field_heat_fraction(state, profile, now) * profile.storage_life_hours
+    return {
+        "harvested_at": lot.harvested_at,
+        "precooled_at": lot.precooled_at,
+        "field_temp_c": lot.field_temp_c,
+        "assumption": assumption,
+        "hours_lost_at_optimum": round(lost, 2),
+    }
+
+
 def shelf_life_ends_at(
-    state: shelf_life.LotState, profile: shelf_life.ProductProfile, packed: dt.datetime
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    packed: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> dt.datetime:
     """When the lot runs out if kept at its optimum after the readings integrated so far.
 
@@ -45,10 +92,24 @@ def shelf_life_ends_at(
     """
     if state.last_reading_at is None:
         ref = packed
+        field_end = shelf_life.field_heat_end(state, now or timezone.now())
+        if field_end is not None:
+            ref = max(ref, field_end)
     else:
         ref = state.last_reading_at + shelf_life.DEFAULT_MAX_GAP
     consumed = shelf_life.consumed_fraction_at(state, profile, ref, packed)
     return ref + dt.timedelta(hours=(1.0 - consumed) * profile.storage_life_hours)
+
+
+def consumed_until_last_reading(
+    state: shelf_life.LotState, profile: shelf_life.ProductProfile, packed: dt.datetime
+) -> float:
+    """`Lot.consumed_fraction`: the share of shelf life used from packing up to the last processed
+    reading (packing to the first reading counted at the optimum's pace, as the model does); 0
+    before any reading."""
+    if state.last_reading_at is None:
+        return 0.0
+    return shelf_life.consumed_fraction_at(state, profile, state.last_reading_at, packed)
 
 
 def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> str:
@@ -91,9 +152,9 @@ def apply_state(
     """Copy a new shelf-life state onto the lot with its derived fields (not saved)."""
     profile = profile_of(lot.product)
     lot.shelf_state = state.to_dict()
-    lot.consumed_fraction = state.consumed_fraction
+    lot.consumed_fraction = consumed_until_last_reading(state, profile, packed_at(lot.packed_on))
     lot.chilling_damage = state.chilling_dose
-    lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on))
+    lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on), now)
     lot.condition = lot_condition(lot, now, arrival)
 
 

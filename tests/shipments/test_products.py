@@ -23,7 +23,14 @@ API_FIELDS = {
 }
 
 
+def empty_catalogue() -> None:
+    """No products (cultivar overrides first: their parent is protected)."""
+    Product.objects.exclude(parent=None).delete()
+    Product.objects.all().delete()
+
+
 def test_load_products_seeds_every_row_with_stable_codes_sources_and_handbook_q10():
+    empty_catalogue()  # the session's reference-data step seeded it already
     result = load_products()
     assert result.created == 19
     codes = set(Product.objects.values_list("code", flat=True))
@@ -106,6 +113,16 @@ def test_reload_keeps_staff_edits_even_with_update(admin_client):
     call_command("load_products", "--update", verbosity=0)
     assert Product.objects.get(code="kiwifruit").storage_life_days == 150  # staff edit kept
     assert Product.objects.get(code="apple").storage_life_days == 120  # not edited in the admin
+    assert Product.objects.count() == 19
+
+
+def test_the_reference_data_step_of_a_deployment_seeds_the_catalogue_and_keeps_edits():
+    empty_catalogue()
+    call_command("load_reference_data", verbosity=0)
+    assert Product.objects.count() == 19
+    Product.objects.filter(code="kiwifruit").update(storage_life_days=100)
+    call_command("load_reference_data", "--force", verbosity=0)
+    assert Product.objects.get(code="kiwifruit").storage_life_days == 100
     assert Product.objects.count() == 19
 
 

@@ -40,6 +40,17 @@ class PreconditionFailed(exceptions.APIException):
         self.extra = extra
 
 
+class PreconditionRequired(exceptions.APIException):
+    """428: this write needs `If-Match` (the ETag of the version it corrects)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "This write needs an If-Match header with the ETag of the version you read: "
+        "GET the object, then send its ETag in If-Match."
+    )
+    default_code = "precondition_required"
+
+
 class UnprocessableEntity(exceptions.APIException):
     """422: well-formed but not processable (for example an idempotency key reused)."""
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0012_produce_table_with_sources"),
+        ("shipments", "0014_lot_field_heat"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

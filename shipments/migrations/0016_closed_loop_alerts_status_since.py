@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0014_lot_field_heat"),
+        ("shipments", "0015_lead_times"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -36,6 +36,7 @@ from shipments.models import (
     TrackingEvent,
 )
 from shipments.selectors import shipment_warnings
+from shipments.services.distribution import infer_product, products_matching
 from shipments.services.shelf import (
     lot_condition,
     precooling_of,
@@ -774,6 +775,40 @@ class DistributionLineSerializer(serializers.Serializer):
     lot_code = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     packed_on = serializers.DateField(required=False, allow_null=True)
 
+    def validate_goods_item(self, value: int) -> int:
+        # Checked per field, so a line naming a missing goods item is reported together with
+        # every other invalid field of every line (one 400 for the whole batch).
+        items = self.context.get("goods_items")
+        if items is not None and value not in items:
+            raise serializers.ValidationError(
+                f"The declaration has no goods item {value}.", code="does_not_exist"
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Resolve the goods item and, when not given, the one product its code designates."""
+        items = self.context.get("goods_items")
+        if items is None:
+            return attrs
+        item = items[attrs["goods_item"]]
+        attrs["goods_item"] = item
+        if attrs.get("product") is None:
+            attrs["product"] = infer_product(item)
+            if attrs["product"] is None:
+                matches = products_matching(item.commodity_code)
+                codes = ", ".join(product.code for product in matches)
+                raise serializers.ValidationError(
+                    {
+                        "product": f"Several products match commodity code "
+                        f"{item.commodity_code} ({codes}): give `product`."
+                        if matches
+                        else f"No product matches commodity code {item.commodity_code}: "
+                        "give `product`."
+                    },
+                    code="product_required",
+                )
+        return attrs
+
 
 class DistributionShipmentSerializer(serializers.Serializer):
     """One regional shipment of a distribution."""
@@ -814,7 +849,8 @@ class DistributionShipmentSerializer(serializers.Serializer):
 
 
 class DistributionSerializer(serializers.Serializer):
-    """`POST /declarations/{reference}/distribution/` body."""
+    """`POST /declarations/{reference}/distribution/` body; with the declaration's goods items
+    by sequence in the context (`goods_items`), every invalid line is reported at once."""
 
     shipments = DistributionShipmentSerializer(many=True, allow_empty=False)
 
@@ -825,3 +861,45 @@ class DistributionResultSerializer(serializers.Serializer):
     declaration = serializers.CharField()
     declaration_status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     shipments = ShipmentSerializer(many=True)
+
+
+# --- re-route advice ---------------------------------------------------------------------------
+
+
+class RerouteOptionSerializer(serializers.Serializer):
+    """One destination a lot could still go to (advice only)."""
+
+    destination = serializers.CharField(source="destination.code")
+    destination_name = serializers.CharField(source="destination.name")
+    country = serializers.CharField(source="destination.country.code")
+    mode = serializers.CharField()
+    lead_time_hours = serializers.FloatField(source="lead_time.hours")
+    lead_time_source = serializers.CharField(source="lead_time.source")
+    arrival_at = serializers.DateTimeField()
+    remaining_at_arrival_hours = serializers.SerializerMethodField()
+    reachable = serializers.BooleanField()
+    procedure = serializers.CharField()
+    documents = serializers.ListField(child=serializers.CharField())
+    transit_countries = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_remaining_at_arrival_hours(self, option: Any) -> float:
+        return round(option.remaining_at_arrival_hours, 1)
+
+
+class RerouteAdviceSerializer(serializers.Serializer):
+    """`GET /lots/{lot_code}/reroute-options/`: where the lot could still arrive sellable."""
+
+    lot_code = serializers.CharField(source="lot.lot_code")
+    shipment = serializers.CharField(source="lot.shipment.reference")
+    product = serializers.CharField(source="lot.product.code")
+    destination = serializers.CharField(source="lot.shipment.destination.code")
+    planned_arrival = serializers.DateTimeField(allow_null=True)
+    remaining_shelf_life_hours = serializers.SerializerMethodField()
+    expires_before_arrival = serializers.BooleanField()
+    summary = serializers.CharField()
+    options = RerouteOptionSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_remaining_shelf_life_hours(self, advice: Any) -> float:
+        return round(advice.remaining_shelf_life_hours, 1)

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -25,10 +25,11 @@ from rest_framework.views import APIView
 
 from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
-from shipments import selectors
+from shipments import reroute, selectors
 from shipments.choices import DocumentStatus, ShipmentKind
 from shipments.models import (
     Excursion,
+    Lot,
     Product,
     RequiredDocument,
     Shipment,
@@ -72,6 +73,7 @@ from .serializers import (
     ReadingSeriesSerializer,
     RequiredDocumentSerializer,
     RequiredDocumentUpdateSerializer,
+    RerouteAdviceSerializer,
     ShipmentCancelSerializer,
     ShipmentCreateSerializer,
     ShipmentSerializer,
@@ -567,63 +569,24 @@ class DistributionView(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         declaration = get_object_or_404(declarations_visible_to(request.user), reference=reference)
-        body = DistributionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         items = {item.sequence: item for item in declaration.goods_items.all()}
-        errors: list[dict[str, Any]] = []
-        requests: list[distribution_services.DistributionShipment] = []
-        for shipment in body.validated_data["shipments"]:
-            line_errors: list[dict[str, Any]] = []
-            lines = []
-            for line in shipment["lines"]:
-                error: dict[str, Any] = {}
-                item = items.get(line["goods_item"])
-                product = line.get("product")
-                if item is None:
-                    error["goods_item"] = [
-                        f"The declaration has no goods item {line['goods_item']}."
-                    ]
-                elif product is None:
-                    matches = distribution_services.products_matching(item.commodity_code)
-                    product = distribution_services.infer_product(item)
-                    if product is None:
-                        codes = ", ".join(p.code for p in matches)
-                        error["product"] = [
-                            f"Several products match commodity code {item.commodity_code} "
-                            f"({codes}): give `product`."
-                            if matches
-                            else f"No product matches commodity code {item.commodity_code}: "
-                            "give `product`."
-                        ]
-                line_errors.append(error)
-                if not error:
-                    lines.append(
-                        shipment_services.LotInput(
-                            product=product,
-                            net_kg=line["net_kg"],
-                            packages=line["packages"],
-                            lot_code=line["lot_code"],
-                            packed_on=line.get("packed_on"),
-                            goods_item=item,
-                        )
-                    )
-            errors.append({"lines": line_errors} if any(line_errors) else {})
-            requests.append(
-                distribution_services.DistributionShipment(
-                    destination=shipment["destination"],
-                    origin=shipment.get("origin"),
-                    consignee=dict(shipment["consignee"] or {}),
-                    partner_reference=shipment["partner_reference"],
-                    setpoint_c=shipment.get("setpoint_c"),
-                    planned_departure=shipment.get("planned_departure"),
-                    planned_arrival=shipment.get("planned_arrival"),
-                    lines=lines,
-                    transport_mode=shipment["transport_mode"],
-                    declaration_lrn=shipment["declaration_lrn"],
-                )
+        body = DistributionSerializer(data=request.data, context={"goods_items": items})
+        body.is_valid(raise_exception=True)
+        requests = [
+            distribution_services.DistributionShipment(
+                destination=shipment["destination"],
+                origin=shipment.get("origin"),
+                consignee=dict(shipment["consignee"] or {}),
+                partner_reference=shipment["partner_reference"],
+                setpoint_c=shipment.get("setpoint_c"),
+                planned_departure=shipment.get("planned_departure"),
+                planned_arrival=shipment.get("planned_arrival"),
+                lines=lot_inputs(shipment["lines"]),
+                transport_mode=shipment["transport_mode"],
+                declaration_lrn=shipment["declaration_lrn"],
             )
-        if any(errors):
-            raise ValidationError({"shipments": errors})
+            for shipment in body.validated_data["shipments"]
+        ]
         with transaction.atomic(), domain_errors():
             # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
             lock_and_check_if_match(request, declaration)
@@ -715,3 +678,35 @@ class RequiredDocumentDetailView(
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.action = "retrieve"
         return super().get(request, *args, **kwargs)
+
+
+class LotRerouteOptionsView(APIView):
+    """Where a lot that will not arrive sellable could still go: advice only, nothing moves.
+
+    `lot_code` names the caller's lot; when several shipments carry lots with that code (a split of
+    an inbound lot keeps its code) `?shipment=REF` picks one, else the most recently created lot."""
+
+    query_parameters = ("shipment",)
+
+    @extend_schema(
+        responses={200: RerouteAdviceSerializer},
+        parameters=[OpenApiParameter("shipment", str, required=False)],
+    )
+    def get(self, request: Request, lot_code: str) -> Response:
+        lots = scope_to_caller(Lot.objects.all(), request.user, "shipment__partner").filter(
+            lot_code=lot_code
+        )
+        reference = request.query_params.get("shipment")
+        if reference:
+            lots = lots.filter(shipment__reference=reference)
+        lot = (
+            lots.select_related(
+                "product", "shipment", "shipment__origin__country", "shipment__destination"
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if lot is None:
+            raise NotFound("No such lot.")
+        advice = reroute.advise(lot, timezone.now())
+        return Response(RerouteAdviceSerializer(advice).data)

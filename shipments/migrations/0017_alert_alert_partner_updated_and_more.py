@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
         ("declarations", "0009_declaration_declaration_partner_created_and_more"),
         ("partners", "0002_verbose_names_translatable"),
         ("reference", "0005_verbose_names_translatable"),
-        ("shipments", "0015_lead_times"),
+        ("shipments", "0016_closed_loop_alerts_status_since"),
     ]
 
     operations = [

@@ -11,6 +11,7 @@ from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
 from tradehub.partners.principals import actor_label
-from tradehub.times import local_label
+from tradehub.times import zone_label
 from tradehub.ui.admin import (
     AMBER,
     BLUE,
@@ -65,6 +66,9 @@ STATUS_COLOURS = {
 }
 EXCURSION_COLOURS = {"high": RED, "low": BLUE, "chilling": BLUE, "freezing": BLUE}
 _badge = badge
+
+
+ETA_HEADER = lazy(lambda: gettext("ETA") + f" ({zone_label()})", str)()
 
 
 def days_hours(span: dt.timedelta) -> str:
@@ -431,9 +435,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
     def status_badge(self, shipment: Shipment) -> SafeString:
         return badge(shipment.get_status_display(), STATUS_COLOURS.get(shipment.status, GREY))
 
-    @admin.display(description=_("ETA"), ordering="estimated_arrival")
+    @admin.display(description=ETA_HEADER, ordering="estimated_arrival")
     def eta(self, shipment: Shipment) -> str:
-        return local_label(shipment.estimated_arrival or shipment.planned_arrival)
+        # The zone is named once, in the column header: "ETA (Almaty, UTC+5)".
+        eta = shipment.estimated_arrival or shipment.planned_arrival
+        return timezone.localtime(eta).strftime("%Y-%m-%d %H:%M") if eta else "–"
 
     @admin.display(description=_("Overdue"), ordering="is_overdue")
     def overdue_flag(self, shipment: Shipment) -> SafeString | str:

@@ -74,7 +74,9 @@ class SharedConnectionServerThread(LiveServerThread):
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(django_db_setup: None) -> Iterator[Any]:
+    # The test database is set up before Playwright's event loop starts in this thread (the async
+    # guard is lifted only per test, so the session's database setup must come first).
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     with sync_api.sync_playwright() as playwright:

@@ -129,6 +129,8 @@ def gunicorn(app: str, env: dict[str, str], health: str) -> Iterator[tuple[str, 
             try:
                 with urllib.request.urlopen(base + health, timeout=5):
                     break
+            except urllib.error.HTTPError:
+                break  # it answers (the health check may say 503 about a worker or beat)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn {app} did not start") from None
@@ -408,6 +410,8 @@ def main() -> None:
         run([python, "-m", "bench.e2e.data"], env, capture_output=True).stdout.splitlines()[-1]
     )
     started = dt.datetime.now(dt.UTC)
+    revision = commit()  # what the servers run: read before they start, not after the run
+    host = machine()  # the load average at the start
     hello_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.e2e.hello"}
     with (
         gunicorn("tradehub.wsgi:application", env, "/api/v1/health/") as (app, master),
@@ -444,6 +448,36 @@ def main() -> None:
         status, body = get(f"{v1}/shipments/{state['telemetry_shipment']}/", state["key"])
         state["telemetry_shipment_id"] = telemetry_shipment_id(env, state["telemetry_shipment"])
 
+        if args.profile == "telemetry":
+            out = ROOT / "var" / "profile-telemetry.txt"
+            spies = [
+                (
+                    subprocess.Popen(
+                        [
+                            str(VENV_BIN / "py-spy"),
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--format",
+                            "raw",
+                            "--output",
+                            f"{out}.{pid}",
+                            "--nonblocking",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    ),
+                    Path(f"{out}.{pid}"),
+                )
+                for pid in workers_of(master)
+            ]
+            telemetry_rounds(app, master, state, env, 2)
+            for spy, _ in spies:
+                spy.send_signal(2)  # SIGINT: py-spy writes what it has
+                spy.wait()
+            out.write_text("".join(part.read_text() for _, part in spies if part.exists()))
+            summarize_profile(out, top=60)
+            return
         if args.profile:
             label, (url, auth) = next(
                 (label, value) for label, value in workloads.items() if args.profile in label
@@ -470,7 +504,7 @@ def main() -> None:
         print()
     purge_queue(env)
 
-    table = render(started, rounds, seconds, ratios, rates, telemetry)
+    table = render(started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry)
     print(table)
     if not args.no_write:
         write_doc(table)
@@ -505,6 +539,7 @@ def spread(values: list[float]) -> str:
 
 def render(
     started: dt.datetime,
+    revision: str,
     rounds: int,
     seconds: int,
     ratios: dict[str, list[float]],
@@ -513,7 +548,7 @@ def render(
 ) -> str:
     lines = [
         f"Measured with `bin/bench e2e{' --quick' if rounds == 2 and seconds == 2 else ''}` on "
-        f"{started:%Y-%m-%d %H:%MZ}, commit {commit()}; {machine()}. "
+        f"{started:%Y-%m-%d %H:%MZ}, commit {revision}. "
         f"{rounds} interleaved rounds, {seconds:g} s of `wrk -t2 -c8` per measurement, "
         "medians of the per-round ratios. Higher is faster; 1.00 = the baseline.",
         "",

@@ -5,6 +5,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import (
@@ -90,6 +91,11 @@ class Shipment(models.Model):
         default=ShipmentStatus.BOOKED,
         verbose_name=_("status"),
     )
+    status_since = models.DateTimeField(
+        default=timezone.now,
+        help_text=_("When the shipment entered its current status"),
+        verbose_name=_("status since"),
+    )
     is_overdue = models.BooleanField(
         default=False,
         help_text=_("Set by beat when the estimated arrival has passed"),
@@ -136,6 +142,8 @@ class Shipment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="shipment_partner_created"),
+            # A partner's `updated_since` poll: an empty answer is one index probe.
+            models.Index(fields=["partner", "updated_at"], name="shipment_partner_updated"),
             models.Index(fields=["status"], name="shipment_status"),
             # Beat looks only at open shipments that are not yet flagged late.
             models.Index(

@@ -23,7 +23,7 @@ from .declarations import (
     sync_distribution_status,
     update_draft,
 )
-from .stock import draw_from_stock, stock_unavailable_reason
+from .stock import draw_from_stock, stock_office, stock_unavailable_reason
 from .transit import record_transit_arrival
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "record_transit_arrival",
     "register_drawing_provider",
     "request_cancellation",
+    "stock_office",
     "stock_unavailable_reason",
     "submission_errors",
     "submit",

@@ -520,6 +520,7 @@ class DistributionView(APIView):
                     lines=lines,
                     transport_mode=shipment["transport_mode"],
                     declaration_lrn=shipment["declaration_lrn"],
+                    via=shipment["via"],
                 )
             )
         if any(errors):

@@ -70,6 +70,11 @@ class Shipment(models.Model):
         choices=OnwardProcedure.choices,
         help_text="The procedure that takes the goods on to the destination (route data)",
     )
+    onward_route = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The route the goods take on: mode, transit countries in order, exit point",
+    )
     onward_declaration = models.ForeignKey(
         "declarations.Declaration",
         on_delete=models.PROTECT,

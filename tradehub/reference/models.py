@@ -218,6 +218,11 @@ class RouteRule(models.Model):
     to_country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="routes_to")
     mode = models.CharField(max_length=8, choices=RouteMode.choices)
     transit_countries = models.JSONField(default=list, blank=True, help_text="ISO codes, in order")
+    # Where two routes serve a pair (Dushanbe through Uzbekistan or through Kyrgyzstan), the
+    # usual one is rank 1 and is taken unless a distribution asks for another (`via`).
+    rank = models.PositiveSmallIntegerField(
+        default=1, help_text="1: the usual route; 2, 3: alternatives a distribution may ask for"
+    )
     exit_point = models.CharField(max_length=120, blank=True, help_text="Where the route leaves")
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
@@ -227,11 +232,11 @@ class RouteRule(models.Model):
     objects = EffectiveDatedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["from_country", "to_country", "mode", "valid_from"]
+        ordering = ["from_country", "to_country", "mode", "rank", "valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["from_country", "to_country", "mode", "valid_from"],
-                name="routerule_unique_start",
+                fields=["from_country", "to_country", "mode", "rank", "valid_from"],
+                name="routerule_unique_start_per_rank",
             ),
             valid_range("routerule_valid_range"),
         ]

@@ -820,3 +820,90 @@ def test_a_route_the_data_does_not_have_is_400_naming_the_routes_and_creates_not
         assert read["ETag"] == api.get(f"{D}{wh}/stock/")["ETag"]  # nothing was drawn
         ok(api.post(f"{D}{wh}/distribution/", {"shipments": [good]}, format="json"), 201)
         assert api.get(f"{D}{wh}/stock/")["ETag"] != read["ETag"]
+
+
+# --- bad input: 400 naming the field, nothing changed ------------------------------------------
+
+BAD_DRAWS = [
+    ({"procedure": "free_lunch", "lines": [{"goods_item": 1, "net_kg": "1"}]}, "/procedure"),
+    ({"procedure": "import", "lines": []}, "/lines"),
+    ({"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "0"}]}, "/lines/0/net_kg"),
+    ({"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "-5"}]}, "/lines/0/net_kg"),
+    ({"procedure": "import", "lines": [{"goods_item": 0, "net_kg": "1"}]}, "/lines/0/goods_item"),
+    ({"procedure": "import", "lines": [{"goods_item": 7, "net_kg": "1"}]}, "/lines/0/goods_item"),
+    (
+        {"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "1", "packages": -1}]},
+        "/lines/0/packages",
+    ),
+    (
+        {
+            "procedure": "reexport",
+            "lines": [{"goods_item": 1, "net_kg": "1"}],
+            "consignee": {"name": "Tashkent Fresh", "country": "Uzbekistan"},
+        },
+        "/consignee/country",
+    ),
+    (
+        {
+            "procedure": "import",
+            "lines": [{"goods_item": 1, "net_kg": "1"}],
+            "transport_mode": "camel",
+        },
+        "/transport_mode",
+    ),
+]
+
+
+def test_bad_draws_from_the_stock_are_400_naming_the_field_and_change_nothing(api, customs):
+    with time_machine.travel(JULY, tick=True) as clock:
+        wh_body = declaration_body("XFE-WH-BAD", procedure="customs_warehouse")
+        wh = released(api, customs, clock, wh_body)
+        before = ok(api.get(f"{D}{wh}/stock/"))
+        for body, pointer in BAD_DRAWS:
+            response = api.post(f"{D}{wh}/children/", body, format="json")
+            assert response.status_code == 400, (body, response.content)
+            assert response["Content-Type"] == "application/problem+json"
+            assert pointer in [p for p, _ in pointers(response)], (body, pointers(response))
+        assert ok(api.get(f"{D}{wh}/stock/")) == before
+        assert ok(api.get(f"{D}{wh}/children/"))["results"] == []
+
+
+def test_bad_transit_reports_and_checklist_entries_are_400_and_change_nothing(
+    api, customs, products
+):
+    with time_machine.travel(JULY, tick=True) as clock:
+        ref = released(api, customs, clock, transit_body("XFE-TR-BAD", JULY + dt.timedelta(days=2)))
+        url = f"/api/v1/transits/{ref}/arrival/"
+        bad = api.post(url, {"occurred_at": "yesterday"}, format="json")
+        assert bad.status_code == 400 and pointers(bad)[0][0] == "/occurred_at"
+        assert ok(api.get(f"/api/v1/transits/{ref}/"))["status"] == "opened"
+        # A deadline that is not a date, a route stop that is not a UN/LOCODE: 400 at the field.
+        body = transit_body("XFE-TR-BAD2", JULY)
+        body["transit"]["delivery_deadline"] = "soon"
+        assert "/transit/delivery_deadline" in [
+            p for p, _ in pointers(api.post(D, body, format="json"))
+        ]
+        # Checklist: an unknown status, a number too long.
+        wh = released(
+            api, customs, clock, declaration_body("XFE-WH-CHK", procedure="customs_warehouse")
+        )
+        created = ok(
+            api.post(
+                f"{D}{wh}/distribution/",
+                {"shipments": [destination("KGFRU", "road", 2, "100.000")]},
+                format="json",
+            ),
+            201,
+        )
+        shipment = created["shipments"][0]
+        snt = next(d for d in shipment["required_documents"] if d["type"] == "snt")
+        entry = f"/api/v1/shipments/{shipment['reference']}/documents/{snt['sequence']}/"
+        for body, pointer in (
+            ({"status": "lost"}, "/status"),
+            ({"status": "provided", "reference": "X" * 500}, "/reference"),
+        ):
+            response = api.patch(entry, body, format="json")
+            assert response.status_code == 400, response.content
+            assert pointer in [p for p, _ in pointers(response)]
+        after = ok(api.get(entry))
+        assert (after["status"], after["reference"]) == ("missing", snt["reference"])

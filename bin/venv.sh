@@ -16,3 +16,13 @@ ensure_venv() {
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }
+
+# Shared by bin/run and bin/test: build the .mo files from locale/*/LC_MESSAGES/django.po (they are
+# not committed). Needs GNU gettext's msgfmt; without it the admin stays English and says so.
+compile_messages() {
+  if command -v msgfmt >/dev/null 2>&1; then
+    python manage.py compilemessages --ignore .venv --ignore var --ignore build -v 0
+  else
+    echo "msgfmt not found: install gettext (apt-get install gettext) for Russian and Chinese" >&2
+  fi
+}

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from tradehub.workplace.filters import QueueFilter
 
-from . import services
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
-from .choices import Channel, CustomsMessageType, DeclarationStatus
-from .exceptions import DeclarationError, TransitionNotAllowed
+from .admin_workplace import KeyInAdminMixin, document_file_links, document_position
+from .choices import Channel, DeclarationStatus
 from .models import (
     CustomsMessage,
     CustomsNumberSeries,
@@ -103,7 +101,7 @@ class GoodsItemInline(ReadOnlyInline):
         ]
     )
 
-    @admin.display(description="Customs errors")
+    @admin.display(description=_("Customs errors"))
     def customs_errors(self, item: GoodsItem) -> SafeString:
         """Rejection errors that point at this goods item, shown next to it."""
         prefix = f"/goods_items/{item.sequence - 1}"
@@ -116,29 +114,38 @@ class GoodsItemInline(ReadOnlyInline):
         return _errors_html(errors)
 
 
-class DocumentInline(admin.TabularInline):  # type: ignore[type-arg]
-    """Documents are read-only here except the file, which staff may upload (PDF/PNG/JPEG ≤ 10 MB)."""
+class DocumentInline(ReadOnlyInline):
+    """The documents with their scans: opened through the staff file view (permission checked),
+    never a public media URL; uploaded or removed on the document's file page (services)."""
 
     model = Document
-    extra = 0
-    can_delete = False
-    fields = ["type", "number", "issued_by", "issued_on", "valid_until", "covers", "file"]
-    readonly_fields = ["type", "number", "issued_by", "issued_on", "valid_until", "covers"]
+    fields = readonly_fields = tuple(
+        ["position", "type", "number", "issued_by", "issued_on", "valid_until", "covers", "scan"]
+    )
+    ordering = ["id"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("goods_items")
 
-    @admin.display(description="Goods items")
+    @admin.display(description="#")
+    def position(self, document: Document) -> int:
+        return document_position(document)
+
+    @admin.display(description=_("Goods items"))
     def covers(self, document: Document) -> str:
         sequences = sorted(item.sequence for item in document.goods_items.all())
-        return ", ".join(map(str, sequences)) or "all"
+        return ", ".join(map(str, sequences)) or str(_("all"))
+
+    @admin.display(description=_("Scan"))
+    def scan(self, document: Document) -> SafeString:
+        return document_file_links(document)
 
 
 class EventInline(ReadOnlyInline):
     model = DeclarationEvent
     fields = readonly_fields = tuple(["occurred_at", "type", "actor", "payload"])
     ordering = ["id"]
-    verbose_name_plural = "Event timeline"
+    verbose_name_plural = _("Event timeline")
 
 
 class CustomsMessageInline(ReadOnlyInline):
@@ -162,65 +169,11 @@ class CustomsMessageInline(ReadOnlyInline):
 class VersionInline(ReadOnlyInline):
     model = DeclarationVersion
     fields = readonly_fields = tuple(["version", "created_at", "snapshot"])
-    verbose_name_plural = "Earlier versions"
-
-
-def _run(
-    request: HttpRequest,
-    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
-    queryset: QuerySet[Declaration],
-    verb: str,
-    call: Callable[[Declaration, str], Any],
-) -> None:
-    """Apply a service call to each selected declaration; report successes and refusals."""
-    actor = request.user.get_username()
-    done = 0
-    for declaration in queryset:
-        try:
-            call(declaration, actor)
-            done += 1
-        except (TransitionNotAllowed, DeclarationError) as exc:
-            modeladmin.message_user(request, f"{declaration.reference}: {exc}", messages.WARNING)
-    if done:
-        modeladmin.message_user(request, f"{verb}: {done} declaration(s).", messages.SUCCESS)
-
-
-def _accept(channel: str) -> Callable[[Declaration, str], Any]:
-    def call(declaration: Declaration, actor: str) -> Any:
-        services.record_customs_decision(
-            declaration, type=CustomsMessageType.ACCEPTED, channel=channel, actor=actor
-        )
-        if channel != Channel.GREEN:
-            services.record_customs_decision(
-                declaration, type=CustomsMessageType.CONTROL, channel=channel, actor=actor
-            )
-
-    return call
-
-
-def _decision(message_type: str, **extra: Any) -> Callable[[Declaration, str], Any]:
-    def call(declaration: Declaration, actor: str) -> Any:
-        return services.record_customs_decision(
-            declaration, type=message_type, actor=actor, **extra
-        )
-
-    return call
-
-
-def _guarded(action: str, call: Callable[[Declaration, str], Any]) -> Callable[..., Any]:
-    """Refuse a customs decision the lifecycle does not allow, before storing any message."""
-
-    def guarded(declaration: Declaration, actor: str) -> Any:
-        from .states import assert_transition
-
-        assert_transition(declaration.status, action)
-        return call(declaration, actor)
-
-    return guarded
+    verbose_name_plural = _("Earlier versions")
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "reference",
         "lrn",
@@ -288,7 +241,7 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             },
         ),
         (
-            "Declaration",
+            _("Declaration"),
             {
                 "fields": [
                     ("procedure", "office", "border_crossing"),
@@ -299,11 +252,11 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
             },
         ),
         (
-            "Procedure: parent and stock under customs control",
+            _("Procedure: parent and stock under customs control"),
             {"fields": ["parent", "stock_display"]},
         ),
         (
-            "Customs timeline",
+            _("Customs timeline"),
             {
                 "fields": [
                     ("submitted_at", "accepted_at", "released_at", "decided_at"),
@@ -322,138 +275,28 @@ class DeclarationAdmin(ProcedureAdminMixin, admin.ModelAdmin):  # type: ignore[t
         EventInline,
         VersionInline,
     ]
-    actions = [
-        "accept_green",
-        "accept_yellow",
-        "accept_red",
-        "release",
-        "refuse_registration",
-        "reject",
-        "inspection_passed",
-        "inspection_failed",
-        "grant_cancellation",
-        "refuse_cancellation",
-        "request_cancellation",
-        "transit_arrived",
-        "transit_completed",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Declarations are lodged by partners through the API; staff check and decide.
-        return False
+    # Customs decisions cannot be undone: they are taken one declaration at a time, from its
+    # page, behind a confirmation (admin_workplace.py, decisions.py); never as bulk actions.
+    actions: list[str] = []
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, declaration: Declaration) -> SafeString:
         return _badge(
             declaration.get_status_display(), STATUS_COLOURS.get(declaration.status, "#6c757d")
         )
 
-    @admin.display(description="Channel", ordering="channel")
+    @admin.display(description=_("Channel"), ordering="channel")
     def channel_badge(self, declaration: Declaration) -> SafeString:
         if not declaration.channel:
             return format_html("{}", "—")
         return _badge(declaration.get_channel_display(), CHANNEL_COLOURS[declaration.channel])
 
-    @admin.display(description="Rejection errors")
+    @admin.display(description=_("Rejection errors"))
     def rejection_errors_display(self, declaration: Declaration) -> SafeString:
         return _errors_html(list(declaration.rejection_errors))
-
-    @admin.action(description="Customs decision: accept – green channel")
-    def accept_green(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (green)", _guarded("accept", _accept("green")))
-
-    @admin.action(description="Customs decision: accept – yellow channel (documentary check)")
-    def accept_yellow(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (yellow)", _guarded("accept", _accept("yellow")))
-
-    @admin.action(description="Customs decision: accept – red channel (inspection)")
-    def accept_red(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(request, self, queryset, "Accepted (red)", _guarded("accept", _accept("red")))
-
-    @admin.action(description="Customs decision: release")
-    def release(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded("release", _decision(CustomsMessageType.RELEASED))
-        _run(request, self, queryset, "Released", call)
-
-    @admin.action(
-        description="Customs decision: refuse registration (declarant corrects, lodges again)"
-    )
-    def refuse_registration(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        errors = [
-            {
-                "pointer": "/",
-                "code": "registration_refused_by_officer",
-                "detail": f"Registration refused by customs officer {request.user.get_username()}.",
-            }
-        ]
-        call = _guarded(
-            "refuse_registration",
-            _decision(CustomsMessageType.REGISTRATION_REFUSED, errors=errors),
-        )
-        _run(request, self, queryset, "Registration refused", call)
-
-    @admin.action(description="Customs decision: refuse release (final)")
-    def reject(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        errors = [
-            {
-                "pointer": "/",
-                "code": "rejected_by_officer",
-                "detail": f"Rejected by customs officer {request.user.get_username()}.",
-            }
-        ]
-        call = _guarded("reject", _decision(CustomsMessageType.REJECTED, errors=errors))
-        _run(request, self, queryset, "Rejected", call)
-
-    @admin.action(description="Inspection result: passed (release)")
-    def inspection_passed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Inspection passed",
-            lambda d, actor: services.record_inspection_result(d, passed=True, actor=actor),
-        )
-
-    @admin.action(description="Inspection result: failed (reject)")
-    def inspection_failed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Inspection failed",
-            lambda d, actor: services.record_inspection_result(d, passed=False, actor=actor),
-        )
-
-    @admin.action(description="Customs decision: grant cancellation")
-    def grant_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded(
-            "grant_cancellation",
-            _decision(CustomsMessageType.CANCELLATION_DECISION, accepted=True),
-        )
-        _run(request, self, queryset, "Cancellation granted", call)
-
-    @admin.action(description="Customs decision: refuse cancellation")
-    def refuse_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        call = _guarded(
-            "refuse_cancellation",
-            _decision(CustomsMessageType.CANCELLATION_DECISION, accepted=False),
-        )
-        _run(request, self, queryset, "Cancellation refused", call)
-
-    @admin.action(description="Request cancellation (on the declarant's behalf)")
-    def request_cancellation(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        _run(
-            request,
-            self,
-            queryset,
-            "Cancellation requested",
-            lambda d, actor: services.request_cancellation(
-                d, reason=f"Requested by {actor} in the admin", actor=actor
-            ),
-        )
 
 
 @admin.register(CustomsNumberSeries)

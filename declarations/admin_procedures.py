@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
-from .choices import CustomsMessageType
-from .exceptions import DeclarationError
+from . import selectors
 from .models import Declaration, Transit
 
 
@@ -73,7 +70,7 @@ class ChildDeclarationInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 class ProcedureAdminMixin:
-    """The stock table and the transit decisions staff take for the manual gateway."""
+    """The stock table of a declaration under customs control (transit decisions: decisions.py)."""
 
     @admin.display(description=_("Stock under customs control"))
     def stock_display(self, declaration: Declaration) -> SafeString:
@@ -112,34 +109,3 @@ class ProcedureAdminMixin:
             ),
         )
         return format_html("<table>{}{}</table>", header, rows)
-
-    def _transit_decision(
-        self, request: HttpRequest, queryset: QuerySet[Declaration], kind: str, verb: str
-    ) -> None:
-        done = 0
-        for declaration in queryset:
-            transit = getattr(declaration, "transit", None)
-            if transit is None or transit.status in ("declared", "completed"):
-                self.message_user(  # type: ignore[attr-defined]
-                    request,
-                    f"{declaration.reference}: not an opened or arrived transit.",
-                    messages.WARNING,
-                )
-                continue
-            try:
-                services.record_customs_decision(
-                    declaration, type=kind, actor=request.user.get_username()
-                )
-                done += 1
-            except DeclarationError as exc:
-                self.message_user(request, f"{declaration.reference}: {exc}", messages.WARNING)  # type: ignore[attr-defined]
-        if done:
-            self.message_user(request, f"{verb}: {done} transit(s).", messages.SUCCESS)  # type: ignore[attr-defined]
-
-    @admin.action(description=_("Customs decision: transit arrived at the office of destination"))
-    def transit_arrived(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        self._transit_decision(request, queryset, CustomsMessageType.TRANSIT_ARRIVED, "Arrived")
-
-    @admin.action(description=_("Customs decision: transit completed"))
-    def transit_completed(self, request: HttpRequest, queryset: QuerySet[Declaration]) -> None:
-        self._transit_decision(request, queryset, CustomsMessageType.TRANSIT_COMPLETED, "Completed")

@@ -111,6 +111,7 @@ class EventType(models.TextChoices):
     CUSTOMS_MESSAGE_RECEIVED = "customs_message_received", _("Customs message received")
     CUSTOMS_MESSAGE_APPLIED = "customs_message_applied", _("Customs message applied")
     DOCUMENT_FILE_ATTACHED = "document_file_attached", _("Document file attached")
+    DOCUMENT_FILE_REMOVED = "document_file_removed", _("Document file removed")
     INSPECTION_RECORDED = "inspection_recorded", _("Inspection result recorded")
     PARTIALLY_DISTRIBUTED = "partially_distributed", _("Partially distributed")
     DISTRIBUTED = "distributed", _("Distributed")

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tradehub.ids import new_reference
 
@@ -36,19 +37,38 @@ class Declaration(models.Model):
     """One consolidated customs declaration lodged at an office of declaration (Almaty)."""
 
     reference = models.CharField(
-        max_length=20, unique=True, editable=False, default=partial(new_reference, "DEC")
+        max_length=20,
+        unique=True,
+        editable=False,
+        default=partial(new_reference, "DEC"),
+        verbose_name=_("reference"),
     )
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.PROTECT, related_name="declarations"
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("partner"),
     )
-    lrn = models.CharField("LRN", max_length=35, help_text="Partner's local reference number")
+    lrn = models.CharField("LRN", max_length=35, help_text=_("Partner's local reference number"))
     number = models.CharField(
-        max_length=40, null=True, blank=True, help_text="Assigned by customs on acceptance"
+        max_length=40,
+        null=True,
+        blank=True,
+        help_text=_("Assigned by customs on acceptance"),
+        verbose_name=_("number"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    procedure = models.CharField(max_length=20, choices=Procedure.choices, default=Procedure.IMPORT)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    procedure = models.CharField(
+        max_length=20,
+        choices=Procedure.choices,
+        default=Procedure.IMPORT,
+        verbose_name=_("procedure"),
+    )
     office = models.ForeignKey(
-        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="declarations"
+        "reference.CustomsOffice",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("office"),
     )
     border_crossing = models.ForeignKey(
         "reference.Location",
@@ -56,49 +76,99 @@ class Declaration(models.Model):
         null=True,
         blank=True,
         related_name="border_declarations",
+        verbose_name=_("border crossing"),
     )
-    transport_mode = models.CharField(max_length=12, choices=TransportMode.choices)
+    transport_mode = models.CharField(
+        max_length=12, choices=TransportMode.choices, verbose_name=_("transport mode")
+    )
     transport_document_type = models.CharField(
-        max_length=20, choices=TransportDocumentType.choices, blank=True
+        max_length=20,
+        choices=TransportDocumentType.choices,
+        blank=True,
+        verbose_name=_("transport document type"),
     )
-    transport_document_number = models.CharField(max_length=70, blank=True)
-    containers = models.JSONField(default=list, blank=True, validators=[validate_container_list])
-    seals = models.JSONField(default=list, blank=True, validators=[validate_string_list])
-    consignor = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
-    consignee = models.JSONField(default=dict, help_text="{name, country, tax_id, address}")
-    declarant = models.JSONField(default=dict, blank=True, help_text="{name, country, tax_id}")
+    transport_document_number = models.CharField(
+        max_length=70, blank=True, verbose_name=_("transport document number")
+    )
+    containers = models.JSONField(
+        default=list, blank=True, validators=[validate_container_list], verbose_name=_("containers")
+    )
+    seals = models.JSONField(
+        default=list, blank=True, validators=[validate_string_list], verbose_name=_("seals")
+    )
+    consignor = models.JSONField(
+        default=dict, help_text=_("{name, country, tax_id, address}"), verbose_name=_("consignor")
+    )
+    consignee = models.JSONField(
+        default=dict, help_text=_("{name, country, tax_id, address}"), verbose_name=_("consignee")
+    )
+    declarant = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("{name, country, tax_id}"),
+        verbose_name=_("declarant"),
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="children",
-        help_text="The declaration whose goods under customs control this one draws on",
+        help_text=_("The declaration whose goods under customs control this one draws on"),
+        verbose_name=_("parent"),
     )
     status = models.CharField(
         max_length=24,
         choices=DeclarationStatus.choices,
         default=DeclarationStatus.DRAFT,
         editable=False,
+        verbose_name=_("status"),
     )
     channel = models.CharField(
-        max_length=8, choices=Channel.choices, null=True, blank=True, editable=False
+        max_length=8,
+        choices=Channel.choices,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("channel"),
     )
     rejection_errors = models.JSONField(
-        default=list, blank=True, editable=False, help_text="[{pointer, code, detail}] from customs"
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("[{pointer, code, detail}] from customs"),
+        verbose_name=_("rejection errors"),
     )
-    cancellation_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cancellation_reason = models.TextField(blank=True, editable=False)
-    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_requested_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("cancellation requested at")
+    )
+    cancellation_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("cancellation reason")
+    )
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("submitted at")
+    )
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("accepted at")
+    )
+    released_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("released at")
+    )
     decided_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When customs released/rejected/cancelled"
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When customs released/rejected/cancelled"),
+        verbose_name=_("decided at"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -136,36 +206,57 @@ class Transit(models.Model):
     at the office of destination; completed by that office (EAEU Customs Code Arts. 142-150)."""
 
     declaration = models.OneToOneField(
-        Declaration, on_delete=models.CASCADE, related_name="transit"
+        Declaration, on_delete=models.CASCADE, related_name="transit", verbose_name=_("declaration")
     )
     destination_office = models.ForeignKey(
-        "reference.CustomsOffice", on_delete=models.PROTECT, related_name="incoming_transits"
+        "reference.CustomsOffice",
+        on_delete=models.PROTECT,
+        related_name="incoming_transits",
+        verbose_name=_("destination office"),
     )
     route = models.JSONField(
-        default=list, blank=True, help_text="UN/LOCODEs of the places on the way, in order"
+        default=list,
+        blank=True,
+        help_text=_("UN/LOCODEs of the places on the way, in order"),
+        verbose_name=_("route"),
     )
     navigation_seals = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_string_list],
-        help_text="Electronic navigation seal ids (tracked transit)",
+        help_text=_("Electronic navigation seal ids (tracked transit)"),
+        verbose_name=_("navigation seals"),
     )
-    requested_deadline = models.DateTimeField(help_text="The delivery deadline the declarant asks")
+    requested_deadline = models.DateTimeField(
+        help_text=_("The delivery deadline the declarant asks"),
+        verbose_name=_("requested deadline"),
+    )
     delivery_deadline = models.DateTimeField(
-        null=True, blank=True, help_text="Set by customs on release (default: as requested)"
+        null=True,
+        blank=True,
+        help_text=_("Set by customs on release (default: as requested)"),
+        verbose_name=_("delivery deadline"),
     )
     status = models.CharField(
-        max_length=10, choices=TransitStatus.choices, default=TransitStatus.DECLARED
+        max_length=10,
+        choices=TransitStatus.choices,
+        default=TransitStatus.DECLARED,
+        verbose_name=_("status"),
     )
-    opened_at = models.DateTimeField(null=True, blank=True)
-    arrived_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opened at"))
+    arrived_at = models.DateTimeField(null=True, blank=True, verbose_name=_("arrived at"))
     arrival_source = models.CharField(
-        max_length=200, blank=True, help_text="Who reported the arrival (customs, carrier, event)"
+        max_length=200,
+        blank=True,
+        help_text=_("Who reported the arrival (customs, carrier, event)"),
+        verbose_name=_("arrival source"),
     )
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("transit")
+        verbose_name_plural = _("transits")
         ordering = ["-updated_at", "-id"]
         indexes = [
             # The overdue scan reads only opened transits, by deadline.
@@ -195,34 +286,49 @@ class GoodsItem(models.Model):
     """One line of a declaration: a commodity with its origin, packages, weights and value."""
 
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="goods_items"
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="goods_items",
+        verbose_name=_("declaration"),
     )
-    sequence = models.PositiveSmallIntegerField()
-    description = models.CharField(max_length=500)
-    commodity_code = models.CharField(max_length=10, validators=[validate_commodity_code])
-    origin_country = models.CharField(max_length=2)
-    packages_count = models.PositiveIntegerField()
-    packages_kind = models.CharField(max_length=3, help_text="UN/ECE Rec. 21 code, e.g. CT")
-    gross_kg = models.DecimalField(max_digits=14, decimal_places=3)
-    net_kg = models.DecimalField(max_digits=14, decimal_places=3)
-    invoice_value = models.DecimalField(max_digits=16, decimal_places=2)
-    currency = models.CharField(max_length=3, validators=[validate_currency])
+    sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
+    description = models.CharField(max_length=500, verbose_name=_("description"))
+    commodity_code = models.CharField(
+        max_length=10, validators=[validate_commodity_code], verbose_name=_("commodity code")
+    )
+    origin_country = models.CharField(max_length=2, verbose_name=_("origin country"))
+    packages_count = models.PositiveIntegerField(verbose_name=_("packages count"))
+    packages_kind = models.CharField(
+        max_length=3, help_text=_("UN/ECE Rec. 21 code, e.g. CT"), verbose_name=_("packages kind")
+    )
+    gross_kg = models.DecimalField(max_digits=14, decimal_places=3, verbose_name=_("gross kg"))
+    net_kg = models.DecimalField(max_digits=14, decimal_places=3, verbose_name=_("net kg"))
+    invoice_value = models.DecimalField(
+        max_digits=16, decimal_places=2, verbose_name=_("invoice value")
+    )
+    currency = models.CharField(
+        max_length=3, validators=[validate_currency], verbose_name=_("currency")
+    )
     source_item = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="drawings",
-        help_text="The parent declaration's goods item this one is drawn from",
+        help_text=_("The parent declaration's goods item this one is drawn from"),
+        verbose_name=_("source item"),
     )
     storage_place = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Where the goods are kept under customs control (warehouse, zone, licence)",
+        help_text=_("Where the goods are kept under customs control (warehouse, zone, licence)"),
+        verbose_name=_("storage place"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("goods item")
+        verbose_name_plural = _("goods items")
         ordering = ["declaration", "sequence"]
         constraints = [
             models.UniqueConstraint(
@@ -262,25 +368,36 @@ def document_upload_to(instance: Document, filename: str) -> str:
 class Document(models.Model):
     """A supporting document (certificate, invoice, ...) covering some or all goods items."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
-    type = models.CharField(max_length=32, choices=DocumentType.choices)
-    number = models.CharField(max_length=70)
-    issued_by = models.CharField(max_length=200, blank=True)
-    issued_on = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True)
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("declaration"),
+    )
+    type = models.CharField(max_length=32, choices=DocumentType.choices, verbose_name=_("type"))
+    number = models.CharField(max_length=70, verbose_name=_("number"))
+    issued_by = models.CharField(max_length=200, blank=True, verbose_name=_("issued by"))
+    issued_on = models.DateField(null=True, blank=True, verbose_name=_("issued on"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
     file = models.FileField(
-        upload_to=document_upload_to, blank=True, validators=[validate_document_file]
+        upload_to=document_upload_to,
+        blank=True,
+        validators=[validate_document_file],
+        verbose_name=_("file"),
     )
     goods_items = models.ManyToManyField(
         GoodsItem,
         blank=True,
         related_name="documents",
-        help_text="Goods items this document covers (none: the whole declaration)",
+        help_text=_("Goods items this document covers (none: the whole declaration)"),
+        verbose_name=_("goods items"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["declaration", "id"]
         constraints = [
             models.CheckConstraint(
@@ -298,12 +415,19 @@ class Document(models.Model):
 class DeclarationVersion(models.Model):
     """A frozen snapshot of a declaration as it was at an earlier version (kept on amendment)."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    snapshot = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("declaration"),
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    snapshot = models.JSONField(verbose_name=_("snapshot"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("declaration version")
+        verbose_name_plural = _("declaration versions")
         ordering = ["declaration", "version"]
         constraints = [
             models.UniqueConstraint(
@@ -322,13 +446,17 @@ class AppendOnlyError(Exception):
 class DeclarationEvent(models.Model):
     """One append-only entry of a declaration's history: what happened, when, who did it."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=32, choices=EventType.choices)
-    occurred_at = models.DateTimeField(default=timezone.now)
-    actor = models.CharField(max_length=200)
-    payload = models.JSONField(default=dict, blank=True)
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="events", verbose_name=_("declaration")
+    )
+    type = models.CharField(max_length=32, choices=EventType.choices, verbose_name=_("type"))
+    occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("occurred at"))
+    actor = models.CharField(max_length=200, verbose_name=_("actor"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
 
     class Meta:
+        verbose_name = _("declaration event")
+        verbose_name_plural = _("declaration events")
         ordering = ["declaration", "id"]
         indexes = [models.Index(fields=["declaration", "id"], name="declarationevent_decl_idx")]
 
@@ -348,32 +476,54 @@ class CustomsMessage(models.Model):
     """A decision message from the customs gateway, stored first, then applied in occurred_at order."""
 
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="customs_messages"
+        Declaration,
+        on_delete=models.CASCADE,
+        related_name="customs_messages",
+        verbose_name=_("declaration"),
     )
     declaration_version = models.PositiveIntegerField(
-        help_text="The declaration version current when the message arrived"
+        help_text=_("The declaration version current when the message arrived"),
+        verbose_name=_("declaration version"),
     )
-    message_id = models.CharField(max_length=100, unique=True)
-    type = models.CharField(max_length=24, choices=CustomsMessageType.choices)
-    occurred_at = models.DateTimeField()
-    received_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=12, choices=MessageSource.choices)
-    actor = models.CharField(max_length=200, blank=True)
-    number = models.CharField(max_length=40, blank=True)
-    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
-    errors = models.JSONField(default=list, blank=True)
-    accepted = models.BooleanField(null=True, blank=True, help_text="For cancellation decisions")
+    message_id = models.CharField(max_length=100, unique=True, verbose_name=_("message id"))
+    type = models.CharField(
+        max_length=24, choices=CustomsMessageType.choices, verbose_name=_("type")
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    source = models.CharField(
+        max_length=12, choices=MessageSource.choices, verbose_name=_("source")
+    )
+    actor = models.CharField(max_length=200, blank=True, verbose_name=_("actor"))
+    number = models.CharField(max_length=40, blank=True, verbose_name=_("number"))
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, blank=True, verbose_name=_("channel")
+    )
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    accepted = models.BooleanField(
+        null=True, blank=True, help_text=_("For cancellation decisions"), verbose_name=_("accepted")
+    )
     delivery_deadline = models.DateTimeField(
-        null=True, blank=True, help_text="A transit's delivery deadline, set on its release"
+        null=True,
+        blank=True,
+        help_text=_("A transit's delivery deadline, set on its release"),
+        verbose_name=_("delivery deadline"),
     )
     storage_place = models.CharField(
-        max_length=200, blank=True, help_text="Where a completed transit's goods are stored"
+        max_length=200,
+        blank=True,
+        help_text=_("Where a completed transit's goods are stored"),
+        verbose_name=_("storage place"),
     )
-    payload = models.JSONField(default=dict, blank=True, help_text="The message as received")
-    applied = models.BooleanField(default=False)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(
+        default=dict, blank=True, help_text=_("The message as received"), verbose_name=_("payload")
+    )
+    applied = models.BooleanField(default=False, verbose_name=_("applied"))
+    applied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("applied at"))
 
     class Meta:
+        verbose_name = _("customs message")
+        verbose_name_plural = _("customs messages")
         ordering = ["declaration", "occurred_at", "id"]
         indexes = [
             models.Index(
@@ -395,12 +545,15 @@ class CustomsNumberSeries(models.Model):
     """The last serial used in customs numbers per office and calendar year (locked with
     SELECT ... FOR UPDATE); the serial restarts at 1 every year."""
 
-    office_code = models.CharField(max_length=8)
-    year = models.PositiveSmallIntegerField(help_text="Calendar year in the office's time zone")
-    last_serial = models.PositiveIntegerField(default=0)
+    office_code = models.CharField(max_length=8, verbose_name=_("office code"))
+    year = models.PositiveSmallIntegerField(
+        help_text=_("Calendar year in the office's time zone"), verbose_name=_("year")
+    )
+    last_serial = models.PositiveIntegerField(default=0, verbose_name=_("last serial"))
 
     class Meta:
-        verbose_name_plural = "customs number series"
+        verbose_name = _("customs number series")
+        verbose_name_plural = _("customs number series")
         ordering = ["office_code", "-year"]
         constraints = [
             models.UniqueConstraint(

@@ -13,6 +13,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
 from declarations.exceptions import DeclarationError
@@ -23,7 +25,7 @@ from tradehub.reference.models import Location
 from tradehub.workplace.filters import QueueFilter
 
 from . import selectors
-from .charts import Band, choose_bucket_seconds, temperature_svg
+from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
 from .services import distribution as distribution_services
 from .services import documents, excursions, shelf, tracking
@@ -32,7 +34,7 @@ from .services.shipments import LotInput
 CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
 
 
-def _badge(label: str, colour: str) -> SafeString:
+def _badge(label: Any, colour: str) -> SafeString:
     return format_html(
         '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px">{}</span>',
         colour,
@@ -48,7 +50,7 @@ class RequiredDocumentInline(admin.TabularInline):  # type: ignore[type-arg]
     can_delete = False
     fields = ["sequence", "type", "country", "status", "reference", "declaration", "updated_by"]
     readonly_fields = ["sequence", "type", "country", "declaration", "updated_by"]
-    verbose_name_plural = "Required documents (checklist before departure)"
+    verbose_name_plural = _("Required documents (checklist before departure)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -72,27 +74,47 @@ def save_checklist(request: HttpRequest, formset: Any) -> None:
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Staff edit the planning figures per product."""
+    """Staff edit the figures per product and add products or cultivar overrides (set `parent`).
+
+    Every field staff change is remembered, so `load_products --update` never overwrites it."""
 
     list_display = [
         "code",
         "name",
-        "hs_code",
-        "temp_group",
+        "parent",
+        "ripeness",
+        "compatibility_group",
         "storage_temp_min_c",
         "storage_temp_optimal_c",
         "storage_temp_max_c",
         "storage_life_days",
-        "chilling_sensitive",
         "chilling_threshold_c",
         "ethylene_production",
         "ethylene_sensitivity",
     ]
-    list_filter = ["temp_group", "chilling_sensitive", "ethylene_sensitivity"]
-    search_fields = ["code", "name", "hs_code"]
-    readonly_fields = ["created_at", "updated_at"]
+    list_filter = [
+        "compatibility_group",
+        "temp_group",
+        "chilling_sensitive",
+        "ethylene_sensitivity",
+    ]
+    search_fields = ["code", "name", "hs_code", "cultivar"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["staff_edited_fields", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "hs_code", "temp_group"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "hs_code",
+                    "temp_group",
+                    ("parent", "cultivar"),
+                    "ripeness",
+                ]
+            },
+        ),
         (
             "Storage",
             {
@@ -101,14 +123,44 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     ("rh_min_pct", "rh_max_pct"),
                     "highest_freezing_point_c",
                     "storage_life_days",
-                    ("q10_0_10", "q10_10_20", "q10_20_30"),
+                    ("q10_0_10", "q10_10_20", "q10_20_30", "q10_30_40"),
                     ("chilling_sensitive", "chilling_threshold_c"),
-                    ("ethylene_production", "ethylene_sensitivity"),
+                    "chilling_onset",
+                    ("killing_range_min_c", "killing_range_max_c"),
+                    ("field_heat_loss_hours_per_hour", "field_heat_reference_c"),
+                    ("excursion_tolerance_c", "excursion_hysteresis_c"),
                 ]
             },
         ),
-        ("Sources", {"fields": ["notes", "source", "created_at", "updated_at"]}),
+        (
+            _("Mixed loads"),
+            {
+                "fields": [
+                    "compatibility_group",
+                    ("ethylene_production", "ethylene_sensitivity"),
+                    ("strong_odour", "odour_sensitive", "so2_pads"),
+                ]
+            },
+        ),
+        (
+            _("Sources"),
+            {
+                "fields": [
+                    "notes",
+                    "sources",
+                    "source",
+                    "staff_edited_fields",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        if change:
+            obj.staff_edited_fields = sorted(set(obj.staff_edited_fields) | set(form.changed_data))
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -160,22 +212,22 @@ class LotInline(ReadOnlyInline):
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]
 
-    @admin.display(description="Remaining shelf life")
+    @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
         return f"{shelf.remaining_hours(lot):.1f} h"
 
-    @admin.display(description="Chilling damage")
+    @admin.display(description=_("Chilling damage"))
     def chilling_damage_display(self, lot: Lot) -> str:
         return f"{lot.chilling_damage:.1f} °C·h"
 
-    @admin.display(description="Condition")
+    @admin.display(description=_("Condition"))
     def condition_badge(self, lot: Lot) -> SafeString:
         return _badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, "#555"))
 
 
 class EventInline(ReadOnlyInline):
     model = TrackingEvent
-    verbose_name_plural = "Event timeline (event time)"
+    verbose_name_plural = _("Event timeline (event time)")
     fields = ["occurred_at", "classifier", "type", "location", "event_id", "details", "received_at"]
     readonly_fields = list(fields)  # type: ignore[arg-type]
     ordering = ["occurred_at", "id"]
@@ -259,8 +311,8 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 ]
             },
         ),
-        ("Temperature", {"fields": ["temperature_chart", "readings_processed_until"]}),
-        ("Record", {"fields": ["created_at", "updated_at"]}),
+        (_("Temperature"), {"fields": ["temperature_chart", "readings_processed_until"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [RequiredDocumentInline, LegInline, LotInline, EventInline, ExcursionInline]
     actions = ["rederive_status", "reprocess_telemetry"]
@@ -279,35 +331,35 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
         return super().get_queryset(request).annotate(worst_end=Min("lots__shelf_life_ends_at"))
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, shipment: Shipment) -> SafeString:
         colour = "#c62828" if shipment.status in ("exception", "customs_hold") else "#455a64"
         return _badge(shipment.get_status_display(), colour)
 
-    @admin.display(description="Worst lot shelf life", ordering="worst_end")
+    @admin.display(description=_("Worst lot shelf life"), ordering="worst_end")
     def worst_shelf_life(self, shipment: Shipment) -> SafeString | str:
         end = getattr(shipment, "worst_end", None)
         if end is None:
             return "–"
         hours = (end - timezone.now()).total_seconds() / 3600
         if hours <= 0:
-            return _badge("expired", CONDITION_COLOURS["expired"])
+            return _badge(_("expired"), CONDITION_COLOURS["expired"])
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
         return _badge(f"{hours:.0f} h", colour)
 
-    @admin.display(description="Mixed-load warnings")
+    @admin.display(description=_("Mixed-load warnings"))
     def warnings_display(self, shipment: Shipment) -> SafeString | str:
         warnings = selectors.shipment_warnings(shipment)
         if not warnings:
-            return "None"
+            return gettext("None")
         return format_html(
             '<ul style="color:#c62828;margin:0">{}</ul>',
             format_html_join("", "<li>{}</li>", ((w,) for w in warnings)),
         )
 
-    @admin.display(description="Temperature chart")
+    @admin.display(description=_("Temperature chart"))
     def temperature_chart(self, shipment: Shipment) -> SafeString:
         first_last = shipment.readings.order_by().aggregate(
             first=Min("recorded_at"), last=Max("recorded_at")
@@ -326,18 +378,34 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             for p in {lot.product for lot in shipment.lots.select_related("product")}
         ]
-        return temperature_svg(points, bands)
+        spans = [
+            Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
+            for excursion in shipment.excursions.order_by("started_at")
+        ]
+        return temperature_svg(points, bands, spans)
 
-    @admin.action(description="Re-derive status and ETA from tracking events")
+    @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         for shipment in queryset:
             tracking.derive_status(shipment.pk)
-        self.message_user(request, f"Re-derived {queryset.count()} shipment(s).")
+        self.message_user(
+            request,
+            ngettext(
+                "Re-derived %(count)d shipment.",
+                "Re-derived %(count)d shipments.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+        )
 
-    @admin.action(description="Process new telemetry now")
+    @admin.action(description=_("Process new telemetry now"))
     def reprocess_telemetry(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         count = sum(shelf.process_readings(shipment.pk) for shipment in queryset)
-        self.message_user(request, f"Processed {count} new reading(s).")
+        self.message_user(
+            request,
+            ngettext("Processed %(count)d new reading.", "Processed %(count)d new readings.", count)
+            % {"count": count},
+        )
 
     def get_urls(self) -> list[URLPattern]:
         custom = [
@@ -400,7 +468,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class DistributionForm(forms.Form):
     """One regional shipment: destination, times, consignee and a quantity per goods item."""
 
-    destination = forms.CharField(max_length=5, help_text="UN/LOCODE, e.g. UZTAS")
+    destination = forms.CharField(max_length=5, help_text=_("UN/LOCODE, e.g. UZTAS"))
     planned_departure = forms.DateTimeField(required=False)
     planned_arrival = forms.DateTimeField(required=False)
     consignee_name = forms.CharField(required=False, max_length=200)
@@ -429,7 +497,7 @@ class DistributionForm(forms.Form):
                 Product.objects.order_by("code"),
                 required=False,
                 label=f"#{item.sequence} product",
-                help_text="Leave empty to infer it from the commodity code",
+                help_text=_("Leave empty to infer it from the commodity code"),
             )
 
     def clean_destination(self) -> Location:
@@ -501,10 +569,16 @@ class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Acknowledge selected excursions")
+    @admin.action(description=_("Acknowledge selected excursions"))
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Excursion]) -> None:
         count = excursions.acknowledge(queryset, actor_label(request.user))
-        self.message_user(request, f"Acknowledged {count} excursion(s).")
+        self.message_user(
+            request,
+            ngettext(
+                "Acknowledged %(count)d excursion.", "Acknowledged %(count)d excursions.", count
+            )
+            % {"count": count},
+        )
 
 
 __all__ = ["DistributionForm", "ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]

@@ -14,10 +14,15 @@ class ShipmentsConfig(AppConfig):
         from declarations.hooks import register_distribution_summary, status_recorded
         from declarations.services import register_drawing_provider
 
+        # The catalogue is seeded by `load_reference_data`, the deployment's reference-data step.
+        from tradehub.reference.loaders import register_loader
+
+        from .products import load_product_catalogue
         from .selectors import distribution_summary
         from .services.documents import on_declaration_status_changed
         from .services.shipments import lot_drawings
 
+        register_loader(load_product_catalogue)
         register_distribution_summary(distribution_summary)
         # Lots of regional shipments count in the declarations' allocation invariant.
         register_drawing_provider("shipments.lots", lot_drawings)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .choices import ETHYLENE_RANK, EthyleneLevel, LotCondition
+from .shelf_life import CHILLING_AT_RISK_DOSE
 
 # A lot is at risk when less than this share of its storage life is left ...
 AT_RISK_REMAINING_FRACTION = 0.25
-# ... or when it has accumulated this much chilling damage (°C·h below its threshold). About a
-# day at 4 °C under a 10 °C threshold; published injury onsets are a few days at 5 °C.
-AT_RISK_CHILLING_DAMAGE = 100.0
+# ... or when it has accumulated the whole chilling-injury onset dose (shelf_life.CHILLING_AT_RISK_DOSE).
+AT_RISK_CHILLING_DAMAGE = CHILLING_AT_RISK_DOSE
 
 # Ethylene: producers from this class up harm products sensitive from that class up.
 PRODUCER_MIN = ETHYLENE_RANK[EthyleneLevel.MODERATE]
@@ -23,11 +23,16 @@ class ProductLike(Protocol):
 
     code: str
     name: str
-    temp_group: str
+    compatibility_group: str
     ethylene_production: str
     ethylene_sensitivity: str
     storage_temp_min_c: float
     storage_temp_max_c: float
+    rh_min_pct: float | None
+    rh_max_pct: float | None
+    strong_odour: bool
+    odour_sensitive: bool
+    so2_pads: bool
 
 
 def packed_at(packed_on: dt.date) -> dt.datetime:
@@ -65,16 +70,21 @@ def lot_condition(state: ConditionInput, now: dt.datetime) -> str:
     return LotCondition.OK
 
 
+def _level(value: str) -> str:
+    return value.replace("_", " ")
+
+
 def mixed_load_warnings(products: Iterable[ProductLike], setpoint_c: float | None) -> list[str]:
-    """Why these products should not share one reefer: different temperature groups, ethylene
-    producers with ethylene-sensitive products, or a setpoint outside a product's range."""
+    """Why these products should not share one reefer, each warning saying what is wrong and what to
+    do: different standard compatibility groups (or, where a group is not known, no common
+    temperature or humidity band), ethylene producers with ethylene-sensitive products, strong odours,
+    grapes with SO₂ pads, or a setpoint outside a product's range."""
     unique = {p.code: p for p in products}
     items = sorted(unique.values(), key=lambda p: p.code)
     warnings: list[str] = []
-    groups = sorted({p.temp_group for p in items})
-    if len(groups) > 1:
-        listing = ", ".join(f"{p.code} ({p.temp_group})" for p in items)
-        warnings.append(f"Temperature groups {', '.join(groups)} mixed in one load: {listing}.")
+    for i, a in enumerate(items):
+        for b in items[i + 1 :]:
+            warnings.extend(_pair_warnings(a, b))
     for producer in items:
         if ETHYLENE_RANK.get(producer.ethylene_production, 0) < PRODUCER_MIN:
             continue
@@ -83,15 +93,69 @@ def mixed_load_warnings(products: Iterable[ProductLike], setpoint_c: float | Non
                 continue
             if ETHYLENE_RANK.get(sensitive.ethylene_sensitivity, 0) >= SENSITIVE_MIN:
                 warnings.append(
-                    f"Ethylene: {producer.code} ({producer.ethylene_production.replace('_', ' ')} "
-                    f"producer) with {sensitive.code} "
-                    f"({sensitive.ethylene_sensitivity.replace('_', ' ')} sensitivity)."
+                    f"Ethylene: {producer.code} ({_level(producer.ethylene_production)} producer) "
+                    f"with {sensitive.code} ({_level(sensitive.ethylene_sensitivity)} sensitivity) "
+                    f"ripens and softens {sensitive.code} in transit. Ship them in separate reefers, "
+                    f"or scrub ethylene and shorten the trip."
                 )
+    for emitter in (p for p in items if p.strong_odour):
+        for other in items:
+            if other.code == emitter.code or other.strong_odour:
+                continue
+            taken = "takes up odours readily" if other.odour_sensitive else "can take it up"
+            warnings.append(
+                f"Odour: {emitter.code} gives off a strong odour and {other.code} {taken}. "
+                f"Ship {emitter.code} apart (with other strong-smelling produce only)."
+            )
+    for grapes in (p for p in items if p.so2_pads):
+        others = [p.code for p in items if p.code != grapes.code]
+        if others:
+            warnings.append(
+                f"SO₂: {grapes.code} usually travels with sulphur dioxide pads, which bleach and "
+                f"injure {', '.join(others)}. Do not mix: ship the grapes alone, or only grapes "
+                f"packed without SO₂ pads with other produce."
+            )
     if setpoint_c is not None:
         for p in items:
             if not (p.storage_temp_min_c <= setpoint_c <= p.storage_temp_max_c):
                 warnings.append(
                     f"Setpoint {setpoint_c:g} °C is outside {p.code}'s storage range "
-                    f"{p.storage_temp_min_c:g}..{p.storage_temp_max_c:g} °C."
+                    f"{p.storage_temp_min_c:g}..{p.storage_temp_max_c:g} °C: set the reefer inside "
+                    f"every product's range or split the load."
                 )
     return warnings
+
+
+def _pair_warnings(a: ProductLike, b: ProductLike) -> list[str]:
+    """Compatibility of two products: by standard group where both have one, else by their bands."""
+    if a.compatibility_group and b.compatibility_group:
+        if a.compatibility_group == b.compatibility_group:
+            return []
+        return [
+            f"Compatibility: {a.code} (group {a.compatibility_group}) and {b.code} (group "
+            f"{b.compatibility_group}) are in different standard compatibility groups (temperature, "
+            f"humidity and ethylene needs differ). Ship them in separate reefers."
+        ]
+    out = []
+    if max(a.storage_temp_min_c, b.storage_temp_min_c) > min(
+        a.storage_temp_max_c, b.storage_temp_max_c
+    ):
+        out.append(
+            f"Temperature: {a.code} needs {a.storage_temp_min_c:g}..{a.storage_temp_max_c:g} °C and "
+            f"{b.code} {b.storage_temp_min_c:g}..{b.storage_temp_max_c:g} °C: no setpoint suits "
+            f"both. Ship them in separate reefers."
+        )
+    a_lo, a_hi, b_lo, b_hi = a.rh_min_pct, a.rh_max_pct, b.rh_min_pct, b.rh_max_pct
+    if (
+        a_lo is not None
+        and a_hi is not None
+        and b_lo is not None
+        and b_hi is not None
+        and max(a_lo, b_lo) > min(a_hi, b_hi)
+    ):
+        out.append(
+            f"Humidity: {a.code} needs {a.rh_min_pct:g}–{a.rh_max_pct:g} % RH and {b.code} "
+            f"{b.rh_min_pct:g}–{b.rh_max_pct:g} %: one of them will dry out or rot. Ship them in "
+            f"separate reefers."
+        )
+    return out

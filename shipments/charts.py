@@ -1,4 +1,7 @@
-"""Server-rendered SVG temperature chart: readings against the products' storage bands (no JS)."""
+"""Server-rendered SVG temperature chart: readings against the products' storage bands (no JS).
+
+The SVG scales to its container (phone to desktop), has a legend, shades the excursions and labels
+its time axis in local time with the zone named (tradehub.times.local_label)."""
 
 import datetime as dt
 import math
@@ -6,17 +9,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
-WIDTH, HEIGHT = 820, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 30
+from tradehub.times import zone_label
+
+WIDTH, HEIGHT = 820, 290
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 34, 38
 # Colours come from a fixed palette; nothing user-supplied reaches an attribute unescaped.
 BAND_FILL = "#2e7d32"
 LINE = "#1565c0"
 RANGE_FILL = "#90caf9"
 CHILL = "#6a1b9a"
 FREEZE = "#00838f"
+EXCURSION_FILL = "#c62828"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time to shade (an excursion); `end` None means still going on."""
+
+    label: str
+    start: dt.datetime
+    end: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -39,10 +56,14 @@ def choose_bucket_seconds(start: dt.datetime, end: dt.datetime, max_points: int 
     return 86400 * math.ceil(span / 86400 / max_points)
 
 
-def temperature_svg(points: Sequence[dict[str, Any]], bands: Sequence[Band]) -> SafeString:
-    """An SVG of bucketed readings (`start`, `min`, `max`, `avg`) over the products' bands."""
+def temperature_svg(
+    points: Sequence[dict[str, Any]], bands: Sequence[Band], spans: Sequence[Span] = ()
+) -> SafeString:
+    """An SVG of bucketed readings (`start`, `min`, `max`, `avg`) over the products' bands, with
+    the excursions in `spans` shaded."""
     if not points:
-        return mark_safe('<p class="help">No temperature readings yet.</p>')
+        empty = escape(gettext("No temperature readings yet."))
+        return mark_safe(f'<p class="help">{empty}</p>')  # noqa: S308 - escaped text
     times = [p["start"].timestamp() for p in points]
     values = [v for p in points for v in (p["min"], p["max"])]
     for band in bands:
@@ -57,11 +78,24 @@ def temperature_svg(points: Sequence[dict[str, Any]], bands: Sequence[Band]) -> 
     def y(v: float) -> float:
         return TOP + (y_high - v) / (y_high - y_low) * plot_h
 
+    title = escape(gettext("Temperature chart"))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="Temperature chart" '
-        'style="background:#fff;border:1px solid #ddd;font:11px sans-serif">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="temperature-chart" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMinYMin meet" role="img" '
+        f'aria-label="{title}" '
+        'style="width:100%;max-width:820px;height:auto;background:#fff;border:1px solid #ddd;'
+        'font:11px sans-serif">'
     ]
+    for span in spans:
+        start = max(span.start.timestamp(), t0)
+        end = min((span.end or timezone.now()).timestamp(), t1)
+        if end <= start:
+            continue
+        parts.append(
+            f'<rect class="excursion" x="{x(start):.1f}" y="{TOP}" '
+            f'width="{max(2.0, x(end) - x(start)):.1f}" height="{plot_h}" '
+            f'fill="{EXCURSION_FILL}" fill-opacity="0.15"><title>{escape(span.label)}</title></rect>'
+        )
     for band in bands:
         parts.append(
             f'<rect x="{LEFT}" y="{y(band.high):.1f}" width="{plot_w}" '
@@ -70,8 +104,8 @@ def temperature_svg(points: Sequence[dict[str, Any]], bands: Sequence[Band]) -> 
             "</title></rect>"
         )
         for value, colour, name in (
-            (band.chilling_c, CHILL, "chilling threshold"),
-            (band.freezing_c, FREEZE, "freezing point"),
+            (band.chilling_c, CHILL, gettext("chilling threshold")),
+            (band.freezing_c, FREEZE, gettext("freezing point")),
         ):
             if value is not None and y_low <= value <= y_high:
                 parts.append(
@@ -87,12 +121,20 @@ def temperature_svg(points: Sequence[dict[str, Any]], bands: Sequence[Band]) -> 
             'stroke="#eee"/>'
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value} °C</text>'
         )
-    # X axis: start, middle and end times (UTC).
-    for t in (t0, (t0 + t1) / 2, t1):
-        label = dt.datetime.fromtimestamp(t, tz=dt.UTC).strftime("%d %b %H:%M")
+    # X axis: start, middle and end times, local, 24-hour; the zone is named once below.
+    zone = timezone.get_default_timezone()
+    for t, anchor in ((t0, "start"), ((t0 + t1) / 2, "middle"), (t1, "end")):
+        label = dt.datetime.fromtimestamp(t, tz=zone).strftime("%d.%m %H:%M")
         parts.append(
-            f'<text x="{x(t):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{label} UTC</text>'
+            f'<text x="{x(t):.1f}" y="{HEIGHT - 22}" text-anchor="{anchor}">{label}</text>'
         )
+    caption = gettext("Local time: %(zone)s") % {
+        "zone": zone_label(dt.datetime.fromtimestamp(t1, tz=dt.UTC))
+    }
+    parts.append(
+        f'<text class="axis-zone" x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" '
+        f'text-anchor="middle" fill="#555">{escape(caption)}</text>'
+    )
     upper = " ".join(f"{x(t):.1f},{y(p['max']):.1f}" for t, p in zip(times, points, strict=True))
     lower = " ".join(
         f"{x(t):.1f},{y(p['min']):.1f}" for t, p in reversed(list(zip(times, points, strict=True)))
@@ -100,5 +142,38 @@ def temperature_svg(points: Sequence[dict[str, Any]], bands: Sequence[Band]) -> 
     parts.append(f'<polygon points="{upper} {lower}" fill="{RANGE_FILL}" fill-opacity="0.5"/>')
     average = " ".join(f"{x(t):.1f},{y(p['avg']):.1f}" for t, p in zip(times, points, strict=True))
     parts.append(f'<polyline points="{average}" fill="none" stroke="{LINE}" stroke-width="1.5"/>')
+    parts.extend(_legend(bands, bool(spans)))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - built from numbers and escaped labels only
+
+
+def _legend(bands: Sequence[Band], excursions: bool) -> list[str]:
+    """One row above the plot: what each colour means."""
+    items: list[tuple[str, str, str]] = [
+        ("rect", BAND_FILL, gettext("storage range")),
+        ("rect", RANGE_FILL, gettext("min–max per interval")),
+        ("line", LINE, gettext("average")),
+    ]
+    if any(b.chilling_c is not None for b in bands):
+        items.append(("dash", CHILL, gettext("chilling threshold")))
+    if any(b.freezing_c is not None for b in bands):
+        items.append(("dash", FREEZE, gettext("freezing point")))
+    if excursions:
+        items.append(("rect", EXCURSION_FILL, gettext("excursion")))
+    parts, x = ['<g class="legend">'], float(LEFT)
+    for shape, colour, text in items:
+        if shape == "rect":
+            parts.append(
+                f'<rect x="{x:.1f}" y="8" width="14" height="10" fill="{colour}" '
+                'fill-opacity="0.35"/>'
+            )
+        else:
+            dash = ' stroke-dasharray="4 3"' if shape == "dash" else ""
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x + 14:.1f}" y1="13" y2="13" stroke="{colour}" '
+                f'stroke-width="2"{dash}/>'
+            )
+        parts.append(f'<text x="{x + 18:.1f}" y="17">{escape(text)}</text>')
+        x += 18 + 6.2 * len(text) + 14
+    parts.append("</g>")
+    return parts

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shipments.shelf_life import EXCURSION_VOCABULARY
+
 
 class TempGroup(models.TextChoices):
     """Storage temperature groups: products of different groups should not share a reefer."""
@@ -49,6 +51,13 @@ class ShipmentStatus(models.TextChoices):
 
 # Statuses after which a shipment can no longer be late.
 FINISHED_STATUSES = (ShipmentStatus.ARRIVED, ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED)
+
+
+class ShipmentChange(models.TextChoices):
+    """What made a new version of a shipment (its history)."""
+
+    CORRECTED = "corrected", _("Corrected while booked")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class TransportMode(models.TextChoices):
@@ -110,10 +119,16 @@ class EventClassifier(models.TextChoices):
     PLANNED = "planned", _("Planned")
 
 
-class ExcursionKind(models.TextChoices):
-    """Which limit a temperature excursion broke."""
+# Which limit an excursion broke: the one vocabulary is `shipments.shelf_life.EXCURSION_VOCABULARY`.
+ExcursionKind = models.TextChoices(  # type: ignore[misc,call-overload]
+    "ExcursionKind",
+    [(kind.upper(), (kind, _(label))) for kind, label in EXCURSION_VOCABULARY.items()],
+)
 
-    HIGH = "high", _("Above the storage range")
-    LOW = "low", _("Below the storage range")
-    CHILLING = "chilling", _("Below the chilling threshold")
-    FREEZING = "freezing", _("At or below the freezing point")
+
+class Ripeness(models.TextChoices):
+    """Ripeness stages whose storage differs (tomato: USDA colour stages)."""
+
+    MATURE_GREEN = "mature_green", _("Mature green")
+    LIGHT_RED = "light_red", _("Light red (USDA colour stage 5)")
+    FIRM_RIPE = "firm_ripe", _("Firm ripe (USDA colour stage 6)")

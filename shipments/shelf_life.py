@@ -46,29 +46,55 @@ chilling, the freezing point for freezing) times time, as for the lot's damage a
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-# Q10 defaults per band. Handbook 66 gives 2.5–4.0 (0–10 °C), 2.0–2.5 (10–20 °C), 1.5–2.0 (20–30 °C); these
-# values inside those ranges reproduce the README's relative shelf life table (0 °C = 100, 10 °C = 33,
-# 20 °C = 13, 30 °C = 7, 40 °C = 4) for a product whose optimum is 0 °C.
+from django.utils.translation import gettext_noop
+
+# Q10 per band exactly as USDA Agriculture Handbook 66 (Saltveit, "Respiratory metabolism", table of the
+# effect of temperature on the rate of deterioration) assumes them: 3.0 for 0–10 °C, 2.5 for 10–20 °C, 2.0
+# for 20–30 °C and 1.5 for 30–40 °C. Integrated from 0 °C they give its relative rates 1.0, 3.0, 7.5, 15.0 and
+# 22.5 and its relative shelf lives 100, 33, 13, 7 and 4 at 0, 10, 20, 30 and 40 °C.
 DEFAULT_Q10_0_10 = 3.0
 DEFAULT_Q10_10_20 = 2.5
-DEFAULT_Q10_20_30 = 1.9
+DEFAULT_Q10_20_30 = 2.0
+DEFAULT_Q10_30_40 = 1.5
 
 DEFAULT_MAX_GAP = timedelta(hours=2)
 DEFAULT_MIN_EXCURSION = timedelta(minutes=30)
 # Remaining life below this share of SL(T_opt) makes a lot at risk.
 AT_RISK_REMAINING_FRACTION = 0.25
-# About one day 4 °C below the threshold; tomato injury shows after ~6-8 days at 5 °C (~840 °C·h).
-CHILLING_AT_RISK_DEG_H = 100.0
+# Chilling injury is expected once the accumulated share of the onset dose reaches 1.0.
+CHILLING_AT_RISK_DOSE = 1.0
 
 Condition = Literal["ok", "at_risk", "expired"]
-ExcursionKind = Literal["high", "low", "chilling", "freezing"]
-EXCURSION_KINDS: tuple[ExcursionKind, ...] = ("high", "low", "chilling", "freezing")
+ExcursionKind = Literal[
+    "high", "low", "chilling", "freezing", "killing_range", "humidity_high", "humidity_low"
+]
+# The one vocabulary of excursions (the Excursion model's choices are built from it): kind -> meaning.
+EXCURSION_VOCABULARY: dict[str, str] = {
+    "high": gettext_noop("Above the storage range"),
+    "low": gettext_noop("Below the storage range"),
+    "chilling": gettext_noop("Below the chilling threshold"),
+    "freezing": gettext_noop("At or below the freezing point"),
+    "killing_range": gettext_noop("Inside the killing range"),
+    "humidity_high": gettext_noop("Relative humidity above its band"),
+    "humidity_low": gettext_noop("Relative humidity below its band"),
+}
+EXCURSION_KINDS: tuple[ExcursionKind, ...] = tuple(EXCURSION_VOCABULARY)  # type: ignore[arg-type]
+# The kinds judged on temperature, in the order `track_excursions` checks them.
+TEMPERATURE_KINDS: tuple[ExcursionKind, ...] = (
+    "high",
+    "low",
+    "chilling",
+    "freezing",
+    "killing_range",
+)
+HUMIDITY_KINDS: tuple[ExcursionKind, ...] = ("humidity_high", "humidity_low")
 
 
 class ReadingLike(Protocol):
@@ -89,6 +115,42 @@ class Reading:
     temperature_c: float | None
 
 
+OnsetPairs = tuple[tuple[float, float], ...]
+
+
+def onset_hours_function(pairs: OnsetPairs) -> Callable[[float], float | None]:
+    """Hours until chilling injury at a constant temperature, from published (°C, hours) onset pairs.
+
+    At or below the warmest pair's temperature injury is expected after the interpolated time: linear in
+    log(hours) between pairs (injury comes exponentially sooner the colder it is), extrapolated below the
+    coldest pair on the line of the two coldest (a single pair holds its time at every colder temperature),
+    never under one hour. Above the warmest pair: None (no chilling dose).
+    """
+    points = sorted((float(t), float(h)) for t, h in pairs)
+    if not points:
+        return lambda t: None
+    warmest = points[-1][0]
+    logs = [(t, math.log(h)) for t, h in points]
+    if len(logs) >= 2:
+        (t0, l0), (t1, l1) = logs[0], logs[1]
+        cold_slope = (l1 - l0) / (t1 - t0) if t1 != t0 else 0.0
+    else:
+        cold_slope = 0.0
+    exp = math.exp
+
+    def hours(t: float) -> float | None:
+        if t > warmest:
+            return None
+        if t <= logs[0][0]:
+            return max(1.0, exp(logs[0][1] - cold_slope * (logs[0][0] - t)))
+        for (ta, la), (tb, lb) in itertools.pairwise(logs):
+            if t <= tb:
+                return max(1.0, exp(la + (lb - la) * (t - ta) / (tb - ta)))
+        return max(1.0, exp(logs[-1][1]))  # pragma: no cover - t == warmest handled above
+
+    return hours
+
+
 @dataclass(frozen=True)
 class ProductProfile:
     """The storage facts of a product that the shelf-life model needs."""
@@ -100,11 +162,24 @@ class ProductProfile:
     q10_0_10: float = DEFAULT_Q10_0_10
     q10_10_20: float = DEFAULT_Q10_10_20
     q10_20_30: float = DEFAULT_Q10_20_30
+    q10_30_40: float = DEFAULT_Q10_30_40
     chilling_sensitive: bool = False
     chilling_threshold_c: float | None = None
+    # Published chilling-injury onsets: (temperature °C, hours at that temperature until injury shows).
+    chilling_onset: OnsetPairs = ()
     highest_freezing_point_c: float | None = None
-    _slopes: tuple[float, float, float] = field(init=False, repr=False, compare=False)
+    # Where a chilling disorder is fastest inside a band colder than it (peach internal breakdown).
+    killing_range_min_c: float | None = None
+    killing_range_max_c: float | None = None
+    rh_min_pct: float | None = None
+    rh_max_pct: float | None = None
+    # Excursions: a limit counts as broken only beyond it by the tolerance, and a breach ends only once
+    # back inside by the hysteresis as well (so control swings around an edge are not new excursions).
+    excursion_tolerance_c: float = 0.0
+    excursion_hysteresis_c: float = 0.0
+    _slopes: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
     _f_opt: float = field(init=False, repr=False, compare=False)
+    _onset_hours: Callable[[float], float | None] = field(init=False, repr=False, compare=False)
     _point: Callable[[float], tuple[float, float, float]] = field(
         init=False, repr=False, compare=False
     )
@@ -112,15 +187,25 @@ class ProductProfile:
     def __post_init__(self) -> None:
         if not self.storage_life_days > 0:
             raise ValueError("storage_life_days must be positive")
-        for name in ("q10_0_10", "q10_10_20", "q10_20_30"):
+        for name in ("q10_0_10", "q10_10_20", "q10_20_30", "q10_30_40"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
+        onset = tuple((float(t), float(h)) for t, h in self.chilling_onset)
+        if any(h <= 0 for _, h in onset):
+            raise ValueError("chilling_onset hours must be positive")
+        object.__setattr__(self, "chilling_onset", onset)
+        if self.chilling_threshold_c is None and onset:
+            object.__setattr__(self, "chilling_threshold_c", max(t for t, _ in onset))
         if self.chilling_sensitive and self.chilling_threshold_c is None:
             raise ValueError("a chilling-sensitive product needs chilling_threshold_c")
         # Piecewise-linear log-rate F(T) so that rate(T) = exp(F(T) - F(T_opt)): one exp per reading.
-        a0, a1, a2 = (math.log(q) / 10.0 for q in (self.q10_0_10, self.q10_10_20, self.q10_20_30))
-        object.__setattr__(self, "_slopes", (a0, a1, a2))
+        slopes = tuple(
+            math.log(q) / 10.0
+            for q in (self.q10_0_10, self.q10_10_20, self.q10_20_30, self.q10_30_40)
+        )
+        object.__setattr__(self, "_slopes", slopes)
         object.__setattr__(self, "_f_opt", self._log_f(self.storage_temp_optimal_c))
+        object.__setattr__(self, "_onset_hours", onset_hours_function(onset))
         object.__setattr__(self, "_point", self._compile())
 
     @classmethod
@@ -128,6 +213,8 @@ class ProductProfile:
         """Build from any object with the same attribute names (e.g. a shipments Product)."""
         names = [f.name for f in fields(cls) if f.init]
         kwargs = {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
+        if "chilling_onset" in kwargs:
+            kwargs["chilling_onset"] = tuple(tuple(p) for p in kwargs["chilling_onset"])
         return cls(**kwargs)
 
     @property
@@ -137,7 +224,7 @@ class ProductProfile:
 
     @property
     def chilling_applies(self) -> bool:
-        """Whether the chilling accumulator is used (threshold set and not above the optimum)."""
+        """Whether time below the chilling threshold never extends life (threshold not above the optimum)."""
         return (
             self.chilling_sensitive
             and self.chilling_threshold_c is not None
@@ -145,20 +232,25 @@ class ProductProfile:
         )
 
     def _log_f(self, t: float) -> float:
-        a0, a1, a2 = self._slopes
+        a0, a1, a2, a3 = self._slopes
         if t <= 10.0:
             return a0 * t
         if t <= 20.0:
             return a0 * 10.0 + a1 * (t - 10.0)
-        return a0 * 10.0 + a1 * 10.0 + a2 * (t - 20.0)
+        if t <= 30.0:
+            return a0 * 10.0 + a1 * 10.0 + a2 * (t - 20.0)
+        return a0 * 10.0 + a1 * 10.0 + a2 * 10.0 + a3 * (t - 30.0)
 
     def _compile(self) -> Callable[[float], tuple[float, float, float]]:
-        """temperature -> (rate, chilling °C, freezing °C), constants bound once (the hot path)."""
-        a0, a1, a2 = self._slopes
+        """temperature -> (rate, chilling dose per hour, freezing °C), constants bound once (hot path)."""
+        a0, a1, a2, a3 = self._slopes
         f_opt = self._f_opt
         f10 = a0 * 10.0
         f20 = f10 + a1 * 10.0
-        threshold = self.chilling_threshold_c if self.chilling_applies else None
+        f30 = f20 + a2 * 10.0
+        floor_below = self.chilling_threshold_c if self.chilling_applies else None
+        onset_hours = self._onset_hours if self.chilling_onset else None
+        dose_from = max(t for t, _ in self.chilling_onset) if self.chilling_onset else None
         freezing_point = self.highest_freezing_point_c
         exp = math.exp
 
@@ -167,13 +259,15 @@ class ProductProfile:
                 r = exp(a0 * t - f_opt)
             elif t <= 20.0:
                 r = exp(f10 + a1 * (t - 10.0) - f_opt)
-            else:
+            elif t <= 30.0:
                 r = exp(f20 + a2 * (t - 20.0) - f_opt)
+            else:
+                r = exp(f30 + a3 * (t - 30.0) - f_opt)
             chill = freeze = 0.0
-            if threshold is not None and t < threshold:
-                chill = threshold - t
-                if r < 1.0:
-                    r = 1.0
+            if floor_below is not None and t < floor_below and r < 1.0:
+                r = 1.0
+            if dose_from is not None and t <= dose_from:
+                chill = 1.0 / onset_hours(t)  # type: ignore[misc,operator]
             if freezing_point is not None and t <= freezing_point:
                 freeze = freezing_point - t
                 if r < 1.0:
@@ -195,15 +289,19 @@ class ProductProfile:
         return self.highest_freezing_point_c is not None and t <= self.highest_freezing_point_c
 
     def is_chilling(self, t: float) -> bool:
-        """Below the chilling threshold of a product whose chilling accumulator applies."""
-        return self.chilling_applies and t < self.chilling_threshold_c  # type: ignore[operator]
+        """Below the chilling threshold of a chilling-sensitive product."""
+        return self.chilling_sensitive and t < self.chilling_threshold_c  # type: ignore[operator]
 
     def shelf_life_hours_at(self, t: float) -> float:
         """SL(T): hours of shelf life a fresh lot has if held at `t` throughout."""
         return self.storage_life_hours / self.rate(t)
 
-    def chilling_intensity(self, t: float) -> float:
-        """Degrees below the chilling threshold (0 when not chilling)."""
+    def chilling_onset_hours(self, t: float) -> float | None:
+        """Hours at a constant `t` until chilling injury is expected (None: no chilling dose there)."""
+        return self._onset_hours(t)
+
+    def chilling_dose_rate(self, t: float) -> float:
+        """Share of the chilling-injury onset dose accumulated per hour at `t` (0 when none)."""
         return self._point(t)[1]
 
     def freezing_intensity(self, t: float) -> float:
@@ -230,7 +328,8 @@ class LotState:
     """The integrated temperature history of one lot; persist it between calls to `advance`."""
 
     consumed_fraction: float = 0.0
-    chilling_damage_deg_h: float = 0.0
+    # Share of the chilling-injury onset dose accumulated (1.0: injury expected).
+    chilling_dose: float = 0.0
     last_reading_at: datetime | None = None
     last_temp_c: float | None = None
     first_reading_at: datetime | None = None
@@ -250,7 +349,7 @@ class LotState:
         """JSON-serialisable form (for a JSONField)."""
         return {
             "consumed_fraction": self.consumed_fraction,
-            "chilling_damage_deg_h": self.chilling_damage_deg_h,
+            "chilling_dose": self.chilling_dose,
             "last_reading_at": _dt_to_json(self.last_reading_at),
             "last_temp_c": self.last_temp_c,
             "first_reading_at": _dt_to_json(self.first_reading_at),
@@ -265,7 +364,7 @@ class LotState:
         data = data or {}
         return cls(
             consumed_fraction=float(data.get("consumed_fraction", 0.0)),
-            chilling_damage_deg_h=float(data.get("chilling_damage_deg_h", 0.0)),
+            chilling_dose=float(data.get("chilling_dose", 0.0)),
             last_reading_at=_dt_from_json(data.get("last_reading_at")),
             last_temp_c=data.get("last_temp_c"),
             first_reading_at=_dt_from_json(data.get("first_reading_at")),
@@ -336,7 +435,7 @@ def advance(
     point = profile._point
 
     consumed = state.consumed_fraction
-    chilling = state.chilling_damage_deg_h
+    chilling = state.chilling_dose
     freezing = state.freezing_damage_deg_h
     unmonitored = state.unmonitored_hours
     first_at = state.first_reading_at
@@ -376,7 +475,7 @@ def advance(
 
     return LotState(
         consumed_fraction=consumed,
-        chilling_damage_deg_h=chilling,
+        chilling_dose=chilling,
         last_reading_at=last_at,
         last_temp_c=last_temp,
         first_reading_at=first_at,
@@ -431,7 +530,7 @@ def condition(
     packed_at: datetime | None,
     *,
     max_gap: timedelta = DEFAULT_MAX_GAP,
-    chilling_at_risk_deg_h: float = CHILLING_AT_RISK_DEG_H,
+    chilling_at_risk_dose: float = CHILLING_AT_RISK_DOSE,
 ) -> Condition:
     """`expired` when nothing is left; `at_risk` under 25 % left, chilling over the limit or any freezing."""
     remaining = remaining_shelf_life_hours(state, profile, now, packed_at, max_gap=max_gap)
@@ -439,7 +538,7 @@ def condition(
         return "expired"
     if (
         remaining < AT_RISK_REMAINING_FRACTION * profile.storage_life_hours
-        or state.chilling_damage_deg_h >= chilling_at_risk_deg_h
+        or state.chilling_dose >= chilling_at_risk_dose
         or state.freezing_damage_deg_h > 0
     ):
         return "at_risk"
@@ -527,19 +626,65 @@ def _snapshot(kind: str, e: OpenExcursion, ended_at: datetime | None) -> Excursi
     return ExcursionEvent(kind, e.started_at, ended_at, e.peak_c, e.degree_hours)  # type: ignore[arg-type]
 
 
+def _rules(
+    profile: ProductProfile, kinds: tuple[ExcursionKind, ...]
+) -> list[tuple[str, int, float, float, float]]:
+    """Per kind (kind, side, limit, open_at, close_at): side +1 breaches above `open_at` and closes at or
+    below `close_at`; side -1 breaches below `open_at` and closes at or above `close_at`; side 0 (killing
+    range) breaches inside [limit, open_at] and closes outside it widened by `close_at`."""
+    tol, hyst = profile.excursion_tolerance_c, profile.excursion_hysteresis_c
+    rules: list[tuple[str, int, float, float, float]] = []
+    for kind in kinds:
+        if kind == "high":
+            hi = profile.storage_temp_max_c
+            rules.append((kind, 1, hi, hi + tol, hi + tol - hyst))
+        elif kind == "low":
+            lo = profile.storage_temp_min_c
+            rules.append((kind, -1, lo, lo - tol, lo - tol + hyst))
+        elif kind == "chilling" and profile.chilling_applies:
+            th = float(profile.chilling_threshold_c)  # type: ignore[arg-type]
+            rules.append((kind, -1, th, th - tol, th - tol + hyst))
+        elif kind == "freezing" and profile.highest_freezing_point_c is not None:
+            fp = profile.highest_freezing_point_c
+            # No tolerance below a freezing point: breached at it (ice may form), closed above it.
+            at_fp = math.nextafter(fp, math.inf)
+            rules.append((kind, -1, fp, at_fp, at_fp + hyst))
+        elif (
+            kind == "killing_range"
+            and profile.killing_range_min_c is not None
+            and profile.killing_range_max_c is not None
+        ):
+            rules.append((kind, 0, profile.killing_range_min_c, profile.killing_range_max_c, hyst))
+        elif kind == "humidity_high" and profile.rh_max_pct is not None:
+            rules.append((kind, 1, profile.rh_max_pct, profile.rh_max_pct, profile.rh_max_pct))
+        elif kind == "humidity_low" and profile.rh_min_pct is not None:
+            rules.append((kind, -1, profile.rh_min_pct, profile.rh_min_pct, profile.rh_min_pct))
+    return rules
+
+
 def track_excursions(
     tracker: ExcursionTracker,
     profile: ProductProfile,
     readings: Iterable[ReadingLike],
     *,
     min_duration: timedelta = DEFAULT_MIN_EXCURSION,
+    kinds: tuple[ExcursionKind, ...] = TEMPERATURE_KINDS,
+    value: Callable[[Any], float | None] | None = None,
 ) -> tuple[ExcursionTracker, list[ExcursionEvent]]:
     """Feed new readings; return the new tracker and one latest snapshot per excursion that changed.
 
+    A limit is breached beyond it by the product's tolerance and the breach ends only once back by the
+    hysteresis too (a control swing around an edge is one excursion, not many). `kinds` picks the
+    excursions to track (temperature by default; `HUMIDITY_KINDS` with `value` reading `humidity_pct`).
     Snapshots are only emitted for breaches that have lasted `min_duration`; upsert them by
     (kind, started_at). A closed one has `ended_at`; an open one may be updated again by later calls.
     """
-    points, late = _points(readings, tracker.last_reading_at)
+    if value is None:
+        points, late = _points(readings, tracker.last_reading_at)
+    else:
+        points, late = _points(
+            (Reading(r.recorded_at, value(r)) for r in readings), tracker.last_reading_at
+        )
     state = ExcursionTracker(
         open={k: replace(v) for k, v in tracker.open.items()},
         last_reading_at=tracker.last_reading_at,
@@ -547,38 +692,60 @@ def track_excursions(
     )
     changed: dict[tuple[str, datetime], ExcursionEvent] = {}
     min_s = min_duration.total_seconds()
-    high, low = profile.storage_temp_max_c, profile.storage_temp_min_c
-    threshold = profile.chilling_threshold_c if profile.chilling_applies else None
-    freezing_point = profile.highest_freezing_point_c
+    rules = _rules(profile, kinds)
+    # `low` does not also count below a chilling threshold that applies (that is a chilling excursion).
+    chill_below = (
+        profile.chilling_threshold_c
+        if profile.chilling_applies and "chilling" in kinds and "low" in kinds
+        else None
+    )
+    # Fast path bounds: strictly inside them nothing can open (or stay open: closes are inside too).
+    safe_lo, safe_hi = -math.inf, math.inf
+    for _kind, side, _limit, open_at, close_at in rules:
+        if side > 0:
+            safe_hi = min(safe_hi, open_at, close_at)
+        elif side < 0:
+            safe_lo = max(safe_lo, open_at, close_at)
+    ranges = [(r[2] - r[4], r[3] + r[4]) for r in rules if r[1] == 0]
     opened = state.open
     dirty: set[str] = set()
     for ts, temp, at in points:
-        chilled = threshold is not None and temp < threshold
-        excesses = (
-            temp - high if temp > high else None,
-            low - temp if temp < low and not chilled else None,
-            threshold - temp if chilled else None,  # type: ignore[operator]
-            freezing_point - temp
-            if freezing_point is not None and temp <= freezing_point
-            else None,
-        )
-        if not opened and excesses == (None, None, None, None):
+        if (
+            not opened
+            and safe_lo < temp < safe_hi
+            and not any(lo <= temp <= hi for lo, hi in ranges)
+        ):
             continue  # the common case: in band, nothing open
-        for kind, exc in zip(EXCURSION_KINDS, excesses, strict=True):
+        for kind, side, limit, open_at, close_at in rules:
             cur = opened.get(kind)
+            if side > 0:
+                breached = temp > (open_at if cur is None else close_at)
+                exc = temp - limit
+            elif side < 0:
+                breached = temp < (open_at if cur is None else close_at)
+                if breached and kind == "low" and chill_below is not None and temp < chill_below:
+                    breached = False
+                exc = limit - temp
+            elif cur is None:
+                breached = limit <= temp <= open_at
+                exc = 1.0  # killing range: degree-hours count hours inside the range
+            else:
+                breached = limit - close_at <= temp <= open_at + close_at
+                exc = 1.0
+            exc = max(exc, 0.0)
             if cur is not None:
                 # Step-hold: the previous reading's excess lasted until this reading.
                 cur.degree_hours += cur.last_excess * (ts - _ts(cur.last_at)) / 3600.0
-                if exc is None:
+                if not breached:
                     if (ts - _ts(cur.started_at)) >= min_s:
                         changed[(kind, cur.started_at)] = _snapshot(kind, cur, at)
                     del opened[kind]
                     dirty.discard(kind)
                     continue
                 cur.last_at, cur.last_excess = at, exc
-                cur.peak_c = max(cur.peak_c, temp) if kind == "high" else min(cur.peak_c, temp)
+                cur.peak_c = max(cur.peak_c, temp) if side > 0 else min(cur.peak_c, temp)
                 dirty.add(kind)
-            elif exc is not None:
+            elif breached:
                 opened[kind] = OpenExcursion(
                     started_at=at, peak_c=temp, degree_hours=0.0, last_at=at, last_excess=exc
                 )

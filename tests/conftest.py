@@ -3,12 +3,22 @@
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import PartnerFactory, StaffUserFactory
 from tradehub.partners.models import Partner
 from tradehub.partners.services import issue_api_key
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with `Accept-Language` activates its language for the thread (LocaleMiddleware):
+    put the default back, so one test's Russian page never leaks into the next test."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tradehub.api.exceptions import api_not_found, api_server_error
+from tradehub.ui.views import favicon
 
 urlpatterns = [
     # A staff report page inside the admin's look (before the admin's catch-all patterns).
@@ -14,6 +15,10 @@ urlpatterns = [
     path("api/v1/", include("tradehub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The language switch in the admin header posts here (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page says: answer it instead of logging a 404.
+    path("favicon.ico", favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="admin:index")),
 ]
 

@@ -393,6 +393,16 @@ def sync_distribution_status(declaration: Declaration | int, *, actor: str = "sy
     return locked.status
 
 
+def _document_at(declaration: Declaration, position: int) -> Document:
+    """The document at `position` (1-based, in the order documents are listed)."""
+    documents = list(declaration.documents.order_by("id"))
+    if not 1 <= position <= len(documents):
+        raise DeclarationInvalid(
+            [{"pointer": "/", "code": "not_found", "detail": f"No document {position}."}]
+        )
+    return documents[position - 1]
+
+
 @transaction.atomic
 def attach_document_file(
     declaration: Declaration, *, position: int, file: Any, actor: str
@@ -405,12 +415,7 @@ def attach_document_file(
 
     declaration = _lock(declaration)
     assert_transition(declaration.status, Action.ATTACH_DOCUMENT_FILE)
-    documents = list(declaration.documents.order_by("id"))
-    if not 1 <= position <= len(documents):
-        raise DeclarationInvalid(
-            [{"pointer": "/", "code": "not_found", "detail": f"No document {position}."}]
-        )
-    document = documents[position - 1]
+    document = _document_at(declaration, position)
     try:
         validate_document_file(file)
     except DjangoValidationError as exc:
@@ -418,6 +423,7 @@ def attach_document_file(
             [{"pointer": "/file", "code": exc.code or "invalid", "detail": exc.messages[0]}]
         ) from exc
     name = str(getattr(file, "name", "document")).rsplit("/", 1)[-1]
+    replaced = document.file.name.rsplit("/", 1)[-1] if document.file else None
     document.file.save(name, file, save=True)
     record_event(
         declaration,
@@ -428,6 +434,41 @@ def attach_document_file(
         number=document.number,
         file=name,
         size=getattr(file, "size", None),
+        **({"replaced": replaced} if replaced else {}),
     )
     Declaration.objects.filter(pk=declaration.pk).update(updated_at=timezone.now())
+    return document
+
+
+@transaction.atomic
+def remove_document_file(
+    declaration: Declaration, *, position: int, actor: str, reason: str = ""
+) -> Document:
+    """Take the scan off the document at `position` (until release: once customs released the
+    goods, the files it released them on stay); recorded in the timeline."""
+    declaration = _lock(declaration)
+    assert_transition(declaration.status, Action.ATTACH_DOCUMENT_FILE)
+    document = _document_at(declaration, position)
+    if not document.file:
+        raise DeclarationInvalid(
+            [{"pointer": "/file", "code": "no_file", "detail": "This document has no file."}]
+        )
+    name = document.file.name.rsplit("/", 1)[-1]
+    stored = document.file.name
+    document.file = None  # type: ignore[assignment]
+    document.save(update_fields=["file", "updated_at"])
+    record_event(
+        declaration,
+        EventType.DOCUMENT_FILE_REMOVED,
+        actor,
+        document=position,
+        type=document.type,
+        number=document.number,
+        file=name,
+        reason=reason,
+    )
+    Declaration.objects.filter(pk=declaration.pk).update(updated_at=timezone.now())
+    # The bytes go only once the removal is committed (a rollback keeps the file it points at).
+    storage = document.file.storage
+    transaction.on_commit(lambda: storage.delete(stored))
     return document

@@ -8,6 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from shipments.models import Alert
 from tradehub.workplace.filters import QueueFilter
@@ -19,7 +20,9 @@ from .states import AlertTransitionNotAllowed
 class AcknowledgeForm(forms.Form):
     """Comment asked for when acknowledging from the list."""
 
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 @admin.register(Alert)
@@ -68,7 +71,7 @@ class AlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Acknowledge selected open alerts (with a comment)")
+    @admin.action(description=_("Acknowledge selected open alerts (with a comment)"))
     def acknowledge_selected(
         self, request: HttpRequest, queryset: QuerySet[Alert]
     ) -> HttpResponse | None:
@@ -86,13 +89,14 @@ class AlertAdmin(admin.ModelAdmin):
                         skipped += 1
                 self.message_user(
                     request,
-                    f"{done} alert(s) acknowledged, {skipped} skipped (not open).",
+                    _("%(done)d acknowledged, %(skipped)d skipped (not open).")
+                    % {"done": done, "skipped": skipped},
                     messages.SUCCESS,
                 )
                 return None
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
-            "title": "Acknowledge alerts",
+            "title": _("Acknowledge alerts"),
             "alerts": queryset,
             "form": AcknowledgeForm(),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

@@ -19,6 +19,7 @@ from shipments.choices import (
     EventType,
     ExcursionKind,
     LotCondition,
+    ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
     TransportMode,
@@ -30,6 +31,7 @@ from shipments.models import (
     Product,
     RequiredDocument,
     Shipment,
+    ShipmentVersion,
     TemperatureReading,
     TrackingEvent,
 )
@@ -109,6 +111,11 @@ def consignee_out(value: dict[str, Any] | None) -> dict[str, str] | None:
 class ProductSerializer(serializers.ModelSerializer[Product]):
     """A perishable profile."""
 
+    # DRF takes declared fields off the class, so the name does not shadow Field.parent at runtime.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        source="parent.code", read_only=True, allow_null=True, default=None
+    )
+
     class Meta:
         model = Product
         fields = [
@@ -128,10 +135,22 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
             "q10_0_10",
             "q10_10_20",
             "q10_20_30",
+            "q10_30_40",
+            "chilling_onset",
+            "killing_range_min_c",
+            "killing_range_max_c",
+            "ripeness",
+            "cultivar",
+            "parent",
+            "compatibility_group",
+            "strong_odour",
+            "odour_sensitive",
+            "so2_pads",
             "ethylene_production",
             "ethylene_sensitivity",
             "notes",
             "source",
+            "sources",
             "updated_at",
         ]
         read_only_fields = fields
@@ -193,6 +212,47 @@ class LotInputSerializer(serializers.Serializer):
         return value
 
 
+class LegSnapshotSerializer(serializers.Serializer):
+    """A leg as a shipment version kept it."""
+
+    sequence = serializers.IntegerField()
+    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    planned_departure = serializers.DateTimeField(allow_null=True)
+    planned_arrival = serializers.DateTimeField(allow_null=True)
+    vehicle = serializers.CharField()
+    container = serializers.CharField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(help_text="UN/LOCODE")
+        fields["to"] = serializers.CharField(help_text="UN/LOCODE")
+        return fields
+
+
+class LotSnapshotSerializer(serializers.Serializer):
+    """A lot as a shipment version kept it."""
+
+    product = serializers.CharField()
+    lot_code = serializers.CharField()
+    net_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
+    packages = serializers.IntegerField()
+    packed_on = serializers.DateField()
+    goods_item = serializers.IntegerField(allow_null=True)
+
+
+class ShipmentSnapshotSerializer(serializers.Serializer):
+    """The correctable state of a shipment at one version."""
+
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    planned_departure = serializers.DateTimeField(allow_null=True)
+    planned_arrival = serializers.DateTimeField(allow_null=True)
+    estimated_arrival = serializers.DateTimeField(allow_null=True)
+    setpoint_c = serializers.FloatField(allow_null=True)
+    legs = LegSnapshotSerializer(many=True)
+    lots = LotSnapshotSerializer(many=True)
+
+
 class ShipmentCreateSerializer(serializers.Serializer):
     """`POST /shipments/`: a shipment with its legs and lots."""
 
@@ -213,16 +273,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
     lots = LotInputSerializer(many=True, required=False, default=list)
 
     def validate_legs(self, legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        seen: set[int] = set()
-        errors: list[dict[str, Any]] = []
-        for leg in legs:
-            errors.append(
-                {"sequence": ["Duplicate leg sequence."]} if leg["sequence"] in seen else {}
-            )
-            seen.add(leg["sequence"])
-        if any(errors):
-            raise serializers.ValidationError(errors)
-        return sorted(legs, key=lambda leg: leg["sequence"])
+        return unique_legs(legs)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
@@ -240,24 +291,95 @@ class ShipmentCreateSerializer(serializers.Serializer):
                     {"declaration": "No such declaration."}, code="does_not_exist"
                 )
         attrs["declaration"] = declaration
-        errors: list[dict[str, Any]] = []
-        items = (
-            {item.sequence: item for item in declaration.goods_items.all()} if declaration else {}
-        )
-        for lot in attrs.get("lots", []):
-            sequence = lot.get("goods_item")
-            error: dict[str, Any] = {}
-            if sequence is not None:
-                if declaration is None:
-                    error["goods_item"] = ["A goods item needs the shipment's `declaration`."]
-                elif sequence not in items:
-                    error["goods_item"] = [f"The declaration has no goods item {sequence}."]
-                else:
-                    lot["goods_item"] = items[sequence]
-            errors.append(error)
-        if any(errors):
-            raise serializers.ValidationError({"lots": errors})
+        resolve_goods_items(attrs.get("lots", []), declaration)
         return attrs
+
+
+def unique_legs(legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Legs sorted by sequence; a repeated sequence is an error on that leg."""
+    seen: set[int] = set()
+    errors: list[dict[str, Any]] = []
+    for leg in legs:
+        errors.append({"sequence": ["Duplicate leg sequence."]} if leg["sequence"] in seen else {})
+        seen.add(leg["sequence"])
+    if any(errors):
+        raise serializers.ValidationError(errors)
+    return sorted(legs, key=lambda leg: leg["sequence"])
+
+
+def resolve_goods_items(lots: list[dict[str, Any]], declaration: Any) -> None:
+    """Replace each lot's goods item sequence by the declaration's goods item (every wrong one
+    reported at once, under `/lots/<index>/goods_item`)."""
+    errors: list[dict[str, Any]] = []
+    items = {item.sequence: item for item in declaration.goods_items.all()} if declaration else {}
+    for lot in lots:
+        sequence = lot.get("goods_item")
+        error: dict[str, Any] = {}
+        if sequence is not None:
+            if declaration is None:
+                error["goods_item"] = ["A goods item needs the shipment's `declaration`."]
+            elif sequence not in items:
+                error["goods_item"] = [f"The declaration has no goods item {sequence}."]
+            else:
+                lot["goods_item"] = items[sequence]
+        errors.append(error)
+    if any(errors):
+        raise serializers.ValidationError({"lots": errors})
+
+
+class ShipmentUpdateSerializer(serializers.Serializer):
+    """`PATCH /shipments/{reference}/` (while booked): the fields given are corrected; `legs` and
+    `lots`, when given, replace all legs or lots (a lot matching an existing one by product,
+    goods item, lot code and packed date keeps its shelf-life history)."""
+
+    setpoint_c = serializers.FloatField(
+        required=False, allow_null=True, min_value=-40, max_value=40
+    )
+    planned_departure = serializers.DateTimeField(required=False, allow_null=True)
+    planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
+    legs = LegInputSerializer(many=True, required=False)
+    lots = LotInputSerializer(many=True, required=False, allow_empty=False)
+
+    def validate_legs(self, legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return unique_legs(legs)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                "Nothing to correct: give planned_departure, planned_arrival, setpoint_c, legs "
+                "or lots.",
+                code="empty",
+            )
+        if "lots" in attrs:
+            resolve_goods_items(attrs["lots"], self.context["shipment"].declaration)
+        return attrs
+
+
+class ShipmentCancelSerializer(serializers.Serializer):
+    """`POST /shipments/{reference}/cancel/`."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ShipmentVersionSerializer(serializers.ModelSerializer["ShipmentVersion"]):
+    """An earlier version of a shipment, as it stood before a correction or its cancellation."""
+
+    change = serializers.ChoiceField(choices=ShipmentChange.choices, read_only=True)
+    changed_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
+    snapshot = ShipmentSnapshotSerializer(read_only=True)
+
+    class Meta:
+        model = ShipmentVersion
+        fields = [
+            "version",
+            "change",
+            "changed_fields",
+            "reason",
+            "actor",
+            "created_at",
+            "snapshot",
+        ]
+        read_only_fields = fields
 
 
 # --- shipments: output -------------------------------------------------------------------------
@@ -452,6 +574,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "warnings",
             "legs",
             "lots",
+            "version",
             "created_at",
             "updated_at",
         ]

@@ -30,6 +30,11 @@ urlpatterns = [
         name="shipment-excursions",
     ),
     path(
+        "shipments/<str:reference>/versions/",
+        views.ShipmentVersionListView.as_view(),
+        name="shipment-versions",
+    ),
+    path(
         "shipments/<str:reference>/documents/",
         views.RequiredDocumentListView.as_view(),
         name="shipment-documents",

@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,9 +32,11 @@ from shipments.models import (
     Product,
     RequiredDocument,
     Shipment,
+    ShipmentVersion,
     TemperatureReading,
     TrackingEvent,
 )
+from shipments.services import changes as change_services
 from shipments.services import distribution as distribution_services
 from shipments.services import documents as document_services
 from shipments.services import shipments as shipment_services
@@ -41,7 +44,7 @@ from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.exceptions import Conflict
-from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
     CursorPagination,
@@ -69,8 +72,11 @@ from .serializers import (
     ReadingSeriesSerializer,
     RequiredDocumentSerializer,
     RequiredDocumentUpdateSerializer,
+    ShipmentCancelSerializer,
     ShipmentCreateSerializer,
     ShipmentSerializer,
+    ShipmentUpdateSerializer,
+    ShipmentVersionSerializer,
     TelemetryInputSerializer,
 )
 from .telemetry import PayloadTooLarge, parse_time, validate_readings
@@ -111,7 +117,7 @@ def render_shipments(view: Any, shipments: list[Shipment]) -> list[dict[str, Any
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
     """The perishable product catalogue (read-only; staff edit it in the admin)."""
 
-    queryset = Product.objects.all()
+    queryset = Product.objects.select_related("parent")
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     lookup_field = "code"
@@ -133,6 +139,9 @@ class ShipmentViewSet(
     filterset_class = ShipmentFilter
     lookup_field = "reference"
     ordering = ("-created_at", "-id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    etag_actions = ("retrieve", "partial_update", "cancel")
+    if_match_required = ("partial_update",)
 
     def get_queryset(self) -> QuerySet[Shipment]:
         queryset = super().get_queryset()
@@ -171,30 +180,8 @@ class ShipmentViewSet(
         )
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        legs = [
-            shipment_services.LegInput(
-                sequence=leg["sequence"],
-                mode=leg["mode"],
-                from_location=leg["from_location"],
-                to_location=leg["to_location"],
-                planned_departure=leg.get("planned_departure"),
-                planned_arrival=leg.get("planned_arrival"),
-                vehicle=leg["vehicle"],
-                container=leg["container"],
-            )
-            for leg in values["legs"]
-        ]
-        lots = [
-            shipment_services.LotInput(
-                product=lot["product"],
-                net_kg=lot["net_kg"],
-                packages=lot["packages"],
-                lot_code=lot["lot_code"],
-                packed_on=lot.get("packed_on"),
-                goods_item=lot.get("goods_item"),
-            )
-            for lot in values["lots"]
-        ]
+        legs = leg_inputs(values["legs"])
+        lots = lot_inputs(values["lots"])
         declaration = values["declaration"]
         if (
             values["kind"] == ShipmentKind.DISTRIBUTION
@@ -240,6 +227,103 @@ class ShipmentViewSet(
             )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Correct a booked shipment (If-Match required)",
+        description="Planned times, set-point, legs and lots of a shipment that has not departed "
+        "yet. `legs` or `lots`, when given, replace all of them; lots drawn on a declaration are "
+        "checked against what remains of its goods items under the locks of distribution. The "
+        "earlier state is kept (`GET …/versions/`) and `shipment.changed` is sent. 428 without "
+        "`If-Match`, 412 when it is stale, 409 (`shipment_not_booked`) once the shipment moved.",
+        request=ShipmentUpdateSerializer,
+        responses={200: ShipmentSerializer},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        shipment = self.get_object()
+        payload = ShipmentUpdateSerializer(data=request.data, context={"shipment": shipment})
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        with domain_errors():
+            shipment = change_services.correct_shipment(
+                shipment,
+                change_services.ShipmentCorrection(
+                    fields={
+                        name: values[name]
+                        for name in change_services.CORRECTABLE_FIELDS
+                        if name in values
+                    },
+                    legs=leg_inputs(values["legs"]) if "legs" in values else None,
+                    lots=lot_inputs(values["lots"]) if "lots" in values else None,
+                ),
+                actor=actor_label(request.user),
+            )
+        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
+        return Response(render_shipments(self, [shipment])[0])
+
+    @extend_schema(
+        summary="Cancel a booked shipment",
+        description="Gives the allocation of its lots back to the declaration (under the locks of "
+        "distribution), withdraws a draft onward declaration drawn for it, keeps the earlier "
+        "state as a version and sends `shipment.status_changed` and `shipment.changed`. 409 "
+        "(`shipment_not_booked`) once the shipment moved or when it is already cancelled.",
+        request=ShipmentCancelSerializer,
+        responses={200: ShipmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, reference: str | None = None) -> Response:
+        shipment = self.get_object()
+        payload = ShipmentCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with domain_errors():
+            shipment = change_services.cancel_shipment(
+                shipment,
+                reason=payload.validated_data["reason"],
+                actor=actor_label(request.user),
+            )
+        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
+        return Response(render_shipments(self, [shipment])[0])
+
+
+def leg_inputs(legs: list[dict[str, Any]]) -> list[shipment_services.LegInput]:
+    """Validated legs as the services take them."""
+    return [
+        shipment_services.LegInput(
+            sequence=leg["sequence"],
+            mode=leg["mode"],
+            from_location=leg["from_location"],
+            to_location=leg["to_location"],
+            planned_departure=leg.get("planned_departure"),
+            planned_arrival=leg.get("planned_arrival"),
+            vehicle=leg["vehicle"],
+            container=leg["container"],
+        )
+        for leg in legs
+    ]
+
+
+def lot_inputs(lots: list[dict[str, Any]]) -> list[shipment_services.LotInput]:
+    """Validated lots as the services take them."""
+    return [
+        shipment_services.LotInput(
+            product=lot["product"],
+            net_kg=lot["net_kg"],
+            packages=lot["packages"],
+            lot_code=lot["lot_code"],
+            packed_on=lot.get("packed_on"),
+            goods_item=lot.get("goods_item"),
+        )
+        for lot in lots
+    ]
+
+
+class ShipmentVersionFilter(django_filters.FilterSet):
+    """`updated_since` on kept versions means: versions kept (changes made) since then."""
+
+    updated_since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = ShipmentVersion
+        fields = ["updated_since"]
 
 
 class ShipmentChildMixin:
@@ -447,6 +531,20 @@ class ShipmentExcursionsView(ShipmentChildMixin, generics.ListAPIView[Excursion]
         return selectors.excursions_of(self.get_shipment())
 
 
+class ShipmentVersionListView(ShipmentChildMixin, generics.ListAPIView[ShipmentVersion]):
+    """Every earlier version of a shipment, as it stood before each correction or cancellation."""
+
+    serializer_class = ShipmentVersionSerializer
+    queryset = ShipmentVersion.objects.none()
+    filterset_class = ShipmentVersionFilter
+    ordering = ("version",)
+
+    def get_queryset(self) -> QuerySet[ShipmentVersion]:
+        if getattr(self, "swagger_fake_view", False):
+            return ShipmentVersion.objects.none()
+        return self.get_shipment().versions.all()
+
+
 class DistributionView(APIView):
     """Split a released declaration into regional shipments, all or nothing."""
 
@@ -484,9 +582,8 @@ class DistributionView(APIView):
                     ]
                 elif product is None:
                     matches = distribution_services.products_matching(item.commodity_code)
-                    if len(matches) == 1:
-                        product = matches[0]
-                    else:
+                    product = distribution_services.infer_product(item)
+                    if product is None:
                         codes = ", ".join(p.code for p in matches)
                         error["product"] = [
                             f"Several products match commodity code {item.commodity_code} "

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from shipments.alerts.choices import AlertKind, SubjectType
-from shipments.choices import ShipmentStatus
+from shipments.choices import ShipmentChange, ShipmentStatus
 from tradehub.api.schema import webhook_event
 from tradehub.notifications.choices import Severity
 
@@ -25,6 +25,26 @@ class ShipmentStatusChangedSerializer(serializers.Serializer):
     reason = serializers.CharField(
         allow_null=True, help_text="Why, when a partner or staff changed it (e.g. cancelled)."
     )
+
+
+class ShipmentChangedSerializer(serializers.Serializer):
+    """`data` of `shipment.changed`: a booked shipment was corrected (PATCH) or cancelled."""
+
+    reference = serializers.CharField()
+    partner_reference = serializers.CharField()
+    change = serializers.ChoiceField(choices=ShipmentChange.choices)
+    version = serializers.IntegerField(help_text="The shipment's version after the change.")
+    changed_fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="planned_departure, planned_arrival, setpoint_c, legs, lots or status.",
+    )
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    planned_departure = serializers.DateTimeField(allow_null=True)
+    planned_arrival = serializers.DateTimeField(allow_null=True)
+    estimated_arrival = serializers.DateTimeField(allow_null=True)
+    setpoint_c = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField(allow_null=True, help_text="The reason given on cancellation.")
+    occurred_at = serializers.DateTimeField()
 
 
 class AlertSubjectPayloadSerializer(serializers.Serializer):
@@ -65,6 +85,12 @@ SHIPMENT_STATUS_CHANGED = webhook_event(
     "shipment.status_changed",
     ShipmentStatusChangedSerializer,
     "A shipment of yours changed status: from tracking events, or because it was cancelled.",
+)
+SHIPMENT_CHANGED = webhook_event(
+    "shipment.changed",
+    ShipmentChangedSerializer,
+    "A booked shipment of yours was corrected or cancelled; "
+    "`GET /shipments/{reference}/versions/` keeps what it was before.",
 )
 ALERT_CREATED = webhook_event(
     "alert.created", AlertCreatedSerializer, "An alert was raised about your cargo."

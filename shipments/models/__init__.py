@@ -2,7 +2,7 @@
 
 from .alerts import Alert
 from .products import Product
-from .shipments import Leg, Lot, RequiredDocument, Shipment
+from .shipments import Leg, Lot, RequiredDocument, Shipment, ShipmentVersion
 from .telemetry import Excursion, TemperatureReading
 from .tracking import TrackingEvent
 
@@ -14,6 +14,7 @@ __all__ = [
     "Product",
     "RequiredDocument",
     "Shipment",
+    "ShipmentVersion",
     "TemperatureReading",
     "TrackingEvent",
 ]

@@ -4,6 +4,7 @@ from functools import partial
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shipments.alerts.choices import AlertKind, AlertState, SubjectType
 from tradehub.ids import new_reference
@@ -16,18 +17,39 @@ class Alert(models.Model):
     """Cargo or a declaration at risk; raised and resolved by the alert rules, acknowledged by staff."""
 
     reference = models.CharField(
-        max_length=20, unique=True, editable=False, default=partial(new_reference, "ALR")
+        max_length=20,
+        unique=True,
+        editable=False,
+        default=partial(new_reference, "ALR"),
+        verbose_name=_("reference"),
     )
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=30, choices=AlertKind.choices)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    subject_type = models.CharField(max_length=20, choices=SubjectType.choices)
-    subject_reference = models.CharField(max_length=80)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("partner"),
+    )
+    kind = models.CharField(max_length=30, choices=AlertKind.choices, verbose_name=_("kind"))
+    severity = models.CharField(max_length=10, choices=Severity.choices, verbose_name=_("severity"))
+    subject_type = models.CharField(
+        max_length=20, choices=SubjectType.choices, verbose_name=_("subject type")
+    )
+    subject_reference = models.CharField(max_length=80, verbose_name=_("subject reference"))
     shipment = models.ForeignKey(
-        Shipment, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("shipment"),
     )
     lot = models.ForeignKey(
-        Lot, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+        Lot,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("lot"),
     )
     declaration = models.ForeignKey(
         "declarations.Declaration",
@@ -35,24 +57,42 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alerts",
+        verbose_name=_("declaration"),
     )
-    threshold_hours = models.PositiveIntegerField(null=True, blank=True)
+    threshold_hours = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("threshold hours")
+    )
     dedup_key = models.CharField(
-        max_length=200, unique=True, help_text="kind:subject[:threshold] — one alert each"
+        max_length=200,
+        unique=True,
+        help_text=_("kind:subject[:threshold] — one alert each"),
+        verbose_name=_("dedup key"),
     )
     state = models.CharField(
-        max_length=15, choices=AlertState.choices, default=AlertState.OPEN, editable=False
+        max_length=15,
+        choices=AlertState.choices,
+        default=AlertState.OPEN,
+        editable=False,
+        verbose_name=_("state"),
     )
-    message = models.TextField()
-    details = models.JSONField(default=dict, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
-    acknowledged_by = models.CharField(max_length=200, blank=True, editable=False)
-    comment = models.TextField(blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    message = models.TextField(verbose_name=_("message"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("acknowledged at")
+    )
+    acknowledged_by = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("acknowledged by")
+    )
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("resolved at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="alert_partner_created"),

@@ -5,11 +5,13 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import (
     FINISHED_STATUSES,
     DocumentStatus,
     LotCondition,
+    ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
     TransportMode,
@@ -32,18 +34,33 @@ class Shipment(models.Model):
     """A movement of cargo from an origin to a destination over one or more legs."""
 
     reference = models.CharField(
-        max_length=20, unique=True, editable=False, default=partial(new_reference, "SHP")
+        max_length=20,
+        unique=True,
+        editable=False,
+        default=partial(new_reference, "SHP"),
+        verbose_name=_("reference"),
     )
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.PROTECT, related_name="shipments"
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("partner"),
     )
-    partner_reference = models.CharField(max_length=100, blank=True)
-    kind = models.CharField(max_length=20, choices=ShipmentKind.choices)
+    partner_reference = models.CharField(
+        max_length=100, blank=True, verbose_name=_("partner reference")
+    )
+    kind = models.CharField(max_length=20, choices=ShipmentKind.choices, verbose_name=_("kind"))
     origin = models.ForeignKey(
-        "reference.Location", on_delete=models.PROTECT, related_name="shipments_from"
+        "reference.Location",
+        on_delete=models.PROTECT,
+        related_name="shipments_from",
+        verbose_name=_("origin"),
     )
     destination = models.ForeignKey(
-        "reference.Location", on_delete=models.PROTECT, related_name="shipments_to"
+        "reference.Location",
+        on_delete=models.PROTECT,
+        related_name="shipments_to",
+        verbose_name=_("destination"),
     )
     declaration = models.ForeignKey(
         "declarations.Declaration",
@@ -51,29 +68,45 @@ class Shipment(models.Model):
         null=True,
         blank=True,
         related_name="shipments",
+        verbose_name=_("declaration"),
     )
-    setpoint_c = models.FloatField(null=True, blank=True, help_text="Reefer setpoint (°C)")
-    planned_departure = models.DateTimeField(null=True, blank=True)
-    planned_arrival = models.DateTimeField(null=True, blank=True)
-    estimated_arrival = models.DateTimeField(null=True, blank=True, db_index=True)
-    actual_departure = models.DateTimeField(null=True, blank=True)
-    actual_arrival = models.DateTimeField(null=True, blank=True)
+    setpoint_c = models.FloatField(
+        null=True, blank=True, help_text=_("Reefer setpoint (°C)"), verbose_name=_("setpoint c")
+    )
+    planned_departure = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("planned departure")
+    )
+    planned_arrival = models.DateTimeField(null=True, blank=True, verbose_name=_("planned arrival"))
+    estimated_arrival = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("estimated arrival")
+    )
+    actual_departure = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("actual departure")
+    )
+    actual_arrival = models.DateTimeField(null=True, blank=True, verbose_name=_("actual arrival"))
     status = models.CharField(
-        max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.BOOKED
+        max_length=20,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.BOOKED,
+        verbose_name=_("status"),
     )
     is_overdue = models.BooleanField(
-        default=False, help_text="Set by beat when the estimated arrival has passed"
+        default=False,
+        help_text=_("Set by beat when the estimated arrival has passed"),
+        verbose_name=_("is overdue"),
     )
     onward_formalities = models.CharField(
         max_length=40,
         blank=True,
         choices=OnwardProcedure.choices,
-        help_text="The procedure that takes the goods on to the destination (route data)",
+        help_text=_("The procedure that takes the goods on to the destination (route data)"),
+        verbose_name=_("onward formalities"),
     )
     onward_route = models.JSONField(
         default=dict,
         blank=True,
-        help_text="The route the goods take on: mode, transit countries in order, exit point",
+        help_text=_("The route the goods take on: mode, transit countries in order, exit point"),
+        verbose_name=_("onward route"),
     )
     onward_declaration = models.ForeignKey(
         "declarations.Declaration",
@@ -81,22 +114,31 @@ class Shipment(models.Model):
         null=True,
         blank=True,
         related_name="onward_shipments",
-        help_text="The release or re-export declaration the goods leave customs control under",
+        help_text=_("The release or re-export declaration the goods leave customs control under"),
+        verbose_name=_("onward declaration"),
     )
-    consignee = models.JSONField(default=dict, blank=True)
+    consignee = models.JSONField(default=dict, blank=True, verbose_name=_("consignee"))
+    # Bumped by every correction or cancellation; the earlier states are ShipmentVersion rows.
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     # Telemetry processing state: readings up to this time are integrated into the lots.
-    readings_processed_until = models.DateTimeField(null=True, blank=True)
+    readings_processed_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("readings processed until")
+    )
     # Set when readings older than `readings_processed_until` arrive: the next processing run
     # integrates the whole history again instead of only the new tail.
-    readings_need_replay = models.BooleanField(default=False)
+    readings_need_replay = models.BooleanField(
+        default=False, verbose_name=_("readings need replay")
+    )
     # Excursion detector state per product band, persisted between incremental runs.
-    excursion_state = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    excursion_state = models.JSONField(default=dict, blank=True, verbose_name=_("excursion state"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     objects = ShipmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="shipment_partner_created"),
@@ -135,27 +177,81 @@ class Shipment(models.Model):
             raise ValidationError({"planned_arrival": "Must not be before planned departure."})
 
 
+class ShipmentVersion(models.Model):
+    """A shipment as it stood before a correction or its cancellation (append-only history)."""
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="versions", verbose_name=_("shipment")
+    )
+    version = models.PositiveIntegerField(
+        help_text=_("The version this snapshot was"), verbose_name=_("version")
+    )
+    change = models.CharField(
+        max_length=20,
+        choices=ShipmentChange.choices,
+        help_text=_("What replaced it"),
+        verbose_name=_("change"),
+    )
+    changed_fields = models.JSONField(default=list, blank=True, verbose_name=_("changed fields"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    actor = models.CharField(max_length=200, verbose_name=_("actor"))
+    snapshot = models.JSONField(verbose_name=_("snapshot"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
+
+    class Meta:
+        ordering = ["shipment", "version"]
+        verbose_name = _("shipment version")
+        verbose_name_plural = _("shipment versions")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "version"], name="shipmentversion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} v{self.version} ({self.change})"
+
+
 class Leg(models.Model):
     """One stretch of a shipment on one mode of transport."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="legs")
-    sequence = models.PositiveSmallIntegerField()
-    mode = models.CharField(max_length=10, choices=TransportMode.choices)
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="legs", verbose_name=_("shipment")
+    )
+    sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
+    mode = models.CharField(max_length=10, choices=TransportMode.choices, verbose_name=_("mode"))
     from_location = models.ForeignKey(
-        "reference.Location", on_delete=models.PROTECT, related_name="legs_from"
+        "reference.Location",
+        on_delete=models.PROTECT,
+        related_name="legs_from",
+        verbose_name=_("from location"),
     )
     to_location = models.ForeignKey(
-        "reference.Location", on_delete=models.PROTECT, related_name="legs_to"
+        "reference.Location",
+        on_delete=models.PROTECT,
+        related_name="legs_to",
+        verbose_name=_("to location"),
     )
-    planned_departure = models.DateTimeField(null=True, blank=True)
-    planned_arrival = models.DateTimeField(null=True, blank=True)
-    actual_departure = models.DateTimeField(null=True, blank=True)
-    actual_arrival = models.DateTimeField(null=True, blank=True)
-    vehicle = models.CharField(max_length=100, blank=True, help_text="Truck plate, wagon or vessel")
-    container = models.CharField(max_length=11, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    planned_departure = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("planned departure")
+    )
+    planned_arrival = models.DateTimeField(null=True, blank=True, verbose_name=_("planned arrival"))
+    actual_departure = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("actual departure")
+    )
+    actual_arrival = models.DateTimeField(null=True, blank=True, verbose_name=_("actual arrival"))
+    vehicle = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Truck plate, wagon or vessel"),
+        verbose_name=_("vehicle"),
+    )
+    container = models.CharField(max_length=11, blank=True, verbose_name=_("container"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("leg")
+        verbose_name_plural = _("legs")
         ordering = ["shipment", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["shipment", "sequence"], name="leg_unique_sequence"),
@@ -176,45 +272,73 @@ class LotQuerySet(models.QuerySet["Lot"]):
 class Lot(models.Model):
     """A line of cargo: one product, a quantity and its shelf-life state."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lots")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="lots")
-    lot_code = models.CharField(max_length=50, blank=True)
-    net_kg = models.DecimalField(max_digits=12, decimal_places=3)
-    packages = models.PositiveIntegerField(default=0)
-    packed_on = models.DateField()
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="lots", verbose_name=_("shipment")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="lots", verbose_name=_("product")
+    )
+    lot_code = models.CharField(max_length=50, blank=True, verbose_name=_("lot code"))
+    net_kg = models.DecimalField(max_digits=12, decimal_places=3, verbose_name=_("net kg"))
+    packages = models.PositiveIntegerField(default=0, verbose_name=_("packages"))
+    packed_on = models.DateField(verbose_name=_("packed on"))
     goods_item = models.ForeignKey(
         "declarations.GoodsItem",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="lots",
-        help_text="The declared goods item this lot came from",
+        help_text=_("The declared goods item this lot came from"),
+        verbose_name=_("goods item"),
     )
     expires_at = models.DateTimeField(
-        help_text="Static expiry: packed date plus storage life at the optimum"
+        help_text=_("Static expiry: packed date plus storage life at the optimum"),
+        verbose_name=_("expires at"),
     )
     # Shelf-life state, advanced incrementally as readings arrive.
     consumed_fraction = models.FloatField(
-        default=0.0, help_text="Share of shelf life used up until the last processed reading"
+        default=0.0,
+        help_text=_(
+            "Share of shelf life used up from packing until the last processed reading "
+            "(packing to first reading counted at the optimum); 0 before any reading"
+        ),
+        verbose_name=_("consumed fraction"),
     )
-    chilling_damage = models.FloatField(default=0.0, help_text="°C·h below chilling threshold")
+    chilling_damage = models.FloatField(
+        default=0.0,
+        help_text=_("Share of the chilling-injury onset dose accumulated (1.0: injury expected)"),
+        verbose_name=_("chilling damage"),
+    )
     shelf_life_ends_at = models.DateTimeField(
-        help_text="When the lot runs out if kept at its optimum after the readings so far"
+        help_text=_("When the lot runs out if kept at its optimum after the readings so far"),
+        verbose_name=_("shelf life ends at"),
     )
     # shipments.shelf_life.LotState as JSON, advanced incrementally as readings arrive.
-    shelf_state = models.JSONField(default=dict, blank=True, help_text="Shelf-life model state")
+    shelf_state = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Shelf-life model state"),
+        verbose_name=_("shelf state"),
+    )
     # The state the lot started with (inherited from the inbound lot it was split from), which a
     # replay of the whole temperature history starts from.
-    initial_shelf_state = models.JSONField(default=dict, blank=True)
-    condition = models.CharField(
-        max_length=10, choices=LotCondition.choices, default=LotCondition.OK
+    initial_shelf_state = models.JSONField(
+        default=dict, blank=True, verbose_name=_("initial shelf state")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    condition = models.CharField(
+        max_length=10,
+        choices=LotCondition.choices,
+        default=LotCondition.OK,
+        verbose_name=_("condition"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = LotQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
         ordering = ["shipment", "id"]
         indexes = [
             # Beat scans only lots not yet expired, by when they run out.
@@ -242,30 +366,53 @@ class RequiredDocument(models.Model):
     """
 
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="required_documents"
+        Shipment,
+        on_delete=models.CASCADE,
+        related_name="required_documents",
+        verbose_name=_("shipment"),
     )
-    sequence = models.PositiveSmallIntegerField(help_text="Position in the checklist (1..n)")
-    type = models.CharField(max_length=40, choices=RequiredDocumentType.choices)
+    sequence = models.PositiveSmallIntegerField(
+        help_text=_("Position in the checklist (1..n)"), verbose_name=_("sequence")
+    )
+    type = models.CharField(
+        max_length=40, choices=RequiredDocumentType.choices, verbose_name=_("type")
+    )
     country = models.CharField(
-        max_length=2, blank=True, help_text="The transit country it is for (blank: the route)"
+        max_length=2,
+        blank=True,
+        help_text=_("The transit country it is for (blank: the route)"),
+        verbose_name=_("country"),
     )
     status = models.CharField(
-        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.MISSING
+        max_length=10,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.MISSING,
+        verbose_name=_("status"),
     )
-    reference = models.CharField(max_length=100, blank=True, help_text="Number of the document")
+    reference = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Number of the document"),
+        verbose_name=_("reference"),
+    )
     declaration = models.ForeignKey(
         "declarations.Declaration",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="checklist_entries",
-        help_text="The customs declaration this entry follows (status kept by TradeHub)",
+        help_text=_("The customs declaration this entry follows (status kept by TradeHub)"),
+        verbose_name=_("declaration"),
     )
-    source = models.TextField(blank=True, help_text="The rule that requires it")
-    updated_by = models.CharField(max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    source = models.TextField(
+        blank=True, help_text=_("The rule that requires it"), verbose_name=_("source")
+    )
+    updated_by = models.CharField(max_length=200, blank=True, verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
         ordering = ["shipment", "sequence"]
         constraints = [
             models.UniqueConstraint(

@@ -3,8 +3,11 @@
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import ExcursionKind
+from tradehub.times import local_label
 
 from .products import Product
 from .shipments import Lot, Shipment
@@ -18,16 +21,22 @@ class TemperatureReading(models.Model):
     partner's readings by reusing a sensor id such as "S1".
     """
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="readings")
-    sensor_id = models.CharField(max_length=64)
-    recorded_at = models.DateTimeField()
-    temperature_c = models.FloatField()
-    humidity_pct = models.FloatField(null=True, blank=True)
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="readings", verbose_name=_("shipment")
+    )
+    sensor_id = models.CharField(max_length=64, verbose_name=_("sensor id"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
+    temperature_c = models.FloatField(verbose_name=_("temperature c"))
+    humidity_pct = models.FloatField(null=True, blank=True, verbose_name=_("humidity pct"))
     # When TradeHub stored it (the database's clock, also under COPY): `updated_since` on the
     # readings list, so an incremental sync also sees readings that arrived late.
-    received_at = models.DateTimeField(db_default=Now(), editable=False)
+    received_at = models.DateTimeField(
+        db_default=Now(), editable=False, verbose_name=_("received at")
+    )
 
     class Meta:
+        verbose_name = _("temperature reading")
+        verbose_name_plural = _("temperature readings")
         ordering = ["shipment", "recorded_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -39,32 +48,52 @@ class TemperatureReading(models.Model):
         indexes = [models.Index(fields=["shipment", "recorded_at"], name="reading_series")]
 
     def __str__(self) -> str:
-        return f"{self.sensor_id} {self.recorded_at:%Y-%m-%d %H:%M} {self.temperature_c} °C"
+        return f"{self.sensor_id} {local_label(self.recorded_at)} {self.temperature_c} °C"
 
 
 class Excursion(models.Model):
     """A breach of a product's temperature limits during a shipment: start, end, peak, degree-hours."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="excursions")
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="excursions", verbose_name=_("shipment")
+    )
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="excursions", null=True, blank=True
+        Product,
+        on_delete=models.PROTECT,
+        related_name="excursions",
+        null=True,
+        blank=True,
+        verbose_name=_("product"),
     )
     lot = models.ForeignKey(
-        Lot, on_delete=models.SET_NULL, related_name="excursions", null=True, blank=True
+        Lot,
+        on_delete=models.SET_NULL,
+        related_name="excursions",
+        null=True,
+        blank=True,
+        verbose_name=_("lot"),
     )
-    kind = models.CharField(max_length=10, choices=ExcursionKind.choices)
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while still going on")
-    peak_c = models.FloatField()
-    degree_hours = models.FloatField(default=0.0)
-    limit_c = models.FloatField(null=True, blank=True, help_text="The limit that was broken")
-    acknowledged = models.BooleanField(default=False)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(max_length=20, choices=ExcursionKind.choices, verbose_name=_("kind"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty while still going on"), verbose_name=_("ended at")
+    )
+    peak_c = models.FloatField(verbose_name=_("peak c"))
+    degree_hours = models.FloatField(default=0.0, verbose_name=_("degree hours"))
+    limit_c = models.FloatField(
+        null=True, blank=True, help_text=_("The limit that was broken"), verbose_name=_("limit c")
+    )
+    acknowledged = models.BooleanField(default=False, verbose_name=_("acknowledged"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    acknowledged_by = models.CharField(
+        max_length=200, blank=True, verbose_name=_("acknowledged by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("excursion")
+        verbose_name_plural = _("excursions")
         ordering = ["shipment", "started_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -82,4 +111,7 @@ class Excursion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} excursion from {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s from %(start)s") % {
+            "kind": self.get_kind_display(),
+            "start": local_label(self.started_at),
+        }

@@ -86,8 +86,12 @@ def products_matching(commodity_code: str) -> list[Product]:
 
 
 def infer_product(goods_item: GoodsItem) -> Product | None:
-    """The one product a goods item's commodity code designates, or None when zero or several do."""
+    """The one product a goods item's commodity code designates, or None when zero or several do.
+
+    Where several products share the HS subheading, the one marked `default_for_hs` is meant."""
     matches = products_matching(goods_item.commodity_code)
+    if len(matches) > 1:
+        matches = [p for p in matches if p.default_for_hs]
     return matches[0] if len(matches) == 1 else None
 
 

@@ -50,6 +50,17 @@ def shelf_life_ends_at(
     return ref + dt.timedelta(hours=(1.0 - consumed) * profile.storage_life_hours)
 
 
+def consumed_until_last_reading(
+    state: shelf_life.LotState, profile: shelf_life.ProductProfile, packed: dt.datetime
+) -> float:
+    """`Lot.consumed_fraction`: the share of shelf life used from packing up to the last processed
+    reading (packing to the first reading counted at the optimum's pace, as the model does); 0
+    before any reading."""
+    if state.last_reading_at is None:
+        return 0.0
+    return shelf_life.consumed_fraction_at(state, profile, state.last_reading_at, packed)
+
+
 def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> str:
     """The model's condition, and at risk too when the lot will run out before it arrives."""
     state = lot_state(lot)
@@ -73,8 +84,8 @@ def apply_state(
     """Copy a new shelf-life state onto the lot with its derived fields (not saved)."""
     profile = profile_of(lot.product)
     lot.shelf_state = state.to_dict()
-    lot.consumed_fraction = state.consumed_fraction
-    lot.chilling_damage = state.chilling_damage_deg_h
+    lot.consumed_fraction = consumed_until_last_reading(state, profile, packed_at(lot.packed_on))
+    lot.chilling_damage = state.chilling_dose
     lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on))
     lot.condition = lot_condition(lot, now, arrival)
 

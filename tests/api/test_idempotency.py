@@ -153,26 +153,54 @@ class TestReplay:
 
 @pytest.mark.django_db
 class TestInProgress:
-    def test_second_request_while_first_in_progress_is_409(self, machinery, api):
+    def test_an_in_progress_row_of_the_former_protocol_blocks_nothing(self, machinery, api):
         post(api, CREATE, {"name": "Busy Co"}, key="k-busy")
         IdempotencyRecord.objects.filter(key="k-busy").update(
             status=IdempotencyStatus.IN_PROGRESS, locked_at=timezone.now()
         )
         response = post(api, CREATE, {"name": "Busy Co"}, key="k-busy")
-        assert response.status_code == 409
-        assert response["Retry-After"] == "1"
-        assert response.json()["errors"][0]["code"] == "idempotency_request_in_progress"
-        assert machinery.CALLS["create"] == 1
-
-    def test_a_stale_in_progress_key_is_taken_over(self, machinery, api):
-        post(api, CREATE, {"name": "Dead Co"}, key="k-dead")
-        IdempotencyRecord.objects.filter(key="k-dead").update(
-            status=IdempotencyStatus.IN_PROGRESS, locked_at=timezone.now() - timedelta(hours=1)
-        )
-        response = post(api, CREATE, {"name": "Dead Co"}, key="k-dead")
         assert response.status_code == 409  # the name is now taken: the work ran again
+        assert response.json().get("code") != "idempotency_request_in_progress"
         assert machinery.CALLS["create"] == 2
-        assert IdempotencyRecord.objects.get(key="k-dead").status == IdempotencyStatus.COMPLETED
+        assert IdempotencyRecord.objects.get(key="k-busy").status == IdempotencyStatus.COMPLETED
+
+    def test_a_server_error_after_writing_rolls_the_writes_back(self, machinery, api):
+        first = post(api, "/api/v1/_test/write-then-fail/", {"name": "Half Co"}, key="k-half")
+        assert first.status_code == 500
+        assert not Partner.objects.filter(name="Half Co").exists()
+        assert not IdempotencyRecord.objects.filter(key="k-half").exists()
+        retry = post(api, "/api/v1/_test/write-then-fail/", {"name": "Half Co"}, key="k-half")
+        assert retry.status_code == 201
+        assert Partner.objects.filter(name="Half Co").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_held_by_a_request_whose_connection_died_never_blocks(machinery, client_for):
+    """The in-progress lock belongs to the request's transaction: when its database connection
+    goes (request killed, database restarted) the lock goes with it, no database write needed."""
+    from django.db import connections
+
+    from tests.factories import PartnerFactory
+
+    caller: Partner = PartnerFactory()  # type: ignore[assignment]
+    api = client_for(caller)
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"partner:{caller.pk}\nk-held"],
+            )
+        held = post(api, CREATE, {"name": "Held Co"}, key="k-held")
+        assert held.status_code == 409
+        assert held["Retry-After"] == "1"
+        assert held.json()["errors"][0]["code"] == "idempotency_request_in_progress"
+    finally:
+        other.close()  # the holder's connection drops without committing anything
+    retry = post(api, CREATE, {"name": "Held Co"}, key="k-held")
+    assert retry.status_code == 201
+    assert machinery.CALLS["create"] == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,15 +13,17 @@ from rest_framework.test import APIClient
 from declarations import services as declaration_services
 from shipments.alerts.services import alert_view
 from shipments.models import Alert
+from shipments.services.changes import ShipmentCorrection, correct_shipment
 from shipments.services.tracking import derive_status, record_events
 from tests.declarations.factories import create_declaration
 from tests.notifications.factories import WebhookSubscriptionFactory
 from tests.shipments.factories import make_shipment
+from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.models import OutboundMessage
 from tradehub.notifications.services import notify_alert
 
 pytestmark = pytest.mark.django_db
-EVENTS = ("declaration.status_changed", "shipment.status_changed", "alert.created")
+EVENTS = tuple(WebhookEvent.values)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +86,7 @@ def test_real_webhook_payloads_validate_against_the_served_schema(served, partne
     declaration = create_declaration(partner)
     declaration_services.submit(declaration, actor="test")
     shipment = make_shipment(partner)
+    correct_shipment(shipment, ShipmentCorrection(fields={"setpoint_c": 6.0}), actor="test")
     now = timezone.now()
     record_events(
         shipment,

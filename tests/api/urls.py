@@ -113,6 +113,17 @@ class FailingView(APIView):
         return Response({"ok": True}, status=201)
 
 
+class WriteThenFailView(APIView):
+    """Writes, then fails with a 500 on its first call (a crash after the write)."""
+
+    def post(self, request: Request) -> Response:
+        count("write_then_fail")
+        Partner.objects.create(name=request.data["name"])
+        if CALLS["write_then_fail"] == 1:
+            return Response({"detail": "crashed"}, status=500)
+        return Response({"ok": True}, status=201)
+
+
 class SlowView(APIView):
     """Blocks until the test releases it, to race a second request against it."""
 
@@ -146,6 +157,7 @@ test_patterns: list[URLPattern | URLResolver] = [
     path("create/", CreateView.as_view()),
     path("failing/", FailingView.as_view()),
     path("slow/", SlowView.as_view()),
+    path("write-then-fail/", WriteThenFailView.as_view()),
     path("ping/", PingView.as_view()),
     path("crash/", CrashView.as_view()),
     path("", include(router.urls)),

@@ -27,12 +27,16 @@ def submitted(**overrides):
     return services.submit(create_declaration(**overrides), actor="test")
 
 
-def act(client, action, *declarations):
-    return client.post(
-        CHANGELIST,
-        {"action": action, "_selected_action": [d.pk for d in declarations]},
-        follow=True,
-    )
+def decide_url(declaration, key):
+    return reverse("admin:declarations_declaration_decide", args=[declaration.pk, key])
+
+
+def act(client, key, *declarations, text="Checked by the officer"):
+    """Take a decision from each declaration's page (confirmation posted with a reason/notes)."""
+    response = None
+    for declaration in declarations:
+        response = client.post(decide_url(declaration, key), {"text": text}, follow=True)
+    return response
 
 
 def status_of(declaration):
@@ -138,5 +142,82 @@ def test_refused_action_reports_a_warning_and_changes_nothing(staff_client):
     draft = create_declaration()
     response = act(staff_client, "release", draft)
     assert status_of(draft) == S.DRAFT
-    assert "Cannot release" in response.content.decode()
+    assert "not possible now" in response.content.decode()
     assert not draft.customs_messages.exists()
+
+
+def test_no_bulk_action_is_offered_for_customs_decisions(staff_client):
+    submitted()
+    page = staff_client.get(CHANGELIST).content.decode()
+    for key in ("accept_green", "release", "reject", "inspection_failed", "grant_cancellation"):
+        assert f'value="{key}"' not in page
+
+
+def test_the_page_offers_the_buttons_its_state_allows_and_the_next_step(staff_client):
+    declaration = submitted()
+    page = staff_client.get(
+        reverse("admin:declarations_declaration_change", args=[declaration.pk])
+    ).content.decode()
+    for key in ("accept_green", "accept_red", "refuse_registration", "reject"):
+        assert f'data-decision="{key}"' in page
+    assert 'data-decision="inspection_passed"' not in page
+    assert 'data-decision="submit"' not in page
+    assert "Next step" in page and "Customs registers it" in page
+    assert "Shipments made from it: 0" in page
+
+
+def test_a_decision_asks_for_confirmation_first(staff_client):
+    declaration = submitted()
+    page = staff_client.get(decide_url(declaration, "release"))
+    assert page.status_code == 200
+    assert "Customs releases the goods" in page.content.decode()
+    assert status_of(declaration) == S.SUBMITTED
+
+
+def test_rejection_needs_a_reason_which_the_partner_reads(staff_client, api, partner):
+    declaration = submitted(partner=partner)
+    response = staff_client.post(decide_url(declaration, "reject"), {"text": "  "})
+    assert response.status_code == 200 and response.context["form"].errors["text"]
+    assert status_of(declaration) == S.SUBMITTED
+    act(staff_client, "reject", declaration, text="Invoice value does not match the contract")
+    assert status_of(declaration) == S.REJECTED
+    body = api.get(f"/api/v1/declarations/{declaration.reference}/").json()
+    assert body["rejection_errors"][0]["detail"] == "Invoice value does not match the contract"
+
+
+def test_inspection_notes_are_kept_in_the_timeline(staff_client):
+    declaration = submitted()
+    act(staff_client, "accept_red", declaration)
+    response = staff_client.post(decide_url(declaration, "inspection_passed"), {"text": ""})
+    assert response.context["form"].errors["text"]
+    act(
+        staff_client,
+        "inspection_passed",
+        declaration,
+        text="12 of 1200 cartons opened, as declared",
+    )
+    assert status_of(declaration) == S.RELEASED
+    event = Declaration.objects.get(pk=declaration.pk).events.get(type="inspection_recorded")
+    assert event.payload["note"] == "12 of 1200 cartons opened, as declared"
+
+
+def test_cancellation_reason_is_recorded(staff_client):
+    draft = create_declaration()
+    act(staff_client, "request_cancellation", draft, text="Duplicate of a paper lodged twice")
+    declaration = Declaration.objects.get(pk=draft.pk)
+    assert declaration.status == S.CANCELLED
+    assert declaration.cancellation_reason == "Duplicate of a paper lodged twice"
+
+
+def test_submit_a_draft_from_its_page(staff_client):
+    draft = create_declaration()
+    act(staff_client, "submit", draft)
+    assert status_of(draft) == S.SUBMITTED
+
+
+def test_links_open_the_shipments_and_children_lists(staff_client):
+    declaration = submitted()
+    page = staff_client.get(reverse("admin:declarations_declaration_change", args=[declaration.pk]))
+    for _label, url in page.context["links"]:
+        if url.startswith("/"):
+            assert staff_client.get(url).status_code == 200, url

@@ -50,7 +50,7 @@ def test_high_severity_alert_is_emailed_at_once_with_shipment_lot_and_admin_link
         "CT-0042",
         "Cherry tomato",
         "20.5 h",
-        "2025-07-22T18:00:00+05:00",
+        "2025-07-22 18:00 Almaty, UTC+5",
     ]:
         assert expected in text
         assert expected in html
@@ -168,3 +168,34 @@ def test_create_partner_alert_email_subscribes_the_contact(capsys):
     )
     call_command("create_partner", "Tashkent Fresh", "--alert-email", "ops@tashkent.example")
     assert AlertSubscription.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", ["Скоро истекает срок годности", "Остаток срока годности", "Алматы, UTC+5"]),
+        ("zh-hans", ["即将过期", "剩余货架期", "阿拉木图时间（UTC+5）"]),
+    ],
+    ids=["ru", "zh"],
+)
+def test_alert_email_is_written_in_the_recipients_language_with_labelled_local_times(
+    smtp_server, partner, language, expected
+):
+    services.subscribe_alert_email("ops@example.kz", partner=partner, language=language)
+    services.subscribe_alert_email("desk@example.com", partner=partner)
+    notify(alert_view(), partner)
+    deliver_all()
+    by_recipient = {m["To"]: m for m in smtp_server.messages}
+    text, html = parts(by_recipient["ops@example.kz"])
+    for phrase in expected:
+        assert phrase in text
+        assert phrase in html
+    assert "UTC+5" in text and "T18:00:00" not in text
+    english, _ = parts(by_recipient["desk@example.com"])
+    assert "Remaining shelf life" in english and "Almaty, UTC+5" in english
+
+
+def test_unknown_email_language_is_refused(partner):
+    with pytest.raises(ValueError, match="language"):
+        services.subscribe_alert_email("ops@example.kz", partner=partner, language="de")
+    assert not AlertSubscription.objects.exists()

@@ -71,3 +71,45 @@ def test_inactive_partner_key_is_401(partner):
 def test_staff_session_login_works_for_the_api(client, staff_user):
     client.force_login(staff_user)
     assert client.get(URL).status_code == 200
+
+
+def _authenticate(key: str):
+    from django.test import RequestFactory
+
+    from tradehub.partners.authentication import ApiKeyAuthentication
+
+    request = RequestFactory().get(URL, HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return ApiKeyAuthentication().authenticate(request)
+
+
+def test_a_verified_key_is_cached_in_the_process(partner, django_assert_num_queries):
+    _, key = issue_api_key(partner)
+    with django_assert_num_queries(1):  # key and partner in one query
+        client, _ = _authenticate(key)
+    assert client.partner == partner
+    with django_assert_num_queries(0):
+        again, _ = _authenticate(key)
+    assert again.partner == partner
+
+
+def test_deactivating_a_cached_partner_is_401_at_once(partner):
+    _, key = issue_api_key(partner)
+    assert _client(key).get(URL).status_code == 200
+    partner.is_active = False
+    partner.save()
+    assert _client(key).get(URL).status_code == 401
+
+
+def test_a_revocation_seen_by_another_process_invalidates_this_ones_cache(partner):
+    from django.core.cache import cache
+
+    from tradehub.partners.authentication import GENERATION_KEY
+
+    api_key, key = issue_api_key(partner)
+    assert _client(key).get(URL).status_code == 200
+    # Another process revoked the key: this process's signal did not run, its cache is stale...
+    PartnerAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
+    assert _client(key).get(URL).status_code == 200
+    # ...until the other process's new generation token reaches the shared cache.
+    cache.set(GENERATION_KEY, "written-by-another-process", timeout=None)
+    assert _client(key).get(URL).status_code == 401

@@ -1,7 +1,7 @@
 """The shelf-life model pinned to the produce README numbers, and its incremental integration."""
 
-import csv
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from shipments.shelf_life import (
     DEFAULT_Q10_0_10,
     DEFAULT_Q10_10_20,
     DEFAULT_Q10_20_30,
+    DEFAULT_Q10_30_40,
     ExcursionTracker,
     LotState,
     ProductProfile,
@@ -34,24 +35,24 @@ REFERENCE = ProductProfile(
     storage_life_days=100,
     highest_freezing_point_c=-0.9,
 )
-# Cherry tomato from storage.csv.
+# Mature-green tomato from produce.json: UC Davis chilling onsets, 2 weeks at 10 °C, 6 days at 5 °C.
 TOMATO = ProductProfile(
-    storage_temp_min_c=10,
+    storage_temp_min_c=12.5,
     storage_temp_max_c=15,
-    storage_temp_optimal_c=12.5,
+    storage_temp_optimal_c=13.5,
     storage_life_days=14,
     chilling_sensitive=True,
-    chilling_threshold_c=10,
+    chilling_onset=((10, 336), (5, 144)),
     highest_freezing_point_c=-0.5,
 )
-# Peach from storage.csv: chilling threshold (2.2) above its optimum (-0.5).
+# Peach from produce.json: killing range 2.2–7.6 °C above its -0.5 °C optimum.
 PEACH = ProductProfile(
     storage_temp_min_c=-1,
     storage_temp_max_c=0,
     storage_temp_optimal_c=-0.5,
     storage_life_days=21,
-    chilling_sensitive=True,
-    chilling_threshold_c=2.2,
+    killing_range_min_c=2.2,
+    killing_range_max_c=7.6,
     highest_freezing_point_c=-2.5,
 )
 GRAPE = ProductProfile(
@@ -78,15 +79,30 @@ def relative_shelf_life(profile: ProductProfile, t: float) -> float:
     return 100.0 * profile.shelf_life_hours_at(t) / profile.storage_life_hours
 
 
-@pytest.mark.parametrize(("temp", "expected"), [(0, 100), (10, 33), (20, 13), (30, 7), (40, 4)])
-def test_relative_shelf_life_matches_the_readme_table(temp, expected):
-    assert relative_shelf_life(REFERENCE, temp) == pytest.approx(expected, rel=0.08)
+# USDA Agriculture Handbook 66, respiratory metabolism chapter: effect of temperature on the rate of
+# deterioration (temperature, assumed Q10, relative rate, relative shelf life).
+HANDBOOK_TABLE = [
+    (0, None, 1.0, 100),
+    (10, 3.0, 3.0, 33),
+    (20, 2.5, 7.5, 13),
+    (30, 2.0, 15.0, 7),
+    (40, 1.5, 22.5, 4),
+]
 
 
-def test_default_q10_values_lie_inside_the_handbook_ranges():
-    assert 2.5 <= DEFAULT_Q10_0_10 <= 4.0
-    assert 2.0 <= DEFAULT_Q10_10_20 <= 2.5
-    assert 1.5 <= DEFAULT_Q10_20_30 <= 2.0
+@pytest.mark.parametrize(("temp", "q10", "rate", "shelf_life"), HANDBOOK_TABLE)
+def test_the_handbook_relative_shelf_life_table_is_reproduced_exactly(temp, q10, rate, shelf_life):
+    assert REFERENCE.rate(temp) == pytest.approx(rate, abs=1e-9)
+    assert round(relative_shelf_life(REFERENCE, temp)) == shelf_life
+
+
+def test_default_q10_values_are_the_handbooks_per_band():
+    assert (DEFAULT_Q10_0_10, DEFAULT_Q10_10_20, DEFAULT_Q10_20_30, DEFAULT_Q10_30_40) == (
+        3.0,
+        2.5,
+        2.0,
+        1.5,
+    )
 
 
 def test_non_chilling_product_ten_degrees_above_optimum_loses_shelf_life_about_three_times_as_fast():
@@ -96,9 +112,9 @@ def test_non_chilling_product_ten_degrees_above_optimum_loses_shelf_life_about_t
 
 
 def test_rate_integrates_band_by_band_from_the_optimum():
-    # Tomato optimum 12.5: 12.5 -> 20 in the 10-20 band, 20 -> 25 in the 20-30 band.
-    expected = DEFAULT_Q10_10_20 ** (7.5 / 10) * DEFAULT_Q10_20_30 ** (5 / 10)
-    assert TOMATO.rate(25.0) == pytest.approx(expected)
+    # Tomato optimum 13.5: 13.5 -> 20 in the 10-20 band, 20 -> 30 in the 20-30 band, 30 -> 35 above.
+    expected = DEFAULT_Q10_10_20 ** (6.5 / 10) * DEFAULT_Q10_20_30 * DEFAULT_Q10_30_40 ** (5 / 10)
+    assert TOMATO.rate(35.0) == pytest.approx(expected)
     assert REFERENCE.rate(0.0) == pytest.approx(1.0)
 
 
@@ -113,23 +129,46 @@ def test_freezing_never_extends_life_and_accumulates_freezing_damage():
     assert condition(state, GRAPE, last_at(state), None) == "at_risk"
 
 
-def test_tomato_held_at_4c_accrues_chilling_damage_and_does_not_gain_shelf_life():
-    cold = advance(LotState(), TOMATO, series([4.0] * 145))  # 24 h
-    optimum = advance(LotState(), TOMATO, series([12.5] * 145))
-    assert cold.chilling_damage_deg_h == pytest.approx(6.0 * 24)
-    assert cold.consumed_fraction >= optimum.consumed_fraction
-    now = last_at(cold)
-    assert remaining_shelf_life_hours(cold, TOMATO, now, T0) <= remaining_shelf_life_hours(
-        optimum, TOMATO, now, T0
+def test_tomato_chilling_dose_reaches_one_at_the_uc_davis_onsets():
+    # 6 days at 5 °C and 14 days at 10 °C are each exactly the whole onset dose.
+    at_5 = advance(LotState(), TOMATO, series([5.0] * (6 * 144 + 1)))
+    at_10 = advance(LotState(), TOMATO, series([10.0] * (14 * 144 + 1)))
+    assert at_5.chilling_dose == pytest.approx(1.0)
+    assert at_10.chilling_dose == pytest.approx(1.0)
+    assert condition(at_5, TOMATO, last_at(at_5), None) == "at_risk"
+
+
+def test_chilling_dose_adds_fractions_across_temperatures():
+    # 3 days at 5 °C (half its onset) then 7 days at 10 °C (half its onset): injury expected.
+    readings = series([5.0] * (3 * 144)) + series(
+        [10.0] * (7 * 144 + 1), start=T0 + timedelta(days=3)
     )
-    assert condition(cold, TOMATO, now, T0) == "at_risk"
-    assert optimum.chilling_damage_deg_h == 0.0
+    state = advance(LotState(), TOMATO, readings)
+    assert state.chilling_dose == pytest.approx(1.0, abs=0.01)
 
 
-def test_peach_at_its_optimum_below_its_threshold_is_not_chilled():
+def test_onset_time_is_interpolated_in_log_time_between_pairs_and_extrapolated_colder():
+    assert TOMATO.chilling_onset_hours(10.0) == pytest.approx(336)
+    assert TOMATO.chilling_onset_hours(7.5) == pytest.approx((336 * 144) ** 0.5)
+    assert TOMATO.chilling_onset_hours(0.0) == pytest.approx(144 * (144 / 336))
+    assert TOMATO.chilling_onset_hours(10.5) is None
+
+
+def test_tomato_held_at_4c_does_not_gain_shelf_life():
+    cold = advance(LotState(), TOMATO, series([4.0] * 145))  # 24 h
+    optimum = advance(LotState(), TOMATO, series([13.5] * 145))
+    assert cold.consumed_fraction >= optimum.consumed_fraction
+    assert 0 < cold.chilling_dose < 1
+    assert optimum.chilling_dose == 0.0
+
+
+def test_peach_at_its_optimum_is_not_chilled_and_its_killing_range_is_an_excursion():
     state = advance(LotState(), PEACH, series([-0.5] * 13))
-    assert state.chilling_damage_deg_h == 0.0
-    assert not PEACH.chilling_applies
+    assert state.chilling_dose == 0.0
+    _, events = track_excursions(ExcursionTracker(), PEACH, series([-0.5] + [5.0] * 12 + [-0.5]))
+    assert {e.kind for e in events} == {"killing_range", "high"}
+    killing = next(e for e in events if e.kind == "killing_range")
+    assert killing.degree_hours == pytest.approx(2.0)  # hours inside the range
 
 
 def test_warm_excursion_shortens_remaining_life_by_the_q10_model():
@@ -253,7 +292,7 @@ def test_incremental_advance_equals_one_shot(points, cuts, profile):
     for lo, hi in itertools.pairwise(bounds):
         state = advance(LotState.from_dict(state.to_dict()), profile, readings[lo:hi])
     assert state.consumed_fraction == pytest.approx(one_shot.consumed_fraction, rel=1e-12)
-    assert state.chilling_damage_deg_h == pytest.approx(one_shot.chilling_damage_deg_h, rel=1e-12)
+    assert state.chilling_dose == pytest.approx(one_shot.chilling_dose, rel=1e-12)
     assert state.freezing_damage_deg_h == pytest.approx(one_shot.freezing_damage_deg_h, rel=1e-12)
     assert state.last_reading_at == one_shot.last_reading_at
 
@@ -293,7 +332,7 @@ def test_open_excursion_is_reported_open_then_closed_across_calls():
 
 
 def test_tomato_cold_spell_is_a_chilling_excursion_with_a_freezing_part():
-    temps = [12.0, 4.0, 4.0, -1.0, -1.0, -1.0, -1.0, 4.0, 4.0, 12.0]
+    temps = [13.0, 4.0, 4.0, -1.0, -1.0, -1.0, -1.0, 4.0, 4.0, 13.0]
     _, events = track_excursions(ExcursionTracker(), TOMATO, series(temps))
     kinds = {e.kind: e for e in events}
     assert set(kinds) == {"chilling", "freezing"}
@@ -320,47 +359,63 @@ def test_excursion_tracker_ignores_late_readings():
     assert tracker2.late_readings == len(readings)
 
 
-def csv_profiles() -> list[tuple[str, ProductProfile]]:
-    """Every product of the shipped storage.csv as a profile with the default Q10 values."""
-    path = Path(__file__).resolve().parents[2] / "shipments" / "data" / "storage.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-
-    def num(value: str) -> float | None:
-        return float(value) if value else None
-
+def table_profiles() -> list[tuple[str, ProductProfile]]:
+    """Every product of the shipped produce.json as a profile."""
+    path = Path(__file__).resolve().parents[2] / "shipments" / "data" / "produce.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    names = {f for f in ProductProfile.__dataclass_fields__ if not f.startswith("_")}
     return [
         (
-            row["product"],
+            row["code"],
             ProductProfile(
-                storage_temp_min_c=float(row["storage_temp_min_c"]),
-                storage_temp_max_c=float(row["storage_temp_max_c"]),
-                storage_temp_optimal_c=float(row["storage_temp_optimal_c"]),
-                storage_life_days=float(row["storage_life_days_at_optimal"]),
-                chilling_sensitive=row["chilling_sensitive"] == "yes",
-                chilling_threshold_c=num(row["chilling_threshold_c"]),
-                highest_freezing_point_c=num(row["highest_freezing_point_c"]),
+                **{k: v for k, v in row.items() if k in names and v is not None},
+                chilling_sensitive=bool(
+                    row.get("chilling_onset") or row.get("chilling_threshold_c")
+                ),
+                excursion_tolerance_c=0.5,
+                excursion_hysteresis_c=0.3,
             ),
         )
         for row in rows
     ]
 
 
-@pytest.mark.parametrize(
-    ("name", "profile"), [p for p in csv_profiles() if not p[1].chilling_sensitive]
-)
-def test_every_non_chilling_product_in_the_catalogue_ages_about_three_times_faster_10c_warmer(
+@pytest.mark.parametrize(("name", "profile"), table_profiles())
+def test_every_table_product_has_its_optimum_strictly_inside_its_band_and_above_freezing(
     name, profile
 ):
-    assert profile.rate(profile.storage_temp_optimal_c + 10) == pytest.approx(3.0, rel=0.1), name
+    assert profile.storage_temp_min_c < profile.storage_temp_optimal_c, name
+    assert profile.storage_temp_optimal_c < profile.storage_temp_max_c, name
+    if profile.highest_freezing_point_c is not None:
+        assert profile.storage_temp_min_c > profile.highest_freezing_point_c, name
 
 
-@pytest.mark.parametrize(("name", "profile"), csv_profiles())
-def test_no_catalogue_product_ages_at_its_optimum_or_is_chilled_there(name, profile):
+@pytest.mark.parametrize(("name", "profile"), table_profiles())
+def test_no_table_product_ages_fast_at_its_optimum_or_is_injured_there_within_its_life(
+    name, profile
+):
     opt = profile.storage_temp_optimal_c
     assert profile.rate(opt) == pytest.approx(1.0), name
-    assert profile.chilling_intensity(opt) == 0.0, name
+    assert profile.chilling_dose_rate(opt) * profile.storage_life_hours < 1.0, name
     assert profile.freezing_intensity(opt) == 0.0, name
+
+
+def test_kiwifruit_ages_by_its_own_respiration_q10_and_grapes_by_the_handbooks():
+    profiles = dict(table_profiles())
+    assert profiles["kiwifruit"].rate(10.0) == pytest.approx(3.43)
+    assert profiles["table-grape"].rate(9.5) == pytest.approx(3.0)
+
+
+def test_a_defrost_cycle_inside_the_tolerance_opens_no_excursion_but_a_real_breach_does():
+    kiwi = dict(table_profiles())["kiwifruit"]  # band -0.5..2, tolerance 0.5, hysteresis 0.3
+    swing = series([0.0, 2.3, 2.4, 2.2, 2.5, 2.1, 0.0] * 3)  # edges wobble within the tolerance
+    _, events = track_excursions(ExcursionTracker(), kiwi, swing)
+    assert events == []
+    warm = series([0.0, 2.6, 2.3, 2.6, 2.3, 2.6, 2.3, 1.5])  # over 2.5 opens, back to 2.2 closes
+    _, events = track_excursions(ExcursionTracker(), kiwi, warm)
+    assert [(e.kind, e.started_at, e.ended_at) for e in events] == [
+        ("high", T0 + timedelta(minutes=10), T0 + timedelta(minutes=70))
+    ]
 
 
 @settings(max_examples=100, deadline=None)

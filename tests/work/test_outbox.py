@@ -175,7 +175,7 @@ def test_the_stale_readings_sweep_processes_what_no_task_will(api, kiwi):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_overlapping_relays_publish_each_row_once(partner, products):
+def test_two_overlapping_relays_publish_each_row_once(reference_data, partner, products):
     shipments = [make_shipment(partner) for _ in range(30)]
     for shipment in shipments:
         services.enqueue(process_readings_task, shipment.pk)

@@ -23,7 +23,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .exceptions import PreconditionFailed
+from .exceptions import PreconditionFailed, PreconditionRequired
 
 ETAG_FIELDS = ("updated_at", "version")
 
@@ -85,12 +85,16 @@ class ETagMixin:
     """Put before the DRF generic base of a detail viewset.
 
     - GET of the object (and PATCH/PUT answers) carry `ETag`;
-    - PATCH/PUT/DELETE and POST @actions on the object honour `If-Match` (stale -> 412).
+    - PATCH/PUT/DELETE and POST @actions on the object honour `If-Match` (stale -> 412);
+      the actions named in `if_match_required` refuse to run without it (428).
     Add action names to `etag_actions` whose 2xx answer is the object itself (e.g. "submit") so
     they return the new ETag too.
     """
 
     etag_actions: tuple[str, ...] = ("retrieve", "update", "partial_update")
+    # Actions that refuse to write without `If-Match` (428): corrections that must not
+    # overwrite a version the client never saw.
+    if_match_required: tuple[str, ...] = ()
     request: Any
     kwargs: dict[str, Any]
     lookup_field: str
@@ -118,6 +122,11 @@ class ETagMixin:
 
     def get_object(self) -> Any:
         obj = super().get_object()  # type: ignore[misc]
+        if (
+            getattr(self, "action", None) in self.if_match_required
+            and _if_match(self.request) is None
+        ):
+            raise PreconditionRequired()
         if self._guarded(self.request):
             if type(self).get_etag is ETagMixin.get_etag:
                 lock_and_check_if_match(self.request, obj)

@@ -1,10 +1,12 @@
 """RFC 9457 `application/problem+json` errors with a JSON pointer per invalid field."""
 
+import sys
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
@@ -36,6 +38,17 @@ class PreconditionFailed(exceptions.APIException):
     def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail, code)
         self.extra = extra
+
+
+class PreconditionRequired(exceptions.APIException):
+    """428: this write needs `If-Match` (the ETag of the version it corrects)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "This write needs an If-Match header with the ETag of the version you read: "
+        "GET the object, then send its ETag in If-Match."
+    )
+    default_code = "precondition_required"
 
 
 class UnprocessableEntity(exceptions.APIException):
@@ -161,9 +174,32 @@ def problem_response(
     )
 
 
+# Seconds a client is told to wait when the database is unreachable (restarts take seconds).
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """A lost or refused database connection (not a bug in a query)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable() -> HttpResponse:
+    """503 problem+json with Retry-After: the database is unreachable; nothing was done."""
+    response = problem_response(
+        503,
+        "The database is unavailable; nothing was changed. Retry after a few seconds.",
+        code="database_unavailable",
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def api_server_error(request: HttpRequest) -> HttpResponse:
-    """500 for unhandled errors: problem+json under /api/, Django's page elsewhere."""
+    """500 for unhandled errors (503 for a database outage, also raised by a middleware):
+    problem+json under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
+        if is_database_outage(sys.exc_info()[1]):
+            return database_unavailable()
         return problem_response(500, "Internal server error; the request may be retried.")
     return server_error(request)
 

@@ -10,16 +10,21 @@ staff user (`user:<pk>`). Unauthenticated requests are passed through untouched 
 401 and nothing is stored).
 
 Semantics (see docs/API.md):
-- a new key: a row is INSERTed `in_progress` in its own transaction *before* the view runs; the
-  unique constraint (caller, key) makes a concurrent duplicate fail at once;
+- the request runs in one transaction together with its record: the view's writes and the
+  stored answer commit together, so a retry after a committed request always gets what the first
+  would have answered (never a second execution, never a lost answer);
+- a new key: a PostgreSQL transaction-level advisory lock on (caller, key) is taken before the
+  view runs; a concurrent duplicate cannot take it and answers 409 at once (`Retry-After: 1`).
+  The lock belongs to the transaction: if the request fails, the worker dies or the database
+  connection drops, it is gone with it — a retry is never blocked by a key "in progress";
 - the same key and the same request fingerprint (method, path with query, canonical JSON body)
   within IDEMPOTENCY_KEY_TTL_HOURS: the stored status, body and headers are replayed with
   `Idempotent-Replayed: true`, without calling the view;
 - the same key with another fingerprint: 422;
-- the same key while the first request still runs: 409 (`Retry-After: 1`);
 - only final answers are stored (2xx, 3xx and 4xx such as a 400 or a domain 409); answers that
   depend on the moment or on credentials rather than on the request (5xx, 401, 403, 408, 412,
-  425, 429) and streaming responses release the key so the request can be retried with it.
+  425, 429) and streaming responses roll the whole request back, so it may be retried with the
+  key (nothing of it was committed).
 """
 
 import hashlib
@@ -29,7 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from rest_framework import exceptions
@@ -45,9 +50,6 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 API_PREFIX = "/api/v1/"
 MAX_KEY_LENGTH = 255
-# A request that has not finished after this long is assumed dead (worker killed mid-request);
-# its key may then be taken over by a retry. Far above any request timeout of the web server.
-STALE_LOCK_SECONDS = 300
 # Statuses that say "try again" (or "fix your credentials / re-read the object and retry"),
 # not "this is the answer": never stored. Nothing was done for any of them.
 TRANSIENT_STATUSES = frozenset({401, 403, 408, 412, 425, 429})
@@ -136,82 +138,60 @@ class IdempotencyMiddleware:
             request_fingerprint = fingerprint(request)
         except RequestDataTooBig:
             return self.get_response(request)  # RequestSizeMiddleware answers 413
-        record, early = self._claim(request, caller, key, request_fingerprint)
-        if early is not None:
-            return early
-        assert record is not None
-        try:
+        with transaction.atomic():
+            if not self._lock(caller, key):
+                return in_progress()
+            early = self._existing(request, caller, key, request_fingerprint)
+            if early is not None:
+                return early
             response = self.get_response(request)
-        except BaseException:
-            self._release(record)
-            raise
-        self._finish(record, response)
+            if not self._store(request, caller, key, request_fingerprint, response):
+                transaction.set_rollback(True)
         return response
 
-    def _claim(
-        self, request: HttpRequest, caller: str, key: str, request_fingerprint: str
-    ) -> tuple[IdempotencyRecord | None, HttpResponseBase | None]:
-        """Insert the in-progress row, or answer from the existing one (replay/409/422)."""
-        for _attempt in range(3):
-            now = timezone.now()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        caller=caller,
-                        key=key,
-                        fingerprint=request_fingerprint,
-                        method=request.method or "POST",
-                        path=request.get_full_path()[:2048],
-                        locked_at=now,
-                        expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
-                    )
-                return record, None
-            except IntegrityError:
-                pass
-            existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
-            if existing is None:
-                continue  # released or purged in between: try to insert again
-            if existing.expires_at <= now:
-                IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
-                continue
-            if existing.fingerprint != request_fingerprint:
-                return None, problem_response(
-                    422,
-                    f"This {HEADER} was already used for a different request "
-                    f"({existing.method} {existing.path}); use a new key for a new request.",
-                    code="idempotency_key_reused",
-                )
-            if existing.status == IdempotencyStatus.COMPLETED:
-                return None, replay(existing)
-            if existing.locked_at <= now - timedelta(seconds=STALE_LOCK_SECONDS):
-                taken = IdempotencyRecord.objects.filter(
-                    pk=existing.pk,
-                    status=IdempotencyStatus.IN_PROGRESS,
-                    locked_at=existing.locked_at,
-                ).update(locked_at=now)
-                if taken:
-                    existing.locked_at = now
-                    return existing, None
-                continue
-            conflict = problem_response(
-                409,
-                f"A request with this {HEADER} is still being processed; retry later.",
-                code="idempotency_request_in_progress",
+    def _lock(self, caller: str, key: str) -> bool:
+        """Take the transaction's advisory lock on (caller, key); False if another request holds
+        it. Without advisory locks (SQLite) writers are serialised anyway."""
+        if connection.vendor != "postgresql":
+            return True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{caller}\n{key}"]
             )
-            conflict["Retry-After"] = "1"
-            return None, conflict
-        return None, problem_response(
-            409, f"Could not claim this {HEADER}; retry.", code="idempotency_request_in_progress"
-        )
+            row = cursor.fetchone()
+        return bool(row and row[0])
 
-    def _release(self, record: IdempotencyRecord) -> None:
-        """Forget the key (the request failed transiently) so a retry may run it again."""
-        IdempotencyRecord.objects.filter(
-            pk=record.pk, status=IdempotencyStatus.IN_PROGRESS, locked_at=record.locked_at
-        ).delete()
+    def _existing(
+        self, request: HttpRequest, caller: str, key: str, request_fingerprint: str
+    ) -> HttpResponseBase | None:
+        """The answer from a stored record (replay or 422), or None to run the request."""
+        now = timezone.now()
+        existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+        if existing is None:
+            return None
+        if existing.expires_at <= now or existing.status != IdempotencyStatus.COMPLETED:
+            # Expired, or an "in progress" row of the former protocol: it holds no answer.
+            existing.delete()
+            return None
+        if existing.fingerprint != request_fingerprint:
+            return problem_response(
+                422,
+                f"This {HEADER} was already used for a different request "
+                f"({existing.method} {existing.path}); use a new key for a new request.",
+                code="idempotency_key_reused",
+            )
+        return replay(existing)
 
-    def _finish(self, record: IdempotencyRecord, response: HttpResponseBase) -> None:
-        """Store a final response for replay, or release the key for a transient one."""
+    def _store(
+        self,
+        request: HttpRequest,
+        caller: str,
+        key: str,
+        request_fingerprint: str,
+        response: HttpResponseBase,
+    ) -> bool:
+        """Store a final response in the request's transaction; False for a transient one (the
+        caller then rolls the request back)."""
         status = response.status_code
         if (
             status >= 500
@@ -219,12 +199,31 @@ class IdempotencyMiddleware:
             or response.streaming
             or not isinstance(response, HttpResponse)
         ):
-            self._release(record)
-            return
+            return False
+        now = timezone.now()
         headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
-        IdempotencyRecord.objects.filter(pk=record.pk, locked_at=record.locked_at).update(
+        IdempotencyRecord.objects.create(
+            caller=caller,
+            key=key,
+            fingerprint=request_fingerprint,
+            method=request.method or "POST",
+            path=request.get_full_path()[:2048],
             status=IdempotencyStatus.COMPLETED,
+            locked_at=now,
+            expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
             response_status=status,
             response_body=response.content,
             response_headers=headers,
         )
+        return True
+
+
+def in_progress() -> HttpResponse:
+    """409 for a duplicate of a request that is still running."""
+    conflict = problem_response(
+        409,
+        f"A request with this {HEADER} is still being processed; retry later.",
+        code="idempotency_request_in_progress",
+    )
+    conflict["Retry-After"] = "1"
+    return conflict

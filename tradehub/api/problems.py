@@ -18,7 +18,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import is_valid_path
 
-from .exceptions import PROBLEM_CONTENT_TYPE, problem
+from .exceptions import (
+    PROBLEM_CONTENT_TYPE,
+    database_unavailable,
+    is_database_outage,
+    problem,
+)
 
 logger = logging.getLogger("tradehub.api")
 
@@ -41,6 +46,7 @@ DETAILS = {
     406: "Only application/json answers can be produced.",
     415: "Unsupported media type: send application/json.",
     500: "Internal server error; the request may be retried.",
+    503: "Service unavailable; retry after a few seconds.",
 }
 
 
@@ -106,6 +112,11 @@ class ProblemJsonMiddleware:
         """An exception escaping an API view: log it and answer a problem 500 (no debug page)."""
         if not request.path.startswith(API_PREFIX):
             return None
+        if is_database_outage(exception):
+            logger.warning(
+                "Database unavailable on %s %s: %s", request.method, request.path, exception
+            )
+            return database_unavailable()
         logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return JsonResponse(
             problem(500, DETAILS[500]), status=500, content_type=PROBLEM_CONTENT_TYPE

@@ -67,6 +67,7 @@ DESCRIPTIONS = {
     "409": "Conflicts with the object's current state (or a request with the same "
     "Idempotency-Key is still running).",
     "412": "If-Match does not match the object's current ETag.",
+    "428": "This write needs If-Match with the ETag of the version you read.",
     "413": "The request body is larger than the largest documented batch.",
     "415": "The request body is not application/json.",
     "422": "The Idempotency-Key was already used with a different request.",
@@ -118,6 +119,15 @@ IF_MATCH = OpenApiParameter(
     "changed since.",
 )
 
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The `ETag` from your last read (required: 428 without it); the write is "
+    "refused with 412 when the object changed since.",
+)
+
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the shared error responses and headers."""
@@ -140,8 +150,11 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "POST":
             parameters.append(IDEMPOTENCY_KEY)
         if self.method in UNSAFE and self._is_detail() and self._etag_view():
-            parameters.append(IF_MATCH)
+            parameters.append(IF_MATCH_REQUIRED if self._if_match_required() else IF_MATCH)
         return parameters
+
+    def _if_match_required(self) -> bool:
+        return getattr(self.view, "action", None) in getattr(self.view, "if_match_required", ())
 
     def _standard_codes(self) -> list[str]:
         authenticated = bool(self.get_auth()) and any(
@@ -157,6 +170,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("422")
         if self.method in UNSAFE and self._is_detail() and self._etag_view():
             codes.append("412")
+            if self._if_match_required():
+                codes.append("428")
         return sorted(codes)
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:

@@ -1,17 +1,53 @@
 """Per-caller rate limit for the partner API (`API_THROTTLE_RATE`, e.g. `1200/min`)."""
 
 import contextlib
+import logging
 import math
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 from tradehub.partners.principals import ApiClient
 
+logger = logging.getLogger(__name__)
+
 DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# With the shared cache (Redis) down or frozen, throttling fails open onto a per-process limiter
+# for this long before the cache is tried again (so a frozen Redis costs one request at most
+# CACHE_SOCKET_TIMEOUT every this many seconds, not every request).
+CACHE_RETRY_SECONDS = 10.0
+
+
+class CacheBreaker:
+    """Which store the throttle counts in: the shared cache, or this process's own while the
+    shared one is failing."""
+
+    def __init__(self) -> None:
+        self.fallback = LocMemCache("tradehub-throttle-fallback", {"TIMEOUT": None})
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def store(self) -> BaseCache:
+        return self.fallback if time.monotonic() < self.down_until else cache
+
+    def failed(self, exc: Exception) -> None:
+        with self.lock:
+            self.down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning(
+            "Throttle cache unavailable (%s: %s); per-process limits for %.0f s",
+            exc.__class__.__name__,
+            exc,
+            CACHE_RETRY_SECONDS,
+        )
+
+
+breaker = CacheBreaker()
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
@@ -46,12 +82,14 @@ def seconds_until_allowed(num: int, duration: int, prev: int, cur: int, elapsed:
 
 
 class PartnerRateThrottle(BaseThrottle):
-    """Sliding-window limit kept in the cache (Redis in test/production, locmem in dev).
+    """Sliding-window limit kept in the cache (Redis in test/production, locmem in dev); fails
+    open onto a per-process limiter (same rate, logged warning) while the cache is down.
 
     The window is approximated from two fixed-window counters (the previous window's count
     weighted by how much of it still overlaps the sliding window), which needs only atomic
     increments: no read-modify-write race between concurrent requests, unlike DRF's
-    SimpleRateThrottle history list. Refused requests are not counted, so a client that waits
+    SimpleRateThrottle history list. On Redis the increment, its expiry and the previous
+    window's count travel in one pipelined round trip. Refused requests are not counted, so a client that waits
     `Retry-After` seconds gets through.
     """
 
@@ -66,22 +104,44 @@ class PartnerRateThrottle(BaseThrottle):
             return True
         num, duration = parsed
         ident = throttle_ident(request, self.get_ident(request))
+        store = breaker.store()
+        try:
+            return self._count(store, ident, num, duration)
+        except Exception as exc:  # a stopped or frozen Redis must not fail the request
+            if store is breaker.fallback:
+                raise
+            breaker.failed(exc)
+            return self._count(breaker.fallback, ident, num, duration)
+
+    def _count(self, store: BaseCache, ident: str, num: int, duration: int) -> bool:
         now = time.time()
         window = int(now // duration)
         elapsed = (now % duration) / duration
         cur_key = f"{self.cache_prefix}:{ident}:{duration}:{window}"
         prev_key = f"{self.cache_prefix}:{ident}:{duration}:{window - 1}"
-        cache.add(cur_key, 0, timeout=2 * duration + 1)
-        try:
-            cur = cache.incr(cur_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cur_key, 1, timeout=2 * duration + 1)
-            cur = 1
-        prev = int(cache.get(prev_key) or 0)
+        ttl = 2 * duration + 1
+        if isinstance(store, RedisCache):
+            # One round trip: INCR (creates the counter at 1), EXPIRE and the previous window.
+            client = store._cache.get_client(cur_key, write=True)  # type: ignore[attr-defined]
+            cur_name, prev_name = store.make_key(cur_key), store.make_key(prev_key)
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(cur_name)
+            pipe.expire(cur_name, ttl)
+            pipe.get(prev_name)
+            cur, _, prev_raw = pipe.execute()
+            prev = int(prev_raw or 0)
+        else:
+            store.add(cur_key, 0, timeout=ttl)
+            try:
+                cur = store.incr(cur_key)
+            except ValueError:  # expired between add and incr
+                store.set(cur_key, 1, timeout=ttl)
+                cur = 1
+            prev = int(store.get(prev_key) or 0)
         if prev * (1 - elapsed) + cur <= num:
             return True
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to undo
-            cache.decr(cur_key)
+            store.decr(cur_key)
         self._wait = seconds_until_allowed(num, duration, prev, cur - 1, elapsed)
         return False
 

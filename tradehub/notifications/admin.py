@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tradehub.workplace.filters import QueueFilter
 
@@ -81,10 +83,19 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Retry selected failed or pending messages now")
+    @admin.action(description=_("Retry selected failed or pending messages now"))
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
         count = services.retry_messages(queryset)
-        self.message_user(request, f"{count} message(s) queued for delivery.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d message queued for delivery.",
+                "%(count)d messages queued for delivery.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AlertSubscription)

@@ -25,6 +25,7 @@ class WebhookEvent(models.TextChoices):
 
     DECLARATION_STATUS_CHANGED = "declaration.status_changed", _("Declaration status changed")
     SHIPMENT_STATUS_CHANGED = "shipment.status_changed", _("Shipment status changed")
+    SHIPMENT_CHANGED = "shipment.changed", _("Shipment corrected or cancelled")
     ALERT_CREATED = "alert.created", _("Alert created")
 
 

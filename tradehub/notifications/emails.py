@@ -5,6 +5,8 @@ from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 TEMPLATE_DIR = "notifications/emails"
 
@@ -53,24 +55,28 @@ def _context(view: AlertView) -> dict[str, Any]:
     }
 
 
-def _render(name: str, context: dict[str, Any]) -> dict[str, str]:
-    subject = render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", context)
-    return {
-        "subject": " ".join(subject.split())[:300],
-        "text": render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context),
-        "html": render_to_string(f"{TEMPLATE_DIR}/{name}.html", context),
-    }
+def _render(name: str, context: dict[str, Any], language: str | None) -> dict[str, str]:
+    """Render the three parts in the recipient's `language` (default LANGUAGE_CODE); times in
+    them are local to TIME_ZONE with the zone named (the `local_time` filter)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", context)
+        return {
+            "subject": " ".join(subject.split())[:300],
+            "text": render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context),
+            "html": render_to_string(f"{TEMPLATE_DIR}/{name}.html", context),
+        }
 
 
-def render_alert_email(view: AlertView) -> dict[str, str]:
-    """Subject, text and HTML of the immediate email for one alert."""
-    return _render("alert", {"alert": _context(view), "site_url": settings.SITE_URL})
+def render_alert_email(view: AlertView, language: str | None = None) -> dict[str, str]:
+    """Subject, text and HTML of the immediate email for one alert, in `language`."""
+    return _render("alert", {"alert": _context(view), "site_url": settings.SITE_URL}, language)
 
 
-def render_digest_email(views: Sequence[AlertView]) -> dict[str, str]:
+def render_digest_email(views: Sequence[AlertView], language: str | None = None) -> dict[str, str]:
     """Subject, text and HTML of a digest grouping several alerts for one recipient."""
     alerts = [_context(v) for v in views]
-    kinds = list(dict.fromkeys(str(a["kind_label"]) for a in alerts))
+    # Translated when rendered (in the recipient's language).
+    kinds = [gettext_lazy(k) for k in dict.fromkeys(str(a["kind_label"]) for a in alerts)]
     return _render(
         "digest",
         {
@@ -80,4 +86,5 @@ def render_digest_email(views: Sequence[AlertView]) -> dict[str, str]:
             "site_url": settings.SITE_URL,
             "digest_minutes": settings.ALERT_DIGEST_MINUTES,
         },
+        language,
     )

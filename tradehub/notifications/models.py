@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tradehub.ids import new_reference
 from tradehub.partners.models import Partner
@@ -18,20 +19,31 @@ class WebhookSubscription(models.Model):
     """A partner's URL that receives signed Standard Webhooks deliveries for chosen event types."""
 
     reference = models.CharField(
-        max_length=20, unique=True, editable=False, default=partial(new_reference, "WHK")
+        max_length=20,
+        unique=True,
+        editable=False,
+        default=partial(new_reference, "WHK"),
+        verbose_name=_("reference"),
     )
     partner = models.ForeignKey(
-        Partner, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
+        verbose_name=_("partner"),
     )
-    url = models.URLField(max_length=2000)
-    events = models.JSONField(default=list, help_text="Event types delivered to this URL.")
+    url = models.URLField(max_length=2000, verbose_name=_("url"))
+    events = models.JSONField(
+        default=list, help_text=_("Event types delivered to this URL."), verbose_name=_("events")
+    )
     # Kept in clear because it is needed to sign every delivery; shown to the partner only once.
-    secret = models.CharField(max_length=100, editable=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    secret = models.CharField(max_length=100, editable=False, verbose_name=_("secret"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["partner", "is_active"], name="webhooksub_partner_active")]
 
@@ -43,46 +55,70 @@ class OutboundMessage(models.Model):
     """One email or webhook call to deliver; written in the transaction that caused it."""
 
     reference = models.CharField(
-        max_length=20, unique=True, editable=False, default=partial(new_reference, "MSG")
+        max_length=20,
+        unique=True,
+        editable=False,
+        default=partial(new_reference, "MSG"),
+        verbose_name=_("reference"),
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
     event_type = models.CharField(
-        max_length=60, help_text="Webhook event type, or the email kind (alert, digest)."
+        max_length=60,
+        help_text=_("Webhook event type, or the email kind (alert, digest)."),
+        verbose_name=_("event type"),
     )
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("partner"),
     )
-    recipient_email = models.EmailField(blank=True)
+    recipient_email = models.EmailField(blank=True, verbose_name=_("recipient email"))
     webhook = models.ForeignKey(
         WebhookSubscription,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="messages",
+        verbose_name=_("webhook"),
     )
-    subject = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
     payload = models.JSONField(
-        default=dict, help_text="Webhook body, or the rendered email (text and html)."
+        default=dict,
+        help_text=_("Webhook body, or the rendered email (text and html)."),
+        verbose_name=_("payload"),
     )
     dedup_key = models.CharField(
         max_length=300,
         unique=True,
-        help_text="Source and recipient: the same message is never enqueued twice.",
+        help_text=_("Source and recipient: the same message is never enqueued twice."),
+        verbose_name=_("dedup key"),
     )
     status = models.CharField(
-        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+        max_length=10,
+        choices=MessageStatus.choices,
+        default=MessageStatus.PENDING,
+        verbose_name=_("status"),
     )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
     # A claim: who is sending now and until when; a dead claimer's lease runs out.
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    claim_token = models.UUIDField(
+        null=True, blank=True, editable=False, verbose_name=_("claim token")
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("lease expires at")
+    )
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -131,19 +167,26 @@ class DeliveryAttempt(models.Model):
     """One try at delivering an outbound message (SMTP conversation or HTTP call)."""
 
     message = models.ForeignKey(
-        OutboundMessage, on_delete=models.CASCADE, related_name="delivery_attempts"
+        OutboundMessage,
+        on_delete=models.CASCADE,
+        related_name="delivery_attempts",
+        verbose_name=_("message"),
     )
-    number = models.PositiveIntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     succeeded = models.BooleanField(
-        null=True, help_text="Empty while running, or when the worker died during the attempt."
+        null=True,
+        help_text=_("Empty while running, or when the worker died during the attempt."),
+        verbose_name=_("succeeded"),
     )
-    status_code = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("status code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("duration ms"))
 
     class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["message", "-started_at"], name="attempt_message_started")]
 
@@ -151,16 +194,22 @@ class DeliveryAttempt(models.Model):
         return f"{self.message.reference} attempt {self.number}"
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages emails can be written in: the deployment's LANGUAGES."""
+    return list(settings.LANGUAGES)
+
+
 class AlertSubscription(models.Model):
     """Who gets alert emails: a staff user or a partner contact, with filters."""
 
-    email = models.EmailField()
+    email = models.EmailField(verbose_name=_("email"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="alert_subscriptions",
+        verbose_name=_("user"),
     )
     partner = models.ForeignKey(
         Partner,
@@ -168,18 +217,38 @@ class AlertSubscription(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alert_subscriptions",
-        help_text="Only this partner's alerts; empty = every partner (staff only).",
+        help_text=_("Only this partner's alerts; empty = every partner (staff only)."),
+        verbose_name=_("partner"),
     )
-    kinds = models.JSONField(default=list, blank=True, help_text="Alert kinds; empty = all.")
-    min_severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.LOW)
+    kinds = models.JSONField(
+        default=list, blank=True, help_text=_("Alert kinds; empty = all."), verbose_name=_("kinds")
+    )
+    min_severity = models.CharField(
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.LOW,
+        verbose_name=_("min severity"),
+    )
     destination_countries = models.JSONField(
-        default=list, blank=True, help_text="ISO country codes of destinations; empty = all."
+        default=list,
+        blank=True,
+        help_text=_("ISO country codes of destinations; empty = all."),
+        verbose_name=_("destination countries"),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default="en",
+        help_text=_("The language alert emails to this address are written in."),
+        verbose_name=_("language"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("alert subscription")
+        verbose_name_plural = _("alert subscriptions")
         ordering = ["email", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -201,20 +270,28 @@ class AlertSubscription(models.Model):
 class DigestItem(models.Model):
     """An alert waiting for the recipient's next digest email (then linked to that message)."""
 
-    recipient_email = models.EmailField()
-    source_key = models.CharField(max_length=200)
-    alert = models.JSONField(help_text="The alert view rendered in the digest.")
-    dedup_key = models.CharField(max_length=300, unique=True)
+    recipient_email = models.EmailField(verbose_name=_("recipient email"))
+    language = models.CharField(
+        max_length=10, default="en", verbose_name=_("language"), help_text=_("Of the recipient.")
+    )
+    source_key = models.CharField(max_length=200, verbose_name=_("source key"))
+    alert = models.JSONField(
+        help_text=_("The alert view rendered in the digest."), verbose_name=_("alert")
+    )
+    dedup_key = models.CharField(max_length=300, unique=True, verbose_name=_("dedup key"))
     message = models.ForeignKey(
         OutboundMessage,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="digest_items",
+        verbose_name=_("message"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("digest item")
+        verbose_name_plural = _("digest items")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(

@@ -14,13 +14,21 @@ def alert_recipients(
     partner: Partner | None, kind: str, severity: str, destination_country: str | None
 ) -> list[str]:
     """Distinct email addresses whose active subscriptions match this alert."""
+    return list(alert_recipient_languages(partner, kind, severity, destination_country))
+
+
+def alert_recipient_languages(
+    partner: Partner | None, kind: str, severity: str, destination_country: str | None
+) -> dict[str, str]:
+    """Distinct email addresses whose active subscriptions match this alert, each with the
+    language its emails are written in (the first matching subscription's)."""
     subs = AlertSubscription.objects.filter(is_active=True)
     subs = (
         subs.filter(Q(partner__isnull=True) | Q(partner=partner))
         if partner
         else subs.filter(partner__isnull=True)
     )
-    emails: dict[str, None] = {}
+    emails: dict[str, str] = {}
     # Filters on JSON lists are checked here: subscriptions are few, and this stays portable.
     for sub in subs.order_by("email", "id"):
         if sub.kinds and kind not in sub.kinds:
@@ -29,8 +37,8 @@ def alert_recipients(
             continue
         if sub.destination_countries and destination_country not in sub.destination_countries:
             continue
-        emails[sub.email.lower()] = None
-    return list(emails)
+        emails.setdefault(sub.email.lower(), sub.language)
+    return emails
 
 
 def webhooks_for_event(partner: Partner, event_type: str) -> list[WebhookSubscription]:

@@ -162,17 +162,19 @@ def notify_alert(
     """
     _require_transaction()
     key = source_key or f"alert:{view['reference']}"
-    recipients = selectors.alert_recipients(
+    recipients = selectors.alert_recipient_languages(
         partner, view["kind"], view["severity"], view.get("destination_country")
     )
     emails: list[OutboundMessage] = []
     digest_items = 0
     if view["severity"] in IMMEDIATE_SEVERITIES:
-        rendered = render_alert_email(view)
-        for email in recipients:
+        rendered_in: dict[str, dict[str, str]] = {}
+        for email, language in recipients.items():
+            if language not in rendered_in:
+                rendered_in[language] = render_alert_email(view, language=language)
             message = enqueue_email(
                 recipient=email,
-                rendered=rendered,
+                rendered=rendered_in[language],
                 dedup_key=f"{key}:{email}",
                 event_type=EmailKind.ALERT,
                 partner=partner,
@@ -183,11 +185,12 @@ def notify_alert(
         items = [
             DigestItem(
                 recipient_email=email,
+                language=language,
                 source_key=key[:200],
                 alert=dict(view),
                 dedup_key=f"{key}:{email}"[:300],
             )
-            for email in recipients
+            for email, language in recipients.items()
         ]
         digest_items = len(DigestItem.objects.bulk_create(items, ignore_conflicts=True))
     webhooks: list[OutboundMessage] = []
@@ -222,7 +225,10 @@ def send_digests(now: datetime | None = None, limit_recipients: int = 500) -> in
             )
             if not items:
                 continue
-            rendered = render_digest_email([item.alert for item in items])  # type: ignore[misc]
+            rendered = render_digest_email(
+                [item.alert for item in items],  # type: ignore[misc]
+                language=items[-1].language,
+            )
             message = enqueue_email(
                 recipient=email,
                 rendered=rendered,
@@ -443,8 +449,15 @@ def subscribe_alert_email(
     kinds: list[str] | None = None,
     min_severity: str = Severity.LOW,
     destination_countries: list[str] | None = None,
+    language: str | None = None,
 ) -> AlertSubscription:
-    """Subscribe an address to alert emails (of one partner, or of all partners for staff)."""
+    """Subscribe an address to alert emails (of one partner, or of all partners for staff),
+    written in `language` (one of LANGUAGES; default LANGUAGE_CODE)."""
+    language = language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(
+            f"language: {language!r} is not one of {', '.join(dict(settings.LANGUAGES))}"
+        )
     subscription, _ = AlertSubscription.objects.update_or_create(
         email=email.strip().lower(),
         partner=partner,
@@ -453,6 +466,7 @@ def subscribe_alert_email(
             "kinds": kinds or [],
             "min_severity": min_severity,
             "destination_countries": destination_countries or [],
+            "language": language,
             "is_active": True,
         },
     )

@@ -9,3 +9,8 @@ class PartnersConfig(AppConfig):
     name = "tradehub.partners"
     label = "partners"
     verbose_name = "Partners"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

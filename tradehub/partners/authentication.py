@@ -1,14 +1,118 @@
-"""`Authorization: Api-Key <key>` authentication for partner systems."""
+"""`Authorization: Api-Key <key>` authentication for partner systems.
 
+Keys are checked against their stored hash once, then kept in an in-process cache so a request
+does not pay two queries (key, partner) for every call. The cache is invalidated on revocation:
+saving or deleting a key or a partner (revoking, expiring, deactivating) writes a new generation
+token into the shared cache (Redis in production), every lookup compares its entry's token with
+the current one (one Redis GET per request, memoised on the request), and an entry older than
+API_KEY_CACHE_SECONDS is checked against the database again in any case. Expiry dates are
+compared on every request, so an expiring key stops at its time even while cached.
+"""
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .models import PartnerAPIKey
 from .principals import ApiClient
 
+logger = logging.getLogger(__name__)
+
 KEYWORD = "Api-Key"
+GENERATION_KEY = "partners:api-key-generation"
+MAX_CACHED_KEYS = 10_000
+_REQUEST_ATTR = "_tradehub_api_key_result"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    client: ApiClient
+    generation: str | None
+    checked_at: float
+
+
+_cache: dict[str, _Entry] = {}
+_lock = threading.Lock()
+
+
+def _digest(key: str) -> str:
+    # The plain key never stays in memory as a dictionary key.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+_UNAVAILABLE = "\x00unavailable"
+
+
+def current_generation() -> str | None:
+    """The shared generation token; `_UNAVAILABLE` while the shared cache fails (then nothing
+    cached is trusted and every request checks its key in the database)."""
+    try:
+        value = cache.get(GENERATION_KEY)
+    except Exception:  # a stopped Redis must not fail authentication
+        return _UNAVAILABLE
+    return None if value is None else str(value)
+
+
+def invalidate_cached_keys() -> None:
+    """Every process drops its cached keys at its next request (called on key/partner writes),
+    again once the writing transaction commits so nobody caches the pre-commit state."""
+
+    def bump() -> None:
+        with _lock:
+            _cache.clear()
+        try:
+            cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            # The shared cache is down: other processes check keys in the database until it
+            # is back (current_generation), and a new token is written by the next write.
+            logger.warning("API-key cache generation not written: the shared cache is down")
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _lookup(key: str) -> ApiClient:
+    """The caller of a valid, unrevoked key (cached), or AuthenticationFailed."""
+    digest = _digest(key)
+    generation = current_generation()
+    now = time.monotonic()
+    entry = _cache.get(digest)
+    if (
+        entry is not None
+        and generation != _UNAVAILABLE
+        and entry.generation == generation
+        and now - entry.checked_at < settings.API_KEY_CACHE_SECONDS
+    ):
+        client = entry.client
+    else:
+        try:
+            # get_from_key refuses revoked keys; expiry and partner status are checked below.
+            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
+        except PartnerAPIKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
+        client = ApiClient(api_key=api_key, partner=api_key.partner)
+        if generation == _UNAVAILABLE:
+            with _lock:  # a revocation during the outage may not have reached the token
+                _cache.clear()
+        else:
+            with _lock:
+                if len(_cache) >= MAX_CACHED_KEYS:
+                    _cache.clear()
+                _cache[digest] = _Entry(client, generation, now)
+    if client.api_key.has_expired or not client.partner.is_active:
+        raise exceptions.AuthenticationFailed(_("API key expired or partner inactive."))
+    return client
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -16,20 +120,21 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Any) -> tuple[ApiClient, PartnerAPIKey] | None:
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, key = header.partition(" ")
+        scheme, _sep, key = header.partition(" ")
         if scheme.lower() != KEYWORD.lower():
             return None
         key = key.strip()
         if not key:
-            raise exceptions.AuthenticationFailed("Empty API key.")
-        try:
-            # get_from_key refuses revoked keys; expiry and partner status are checked here.
-            api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
-        except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
-        if api_key.has_expired or not api_key.partner.is_active:
-            raise exceptions.AuthenticationFailed("API key expired or partner inactive.")
-        return ApiClient(api_key=api_key, partner=api_key.partner), api_key
+            raise exceptions.AuthenticationFailed(_("Empty API key."))
+        # The idempotency middleware and DRF both authenticate one request: look it up once.
+        http_request = getattr(request, "_request", request)
+        memo = getattr(http_request, _REQUEST_ATTR, None)
+        if memo is not None and memo[0] == key:
+            client = memo[1]
+        else:
+            client = _lookup(key)
+            setattr(http_request, _REQUEST_ATTR, (key, client))
+        return client, client.api_key
 
     def authenticate_header(self, request: Any) -> str:
         # A WWW-Authenticate value makes DRF answer 401 (not 403) when credentials are missing.

@@ -715,3 +715,18 @@ LOADERS: list[Callable[..., LoadResult]] = [
     load_routes,
     load_transit_documents,
 ]
+
+# Datasets of apps that depend on reference data (the product catalogue of `shipments`), added by
+# their AppConfig.ready(): dependencies run one way, so this module cannot import them.
+EXTRA_LOADERS: list[Callable[..., LoadResult]] = []
+
+
+def register_loader(loader: Callable[..., LoadResult]) -> None:
+    """Have `load_reference_data` run `loader(force=..., progress=...)` after the reference data."""
+    if loader not in EXTRA_LOADERS:
+        EXTRA_LOADERS.append(loader)
+
+
+def all_loaders() -> list[Callable[..., LoadResult]]:
+    """Every dataset a deployment loads, in order: reference data first, then the apps' own."""
+    return [*LOADERS, *EXTRA_LOADERS]

@@ -22,13 +22,14 @@ _Row = TypeVar("_Row", bound=models.Model)
 class Country(models.Model):
     """An ISO 3166-1 alpha-2 country."""
 
-    code = models.CharField(max_length=2, unique=True)
-    name = models.CharField(max_length=100)
-    updated_at = models.DateTimeField(auto_now=True)
+    code = models.CharField(max_length=2, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("country")
         ordering = ["code"]
-        verbose_name_plural = "countries"
+        verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -37,13 +38,18 @@ class Country(models.Model):
 class CustomsUnion(models.Model):
     """A customs union such as the EAEU: goods released in one member circulate freely in all."""
 
-    code = models.CharField(max_length=10, unique=True)
-    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=10, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     commodity_code_digits = models.PositiveSmallIntegerField(
         default=6,
         help_text=_("Digits of the commodity code its declarations need (EAEU: 10)"),
+        verbose_name=_("commodity code digits"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("customs union")
+        verbose_name_plural = _("customs unions")
 
     def __str__(self) -> str:
         return self.code
@@ -81,15 +87,24 @@ class CustomsUnionMembershipQuerySet(EffectiveDatedQuerySet["CustomsUnionMembers
 class CustomsUnionMembership(models.Model):
     """A country's membership of a customs union between two dates (open-ended when still a member)."""
 
-    union = models.ForeignKey(CustomsUnion, on_delete=models.CASCADE, related_name="memberships")
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="union_memberships")
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    union = models.ForeignKey(
+        CustomsUnion, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("union")
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        related_name="union_memberships",
+        verbose_name=_("country"),
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CustomsUnionMembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("customs union membership")
+        verbose_name_plural = _("customs union memberships")
         constraints = [
             models.UniqueConstraint(
                 fields=["union", "country", "valid_from"], name="union_membership_unique_start"
@@ -104,23 +119,34 @@ class CustomsUnionMembership(models.Model):
 class Location(models.Model):
     """A place keyed by its full 5-character UN/LOCODE (KZALA), or an internal code where none exists."""
 
-    code = models.CharField(max_length=5, unique=True)
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="locations")
-    name = models.CharField(max_length=120)
-    name_ascii = models.CharField(max_length=120, db_index=True)
-    subdivision = models.CharField(max_length=3, blank=True)
-    function = models.CharField(max_length=8, blank=True, help_text="UN/LOCODE function string")
-    status = models.CharField(max_length=2, blank=True)
-    iata = models.CharField(max_length=3, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC")
-    is_internal = models.BooleanField(
-        default=False, help_text="An internal code for a place UN/LOCODE lacks"
+    code = models.CharField(max_length=5, unique=True, verbose_name=_("code"))
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="locations", verbose_name=_("country")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    name_ascii = models.CharField(max_length=120, db_index=True, verbose_name=_("name ascii"))
+    subdivision = models.CharField(max_length=3, blank=True, verbose_name=_("subdivision"))
+    function = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text=_("UN/LOCODE function string"),
+        verbose_name=_("function"),
+    )
+    status = models.CharField(max_length=2, blank=True, verbose_name=_("status"))
+    iata = models.CharField(max_length=3, blank=True, verbose_name=_("iata"))
+    latitude = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    timezone = models.CharField(max_length=64, default="UTC", verbose_name=_("timezone"))
+    is_internal = models.BooleanField(
+        default=False,
+        help_text=_("An internal code for a place UN/LOCODE lacks"),
+        verbose_name=_("is internal"),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -135,15 +161,24 @@ class Location(models.Model):
 class CustomsOffice(models.Model):
     """A customs office: where declarations are lodged, borders crossed or goods arrive."""
 
-    code = models.CharField(max_length=8, unique=True)
-    name = models.CharField(max_length=200)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="customs_offices")
-    roles = models.JSONField(
-        default=list, help_text='Any of "declaration", "border", "destination"'
+    code = models.CharField(max_length=8, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="customs_offices",
+        verbose_name=_("location"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    roles = models.JSONField(
+        default=list,
+        help_text=_('Any of "declaration", "border", "destination"'),
+        verbose_name=_("roles"),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("customs office")
+        verbose_name_plural = _("customs offices")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -153,18 +188,24 @@ class CustomsOffice(models.Model):
 class HsCode(models.Model):
     """A node of the HS 2022 nomenclature: chapter (2 digits), heading (4) or subheading (6)."""
 
-    code = models.CharField(max_length=6, unique=True)
-    description = models.TextField()
+    code = models.CharField(max_length=6, unique=True, verbose_name=_("code"))
+    description = models.TextField(verbose_name=_("description"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    level = models.PositiveSmallIntegerField()
-    section = models.CharField(max_length=5, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    section = models.CharField(max_length=5, blank=True, verbose_name=_("section"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name_plural = _("HS codes")
         ordering = ["code"]
-        verbose_name = "HS code"
+        verbose_name = _("HS code")
         constraints = [
             models.CheckConstraint(condition=Q(level__in=[2, 4, 6]), name="hscode_level_valid")
         ]
@@ -179,25 +220,37 @@ class OnwardProcedureRule(models.Model):
     stands to that country (same country, same customs union, third country). Effective-dated."""
 
     from_country = models.ForeignKey(
-        Country, on_delete=models.CASCADE, related_name="onward_procedure_rules"
+        Country,
+        on_delete=models.CASCADE,
+        related_name="onward_procedure_rules",
+        verbose_name=_("from country"),
     )
-    relation = models.CharField(max_length=16, choices=Relation.choices)
-    procedure = models.CharField(max_length=32, choices=OnwardProcedure.choices)
+    relation = models.CharField(max_length=16, choices=Relation.choices, verbose_name=_("relation"))
+    procedure = models.CharField(
+        max_length=32, choices=OnwardProcedure.choices, verbose_name=_("procedure")
+    )
     child_procedure = models.CharField(
-        max_length=20, help_text="The declaration that takes stock out of customs control"
+        max_length=20,
+        help_text=_("The declaration that takes stock out of customs control"),
+        verbose_name=_("child procedure"),
     )
     from_free_circulation = models.BooleanField(
-        help_text="Goods already released for free circulation may go this way"
+        help_text=_("Goods already released for free circulation may go this way"),
+        verbose_name=_("from free circulation"),
     )
-    documents = models.JSONField(default=list, help_text='[{"type", "when"}]')
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    source = models.TextField()
-    updated_at = models.DateTimeField(auto_now=True)
+    documents = models.JSONField(
+        default=list, help_text=_('[{"type", "when"}]'), verbose_name=_("documents")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    source = models.TextField(verbose_name=_("source"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = EffectiveDatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("onward procedure rule")
+        verbose_name_plural = _("onward procedure rules")
         ordering = ["from_country", "relation", "valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -214,24 +267,45 @@ class RouteRule(models.Model):
     """The countries goods cross between two countries by one mode, in order (empty: a direct
     border), and the border crossing they leave by. Effective-dated."""
 
-    from_country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="routes_from")
-    to_country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="routes_to")
-    mode = models.CharField(max_length=8, choices=RouteMode.choices)
-    transit_countries = models.JSONField(default=list, blank=True, help_text="ISO codes, in order")
+    from_country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        related_name="routes_from",
+        verbose_name=_("from country"),
+    )
+    to_country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="routes_to", verbose_name=_("to country")
+    )
+    mode = models.CharField(max_length=8, choices=RouteMode.choices, verbose_name=_("mode"))
+    transit_countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("ISO codes, in order"),
+        verbose_name=_("transit countries"),
+    )
     # Where two routes serve a pair (Dushanbe through Uzbekistan or through Kyrgyzstan), the
     # usual one is rank 1 and is taken unless a distribution asks for another (`via`).
     rank = models.PositiveSmallIntegerField(
-        default=1, help_text="1: the usual route; 2, 3: alternatives a distribution may ask for"
+        default=1,
+        help_text=_("1: the usual route; 2, 3: alternatives a distribution may ask for"),
+        verbose_name=_("rank"),
     )
-    exit_point = models.CharField(max_length=120, blank=True, help_text="Where the route leaves")
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    source = models.TextField()
-    updated_at = models.DateTimeField(auto_now=True)
+    exit_point = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text=_("Where the route leaves"),
+        verbose_name=_("exit point"),
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    source = models.TextField(verbose_name=_("source"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = EffectiveDatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("route rule")
+        verbose_name_plural = _("route rules")
         ordering = ["from_country", "to_country", "mode", "rank", "valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -250,17 +324,23 @@ class TransitDocumentRule(models.Model):
     """The transit document goods need to cross a country by one mode (TIR carnet, national
     transit declaration). Effective-dated."""
 
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="transit_rules")
-    mode = models.CharField(max_length=8, choices=RouteMode.choices)
-    document = models.CharField(max_length=40, choices=RequiredDocumentType.choices)
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    source = models.TextField()
-    updated_at = models.DateTimeField(auto_now=True)
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="transit_rules", verbose_name=_("country")
+    )
+    mode = models.CharField(max_length=8, choices=RouteMode.choices, verbose_name=_("mode"))
+    document = models.CharField(
+        max_length=40, choices=RequiredDocumentType.choices, verbose_name=_("document")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    source = models.TextField(verbose_name=_("source"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = EffectiveDatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("transit document rule")
+        verbose_name_plural = _("transit document rules")
         ordering = ["country", "mode", "valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -276,10 +356,14 @@ class TransitDocumentRule(models.Model):
 class ReferenceDataset(models.Model):
     """Which version (checksum) of each shipped data file is loaded, so a reload can skip work."""
 
-    name = models.CharField(max_length=50, unique=True)
-    checksum = models.CharField(max_length=64)
-    rows = models.PositiveIntegerField()
-    loaded_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(max_length=50, unique=True, verbose_name=_("name"))
+    checksum = models.CharField(max_length=64, verbose_name=_("checksum"))
+    rows = models.PositiveIntegerField(verbose_name=_("rows"))
+    loaded_at = models.DateTimeField(auto_now=True, verbose_name=_("loaded at"))
+
+    class Meta:
+        verbose_name = _("reference dataset")
+        verbose_name_plural = _("reference datasets")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rows} rows)"
@@ -310,7 +394,7 @@ class EaeuCommodityCode(models.Model):
     """A 10-digit code of the EAEU nomenclature (ЕТН ВЭД ЕАЭС) in force between two dates and,
     for a seasonal subheading, only inside a recurring day-of-year window."""
 
-    code = models.CharField(max_length=10)
+    code = models.CharField(max_length=10, verbose_name=_("code"))
     hs_subheading = models.ForeignKey(
         HsCode,
         null=True,
@@ -318,28 +402,38 @@ class EaeuCommodityCode(models.Model):
         on_delete=models.SET_NULL,
         related_name="eaeu_codes",
         help_text=_("The HS 2022 subheading (first 6 digits)"),
+        verbose_name=_("hs subheading"),
     )
-    description = models.TextField(help_text=_("Russian, self-contained: heading — line"))
+    description = models.TextField(
+        help_text=_("Russian, self-contained: heading — line"), verbose_name=_("description")
+    )
     line = models.TextField(
-        blank=True, help_text=_("The official text of the line, with its dashes")
+        blank=True,
+        help_text=_("The official text of the line, with its dashes"),
+        verbose_name=_("line"),
     )
-    description_en = models.TextField(blank=True)
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
+    description_en = models.TextField(blank=True, verbose_name=_("description en"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
     season_start = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text=_("First day of the seasonal window as MMDD (1 June: 601)")
+        null=True,
+        blank=True,
+        help_text=_("First day of the seasonal window as MMDD (1 June: 601)"),
+        verbose_name=_("season start"),
     )
     season_end = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         help_text=_("Last day of the seasonal window as MMDD (30 September: 930)"),
+        verbose_name=_("season end"),
     )
-    source = models.CharField(max_length=100, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    source = models.CharField(max_length=100, blank=True, verbose_name=_("source"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = EaeuCommodityCodeQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("EAEU commodity codes")
         ordering = ["code", "valid_from"]
         verbose_name = _("EAEU commodity code")
         constraints = [
@@ -384,29 +478,40 @@ class PhytosanitaryRegulatedProduct(models.Model):
     starts with `code_prefix` travel with a phytosanitary certificate while the row is in force."""
 
     code_prefix = models.CharField(
-        max_length=10, help_text=_("2 to 10 digits; the longest match wins")
+        max_length=10,
+        help_text=_("2 to 10 digits; the longest match wins"),
+        verbose_name=_("code prefix"),
     )
     certificate_required = models.BooleanField(
-        default=True, help_text=_("False marks an exclusion inside a broader row")
+        default=True,
+        help_text=_("False marks an exclusion inside a broader row"),
+        verbose_name=_("certificate required"),
     )
     partial = models.BooleanField(
         default=False,
         help_text=_(
             'The list names only part of the goods under the code ("из"): see the description'
         ),
+        verbose_name=_("partial"),
     )
-    description = models.TextField(help_text=_("Russian, as the list names the goods"))
-    description_en = models.TextField(blank=True)
+    description = models.TextField(
+        help_text=_("Russian, as the list names the goods"), verbose_name=_("description")
+    )
+    description_en = models.TextField(blank=True, verbose_name=_("description en"))
     list_item = models.CharField(
-        max_length=200, blank=True, help_text=_("The list's group of goods")
+        max_length=200,
+        blank=True,
+        help_text=_("The list's group of goods"),
+        verbose_name=_("list item"),
     )
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = RegulatedProductQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("phytosanitary regulated products")
         ordering = ["code_prefix", "valid_from"]
         verbose_name = _("phytosanitary regulated product")
         constraints = [
@@ -431,16 +536,21 @@ class VatRate(models.Model):
     """A country's standard VAT rate (percent), charged on sales and on imported goods, between
     two dates; reduced rates for particular goods are not modelled."""
 
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="vat_rates")
-    rate = models.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent"))
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=200)
-    updated_at = models.DateTimeField(auto_now=True)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="vat_rates", verbose_name=_("country")
+    )
+    rate = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("Percent"), verbose_name=_("rate")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    source = models.CharField(max_length=200, verbose_name=_("source"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = VatRateQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("VAT rates")
         ordering = ["country", "valid_from"]
         verbose_name = _("VAT rate")
         constraints = [

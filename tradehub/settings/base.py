@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "tradehub.ui",
     "tradehub.partners",
     "tradehub.reference",
     "tradehub.notifications",
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Staff pages: the language switch (cookie), else Accept-Language; /api/ stays English.
+    "tradehub.ui.middleware.StaffLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -86,6 +89,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+
+
+def resilient(database: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL: an unreachable database fails a request (503) within DATABASE_CONNECT_TIMEOUT
+    seconds instead of hanging it, and a connection broken by a restart is replaced on the next
+    request (health checks), so the API recovers without a restart."""
+    if database["ENGINE"].startswith("django.db.backends.postgresql"):
+        database.setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+resilient(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -121,11 +138,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Staff and email languages (docs/i18n.md). Kazakh is not offered: see docs/i18n.md for why.
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English with 24-hour times and ISO dates (tradehub/ui/formats/en); Russian and Chinese as Django has them.
+FORMAT_MODULE_PATH = ["tradehub.ui.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "tradehub" / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
@@ -163,6 +190,9 @@ REST_FRAMEWORK = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+# Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
+# or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",
@@ -181,6 +211,7 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": [
         "declarations.api.webhooks.STATUS_CHANGED",
         "shipments.api.webhooks.SHIPMENT_STATUS_CHANGED",
+        "shipments.api.webhooks.SHIPMENT_CHANGED",
         "shipments.api.webhooks.ALERT_CREATED",
     ],
     "ENUM_NAME_OVERRIDES": {

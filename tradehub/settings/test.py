@@ -1,11 +1,12 @@
 """Test settings: PostgreSQL and Redis, as in production (CI trusts these, not SQLite)."""
 
 from .base import *  # noqa: F403
-from .base import CELERY_VISIBILITY_TIMEOUT, env, redis_cache
+from .base import CELERY_VISIBILITY_TIMEOUT, env, redis_cache, resilient
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tradehub")
 }
+resilient(DATABASES["default"])
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = redis_cache(REDIS_URL)

@@ -8,13 +8,13 @@ from shipments.products import load_products
 
 
 class Command(BaseCommand):
-    help = "Load perishable product profiles from shipments/data/storage.csv (safe to run again)."
+    help = "Load perishable product profiles from shipments/data/produce.json (safe to run again)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--update",
             action="store_true",
-            help="Overwrite products that already exist (discards edits made in the admin).",
+            help="Bring existing products to the table too (fields staff edited in the admin are kept).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

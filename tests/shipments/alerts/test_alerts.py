@@ -14,6 +14,7 @@ from shipments.models import Alert, Excursion, Lot, Shipment, TrackingEvent
 from tests.shipments.factories import make_shipment
 from tradehub.notifications.models import DigestItem, OutboundMessage
 from tradehub.notifications.services import subscribe_alert_email
+from tradehub.times import local_label
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +293,7 @@ def test_alert_email_names_shipment_lot_product_shelf_life_eta_and_admin_link(
         "CT-0042",
         lot_of(shipment).product.name,
         "20.0 h",
-        eta.isoformat().replace("+00:00", "Z"),
+        local_label(eta),  # local, 24-hour, zone named: "2026-07-21 14:05 Almaty, UTC+5"
         f"https://tradehub.example.kz/admin/shipments/alert/{alert.pk}/change/",
     ]:
         assert expected in text

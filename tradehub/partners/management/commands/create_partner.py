@@ -26,6 +26,12 @@ class Command(BaseCommand):
             metavar="ADDRESS",
             help="subscribe this contact address to every alert of the partner",
         )
+        parser.add_argument(
+            "--alert-language",
+            default=None,
+            metavar="LANG",
+            help="language of those alert emails: en, ru or zh-hans (default: LANGUAGE_CODE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["name"].strip()
@@ -52,7 +58,12 @@ class Command(BaseCommand):
                 validate_email(options["alert_email"])
             except ValidationError as exc:
                 raise CommandError(f"--alert-email: {exc.messages[0]}") from exc
-            subscription = subscribe_alert_email(options["alert_email"], partner=partner)
+            try:
+                subscription = subscribe_alert_email(
+                    options["alert_email"], partner=partner, language=options["alert_language"]
+                )
+            except ValueError as exc:
+                raise CommandError(f"--alert-language: {exc}") from exc
             self.stdout.write(f"Alert emails for {partner.name} go to {subscription.email}.")
         _, key = issue_api_key(partner, options["key_name"])
         self.stdout.write("API key (shown once, store it now):")

@@ -1,4 +1,5 @@
-"""Load the shipped reference data (HS 2022, UN/LOCODE, customs unions and offices)."""
+"""Load the shipped reference data (HS 2022, UN/LOCODE, customs unions and offices, routes) and
+the datasets apps register (the perishable product catalogue)."""
 
 import time
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from tradehub.reference.loaders import LOADERS
+from tradehub.reference.loaders import all_loaders
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         progress = options["verbosity"] >= 1
         changed = 0
-        for loader in LOADERS:
+        for loader in all_loaders():
             started = time.monotonic()
             with transaction.atomic():
                 result = loader(force=options["force"], progress=progress)

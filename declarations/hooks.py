@@ -5,12 +5,14 @@
 - `status_recorded` is sent inside that same transaction (same kwargs), for state that must change
   atomically with the status (a shipment's checklist entry that follows the declaration).
 - `register_distribution_summary(provider)` lets the shipments app say how much of each goods
-  item has been allocated; until one is registered the summary is an empty list.
+  item has been allocated; until one is registered the summary is an empty list. The provider
+  takes several declarations at once (a page of a list) and answers by declaration id, so a list
+  costs a fixed number of queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 status_changed = Signal()
 status_recorded = Signal()
 
-DistributionSummaryProvider = Callable[["Declaration"], list[dict[str, Any]]]
+DistributionSummaryProvider = Callable[[Sequence["Declaration"]], dict[int, list[dict[str, Any]]]]
 _distribution_providers: list[DistributionSummaryProvider] = []
 
 
@@ -36,6 +38,11 @@ def register_distribution_summary(
 
 def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
     """The distribution summary of a declaration: one entry per goods item, or [] before shipments."""
-    if not _distribution_providers:
-        return []
-    return _distribution_providers[-1](declaration)
+    return distribution_summaries([declaration]).get(declaration.pk, [])
+
+
+def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, list[dict[str, Any]]]:
+    """`distribution_summary` of several declarations at once, by declaration id."""
+    if not _distribution_providers or not declarations:
+        return {declaration.pk: [] for declaration in declarations}
+    return _distribution_providers[-1](declarations)

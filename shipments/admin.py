@@ -1,15 +1,12 @@
 """Staff admin: product catalogue, shipments with legs, lots, timeline, excursions and a
 temperature chart, and distribution of released declarations (the same service as the API)."""
 
-from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max, Min, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -17,19 +14,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
-from declarations.exceptions import DeclarationError
-from declarations.models import Declaration
-from declarations.services.allocation import ZERO, drawn_quantities
 from tradehub.partners.principals import actor_label
-from tradehub.reference.models import Location
 from tradehub.workplace.filters import QueueFilter
 
 from . import selectors
+from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
-from .services import distribution as distribution_services
 from .services import documents, excursions, shelf, tracking
-from .services.shipments import LotInput
 
 CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
 
@@ -208,9 +200,15 @@ class LotInline(ReadOnlyInline):
         "expires_at",
         "remaining",
         "chilling_damage_display",
+        "precooling_display",
         "condition_badge",
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]
+
+    @admin.display(description=_("Field heat (pre-cooling)"))
+    def precooling_display(self, lot: Lot) -> str:
+        info = shelf.precooling_of(lot)
+        return f"{info['assumption']} Lost: {info['hours_lost_at_optimum']:.1f} h at the optimum."
 
     @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
@@ -218,7 +216,7 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Chilling damage"))
     def chilling_damage_display(self, lot: Lot) -> str:
-        return f"{lot.chilling_damage:.1f} °C·h"
+        return f"{lot.chilling_damage:.2f} of the onset dose"
 
     @admin.display(description=_("Condition"))
     def condition_badge(self, lot: Lot) -> SafeString:
@@ -418,133 +416,8 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return custom + super().get_urls()  # type: ignore[operator]
 
     def distribute_view(self, request: HttpRequest) -> HttpResponse:
-        """Staff split a released declaration into one regional shipment per submission."""
-        if not self.has_change_permission(request):
-            raise PermissionError("Not allowed")
-        reference = request.GET.get("declaration") or request.POST.get("declaration")
-        declaration = (
-            Declaration.objects.filter(
-                reference=reference, status__in=distribution_services.DISTRIBUTABLE
-            ).first()
-            if reference
-            else None
-        )
-        form = DistributionForm(request.POST or None, declaration=declaration)
-        if request.method == "POST" and declaration is not None and form.is_valid():
-            try:
-                created = distribution_services.distribute(
-                    declaration, [form.to_request()], request.user
-                )
-            except APIException as exc:
-                messages.error(request, str(exc.detail))
-            except DeclarationError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    f"Created {created[0].reference} to {created[0].destination.code} "
-                    f"({created[0].onward_formalities}); declaration "
-                    f"{declaration.reference} is now "
-                    f"{Declaration.objects.get(pk=declaration.pk).status}.",
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:shipments_shipment_distribute") + f"?declaration={reference}"
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Distribute a released declaration",
-            "opts": self.model._meta,
-            "declaration": declaration,
-            "declarations": Declaration.objects.filter(
-                status__in=distribution_services.DISTRIBUTABLE
-            ).order_by("-created_at")[:200],
-            "form": form,
-            "summary": selectors.distribution_summary(declaration) if declaration else [],
-            "actor": actor_label(request.user),
-        }
-        return TemplateResponse(request, "admin/shipments/shipment/distribute.html", context)
-
-
-class DistributionForm(forms.Form):
-    """One regional shipment: destination, times, consignee and a quantity per goods item."""
-
-    destination = forms.CharField(max_length=5, help_text=_("UN/LOCODE, e.g. UZTAS"))
-    planned_departure = forms.DateTimeField(required=False)
-    planned_arrival = forms.DateTimeField(required=False)
-    consignee_name = forms.CharField(required=False, max_length=200)
-
-    def __init__(self, *args: Any, declaration: Declaration | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.declaration = declaration
-        self.items = list(declaration.goods_items.order_by("sequence")) if declaration else []
-        drawn = drawn_quantities(self.items)
-        for item in self.items:
-            kg, packages = drawn.get(item.pk, ZERO).net_kg, drawn.get(item.pk, ZERO).packages
-            self.fields[f"net_kg_{item.sequence}"] = forms.DecimalField(
-                required=False,
-                min_value=Decimal("0"),
-                decimal_places=3,
-                label=f"#{item.sequence} {item.description} ({item.commodity_code}) net kg",
-                help_text=f"{item.net_kg - kg:.3f} kg of {item.net_kg:.3f} left",
-            )
-            self.fields[f"packages_{item.sequence}"] = forms.IntegerField(
-                required=False,
-                min_value=0,
-                label=f"#{item.sequence} packages",
-                help_text=f"{item.packages_count - packages} of {item.packages_count} left",
-            )
-            self.fields[f"product_{item.sequence}"] = forms.ModelChoiceField(
-                Product.objects.order_by("code"),
-                required=False,
-                label=f"#{item.sequence} product",
-                help_text=_("Leave empty to infer it from the commodity code"),
-            )
-
-    def clean_destination(self) -> Location:
-        code = self.cleaned_data["destination"].strip().upper()
-        location = Location.objects.select_related("country").filter(code=code).first()
-        if location is None:
-            raise forms.ValidationError(f"Unknown location {code}.")
-        return location
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        self.lines: list[LotInput] = []
-        for item in self.items:
-            kg = data.get(f"net_kg_{item.sequence}")
-            if not kg:
-                continue
-            product = data.get(f"product_{item.sequence}") or distribution_services.infer_product(
-                item
-            )
-            if product is None:
-                self.add_error(
-                    f"product_{item.sequence}", "Several or no products match: choose one."
-                )
-                continue
-            self.lines.append(
-                LotInput(
-                    product=product,
-                    net_kg=kg,
-                    packages=data.get(f"packages_{item.sequence}") or 0,
-                    goods_item=item,
-                )
-            )
-        if not self.lines and not self.errors:
-            raise forms.ValidationError("Give a quantity for at least one goods item.")
-        return data
-
-    def to_request(self) -> distribution_services.DistributionShipment:
-        data = self.cleaned_data
-        name = data.get("consignee_name")
-        destination: Location = data["destination"]
-        return distribution_services.DistributionShipment(
-            destination=destination,
-            consignee={"name": name, "country": destination.country.code} if name else {},
-            planned_departure=data.get("planned_departure"),
-            planned_arrival=data.get("planned_arrival"),
-            lines=self.lines,
-        )
+        """Staff split a released declaration to several destinations in one form."""
+        return distribute_page(self, request)
 
 
 @admin.register(Excursion)
@@ -581,4 +454,4 @@ class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-__all__ = ["DistributionForm", "ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]
+__all__ = ["ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]

@@ -177,6 +177,9 @@ class ProductProfile:
     # back inside by the hysteresis as well (so control swings around an edge are not new excursions).
     excursion_tolerance_c: float = 0.0
     excursion_hysteresis_c: float = 0.0
+    # Published loss between harvest and pre-cooling: hours at the optimum per hour at the reference.
+    field_heat_loss_hours_per_hour: float | None = None
+    field_heat_reference_c: float | None = None
     _slopes: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
     _f_opt: float = field(init=False, repr=False, compare=False)
     _onset_hours: Callable[[float], float | None] = field(init=False, repr=False, compare=False)
@@ -336,6 +339,12 @@ class LotState:
     freezing_damage_deg_h: float = 0.0
     unmonitored_hours: float = 0.0
     late_readings: int = 0
+    # Field heat: harvested at `field_from`, pre-cooled at `field_until` (None: not recorded, so the
+    # field temperature is assumed until the first reading), at `field_temp_c` (None: the assumed
+    # ASSUMED_FIELD_TEMP_C). Counted by `field_heat_fraction`, not in `consumed_fraction`.
+    field_from: datetime | None = None
+    field_until: datetime | None = None
+    field_temp_c: float | None = None
 
     @classmethod
     def start(cls, at: datetime, temp_c: float | None = None) -> LotState:
@@ -356,6 +365,9 @@ class LotState:
             "freezing_damage_deg_h": self.freezing_damage_deg_h,
             "unmonitored_hours": self.unmonitored_hours,
             "late_readings": self.late_readings,
+            "field_from": _dt_to_json(self.field_from),
+            "field_until": _dt_to_json(self.field_until),
+            "field_temp_c": self.field_temp_c,
         }
 
     @classmethod
@@ -371,7 +383,46 @@ class LotState:
             freezing_damage_deg_h=float(data.get("freezing_damage_deg_h", 0.0)),
             unmonitored_hours=float(data.get("unmonitored_hours", 0.0)),
             late_readings=int(data.get("late_readings", 0)),
+            field_from=_dt_from_json(data.get("field_from")),
+            field_until=_dt_from_json(data.get("field_until")),
+            field_temp_c=data.get("field_temp_c"),
         )
+
+
+# Field heat: until pre-cooling is recorded, a harvested lot is assumed at this temperature (°C), a
+# conservative summer field/packhouse temperature for the corridor's growing areas. It is an
+# assumption of TradeHub, not a measured figure; a lot can give its own `field_temp_c`.
+ASSUMED_FIELD_TEMP_C = 30.0
+
+
+def field_heat_rate(profile: ProductProfile, temp_c: float) -> float:
+    """Ageing rate between harvest and pre-cooling at `temp_c` (relative to the optimum).
+
+    The Q10 rate, or - for a product with a published field-heat loss (grapes: each hour at 32.2 °C
+    costs a week at the optimum) - that loss scaled from its reference temperature along the product's
+    Q10 curve, whichever is larger."""
+    rate = profile.q10_rate(temp_c)
+    loss, ref = profile.field_heat_loss_hours_per_hour, profile.field_heat_reference_c
+    if loss is not None and ref is not None:
+        rate = max(rate, loss * profile.q10_rate(temp_c) / profile.q10_rate(ref))
+    return rate
+
+
+def field_heat_end(state: LotState, now: datetime) -> datetime | None:
+    """When the field-heat period ends: pre-cooling, else the first reading, else `now`."""
+    if state.field_from is None:
+        return None
+    return state.field_until or state.first_reading_at or now
+
+
+def field_heat_fraction(state: LotState, profile: ProductProfile, now: datetime) -> float:
+    """Share of shelf life used between harvest and pre-cooling (0 without a harvest time)."""
+    end = field_heat_end(state, now)
+    if end is None or state.field_from is None:
+        return 0.0
+    hours = max(0.0, (end - state.field_from).total_seconds() / 3600.0)
+    temp = ASSUMED_FIELD_TEMP_C if state.field_temp_c is None else state.field_temp_c
+    return hours * field_heat_rate(profile, temp) / profile.storage_life_hours
 
 
 def _points(
@@ -473,7 +524,8 @@ def advance(
         pr, pc, pf, prev_ts = r, c, f, ts
     _, last_temp, last_at = points[-1]
 
-    return LotState(
+    return replace(
+        state,
         consumed_fraction=consumed,
         chilling_dose=chilling,
         last_reading_at=last_at,
@@ -493,9 +545,15 @@ def consumed_fraction_at(
     *,
     max_gap: timedelta = DEFAULT_MAX_GAP,
 ) -> float:
-    """Share of shelf life used up at `now`, counting time outside the readings (see module doc)."""
+    """Share of shelf life used up at `now`, counting time outside the readings (see module doc).
+
+    With a harvest time the field heat counts first, and the cold chain starts at its end instead of
+    at packing."""
     sl_h = profile.storage_life_hours
-    consumed = state.consumed_fraction
+    consumed = state.consumed_fraction + field_heat_fraction(state, profile, now)
+    cold_from = field_heat_end(state, now)
+    if cold_from is not None:
+        packed_at = cold_from if packed_at is None else max(packed_at, cold_from)
     if state.last_reading_at is None:
         if packed_at is not None:
             consumed += max(0.0, (now - packed_at).total_seconds()) / 3600.0 / sl_h

@@ -54,3 +54,32 @@ def test_enqueue_waits_for_commit_and_is_dropped_on_rollback():
 
         noop_task.delay()
         assert sent.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("shipments.tasks.process_readings_task", "ingest"),
+        ("shipments.tasks.process_stale_readings_task", "ingest"),
+        ("shipments.alerts.tasks.scan_alerts_task", "alerts"),
+        ("shipments.alerts.tasks.scan_shipment_alerts_task", "alerts"),
+        ("shipments.tasks.mark_expired_lots_task", "alerts"),
+        ("tradehub.notifications.tasks.deliver_message_task", "delivery"),
+        ("tradehub.notifications.tasks.send_alert_digests_task", "delivery"),
+        ("declarations.tasks.apply_customs_messages_task", "customs"),
+        ("gateways.simulated.tasks.assess_task", "customs"),
+        ("tradehub.work.tasks.relay_pending_tasks_task", "celery"),
+    ],
+)
+def test_tasks_are_routed_to_the_queue_of_their_workload(task, queue):
+    celery_app.loader.import_default_modules()
+    assert task in celery_app.tasks
+    assert celery_app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_a_worker_without_q_consumes_every_queue():
+    # One machine: `celery -A tradehub worker` (Procfile) serves all workloads.
+    declared = {queue.name for queue in celery_app.conf.task_queues}
+    routed = {route["queue"] for route in celery_app.conf.task_routes.values()}
+    assert routed <= declared
+    assert {"celery", "ingest", "alerts", "delivery", "customs"} == declared

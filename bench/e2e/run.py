@@ -274,7 +274,13 @@ def telemetry_rounds(
     raw = RawCopy(env["DATABASE_URL"])
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=7)
-    result: dict[str, list[float]] = {"new": [], "again": [], "rss_mb": []}
+    result: dict[str, list[float]] = {
+        "new": [],
+        "again": [],
+        "rss_mb": [],
+        "new_seconds": [],
+        "again_seconds": [],
+    }
     for round_no in range(rounds + 1):  # round 0 warms the worker up, not counted
         rows = reading_rows(state["telemetry_shipment"], f"bench-{run_id}-{round_no}", start)
         body = json.dumps({"readings": rows}).encode()
@@ -304,6 +310,8 @@ def telemetry_rounds(
             result["new"].append(base_new / new_time)
             result["again"].append(base_again / again_time)
             result["rss_mb"].append(growth)
+            result["new_seconds"].append(new_time)
+            result["again_seconds"].append(again_time)
     raw.conn.close()
     return result
 
@@ -450,17 +458,19 @@ def main() -> None:
 
         servers = workers_of(master) + workers_of(hello_master)
         ratios: dict[str, list[float]] = {label: [] for label in workloads}
+        rates: dict[str, list[float]] = {label: [] for label in workloads}
         for _ in range(rounds):
             for label, (url, auth) in workloads.items():
                 baseline = wrk_rps(wrk, hello + "/hello/", seconds, None, servers)
                 measured = wrk_rps(wrk, url, seconds, state["key"] if auth else None, servers)
                 ratios[label].append(measured / baseline)
+                rates[label].append(measured)
             print(".", end="", flush=True)
         telemetry = telemetry_rounds(app, master, state, env, rounds)
         print()
     purge_queue(env)
 
-    table = render(started, rounds, seconds, ratios, telemetry)
+    table = render(started, rounds, seconds, ratios, rates, telemetry)
     print(table)
     if not args.no_write:
         write_doc(table)
@@ -498,6 +508,7 @@ def render(
     rounds: int,
     seconds: int,
     ratios: dict[str, list[float]],
+    rates: dict[str, list[float]],
     telemetry: dict[str, list[float]],
 ) -> str:
     lines = [
@@ -506,21 +517,24 @@ def render(
         f"{rounds} interleaved rounds, {seconds:g} s of `wrk -t2 -c8` per measurement, "
         "medians of the per-round ratios. Higher is faster; 1.00 = the baseline.",
         "",
-        "| workload | TradeHub vs baseline | baseline |",
-        "| --- | --- | --- |",
+        "| workload | TradeHub vs baseline | baseline | requests/s here (median) |",
+        "| --- | --- | --- | --- |",
     ]
     for label, values in ratios.items():
-        lines.append(f"| {label} | {spread(values)} | DRF hello |")
+        rate = statistics.median(rates[label])
+        lines.append(f"| {label} | {spread(values)} | DRF hello | {rate:.0f} |")
     lines.append(
         f"| `POST /telemetry/`, {READINGS:,} new readings | {spread(telemetry['new'])} | "
-        "raw psycopg COPY of the same rows into a bare table |"
+        "raw psycopg COPY of the same rows into a bare table | "
+        f"{READINGS / statistics.median(telemetry['new_seconds']):.0f} readings/s |"
     )
     lines.append(
-        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY |"
+        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY | "
+        f"{READINGS / statistics.median(telemetry['again_seconds']):.0f} readings/s |"
     )
     lines.append(
         f"| web worker memory growth during one {READINGS:,}-reading POST | "
-        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — |"
+        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |"
     )
     return "\n".join(lines)
 

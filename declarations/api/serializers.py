@@ -547,8 +547,20 @@ class TransitSerializer(serializers.ModelSerializer[Transit]):
         return serializers.DateTimeField().to_representation(deadline)
 
 
+class DeclarationListSerializer(serializers.ListSerializer[Declaration]):
+    """A page of declarations: the distribution summaries of the whole page are read at once
+    (a fixed number of queries per page instead of three per declaration)."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        declarations = list(data.all() if hasattr(data, "all") else data)
+        self.child._distribution = hooks.distribution_summaries(declarations)  # type: ignore[union-attr]
+        return super().to_representation(declarations)
+
+
 class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     """A declaration as partners see it."""
+
+    _distribution: dict[int, list[dict[str, Any]]] | None = None
 
     office = serializers.SlugRelatedField[CustomsOffice](slug_field="code", read_only=True)
     border_crossing = serializers.SlugRelatedField[Location](
@@ -605,6 +617,7 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = DeclarationListSerializer
 
     @extend_schema_field(TransportDocumentSerializer(allow_null=True))
     def get_transport_document(self, declaration: Declaration) -> dict[str, str] | None:
@@ -640,6 +653,8 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
 
     @extend_schema_field(DistributionLineSummarySerializer(many=True))
     def get_distribution(self, declaration: Declaration) -> list[dict[str, Any]]:
+        if self._distribution is not None and declaration.pk in self._distribution:
+            return self._distribution[declaration.pk]
         return hooks.distribution_summary(declaration)
 
     @extend_schema_field(TransitSerializer(allow_null=True))

@@ -36,7 +36,12 @@ from shipments.models import (
     TrackingEvent,
 )
 from shipments.selectors import shipment_warnings
-from shipments.services.shelf import lot_condition, remaining_hours, shipment_arrival
+from shipments.services.shelf import (
+    lot_condition,
+    precooling_of,
+    remaining_hours,
+    shipment_arrival,
+)
 from tradehub.notifications.choices import Severity
 from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType, RouteMode
 from tradehub.reference.models import Location
@@ -205,11 +210,30 @@ class LotInputSerializer(serializers.Serializer):
     packages = serializers.IntegerField(required=False, min_value=0, default=0)
     packed_on = serializers.DateField(required=False, allow_null=True)
     goods_item = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    harvested_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    precooled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    field_temp_c = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-10, max_value=50
+    )
 
     def validate_packed_on(self, value: Any) -> Any:
         if value is not None and value > timezone.localdate() + dt.timedelta(days=1):
             raise serializers.ValidationError("Cannot be in the future.", code="future")
         return value
+
+    def validate_harvested_at(self, value: Any) -> Any:
+        if value is not None and value > timezone.now() + dt.timedelta(hours=1):
+            raise serializers.ValidationError("Cannot be in the future.", code="future")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        harvested, precooled = attrs.get("harvested_at"), attrs.get("precooled_at")
+        if precooled is not None and (harvested is None or precooled < harvested):
+            raise serializers.ValidationError(
+                {"precooled_at": ["Needs `harvested_at` and must not be before it."]},
+                code="invalid",
+            )
+        return attrs
 
 
 class LegSnapshotSerializer(serializers.Serializer):
@@ -417,6 +441,16 @@ class OpenAlertSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices)
 
 
+class PrecoolingSerializer(serializers.Serializer):
+    """The field-heat assumption of a lot (schema only)."""
+
+    harvested_at = serializers.DateTimeField(allow_null=True)
+    precooled_at = serializers.DateTimeField(allow_null=True)
+    field_temp_c = serializers.FloatField(allow_null=True)
+    assumption = serializers.CharField()
+    hours_lost_at_optimum = serializers.FloatField()
+
+
 class LotSerializer(serializers.ModelSerializer[Lot]):
     """A lot with its shelf-life state, computed as of the request."""
 
@@ -428,6 +462,7 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
     chilling_damage = serializers.SerializerMethodField()
     condition = serializers.SerializerMethodField()
     open_alerts = serializers.SerializerMethodField()
+    precooling = serializers.SerializerMethodField()
 
     class Meta:
         model = Lot
@@ -445,12 +480,17 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
             "chilling_damage",
             "condition",
             "open_alerts",
+            "precooling",
         ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_remaining_shelf_life_hours(self, lot: Lot) -> float:
         return round(remaining_hours(lot, self.context.get("now")), 2)
+
+    @extend_schema_field(PrecoolingSerializer)
+    def get_precooling(self, lot: Lot) -> dict[str, Any]:
+        return precooling_of(lot, self.context.get("now"))
 
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_chilling_damage(self, lot: Lot) -> float:

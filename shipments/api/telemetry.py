@@ -39,7 +39,10 @@ class PayloadTooLarge(APIException):
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the range of a double
+        return None
     return number if math.isfinite(number) else None
 
 

@@ -311,6 +311,9 @@ def lot_inputs(lots: list[dict[str, Any]]) -> list[shipment_services.LotInput]:
             lot_code=lot["lot_code"],
             packed_on=lot.get("packed_on"),
             goods_item=lot.get("goods_item"),
+            harvested_at=lot.get("harvested_at"),
+            precooled_at=lot.get("precooled_at"),
+            field_temp_c=lot.get("field_temp_c"),
         )
         for lot in lots
     ]

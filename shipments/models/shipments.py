@@ -295,6 +295,16 @@ class Lot(models.Model):
         help_text=_("Static expiry: packed date plus storage life at the optimum"),
         verbose_name=_("expires at"),
     )
+    # Field heat (optional): harvest and pre-cooling times. With a harvest time the time before the
+    # cold chain is charged at the field temperature (assumed ASSUMED_FIELD_TEMP_C unless given) up
+    # to pre-cooling, or, if pre-cooling is not recorded, up to the first reading.
+    harvested_at = models.DateTimeField(null=True, blank=True)
+    precooled_at = models.DateTimeField(null=True, blank=True)
+    field_temp_c = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Field temperature until pre-cooling (blank: assumed 30 °C)",
+    )
     # Shelf-life state, advanced incrementally as readings arrive.
     consumed_fraction = models.FloatField(
         default=0.0,
@@ -351,6 +361,11 @@ class Lot(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(net_kg__gt=0), name="lot_net_kg_positive"),
+            models.CheckConstraint(
+                condition=Q(precooled_at__isnull=True)
+                | (Q(harvested_at__isnull=False) & Q(precooled_at__gte=models.F("harvested_at"))),
+                name="lot_precooled_after_harvest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,8 +36,53 @@ def remaining_hours(lot: Lot, now: dt.datetime | None = None) -> float:
     return max(0.0, hours)
 
 
+def with_field_heat(lot: Lot, state: shelf_life.LotState) -> shelf_life.LotState:
+    """The state with the lot's harvest and pre-cooling times (field heat) set on it."""
+    if lot.harvested_at is None:
+        return state
+    return replace(
+        state,
+        field_from=lot.harvested_at,
+        field_until=lot.precooled_at,
+        field_temp_c=lot.field_temp_c,
+    )
+
+
+def precooling_of(lot: Lot, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The field-heat assumption of a lot, as the API and admin show it."""
+    now = now or timezone.now()
+    state = lot_state(lot)
+    profile = profile_of(lot.product)
+    temp = shelf_life.ASSUMED_FIELD_TEMP_C if lot.field_temp_c is None else lot.field_temp_c
+    if lot.harvested_at is None:
+        assumption = (
+            "No harvest time: the lot is counted at its optimum from packing (field heat unknown)."
+        )
+    elif lot.precooled_at is not None:
+        assumption = (
+            f"Harvest to pre-cooling charged at {temp:g} °C"
+            f"{' (assumed)' if lot.field_temp_c is None else ''}, then the cold chain."
+        )
+    else:
+        assumption = (
+            f"Pre-cooling not recorded: harvest to the first reading charged at {temp:g} °C"
+            f"{' (assumed)' if lot.field_temp_c is None else ''}."
+        )
+    lost = shelf_life.field_heat_fraction(state, profile, now) * profile.storage_life_hours
+    return {
+        "harvested_at": lot.harvested_at,
+        "precooled_at": lot.precooled_at,
+        "field_temp_c": lot.field_temp_c,
+        "assumption": assumption,
+        "hours_lost_at_optimum": round(lost, 2),
+    }
+
+
 def shelf_life_ends_at(
-    state: shelf_life.LotState, profile: shelf_life.ProductProfile, packed: dt.datetime
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    packed: dt.datetime,
+    now: dt.datetime | None = None,
 ) -> dt.datetime:
     """When the lot runs out if kept at its optimum after the readings integrated so far.
 
@@ -44,6 +91,9 @@ def shelf_life_ends_at(
     """
     if state.last_reading_at is None:
         ref = packed
+        field_end = shelf_life.field_heat_end(state, now or timezone.now())
+        if field_end is not None:
+            ref = max(ref, field_end)
     else:
         ref = state.last_reading_at + shelf_life.DEFAULT_MAX_GAP
     consumed = shelf_life.consumed_fraction_at(state, profile, ref, packed)
@@ -86,7 +136,7 @@ def apply_state(
     lot.shelf_state = state.to_dict()
     lot.consumed_fraction = consumed_until_last_reading(state, profile, packed_at(lot.packed_on))
     lot.chilling_damage = state.chilling_dose
-    lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on))
+    lot.shelf_life_ends_at = shelf_life_ends_at(state, profile, packed_at(lot.packed_on), now)
     lot.condition = lot_condition(lot, now, arrival)
 
 

@@ -21,7 +21,7 @@ from tradehub.api.exceptions import Conflict
 from tradehub.reference.models import Location
 from tradehub.reference.selectors import onward_formalities
 
-from .shelf import apply_state, shipment_arrival
+from .shelf import apply_state, shipment_arrival, with_field_heat
 
 
 @dataclass
@@ -48,6 +48,9 @@ class LotInput:
     lot_code: str = ""
     packed_on: dt.date | None = None
     goods_item: GoodsItem | None = None
+    harvested_at: dt.datetime | None = None
+    precooled_at: dt.datetime | None = None
+    field_temp_c: float | None = None
 
 
 @dataclass
@@ -148,6 +151,9 @@ def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
         packed_on=packed_on,
         goods_item=data.goods_item,
         expires_at=static_expiry(packed_on, data.product.storage_life_days),
+        harvested_at=data.harvested_at,
+        precooled_at=data.precooled_at,
+        field_temp_c=data.field_temp_c,
     )
     # A split of an inbound lot of the same product keeps the temperature history it already had.
     state = shelf_life.LotState()
@@ -157,6 +163,7 @@ def _build_lot(shipment: Shipment, data: LotInput, now: dt.datetime) -> Lot:
         and inbound.packed_on == packed_on
     ):
         state = shelf_life.LotState.from_dict(inbound.shelf_state)
+    state = with_field_heat(lot, state)
     lot.initial_shelf_state = state.to_dict()
     apply_state(lot, state, shipment_arrival(shipment), now)
     return lot

@@ -113,3 +113,17 @@ def test_a_revocation_seen_by_another_process_invalidates_this_ones_cache(partne
     # ...until the other process's new generation token reaches the shared cache.
     cache.set(GENERATION_KEY, "written-by-another-process", timeout=None)
     assert _client(key).get(URL).status_code == 401
+
+
+def test_keys_are_checked_in_the_database_while_the_shared_cache_is_down(partner, monkeypatch):
+    from unittest import mock
+
+    from tradehub.partners import authentication
+
+    api_key, key = issue_api_key(partner)
+    assert _client(key).get(URL).status_code == 200
+    monkeypatch.setattr(authentication, "_cache_down_until", 0.0)
+    with mock.patch.object(authentication.cache, "get", side_effect=ConnectionError("down")):
+        assert _client(key).get(URL).status_code == 200
+        PartnerAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)  # no token written
+        assert _client(key).get(URL).status_code == 401

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from shipments.models import Excursion, Shipment, TemperatureReading
+from shipments.models import Excursion, Product, Shipment, TemperatureReading
 from shipments.services.shelf import process_readings
 from tests.shipments.factories import make_shipment, released_declaration
 
@@ -78,9 +78,12 @@ def test_staff_distribute_through_the_admin_page(admin_client, partner, products
         url,
         {
             "declaration": declaration.reference,
-            "destination": "kgfru",
-            "net_kg_1": "2000",
-            "packages_1": "400",
+            "rows-TOTAL_FORMS": "2",
+            "rows-INITIAL_FORMS": "0",
+            "rows-0-destination": "kgfru",
+            "rows-0-net_kg_1": "2000",
+            "rows-0-packages_1": "400",
+            "product_1": str(Product.objects.filter(hs_code="070200").order_by("code")[0].pk),
         },
     )
     assert response.status_code == 302
@@ -92,7 +95,15 @@ def test_staff_distribute_through_the_admin_page(admin_client, partner, products
     assert declaration.status == "partially_distributed"
     # Over-allocation is refused with a message and creates nothing.
     admin_client.post(
-        url, {"declaration": declaration.reference, "destination": "KGFRU", "net_kg_1": "4000.001"}
+        url,
+        {
+            "declaration": declaration.reference,
+            "rows-TOTAL_FORMS": "1",
+            "rows-INITIAL_FORMS": "0",
+            "rows-0-destination": "KGFRU",
+            "rows-0-net_kg_1": "4000.001",
+            "rows-0-packages_1": "1",
+        },
     )
     assert Shipment.objects.filter(declaration=declaration).count() == 1
 

@@ -270,3 +270,36 @@ def test_shipment_list_costs_a_fixed_number_of_queries(api, partner, products):
     for _ in range(5):
         make_shipment(partner, lots=[{"product": "kiwifruit"}, {"product": "apple"}])
     assert count() == few
+
+
+def test_grapes_harvested_six_hours_before_pre_cooling_at_30c_lose_about_38_days(api, products):
+    """Nelson 1985: an hour at 32.2 °C costs a week at 0 °C; at 30 °C scaled by the Handbook Q10."""
+    harvested = dt.datetime.now(dt.UTC) - dt.timedelta(hours=8)
+    lot = {
+        "product": "table-grape",
+        "net_kg": "1000",
+        "packed_on": dt.date.today().isoformat(),
+        "harvested_at": harvested.isoformat(),
+        "precooled_at": (harvested + dt.timedelta(hours=6)).isoformat(),
+        "field_temp_c": 30,
+    }
+    response = api.post("/api/v1/shipments/", body(lots=[lot]), format="json")
+    assert response.status_code == 201, response.json()
+    detail = response.json()["lots"][0]
+    assert detail["precooling"]["hours_lost_at_optimum"] == pytest.approx(
+        6 * 168 / 1.5**0.22, abs=0.1
+    )
+    assert "Harvest to pre-cooling charged at 30 °C" in detail["precooling"]["assumption"]
+    # 56 days of life minus 38.4 lost in the field minus the hours since pre-cooling.
+    assert detail["remaining_shelf_life_hours"] == pytest.approx(56 * 24 - 921.7 - 2, abs=1)
+
+
+def test_pre_cooling_needs_a_harvest_time_before_it(api, products):
+    lot = {
+        "product": "table-grape",
+        "net_kg": "1000",
+        "precooled_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    response = api.post("/api/v1/shipments/", body(lots=[lot]), format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/lots/0/precooled_at"

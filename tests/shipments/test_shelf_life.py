@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shipments.shelf_life import (
+    ASSUMED_FIELD_TEMP_C,
     DEFAULT_Q10_0_10,
     DEFAULT_Q10_10_20,
     DEFAULT_Q10_20_30,
@@ -21,6 +22,7 @@ from shipments.shelf_life import (
     advance,
     condition,
     consumed_fraction_at,
+    field_heat_fraction,
     remaining_shelf_life_hours,
     track_excursions,
 )
@@ -440,3 +442,48 @@ def test_incremental_excursion_tracking_equals_one_shot(temps, cuts, profile):
         got = latest[key]
         assert (got.ended_at, got.peak_c) == (event.ended_at, event.peak_c)  # type: ignore[attr-defined]
         assert got.degree_hours == pytest.approx(event.degree_hours)  # type: ignore[attr-defined]
+
+
+# --- Field heat before pre-cooling ----------------------------------------------------------------
+
+GRAPE_FIELD = ProductProfile(
+    storage_temp_min_c=-1,
+    storage_temp_max_c=0,
+    storage_temp_optimal_c=-0.5,
+    storage_life_days=56,
+    highest_freezing_point_c=-2.0,
+    field_heat_loss_hours_per_hour=168,
+    field_heat_reference_c=32.2,
+)
+
+
+def test_six_hours_of_grapes_at_32c_before_pre_cooling_cost_six_weeks():
+    """Nelson 1985: each hour at 90 °F (32.2 °C) after picking costs a week of storage at 0 °C."""
+    state = LotState(field_from=T0, field_until=T0 + timedelta(hours=6), field_temp_c=32.2)
+    lost_h = field_heat_fraction(state, GRAPE_FIELD, T0 + timedelta(days=1)) * 56 * 24
+    assert lost_h == pytest.approx(6 * 7 * 24)
+
+
+def test_six_hours_of_grapes_at_30c_cost_the_nelson_loss_scaled_by_the_handbook_q10():
+    # 30 °C is 2.2 °C below the reference, in the 30-40 °C band: 168 / 1.5 ** 0.22 h per hour.
+    state = LotState(field_from=T0, field_until=T0 + timedelta(hours=6), field_temp_c=30.0)
+    lost_h = field_heat_fraction(state, GRAPE_FIELD, T0 + timedelta(days=1)) * 56 * 24
+    assert lost_h == pytest.approx(6 * 168 / 1.5**0.22)
+    assert lost_h / 24 == pytest.approx(38.4, abs=0.05)  # days at the optimum
+
+
+def test_without_recorded_pre_cooling_the_assumed_field_temperature_runs_to_the_first_reading():
+    state = LotState(field_from=T0)  # harvested, pre-cooling not recorded
+    first = T0 + timedelta(hours=10)
+    after = advance(state, REFERENCE, series([0.0] * 7, start=first))
+    expected = 10 * REFERENCE.q10_rate(ASSUMED_FIELD_TEMP_C) / REFERENCE.storage_life_hours
+    assert field_heat_fraction(after, REFERENCE, first + timedelta(days=3)) == pytest.approx(
+        expected
+    )
+    # Before any reading it keeps running until now.
+    assert field_heat_fraction(state, REFERENCE, first) == pytest.approx(expected)
+    # The cold chain starts at the first reading, not at packing.
+    now = first + timedelta(hours=1)
+    assert consumed_fraction_at(after, REFERENCE, now, packed_at=T0) == pytest.approx(
+        expected + 1 / REFERENCE.storage_life_hours
+    )

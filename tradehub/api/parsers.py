@@ -1,6 +1,7 @@
 """A stricter JSON parser: bad input becomes a 400 problem, never a 500 or a NaN in the database."""
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -36,17 +37,39 @@ def _unstorable(value: str) -> str | None:
     return None
 
 
-def _check_strings(document: Any) -> None:
-    """Raise a ValidationError pointing at the first string PostgreSQL cannot store.
+# The largest integer any field can hold (PostgreSQL bigint); beyond it a number is no quantity
+# this API knows, and converting it to a float would overflow (a 4,001-digit number).
+MAX_INTEGER = 2**63 - 1
 
-    Text columns cannot hold NUL and a lone surrogate cannot be encoded as UTF-8: either would
-    fail deep inside a query as a 500, so the whole request is refused here, with the JSON
-    pointer of the offending value (or key).
+
+def _bad_number(value: Any) -> str | None:
+    """Why this JSON number cannot be taken, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        return f"Number out of range (at most {len(str(MAX_INTEGER))} digits)."
+    if isinstance(value, float) and not math.isfinite(value):
+        return "Number out of range (not a finite double-precision number)."
+    return None
+
+
+def _check_strings(document: Any) -> None:
+    """Raise a ValidationError pointing at the first string PostgreSQL cannot store, or the first
+    number no field can hold.
+
+    Text columns cannot hold NUL and a lone surrogate cannot be encoded as UTF-8; a number beyond
+    the range of a double or a bigint overflows when converted: any of these would fail deep
+    inside as a 500, so the whole request is refused here, with the JSON pointer of the offending
+    value (or key).
     """
     stack: list[tuple[tuple[str, ...], Any]] = [((), document)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, str):
+        if isinstance(value, int | float):
+            problem = _bad_number(value)
+            if problem:
+                raise ValidationError(_nested(path, problem, code="out_of_range"))
+        elif isinstance(value, str):
             problem = _unstorable(value)
             if problem:
                 raise ValidationError(_nested(path, problem))
@@ -60,9 +83,9 @@ def _check_strings(document: Any) -> None:
             stack.extend(((*path, str(index)), item) for index, item in enumerate(value))
 
 
-def _nested(path: tuple[str, ...], message: str) -> Any:
+def _nested(path: tuple[str, ...], message: str, code: str = "invalid_string") -> Any:
     # Keys are made printable for the pointer; the problem handler builds /a/0/b from this.
-    detail: Any = [ErrorDetail(message, code="invalid_string")]
+    detail: Any = [ErrorDetail(message, code=code)]
     for key in reversed(path):
         safe = key.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
         detail = {safe: detail}
@@ -71,7 +94,8 @@ def _nested(path: tuple[str, ...], message: str) -> Any:
 
 class StrictJSONParser(JSONParser):
     """JSON only as RFC 8259 defines it: no NaN/Infinity, no duplicate keys, bounded nesting,
-    and only strings PostgreSQL can store (no NUL, no lone surrogates)."""
+    only strings PostgreSQL can store (no NUL, no lone surrogates) and only numbers a field can
+    hold (no overflowing 1e400 or 4,001-digit integers)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         parser_context = parser_context or {}

@@ -1,5 +1,6 @@
 """Rendering alert emails (immediate and digest) from templates into subject, text and HTML."""
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -47,7 +48,38 @@ def admin_url(view: AlertView) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+# Line and paragraph separators and the bidirectional overrides can reorder or break a line
+# like a control character does, so they go too.
+_ALSO_STRIPPED = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(value: str) -> str:
+    """Partner text made safe for one line of an email: every run of control characters (line
+    breaks, tabs, escapes, NUL, C1 controls, bidi overrides) becomes one space, so a lot code
+    cannot start a new line or fake a header in the plain-text body."""
+    out: list[str] = []
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _ALSO_STRIPPED:
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out).strip()
+
+
+def clean(value: Any) -> Any:
+    """`clean_text` applied to every string of a view (nested dicts and lists too)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(item) for item in value]
+    return value
+
+
 def _context(view: AlertView) -> dict[str, Any]:
+    view = clean(view)
     return {
         **view,
         "admin_url": admin_url(view),

@@ -1,11 +1,14 @@
 """SSRF guard for webhook URLs: only http(s) to public addresses, checked by resolving DNS."""
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 class UnsafeURLError(ValueError):
@@ -70,9 +73,11 @@ def resolve_webhook_url(url: str, *, allow_private: bool | None = None) -> Resol
     if not allow_private:
         bad = [a for a in addresses if _forbidden(a)]
         if bad:
+            # The message never names the address: it would tell a partner what internal
+            # addresses exist behind a host name. Operators find it in the log.
+            logger.warning("Webhook host %r refused: resolves to %s", host, ", ".join(bad))
             raise UnsafeURLError(
-                f"The host {host!r} resolves to a loopback, private or reserved address "
-                f"({bad[0]}); webhooks may only call public addresses."
+                f"The host {host!r} is not allowed: webhooks may only call public addresses."
             )
     path = parts.path or "/"
     if parts.query:

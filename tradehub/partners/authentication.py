@@ -6,7 +6,9 @@ saving or deleting a key or a partner (revoking, expiring, deactivating) writes 
 token into the shared cache (Redis in production), every lookup compares its entry's token with
 the current one (one Redis GET per request, memoised on the request), and an entry older than
 API_KEY_CACHE_SECONDS is checked against the database again in any case. Expiry dates are
-compared on every request, so an expiring key stops at its time even while cached.
+compared on every request, so an expiring key stops at its time even while cached. While the
+shared cache is down nothing cached is trusted: keys are checked in the database (one query) and
+the cache is asked again after CACHE_RETRY_SECONDS.
 """
 
 import hashlib
@@ -52,14 +54,23 @@ def _digest(key: str) -> str:
 
 
 _UNAVAILABLE = "\x00unavailable"
+# After a failed read of the token the shared cache is not asked again for this long (a frozen
+# Redis costs one CACHE_SOCKET_TIMEOUT per process every this many seconds, not every request).
+CACHE_RETRY_SECONDS = 10.0
+_cache_down_until = 0.0
 
 
 def current_generation() -> str | None:
     """The shared generation token; `_UNAVAILABLE` while the shared cache fails (then nothing
     cached is trusted and every request checks its key in the database)."""
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return _UNAVAILABLE
     try:
         value = cache.get(GENERATION_KEY)
     except Exception:  # a stopped Redis must not fail authentication
+        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        logger.warning("API-key cache: shared cache unavailable; keys checked in the database")
         return _UNAVAILABLE
     return None if value is None else str(value)
 

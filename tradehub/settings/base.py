@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tradehub.ui",
+    "axes",
+    "csp",
     "tradehub.partners",
     "tradehub.reference",
     "tradehub.notifications",
@@ -49,6 +52,8 @@ MIDDLEWARE = [
     # Outermost: every error answer under /api/ becomes problem+json (also Django's own pages).
     "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Staff pages: the language switch (cookie), else Accept-Language; /api/ stays English.
     "tradehub.ui.middleware.StaffLocaleMiddleware",
@@ -60,7 +65,44 @@ MIDDLEWARE = [
     # Partner API: 413 for oversized bodies, then Idempotency-Key replay for POSTs.
     "tradehub.api.middleware.RequestSizeMiddleware",
     "tradehub.api.idempotency.IdempotencyMiddleware",
+    # Admin login lockout (django-axes): last, as its documentation requires.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Staff login: throttling and lockout (django-axes) ------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for a username, or from one address, further logins
+# of that username / from that address are refused (429, admin/lockout.html) for
+# AXES_COOLOFF_MINUTES, even with the right password. Unlock earlier:
+# `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS` or `axes_reset` (all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------------
+# Scripts only from this site (no inline script, no eval): the admin, its language switch
+# (tradehub/static/tradehub/autosubmit.js) and the offline Swagger UI (drf-spectacular-sidecar,
+# initialised from a script file by SpectacularSwaggerSplitView) need nothing else. Inline style
+# attributes stay allowed (admin templates use them; they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "tradehub.urls"
 WSGI_APPLICATION = "tradehub.wsgi.application"
@@ -256,6 +298,23 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Queues by workload, so each can get its own worker pool (and machines) when one machine is not
+# enough (docs/deployment.md): telemetry processing, alert scans, outbound delivery (webhooks and
+# emails), customs (message application and the gateways), and `celery` for the rest (relay,
+# housekeeping). A worker started without `-Q` consumes all of them: one machine needs nothing.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WORKLOAD_QUEUES = ("ingest", "alerts", "delivery", "customs")
+CELERY_TASK_ROUTES = {
+    "shipments.tasks.process_readings_task": {"queue": "ingest"},
+    "shipments.tasks.process_stale_readings_task": {"queue": "ingest"},
+    "shipments.tasks.derive_shipment_status_task": {"queue": "ingest"},
+    "shipments.alerts.tasks.*": {"queue": "alerts"},
+    "shipments.tasks.mark_*": {"queue": "alerts"},
+    "tradehub.notifications.tasks.*": {"queue": "delivery"},
+    "declarations.tasks.*": {"queue": "customs"},
+    "gateways.*": {"queue": "customs"},
+}
+CELERY_TASK_QUEUES = [Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *WORKLOAD_QUEUES)]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 # Redis broker: a task a worker took and never acknowledged (the worker was killed) is delivered

@@ -17,10 +17,19 @@ from rest_framework.exceptions import APIException
 from tradehub.partners.principals import actor_label
 from tradehub.workplace.filters import QueueFilter
 
-from . import selectors
+from . import reroute, selectors
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
-from .models import Excursion, Leg, Lot, Product, RequiredDocument, Shipment, TrackingEvent
+from .models import (
+    Excursion,
+    LeadTime,
+    Leg,
+    Lot,
+    Product,
+    RequiredDocument,
+    Shipment,
+    TrackingEvent,
+)
 from .services import documents, excursions, shelf, tracking
 
 CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
@@ -201,9 +210,14 @@ class LotInline(ReadOnlyInline):
         "remaining",
         "chilling_damage_display",
         "precooling_display",
+        "reroute_display",
         "condition_badge",
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]
+
+    @admin.display(description=_("Re-route advice"))
+    def reroute_display(self, lot: Lot) -> str:
+        return reroute.advise(lot, timezone.now()).summary
 
     @admin.display(description=_("Field heat (pre-cooling)"))
     def precooling_display(self, lot: Lot) -> str:
@@ -454,4 +468,14 @@ class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-__all__ = ["ExcursionAdmin", "ProductAdmin", "ShipmentAdmin"]
+__all__ = ["ExcursionAdmin", "LeadTimeAdmin", "ProductAdmin", "ShipmentAdmin"]
+
+
+@admin.register(LeadTime)
+class LeadTimeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Planning lead times for re-route advice, each with its source (delivered shipments override)."""
+
+    list_display = ["origin", "destination", "mode", "hours", "source"]
+    list_filter = ["mode"]
+    search_fields = ["origin__code", "destination__code", "source"]
+    raw_id_fields = ["origin", "destination"]

@@ -40,6 +40,7 @@ from tradehub.reference.models import CustomsOffice, Location
 from .choices import ShipmentKind
 from .models import Product, RequiredDocument, Shipment
 from .products import load_products
+from .reroute import load_lead_times
 from .services import distribution, documents, shelf, telemetry, tracking
 from .services.shipments import LegInput, LotInput, ShipmentInput, create_shipment
 
@@ -565,6 +566,7 @@ def load(stdout: Any) -> None:
     """Create the corridor demo once (existing parts are left alone)."""
     result = load_products()
     stdout.write(f"Products: {result.created} created, {result.unchanged} already there.")
+    stdout.write(f"Lead times: {load_lead_times()} created.")
     partner = Partner.objects.filter(name=DEMO_PARTNER).first()
     if partner is None or not Location.objects.filter(code="KZALA").exists():
         stdout.write("Demo shipments skipped: demo partner or reference data missing.")

@@ -20,6 +20,7 @@ from declarations.choices import DeclarationStatus
 from declarations.choices import EventType as DeclarationEventType
 from declarations.models import Declaration
 from declarations.selectors import overdue_transits
+from shipments import reroute
 from shipments.choices import (
     EventClassifier,
     EventType,
@@ -96,7 +97,7 @@ def _lot_candidate(lot: Lot, kind: str, key_suffix: str, message: str, **extra: 
 
 def _open_lots(shipment_ids: Iterable[int] | None) -> QuerySet[Lot]:
     lots = Lot.objects.filter(shipment__status__in=OPEN_STATUSES).select_related(
-        "shipment", "product", "shipment__destination"
+        "shipment", "product", "shipment__destination", "shipment__origin__country"
     )
     if shipment_ids is not None:
         lots = lots.filter(shipment_id__in=list(shipment_ids))
@@ -160,6 +161,13 @@ def expires_before_arrival(
     for lot in lots.order_by("shelf_life_ends_at"):
         arrival = lot.arrival  # type: ignore[attr-defined]
         short = hours_left(arrival + margin, lot.shelf_life_ends_at)
+        advice = reroute.advise(lot, now)
+        where = (
+            f" Options: GET /api/v1/lots/{lot.lot_code}/reroute-options/"
+            f"?shipment={lot.shipment.reference}"
+            if lot.lot_code
+            else ""
+        )
         out.append(
             _lot_candidate(
                 lot,
@@ -167,8 +175,20 @@ def expires_before_arrival(
                 "",
                 f"{_lot_label(lot)} runs out at {lot.shelf_life_ends_at:%Y-%m-%d %H:%M} UTC, "
                 f"{short:.1f} h short of the arrival ({arrival:%Y-%m-%d %H:%M} UTC) plus the "
-                f"{settings.ALERT_ARRIVAL_MARGIN_HOURS} h margin: re-route or sell early.",
-                details={"arrival": arrival.isoformat()},
+                f"{settings.ALERT_ARRIVAL_MARGIN_HOURS} h margin: re-route or sell early. "
+                f"Re-route advice: {advice.summary}{where}",
+                details={
+                    "arrival": arrival.isoformat(),
+                    "reroute_options": [
+                        {
+                            "destination": o.destination.code,
+                            "mode": o.mode,
+                            "remaining_at_arrival_hours": round(o.remaining_at_arrival_hours, 1),
+                            "procedure": o.procedure,
+                        }
+                        for o in advice.reachable[:3]
+                    ],
+                },
             )
         )
     return out

@@ -850,3 +850,45 @@ class DistributionResultSerializer(serializers.Serializer):
     declaration = serializers.CharField()
     declaration_status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     shipments = ShipmentSerializer(many=True)
+
+
+# --- re-route advice ---------------------------------------------------------------------------
+
+
+class RerouteOptionSerializer(serializers.Serializer):
+    """One destination a lot could still go to (advice only)."""
+
+    destination = serializers.CharField(source="destination.code")
+    destination_name = serializers.CharField(source="destination.name")
+    country = serializers.CharField(source="destination.country.code")
+    mode = serializers.CharField()
+    lead_time_hours = serializers.FloatField(source="lead_time.hours")
+    lead_time_source = serializers.CharField(source="lead_time.source")
+    arrival_at = serializers.DateTimeField()
+    remaining_at_arrival_hours = serializers.SerializerMethodField()
+    reachable = serializers.BooleanField()
+    procedure = serializers.CharField()
+    documents = serializers.ListField(child=serializers.CharField())
+    transit_countries = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_remaining_at_arrival_hours(self, option: Any) -> float:
+        return round(option.remaining_at_arrival_hours, 1)
+
+
+class RerouteAdviceSerializer(serializers.Serializer):
+    """`GET /lots/{lot_code}/reroute-options/`: where the lot could still arrive sellable."""
+
+    lot_code = serializers.CharField(source="lot.lot_code")
+    shipment = serializers.CharField(source="lot.shipment.reference")
+    product = serializers.CharField(source="lot.product.code")
+    destination = serializers.CharField(source="lot.shipment.destination.code")
+    planned_arrival = serializers.DateTimeField(allow_null=True)
+    remaining_shelf_life_hours = serializers.SerializerMethodField()
+    expires_before_arrival = serializers.BooleanField()
+    summary = serializers.CharField()
+    options = RerouteOptionSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_remaining_shelf_life_hours(self, advice: Any) -> float:
+        return round(advice.remaining_shelf_life_hours, 1)

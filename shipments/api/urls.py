@@ -15,6 +15,11 @@ router.register("alerts", AlertViewSet, basename="alert")
 urlpatterns = [
     path("telemetry/", views.TelemetryView.as_view(), name="telemetry"),
     path(
+        "lots/<str:lot_code>/reroute-options/",
+        views.LotRerouteOptionsView.as_view(),
+        name="lot-reroute-options",
+    ),
+    path(
         "shipments/<str:reference>/events/",
         views.ShipmentEventsView.as_view(),
         name="shipment-events",

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -25,10 +25,11 @@ from rest_framework.views import APIView
 
 from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
-from shipments import selectors
+from shipments import reroute, selectors
 from shipments.choices import DocumentStatus, ShipmentKind
 from shipments.models import (
     Excursion,
+    Lot,
     Product,
     RequiredDocument,
     Shipment,
@@ -72,6 +73,7 @@ from .serializers import (
     ReadingSeriesSerializer,
     RequiredDocumentSerializer,
     RequiredDocumentUpdateSerializer,
+    RerouteAdviceSerializer,
     ShipmentCancelSerializer,
     ShipmentCreateSerializer,
     ShipmentSerializer,
@@ -716,3 +718,35 @@ class RequiredDocumentDetailView(
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.action = "retrieve"
         return super().get(request, *args, **kwargs)
+
+
+class LotRerouteOptionsView(APIView):
+    """Where a lot that will not arrive sellable could still go: advice only, nothing moves.
+
+    `lot_code` names the caller's lot; when several shipments carry lots with that code (a split of
+    an inbound lot keeps its code) `?shipment=REF` picks one, else the most recently created lot."""
+
+    query_parameters = ("shipment",)
+
+    @extend_schema(
+        responses={200: RerouteAdviceSerializer},
+        parameters=[OpenApiParameter("shipment", str, required=False)],
+    )
+    def get(self, request: Request, lot_code: str) -> Response:
+        lots = scope_to_caller(Lot.objects.all(), request.user, "shipment__partner").filter(
+            lot_code=lot_code
+        )
+        reference = request.query_params.get("shipment")
+        if reference:
+            lots = lots.filter(shipment__reference=reference)
+        lot = (
+            lots.select_related(
+                "product", "shipment", "shipment__origin__country", "shipment__destination"
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if lot is None:
+            raise NotFound("No such lot.")
+        advice = reroute.advise(lot, timezone.now())
+        return Response(RerouteAdviceSerializer(advice).data)

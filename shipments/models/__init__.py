@@ -4,11 +4,12 @@ from .alerts import Alert
 from .products import Product
 from .shipments import Leg, Lot, RequiredDocument, Shipment, ShipmentVersion
 from .telemetry import Excursion, TemperatureReading
-from .tracking import TrackingEvent
+from .tracking import LeadTime, TrackingEvent
 
 __all__ = [
     "Alert",
     "Excursion",
+    "LeadTime",
     "Leg",
     "Lot",
     "Product",

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shipments.choices import EventClassifier, EventType
+from shipments.choices import EventClassifier, EventType, TransportMode
 
 from .shipments import Shipment
 
@@ -57,3 +57,41 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.classifier} {self.type} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class LeadTime(models.Model):
+    """How long a move from one place to another takes by one mode: planning data with its source.
+
+    Re-route advice reads it where no delivered shipment of the pair has been observed yet; once
+    shipments were delivered, their median door-to-door time is used instead (`shipments.reroute`)."""
+
+    origin = models.ForeignKey(
+        "reference.Location",
+        on_delete=models.CASCADE,
+        related_name="lead_times_from",
+        verbose_name=_("origin"),
+    )
+    destination = models.ForeignKey(
+        "reference.Location",
+        on_delete=models.CASCADE,
+        related_name="lead_times_to",
+        verbose_name=_("destination"),
+    )
+    mode = models.CharField(max_length=10, choices=TransportMode.choices, verbose_name=_("mode"))
+    hours = models.FloatField(verbose_name=_("hours"))
+    source = models.TextField(verbose_name=_("source"), help_text=_("Where the figure comes from"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("lead time")
+        verbose_name_plural = _("lead times")
+        ordering = ["origin", "destination", "mode"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "destination", "mode"], name="leadtime_unique_route"
+            ),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="leadtime_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id} → {self.destination_id} {self.mode}: {self.hours:g} h"

@@ -1,0 +1,126 @@
+"""Re-route advice: a lot that will rot before its destination gets the nearer places it can reach."""
+
+import datetime as dt
+
+import pytest
+
+from shipments.alerts.rules import expires_before_arrival
+from shipments.models import LeadTime, Shipment
+from shipments.reroute import advise, load_lead_times
+from tests.factories import PartnerFactory
+from tests.shipments.factories import location, make_shipment
+
+pytestmark = pytest.mark.django_db
+
+
+def lead(origin: str, destination: str, mode: str, hours: float) -> None:
+    LeadTime.objects.create(
+        origin=location(origin),
+        destination=location(destination),
+        mode=mode,
+        hours=hours,
+        source="test figure",
+    )
+
+
+@pytest.fixture
+def ashgabat_tomatoes(partner, products) -> Shipment:
+    """Cherry tomatoes packed 10 days ago (14-day life) on a 7-day trip Almaty -> Ashgabat; the
+    partner also ships to Bishkek and Tashkent."""
+    now = dt.datetime.now(dt.UTC)
+    for destination, mode in (("KGFRU", "road"), ("UZTAS", "road")):
+        make_shipment(
+            partner,
+            kind="distribution",
+            origin="KZALA",
+            destination=destination,
+            legs=[(mode, "KZALA", destination)],
+        )
+    shipment = make_shipment(
+        partner,
+        kind="distribution",
+        origin="KZALA",
+        destination="TMASB",
+        legs=[("rail", "KZALA", "TMASB")],
+        planned_departure=now,
+        planned_arrival=now + dt.timedelta(days=7),
+        lots=[
+            {
+                "product": "cherry-tomato",
+                "lot_code": "TOM-ASB-1",
+                "packed_on": (now - dt.timedelta(days=10)).date(),
+            }
+        ],
+    )
+    load_lead_times()  # Almaty -> Tashkent by road, 16.5 h (published bus timetable)
+    lead("KZALA", "KGFRU", "road", 10)
+    lead("KZALA", "TMASB", "rail", 7 * 24)
+    return shipment
+
+
+def test_a_tomato_lot_that_will_rot_before_ashgabat_is_advised_a_nearer_reachable_destination(
+    ashgabat_tomatoes,
+):
+    lot = ashgabat_tomatoes.lots.get()
+    advice = advise(lot, dt.datetime.now(dt.UTC))
+    assert advice.expires_before_arrival
+    assert [(o.destination.code, o.reachable) for o in advice.options] == [
+        ("KGFRU", True),
+        ("UZTAS", True),
+        ("TMASB", False),
+    ]
+    best = advice.options[0]
+    assert best.remaining_at_arrival_hours == pytest.approx(
+        advice.remaining_shelf_life_hours - 10, abs=0.1
+    )
+    assert best.procedure == "eaeu_mutual_trade"  # Kazakhstan -> Kyrgyzstan inside the EAEU
+    assert advice.options[1].procedure == "reexport_under_transit"
+    assert "Kazinform" in advice.options[1].lead_time.source
+    assert advice.summary.startswith("Could still reach sellable: KGFRU")
+
+
+def test_lead_times_are_learned_from_delivered_shipments(ashgabat_tomatoes, partner):
+    delivered = make_shipment(
+        partner,
+        kind="distribution",
+        origin="KZALA",
+        destination="KGFRU",
+        legs=[("road", "KZALA", "KGFRU")],
+    )
+    departed = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    Shipment.objects.filter(pk=delivered.pk).update(
+        status="delivered",
+        actual_departure=departed,
+        actual_arrival=departed + dt.timedelta(hours=20),
+    )
+    advice = advise(ashgabat_tomatoes.lots.get(), dt.datetime.now(dt.UTC))
+    bishkek = next(o for o in advice.options if o.destination.code == "KGFRU")
+    assert bishkek.lead_time.hours == pytest.approx(20)
+    assert bishkek.lead_time.source == "median of 1 delivered shipment(s)"
+
+
+def test_reroute_options_api_is_scoped_to_the_partner_and_says_what_to_do(
+    api, client_for, ashgabat_tomatoes
+):
+    response = api.get("/api/v1/lots/TOM-ASB-1/reroute-options/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["shipment"] == ashgabat_tomatoes.reference
+    assert body["destination"] == "TMASB"
+    assert body["expires_before_arrival"] is True
+    assert [o["destination"] for o in body["options"] if o["reachable"]] == ["KGFRU", "UZTAS"]
+    assert body["options"][0]["procedure"] == "eaeu_mutual_trade"
+    other = client_for(PartnerFactory())
+    missing = other.get("/api/v1/lots/TOM-ASB-1/reroute-options/")
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith("application/problem+json")
+    assert api.get("/api/v1/lots/TOM-ASB-1/reroute-options/", {"x": "1"}).status_code == 400
+
+
+def test_the_expiry_alert_offers_the_reroute_advice(ashgabat_tomatoes):
+    candidates = expires_before_arrival(dt.datetime.now(dt.UTC))
+    assert len(candidates) == 1
+    message = candidates[0].message
+    assert "Re-route advice: Could still reach sellable: KGFRU" in message
+    assert "/api/v1/lots/TOM-ASB-1/reroute-options/" in message
+    assert candidates[0].details["reroute_options"][0]["destination"] == "KGFRU"

@@ -235,6 +235,9 @@ API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
 # Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
 # or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
+# How often (seconds) a process reads the shared revocation token: a key revoked through another
+# process stops working here within this time (0 = read it on every request, one Redis GET).
+API_KEY_REVOCATION_CHECK_SECONDS = env.float("API_KEY_REVOCATION_CHECK_SECONDS", default=1.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",

@@ -19,6 +19,7 @@ from shipments.choices import (
     EventType,
     ExcursionKind,
     LotCondition,
+    Ripeness,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
@@ -121,6 +122,8 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
     parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", read_only=True, allow_null=True, default=None
     )
+    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (no stage).
+    ripeness = serializers.ChoiceField(choices=Ripeness.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Product

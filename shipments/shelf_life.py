@@ -53,7 +53,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from django.utils.translation import gettext_noop
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for translation (makemessages finds the name) without needing Django settings:
+    this module stays pure and runs without a configured project (bench, scripts)."""
+    return message
+
 
 # Q10 per band exactly as USDA Agriculture Handbook 66 (Saltveit, "Respiratory metabolism", table of the
 # effect of temperature on the rate of deterioration) assumes them: 3.0 for 0–10 °C, 2.5 for 10–20 °C, 2.0
@@ -816,3 +821,65 @@ def track_excursions(
             cur.reported = True
             changed[(open_kind, cur.started_at)] = _snapshot(open_kind, cur, None)
     return state, list(changed.values())
+
+
+# --- Product temperature from air sensors ----------------------------------------------------------
+
+AIR_SENSOR_KINDS = frozenset({"supply_air", "return_air"})
+PRODUCT_SENSOR_KINDS = frozenset({"", "product"})
+
+
+@dataclass
+class ThermalLag:
+    """First-order estimate of product temperature from reefer air readings.
+
+    dT_product/dt = (T_air - T_product) / tau: between two air readings the earlier air value holds
+    (step-hold), so T_product(t_k) = T_air(k-1) + (T_product(k-1) - T_air(k-1)) * exp(-dt / tau). The
+    first air reading starts the estimate at that air temperature. Persist it between calls."""
+
+    tau_hours: float
+    last_at: datetime | None = None
+    last_air_c: float | None = None
+    estimate_c: float | None = None
+
+    def update(self, at: datetime, air_c: float) -> float:
+        """Feed one air reading (in time order); returns the product estimate at `at`."""
+        if self.last_at is None or self.estimate_c is None or self.last_air_c is None:
+            self.estimate_c = air_c
+        elif at > self.last_at:
+            dt_h = (at - self.last_at).total_seconds() / 3600.0
+            k = math.exp(-dt_h / self.tau_hours)
+            self.estimate_c = self.last_air_c + (self.estimate_c - self.last_air_c) * k
+        self.last_at, self.last_air_c = at, air_c
+        return self.estimate_c
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tau_hours": self.tau_hours,
+            "last_at": _dt_to_json(self.last_at),
+            "last_air_c": self.last_air_c,
+            "estimate_c": self.estimate_c,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, tau_hours: float) -> ThermalLag:
+        data = data or {}
+        return cls(
+            tau_hours=tau_hours,
+            last_at=_dt_from_json(data.get("last_at")),
+            last_air_c=data.get("last_air_c"),
+            estimate_c=data.get("estimate_c"),
+        )
+
+
+def product_series(rows: Iterable[tuple[datetime, float, str]], lag: ThermalLag) -> list[Reading]:
+    """Product temperatures from (time, °C, sensor kind) rows in time order: product probes (and
+    readings without a kind, as before sensor kinds) as they are, supply/return air through the
+    thermal lag, ambient sensors left out."""
+    out: list[Reading] = []
+    for at, temp, kind in rows:
+        if kind in PRODUCT_SENSOR_KINDS:
+            out.append(Reading(at, temp))
+        elif kind in AIR_SENSOR_KINDS and temp is not None and math.isfinite(temp):
+            out.append(Reading(at, lag.update(at, float(temp))))
+    return out

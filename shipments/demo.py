@@ -118,7 +118,7 @@ def _series(
     while at <= end:
         hours = (at - start).total_seconds() / 3600
         value = setpoint + swing * math.sin(hours / 24 * 2 * math.pi) + rng.uniform(-noise, noise)
-        if defrost and hours % 6 < 0.34:
+        if defrost and 3.0 <= hours % 6 < 3.34:
             value += 5.0
         if warm and warm[0] <= at <= warm[1]:
             spell = (at - warm[0]).total_seconds() / 3600
@@ -430,7 +430,7 @@ def _overdue_transit(partner: Partner, now: dt.datetime) -> Shipment:
             origin=_loc("CNURM"),
             destination=_loc("KZALA"),
             declaration=transit,
-            setpoint_c=7.0,
+            setpoint_c=10.0,
             planned_departure=start,
             planned_arrival=border + dt.timedelta(hours=18),
             consignee=dict(IMPORTER),
@@ -457,7 +457,7 @@ def _overdue_transit(partner: Partner, now: dt.datetime) -> Shipment:
             ("border_crossed", "actual", border, "KZHOR"),
         ],
     )
-    _finish(shipment, _series(shipment, start, now, 7.0, random.Random(9)))
+    _finish(shipment, _series(shipment, start, now, 10.0, random.Random(9)))
     return shipment
 
 

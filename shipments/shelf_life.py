@@ -100,6 +100,11 @@ TEMPERATURE_KINDS: tuple[ExcursionKind, ...] = (
     "killing_range",
 )
 HUMIDITY_KINDS: tuple[ExcursionKind, ...] = ("humidity_high", "humidity_low")
+# Humidity excursions: logger RH readings swing by a few % around the set value, so an RH band edge
+# counts as broken only beyond it by this much, and the breach ends back inside by the hysteresis
+# too (operating settings, % RH, not literature figures).
+RH_TOLERANCE_PCT = 3.0
+RH_HYSTERESIS_PCT = 1.0
 
 
 class ReadingLike(Protocol):
@@ -719,9 +724,15 @@ def _rules(
         ):
             rules.append((kind, 0, profile.killing_range_min_c, profile.killing_range_max_c, hyst))
         elif kind == "humidity_high" and profile.rh_max_pct is not None:
-            rules.append((kind, 1, profile.rh_max_pct, profile.rh_max_pct, profile.rh_max_pct))
+            hi = profile.rh_max_pct
+            rules.append(
+                (kind, 1, hi, hi + RH_TOLERANCE_PCT, hi + RH_TOLERANCE_PCT - RH_HYSTERESIS_PCT)
+            )
         elif kind == "humidity_low" and profile.rh_min_pct is not None:
-            rules.append((kind, -1, profile.rh_min_pct, profile.rh_min_pct, profile.rh_min_pct))
+            lo = profile.rh_min_pct
+            rules.append(
+                (kind, -1, lo, lo - RH_TOLERANCE_PCT, lo - RH_TOLERANCE_PCT + RH_HYSTERESIS_PCT)
+            )
     return rules
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from tradehub.api.exceptions import flatten_errors
 from tradehub.partners.models import Partner
 from tradehub.reference.models import CustomsOffice
+from tradehub.times import zone_label
 
 from . import services
 from .choices import (
@@ -147,9 +148,8 @@ class DeclarationHeaderForm(forms.Form):
         ]
         self.fields["office"].choices = [("", "---------"), *offices]  # type: ignore[attr-defined]
         self.fields["transit_destination_office"].choices = [("", "---------"), *offices]  # type: ignore[attr-defined]
-        zone = timezone.get_current_timezone_name()
         self.fields["transit_delivery_deadline"].help_text = _("Local time, %(zone)s.") % {
-            "zone": zone
+            "zone": zone_label()
         }
         for party in PARTIES:
             for name in PARTY_FIELDS:

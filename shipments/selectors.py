@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -77,9 +78,22 @@ def with_details(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
         ),
         Prefetch(
             "lots",
-            queryset=Lot.objects.select_related("product", "goods_item").order_by("id"),
+            queryset=with_excursion_flag(
+                Lot.objects.select_related("product", "goods_item").order_by("id")
+            ),
         ),
     )
+
+
+def with_excursion_flag(queryset: QuerySet[Lot]) -> QuerySet[Lot]:
+    """Annotate `went_through_excursion` (services.shelf.went_through_excursion in SQL), so the
+    lot condition of a list costs no query per lot."""
+    serious = Excursion.objects.filter(
+        shipment_id=OuterRef("shipment_id"),
+        product_id=OuterRef("product_id"),
+        degree_hours__gte=settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+    )
+    return queryset.annotate(went_through_excursion=Exists(serious))
 
 
 def with_at_risk(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:

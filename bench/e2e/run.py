@@ -129,6 +129,8 @@ def gunicorn(app: str, env: dict[str, str], health: str) -> Iterator[tuple[str, 
             try:
                 with urllib.request.urlopen(base + health, timeout=5):
                     break
+            except urllib.error.HTTPError:
+                break  # it answers (the health check may say 503 about a worker or beat)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn {app} did not start") from None
@@ -444,6 +446,36 @@ def main() -> None:
         status, body = get(f"{v1}/shipments/{state['telemetry_shipment']}/", state["key"])
         state["telemetry_shipment_id"] = telemetry_shipment_id(env, state["telemetry_shipment"])
 
+        if args.profile == "telemetry":
+            out = ROOT / "var" / "profile-telemetry.txt"
+            spies = [
+                (
+                    subprocess.Popen(
+                        [
+                            str(VENV_BIN / "py-spy"),
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--format",
+                            "raw",
+                            "--output",
+                            f"{out}.{pid}",
+                            "--nonblocking",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    ),
+                    Path(f"{out}.{pid}"),
+                )
+                for pid in workers_of(master)
+            ]
+            telemetry_rounds(app, master, state, env, 2)
+            for spy, _ in spies:
+                spy.send_signal(2)  # SIGINT: py-spy writes what it has
+                spy.wait()
+            out.write_text("".join(part.read_text() for _, part in spies if part.exists()))
+            summarize_profile(out, top=60)
+            return
         if args.profile:
             label, (url, auth) = next(
                 (label, value) for label, value in workloads.items() if args.profile in label

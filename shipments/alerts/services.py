@@ -124,7 +124,9 @@ def apply_candidates(
     wanted = {c.dedup_key: c for c in candidates}
     existing = {
         a.dedup_key: a
-        for a in Alert.objects.filter(dedup_key__in=list(wanted)).only("id", "state", "dedup_key")
+        for a in Alert.objects.filter(dedup_key__in=list(wanted)).only(
+            "id", "state", "dedup_key", "resolved_by"
+        )
     }
     for key, candidate in wanted.items():
         current = existing.get(key)
@@ -132,10 +134,11 @@ def apply_candidates(
             raised = _raise(candidate, now)
             if raised is not None:
                 result.raised.append(raised)
-        elif current.state == AlertState.RESOLVED:
+        elif current.state == AlertState.RESOLVED and not current.resolved_by:
             with transaction.atomic():
                 alert = Alert.objects.select_for_update().get(pk=current.pk)
-                if alert.state == AlertState.RESOLVED:
+                # Staff resolved it with a note: the same condition does not reopen it.
+                if alert.state == AlertState.RESOLVED and not alert.resolved_by:
                     # The condition came back: reopen quietly (recipients were told once).
                     _set_state(alert, "reopen", now, resolved_at=None, message=candidate.message)
                     result.reopened.append(alert)
@@ -188,4 +191,40 @@ def acknowledge_alert(alert: Alert, user: Any, comment: str = "") -> Alert:
         acknowledged_by=actor_label(user),
         comment=comment,
     )
+    return locked
+
+
+class NoteRequired(ValueError):
+    """A staff decision that must say why was given no text."""
+
+
+@transaction.atomic
+def resolve_alert(alert: Alert, user: Any, note: str) -> Alert:
+    """Staff close an open or acknowledged alert, saying what was done (409 when resolved).
+
+    The alert rules do not reopen an alert staff resolved while its condition still holds."""
+    note = (note or "").strip()
+    if not note:
+        raise NoteRequired("note: say what was done about the alert.")
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    now = timezone.now()
+    _set_state(
+        locked,
+        "resolve",
+        now,
+        resolved_at=now,
+        resolved_by=actor_label(user),
+        resolution_note=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def assign_alert(alert: Alert, assignee: Any) -> Alert:
+    """Give the alert to a staff member (None: nobody)."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if assignee is not None and not assignee.is_staff:
+        raise ValueError("assignee: only staff members handle alerts.")
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
     return locked

@@ -38,6 +38,7 @@ from shipments.models import (
     TrackingEvent,
 )
 from shipments.selectors import shipment_warnings
+from shipments.services.distribution import infer_product, products_matching
 from shipments.services.shelf import (
     lot_condition,
     precooling_of,
@@ -785,6 +786,40 @@ class DistributionLineSerializer(serializers.Serializer):
     lot_code = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     packed_on = serializers.DateField(required=False, allow_null=True)
 
+    def validate_goods_item(self, value: int) -> int:
+        # Checked per field, so a line naming a missing goods item is reported together with
+        # every other invalid field of every line (one 400 for the whole batch).
+        items = self.context.get("goods_items")
+        if items is not None and value not in items:
+            raise serializers.ValidationError(
+                f"The declaration has no goods item {value}.", code="does_not_exist"
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Resolve the goods item and, when not given, the one product its code designates."""
+        items = self.context.get("goods_items")
+        if items is None:
+            return attrs
+        item = items[attrs["goods_item"]]
+        attrs["goods_item"] = item
+        if attrs.get("product") is None:
+            attrs["product"] = infer_product(item)
+            if attrs["product"] is None:
+                matches = products_matching(item.commodity_code)
+                codes = ", ".join(product.code for product in matches)
+                raise serializers.ValidationError(
+                    {
+                        "product": f"Several products match commodity code "
+                        f"{item.commodity_code} ({codes}): give `product`."
+                        if matches
+                        else f"No product matches commodity code {item.commodity_code}: "
+                        "give `product`."
+                    },
+                    code="product_required",
+                )
+        return attrs
+
 
 class DistributionShipmentSerializer(serializers.Serializer):
     """One regional shipment of a distribution."""
@@ -825,7 +860,8 @@ class DistributionShipmentSerializer(serializers.Serializer):
 
 
 class DistributionSerializer(serializers.Serializer):
-    """`POST /declarations/{reference}/distribution/` body."""
+    """`POST /declarations/{reference}/distribution/` body; with the declaration's goods items
+    by sequence in the context (`goods_items`), every invalid line is reported at once."""
 
     shipments = DistributionShipmentSerializer(many=True, allow_empty=False)
 

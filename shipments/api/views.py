@@ -570,63 +570,24 @@ class DistributionView(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         declaration = get_object_or_404(declarations_visible_to(request.user), reference=reference)
-        body = DistributionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         items = {item.sequence: item for item in declaration.goods_items.all()}
-        errors: list[dict[str, Any]] = []
-        requests: list[distribution_services.DistributionShipment] = []
-        for shipment in body.validated_data["shipments"]:
-            line_errors: list[dict[str, Any]] = []
-            lines = []
-            for line in shipment["lines"]:
-                error: dict[str, Any] = {}
-                item = items.get(line["goods_item"])
-                product = line.get("product")
-                if item is None:
-                    error["goods_item"] = [
-                        f"The declaration has no goods item {line['goods_item']}."
-                    ]
-                elif product is None:
-                    matches = distribution_services.products_matching(item.commodity_code)
-                    product = distribution_services.infer_product(item)
-                    if product is None:
-                        codes = ", ".join(p.code for p in matches)
-                        error["product"] = [
-                            f"Several products match commodity code {item.commodity_code} "
-                            f"({codes}): give `product`."
-                            if matches
-                            else f"No product matches commodity code {item.commodity_code}: "
-                            "give `product`."
-                        ]
-                line_errors.append(error)
-                if not error:
-                    lines.append(
-                        shipment_services.LotInput(
-                            product=product,
-                            net_kg=line["net_kg"],
-                            packages=line["packages"],
-                            lot_code=line["lot_code"],
-                            packed_on=line.get("packed_on"),
-                            goods_item=item,
-                        )
-                    )
-            errors.append({"lines": line_errors} if any(line_errors) else {})
-            requests.append(
-                distribution_services.DistributionShipment(
-                    destination=shipment["destination"],
-                    origin=shipment.get("origin"),
-                    consignee=dict(shipment["consignee"] or {}),
-                    partner_reference=shipment["partner_reference"],
-                    setpoint_c=shipment.get("setpoint_c"),
-                    planned_departure=shipment.get("planned_departure"),
-                    planned_arrival=shipment.get("planned_arrival"),
-                    lines=lines,
-                    transport_mode=shipment["transport_mode"],
-                    declaration_lrn=shipment["declaration_lrn"],
-                )
+        body = DistributionSerializer(data=request.data, context={"goods_items": items})
+        body.is_valid(raise_exception=True)
+        requests = [
+            distribution_services.DistributionShipment(
+                destination=shipment["destination"],
+                origin=shipment.get("origin"),
+                consignee=dict(shipment["consignee"] or {}),
+                partner_reference=shipment["partner_reference"],
+                setpoint_c=shipment.get("setpoint_c"),
+                planned_departure=shipment.get("planned_departure"),
+                planned_arrival=shipment.get("planned_arrival"),
+                lines=lot_inputs(shipment["lines"]),
+                transport_mode=shipment["transport_mode"],
+                declaration_lrn=shipment["declaration_lrn"],
             )
-        if any(errors):
-            raise ValidationError({"shipments": errors})
+            for shipment in body.validated_data["shipments"]
+        ]
         with transaction.atomic(), domain_errors():
             # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
             lock_and_check_if_match(request, declaration)

@@ -5,6 +5,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import (
@@ -97,6 +98,11 @@ class Shipment(models.Model):
         choices=ShipmentStatus.choices,
         default=ShipmentStatus.BOOKED,
         verbose_name=_("status"),
+    )
+    status_since = models.DateTimeField(
+        default=timezone.now,
+        help_text=_("When the shipment entered its current status"),
+        verbose_name=_("status since"),
     )
     is_overdue = models.BooleanField(
         default=False,

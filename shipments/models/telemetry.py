@@ -96,6 +96,11 @@ class Excursion(models.Model):
     acknowledged_by = models.CharField(
         max_length=200, blank=True, verbose_name=_("acknowledged by")
     )
+    comment = models.TextField(
+        blank=True,
+        help_text=_("What was checked or done when it was acknowledged."),
+        verbose_name=_("comment"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

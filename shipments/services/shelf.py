@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,7 +127,24 @@ def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> st
     condition = shelf_life.condition(state, profile, now, packed_at(lot.packed_on))
     if condition == LotCondition.OK and arrival is not None and lot.shelf_life_ends_at < arrival:
         return LotCondition.AT_RISK
+    if condition == LotCondition.OK and went_through_excursion(lot):
+        return LotCondition.AT_RISK
     return condition
+
+
+def went_through_excursion(lot: Lot) -> bool:
+    """Whether the lot's product broke its limits on this shipment by at least
+    LOT_EXCURSION_AT_RISK_DEGREE_HOURS (six hours at 24 °C is far beyond it): such a lot is at
+    risk whatever shelf life the model still gives it - the quality has to be checked.
+    Lists annotate it (selectors.with_excursion_flag) instead of asking per lot."""
+    annotated = getattr(lot, "went_through_excursion", None)
+    if annotated is not None:
+        return bool(annotated)
+    return Excursion.objects.filter(
+        shipment_id=lot.shipment_id,
+        product_id=lot.product_id,
+        degree_hours__gte=settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+    ).exists()
 
 
 def shipment_arrival(shipment: Shipment) -> dt.datetime | None:

@@ -298,6 +298,9 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
         link_transit_events(shipment, events)
     eta = shipment.estimated_arrival
     shipment.is_overdue = shipment.status not in FINISHED_STATUSES and eta is not None and eta < now
+    if shipment.status != old_status:
+        # The event time of the event that moved it (staff read "in this status for …").
+        shipment.status_since = cause.occurred_at if cause is not None else now
     shipment.save()
     refresh_conditions(shipment, now)
     if shipment.status != old_status:

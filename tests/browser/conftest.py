@@ -44,11 +44,15 @@ LAPTOP = 1366
 PHONE = 390
 HEIGHTS = {LAPTOP: 768, PHONE: 844}
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls of the test itself are
-# still plain synchronous code, so Django's async guard is lifted for browser tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API keeps an event loop in this thread; the ORM calls of the test itself
+    are still plain synchronous code, so Django's async guard is lifted for browser tests only
+    (per test, so the variable never leaks into processes other tests start, e.g. `check --deploy`)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

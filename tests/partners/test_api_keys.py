@@ -100,11 +100,12 @@ def test_deactivating_a_cached_partner_is_401_at_once(partner):
     assert _client(key).get(URL).status_code == 401
 
 
-def test_a_revocation_seen_by_another_process_invalidates_this_ones_cache(partner):
+def test_a_revocation_seen_by_another_process_invalidates_this_ones_cache(partner, settings):
     from django.core.cache import cache
 
     from tradehub.partners.authentication import GENERATION_KEY
 
+    settings.API_KEY_REVOCATION_CHECK_SECONDS = 0  # read the shared token on every request
     api_key, key = issue_api_key(partner)
     assert _client(key).get(URL).status_code == 200
     # Another process revoked the key: this process's signal did not run, its cache is stale...
@@ -115,11 +116,14 @@ def test_a_revocation_seen_by_another_process_invalidates_this_ones_cache(partne
     assert _client(key).get(URL).status_code == 401
 
 
-def test_keys_are_checked_in_the_database_while_the_shared_cache_is_down(partner, monkeypatch):
+def test_keys_are_checked_in_the_database_while_the_shared_cache_is_down(
+    partner, monkeypatch, settings
+):
     from unittest import mock
 
     from tradehub.partners import authentication
 
+    settings.API_KEY_REVOCATION_CHECK_SECONDS = 0
     api_key, key = issue_api_key(partner)
     assert _client(key).get(URL).status_code == 200
     monkeypatch.setattr(authentication, "_cache_down_until", 0.0)

@@ -269,3 +269,32 @@ def test_shipment_detail_carries_an_etag(api, declaration):
     created = distribute(api, declaration, [shipment("KGFRU", [{"goods_item": 1, "net_kg": "1"}])])
     reference = created.json()["shipments"][0]["reference"]
     assert api.get(f"/api/v1/shipments/{reference}/").has_header("ETag")
+
+
+def test_every_invalid_line_of_every_shipment_is_reported_in_one_answer(api, declaration):
+    body = [
+        shipment(
+            "KZCIT",
+            [
+                {"goods_item": 1, "net_kg": "-5", "packages": 1},  # field error
+                {"goods_item": 9, "net_kg": "10.000", "packages": 1},  # no such goods item
+            ],
+        ),
+        shipment(
+            "KGFRU",
+            [
+                {"goods_item": 1, "net_kg": "10.000", "packages": 1, "product": "cherry-tomato"},
+                {"goods_item": 7, "net_kg": "abc"},  # both fields wrong
+            ],
+        ),
+    ]
+    response = distribute(api, declaration, body)
+    assert response.status_code == 400
+    pointers = sorted(error["pointer"] for error in response.json()["errors"])
+    assert pointers == [
+        "/shipments/0/lines/0/net_kg",
+        "/shipments/0/lines/1/goods_item",
+        "/shipments/1/lines/1/goods_item",
+        "/shipments/1/lines/1/net_kg",
+    ]
+    assert not Shipment.objects.exists()

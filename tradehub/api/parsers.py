@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,20 @@ def _unstorable(value: str) -> str | None:
 # The largest integer any field can hold (PostgreSQL bigint); beyond it a number is no quantity
 # this API knows, and converting it to a float would overflow (a 4,001-digit number).
 MAX_INTEGER = 2**63 - 1
+
+
+# What `_check_strings` refuses can only come from a few spellings in the text: a NUL or a lone
+# surrogate only through a `\u0000` or `\uD800`-`\uDFFF` escape (decoding the body as UTF-8 refuses
+# encoded surrogates, and JSON refuses raw control characters inside strings), an integer beyond
+# a bigint only with 19 digits or more in a row, a float beyond a double only with an exponent of
+# three digits or more (or 19+ digits). A body with none of these (the usual case: a 10,000-reading
+# telemetry batch) skips the walk over every value; anything that might hold one (false alarms
+# such as an escaped backslash followed by `u0000` included) is walked.
+_SUSPICIOUS = re.compile(r"\\u(?:0000|[dD][89a-fA-F])|\x00|\d{19}|[eE][+-]?\d{3}")
+
+
+def _may_hold_unstorable(text: str) -> bool:
+    return _SUSPICIOUS.search(text) is not None
 
 
 def _bad_number(value: Any) -> str | None:
@@ -105,7 +120,8 @@ class StrictJSONParser(JSONParser):
             document = json.loads(
                 text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
             )
-            _check_strings(document)
+            if _may_hold_unstorable(text):
+                _check_strings(document)
             return document
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None

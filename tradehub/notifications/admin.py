@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tradehub.ui.admin import AuditRecordAdmin
 from tradehub.workplace.filters import QueueFilter
 
 from . import services
@@ -41,7 +42,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(AuditRecordAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "channel",

@@ -4,7 +4,8 @@ Keys are checked against their stored hash once, then kept in an in-process cach
 does not pay two queries (key, partner) for every call. The cache is invalidated on revocation:
 saving or deleting a key or a partner (revoking, expiring, deactivating) writes a new generation
 token into the shared cache (Redis in production), every lookup compares its entry's token with
-the current one (one Redis GET per request, memoised on the request), and an entry older than
+the current one (one Redis GET at most every API_KEY_REVOCATION_CHECK_SECONDS, default 1 s, per
+process), and an entry older than
 API_KEY_CACHE_SECONDS is checked against the database again in any case. Expiry dates are
 compared on every request, so an expiring key stops at its time even while cached. While the
 shared cache is down nothing cached is trusted: keys are checked in the database (one query) and
@@ -60,19 +61,35 @@ CACHE_RETRY_SECONDS = 10.0
 _cache_down_until = 0.0
 
 
+@dataclass
+class _Token:
+    value: str | None = None
+    read_at: float = -1e9
+
+
+_token = _Token()
+
+
 def current_generation() -> str | None:
     """The shared generation token; `_UNAVAILABLE` while the shared cache fails (then nothing
-    cached is trusted and every request checks its key in the database)."""
+    cached is trusted and every request checks its key in the database). The token read is
+    reused for API_KEY_REVOCATION_CHECK_SECONDS (0: read on every request), so a revocation in
+    another process reaches this one within that time; in the revoking process at once."""
     global _cache_down_until
-    if time.monotonic() < _cache_down_until:
+    now = time.monotonic()
+    if now < _cache_down_until:
         return _UNAVAILABLE
+    if now - _token.read_at < settings.API_KEY_REVOCATION_CHECK_SECONDS:
+        return _token.value
     try:
         value = cache.get(GENERATION_KEY)
     except Exception:  # a stopped Redis must not fail authentication
-        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        _cache_down_until = now + CACHE_RETRY_SECONDS
         logger.warning("API-key cache: shared cache unavailable; keys checked in the database")
         return _UNAVAILABLE
-    return None if value is None else str(value)
+    _token.value = None if value is None else str(value)
+    _token.read_at = now
+    return _token.value
 
 
 def invalidate_cached_keys() -> None:
@@ -82,6 +99,7 @@ def invalidate_cached_keys() -> None:
     def bump() -> None:
         with _lock:
             _cache.clear()
+        _token.read_at = -1e9  # read the new token at the next request
         try:
             cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         except Exception:

@@ -235,6 +235,9 @@ API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
 # Verified API keys are kept in each process this long at most; revoking a key, changing its expiry
 # or deactivating its partner invalidates every process's copy at once (tradehub/partners/authentication.py).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
+# How often (seconds) a process reads the shared revocation token: a key revoked through another
+# process stops working here within this time (0 = read it on every request, one Redis GET).
+API_KEY_REVOCATION_CHECK_SECONDS = env.float("API_KEY_REVOCATION_CHECK_SECONDS", default=1.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TradeHub partner API",
@@ -371,6 +374,11 @@ ALERT_EXPIRING_THRESHOLDS_HOURS = env.list(
 )
 ALERT_ARRIVAL_MARGIN_HOURS = env.int("ALERT_ARRIVAL_MARGIN_HOURS", default=12)
 ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
+# A lot whose product broke its temperature limits by at least this many degree-hours (°C·h beyond
+# the limit, summed over the excursion) reads "at risk" even when the shelf-life model still gives it
+# time: internal rule, so a quality check follows. 6 °C·h is e.g. one hour 6 °C too warm; a defrost
+# cycle (about 20 min a few degrees over) stays below it, six hours at 24 °C is far above it.
+LOT_EXCURSION_AT_RISK_DEGREE_HOURS = env.float("LOT_EXCURSION_AT_RISK_DEGREE_HOURS", default=6.0)
 # --- Control tower (the admin's landing page, docs/workplace.md) -----------------------------
 # The queues shown, in order, and when each turns amber and red. Age clocks: minutes the oldest
 # row has waited. Deadline clocks: minutes left before the earliest deadline (0 = overdue; the

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0015_lead_times"),
+        ("shipments", "0016_closed_loop_alerts_status_since"),
     ]
 
     operations = [

@@ -116,6 +116,8 @@ class Alert(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="alert_partner_created"),
+            # A partner's `updated_since` poll: an empty answer is one index probe.
+            models.Index(fields=["partner", "updated_at"], name="alert_partner_updated"),
             # Resolution looks only at alerts that are still active, per kind.
             models.Index(
                 fields=["kind", "shipment"],

@@ -150,6 +150,8 @@ class Shipment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="shipment_partner_created"),
+            # A partner's `updated_since` poll: an empty answer is one index probe.
+            models.Index(fields=["partner", "updated_at"], name="shipment_partner_updated"),
             models.Index(fields=["status"], name="shipment_status"),
             # Beat looks only at open shipments that are not yet flagged late.
             models.Index(

@@ -179,6 +179,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Admin tables that are plumbing, not work: only superusers (operators) see them (tradehub.ui).
+ADMIN_INTERNAL_MODELS = [
+    "api.IdempotencyRecord",
+    "declarations.CustomsNumberSeries",
+    "notifications.DigestItem",
+    "work.PendingTask",
+    "axes.AccessAttempt",
+    "axes.AccessFailureLog",
+    "axes.AccessLog",
+]
+
 LANGUAGE_CODE = "en"
 # Staff and email languages (docs/i18n.md). Kazakh is not offered: see docs/i18n.md for why.
 LANGUAGES = [

@@ -47,12 +47,19 @@ HEIGHTS = {LAPTOP: 768, PHONE: 844}
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API keeps an event loop in this thread; the ORM calls of the test itself
-    are still plain synchronous code, so Django's async guard is lifted for browser tests only
-    (per test, so the variable never leaks into processes other tests start, e.g. `check --deploy`)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="package", autouse=True)
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop in this thread; the ORM calls of the tests are
+    still plain synchronous code, so Django's async guard is lifted while the browser package runs
+    and restored after it (the variable must not reach processes that later tests start, such as
+    `manage.py check --deploy`). Set up before `browser`, which therefore also has package scope."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,7 +80,7 @@ class SharedConnectionServerThread(LiveServerThread):
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")

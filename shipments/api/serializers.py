@@ -512,6 +512,14 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
         return list(self.context.get("open_alerts", {}).get(lot.pk, []))
 
 
+class OnwardRouteSerializer(serializers.Serializer):
+    """The route of a distribution shipment from the route data (`routes.csv`)."""
+
+    mode = serializers.CharField(required=False)
+    transit_countries = serializers.ListField(child=serializers.CharField(), required=False)
+    exit_point = serializers.CharField(required=False, allow_blank=True)
+
+
 class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
     """One entry of a shipment's checklist of documents."""
 
@@ -574,6 +582,12 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
         help_text="The procedure that takes the goods on to the destination (distribution "
         "shipments; blank for inbound and direct ones)",
     )
+    onward_route = OnwardRouteSerializer(
+        read_only=True,
+        help_text="The route a distribution shipment takes on from the office: mode, the "
+        "countries crossed in order (Dushanbe by road: Uzbekistan, or Kyrgyzstan if asked) and "
+        "the exit point; empty for inbound and direct shipments",
+    )
     required_documents = RequiredDocumentSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField()
     consignee = serializers.SerializerMethodField()
@@ -600,6 +614,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "actual_arrival",
             "is_overdue",
             "onward_formalities",
+            "onward_route",
             "onward_declaration",
             "required_documents",
             "consignee",
@@ -847,6 +862,16 @@ class DistributionShipmentSerializer(serializers.Serializer):
         max_length=35,
         default="",
         help_text="From a stock: the LRN of the release or re-export drawn (default `<lrn>/NN`)",
+    )
+    via = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Z]{2}$", max_length=2),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=6,
+        help_text="The route's transit countries in order (ISO alpha-2), to take a route other "
+        'than the usual one: Dushanbe by road goes `["UZ"]` by default, `["KG"]` through '
+        "Kyrgyzstan; `[]` a direct border. A route the data does not have that day is 400.",
     )
     lines = DistributionLineSerializer(many=True, allow_empty=False)
 

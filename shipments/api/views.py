@@ -585,6 +585,7 @@ class DistributionView(APIView):
                 lines=lot_inputs(shipment["lines"]),
                 transport_mode=shipment["transport_mode"],
                 declaration_lrn=shipment["declaration_lrn"],
+                via=shipment["via"],
             )
             for shipment in body.validated_data["shipments"]
         ]

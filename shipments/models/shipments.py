@@ -116,6 +116,12 @@ class Shipment(models.Model):
         help_text=_("The procedure that takes the goods on to the destination (route data)"),
         verbose_name=_("onward formalities"),
     )
+    onward_route = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("The route the goods take on: mode, transit countries in order, exit point"),
+        verbose_name=_("onward route"),
+    )
     onward_declaration = models.ForeignKey(
         "declarations.Declaration",
         on_delete=models.PROTECT,

@@ -68,6 +68,7 @@ class ShipmentInput:
     planned_arrival: dt.datetime | None = None
     consignee: dict[str, Any] = field(default_factory=dict)
     onward_formalities: str | None = None
+    onward_route: dict[str, Any] = field(default_factory=dict)
     onward_declaration: Declaration | None = None
     legs: list[LegInput] = field(default_factory=list)
     lots: list[LotInput] = field(default_factory=list)
@@ -208,6 +209,7 @@ def create_shipment(
             if data.kind == ShipmentKind.DISTRIBUTION
             else ""
         ),
+        onward_route=data.onward_route,
         onward_declaration=data.onward_declaration,
     )
     shipment.full_clean(exclude=["partner", "origin", "destination", "declaration"])

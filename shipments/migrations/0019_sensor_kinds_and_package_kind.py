@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0017_alert_alert_partner_updated_and_more"),
+        ("shipments", "0018_onward_route"),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ from tradehub.notifications.emails import AlertView
 from tradehub.notifications.services import notify_alert
 from tradehub.partners.models import Partner
 from tradehub.partners.principals import actor_label
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from .choices import AlertKind, AlertState
 from .rules import RULES, Candidate, hours_left
@@ -45,7 +45,7 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         "severity": alert.severity,
         "message": alert.message,
         "subject": {"type": alert.subject_type, "reference": alert.subject_reference},
-        "created_at": iso_utc(alert.created_at) or "",
+        "created_at": iso_time(alert.created_at) or "",
         "admin_path": reverse("admin:shipments_alert_change", args=[alert.pk]),
         "shipment": None,
         "destination": None,
@@ -63,7 +63,7 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         view["shipment"] = shipment.reference
         view["destination"] = shipment.destination.code
         view["destination_country"] = shipment.destination.code[:2]
-        view["eta"] = iso_utc(eta)
+        view["eta"] = iso_time(eta)
     lot = alert.lot
     if lot is not None:
         view["lot_code"] = lot.lot_code or alert.subject_reference
@@ -72,8 +72,8 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
             max(hours_left(lot.shelf_life_ends_at, now), 0), 1
         )
         # The same names and meanings as the REST lot: static expiry vs. the moving end.
-        view["expires_at"] = iso_utc(lot.expires_at)
-        view["shelf_life_ends_at"] = iso_utc(lot.shelf_life_ends_at)
+        view["expires_at"] = iso_time(lot.expires_at)
+        view["shelf_life_ends_at"] = iso_time(lot.shelf_life_ends_at)
     return view
 
 
@@ -125,7 +125,7 @@ def apply_candidates(
     existing = {
         a.dedup_key: a
         for a in Alert.objects.filter(dedup_key__in=list(wanted)).only(
-            "id", "state", "dedup_key", "resolved_by"
+            "id", "state", "dedup_key", "resolved_by", "message"
         )
     }
     for key, candidate in wanted.items():
@@ -142,6 +142,10 @@ def apply_candidates(
                     # The condition came back: reopen quietly (recipients were told once).
                     _set_state(alert, "reopen", now, resolved_at=None, message=candidate.message)
                     result.reopened.append(alert)
+        elif current.state != AlertState.RESOLVED and current.message != candidate.message:
+            # Still open: its text follows the current values (a lot that "runs out at 00:00"
+            # says 18:04 once the estimate moved), so what is read or sent next is true.
+            Alert.objects.filter(pk=current.pk).update(message=candidate.message, updated_at=now)
     active = Alert.objects.filter(kind__in=list(kinds)).exclude(state=AlertState.RESOLVED)
     if shipment_ids is not None:
         active = active.filter(shipment_id__in=list(shipment_ids))

@@ -344,3 +344,23 @@ def test_an_unknown_sensor_kind_is_refused_naming_the_field(api, kiwi):
     response = post(api, bad)
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == "/readings/0/sensor_kind"
+
+
+def test_day_buckets_cut_at_the_documented_midnight_or_at_the_tz_asked(api, kiwi):
+    # 18:00 UTC on 14 July to 00:00 UTC on 15 July, hourly: Almaty midnight (+05:00) is 19:00 UTC.
+    start = dt.datetime(2026, 7, 14, 18, 0, tzinfo=dt.UTC)
+    post(api, rows(kiwi, [1.0] * 7, step_min=60, start=start))
+    url = f"/api/v1/shipments/{kiwi.reference}/readings/"
+    almaty = api.get(url, {"bucket": "1d"}).json()["results"]
+    assert [(b["start"], b["count"]) for b in almaty] == [
+        ("2026-07-14T00:00:00+05:00", 1),  # 18:00 UTC is 23:00 in Almaty on the 14th
+        ("2026-07-15T00:00:00+05:00", 6),
+    ]
+    utc = api.get(url, {"bucket": "1d", "tz": "UTC"}).json()["results"]
+    assert [(dt.datetime.fromisoformat(b["start"]), b["count"]) for b in utc] == [
+        (dt.datetime(2026, 7, 14, tzinfo=dt.UTC), 6),
+        (dt.datetime(2026, 7, 15, tzinfo=dt.UTC), 1),
+    ]
+    response = api.get(url, {"bucket": "1d", "tz": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/query/tz"

@@ -20,6 +20,7 @@ from shipments.choices import (
     ExcursionKind,
     LotCondition,
     PackageKind,
+    Ripeness,
     SensorKind,
     ShipmentChange,
     ShipmentKind,
@@ -123,6 +124,8 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
     parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", read_only=True, allow_null=True, default=None
     )
+    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (no stage).
+    ripeness = serializers.ChoiceField(choices=Ripeness.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Product

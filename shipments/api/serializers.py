@@ -19,7 +19,9 @@ from shipments.choices import (
     EventType,
     ExcursionKind,
     LotCondition,
+    PackageKind,
     Ripeness,
+    SensorKind,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
@@ -293,6 +295,9 @@ class ShipmentCreateSerializer(serializers.Serializer):
     declaration = serializers.CharField(required=False, allow_null=True, max_length=20)
     setpoint_c = serializers.FloatField(
         required=False, allow_null=True, min_value=-40, max_value=40
+    )
+    package_kind = serializers.ChoiceField(
+        choices=PackageKind.choices, required=False, default=PackageKind.PALLET_CARTONS
     )
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
@@ -604,6 +609,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "destination_country",
             "declaration",
             "setpoint_c",
+            "package_kind",
             "planned_departure",
             "planned_arrival",
             "estimated_arrival",
@@ -711,6 +717,11 @@ class ReadingInputSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
     temperature_c = serializers.FloatField()
     humidity_pct = serializers.FloatField(required=False, allow_null=True)
+    sensor_kind = serializers.ChoiceField(
+        choices=SensorKind.choices,
+        required=False,
+        help_text="Where the sensor sits; left out: the reading is product temperature",
+    )
 
 
 class TelemetryInputSerializer(serializers.Serializer):
@@ -724,7 +735,7 @@ class ReadingSerializer(serializers.ModelSerializer[TemperatureReading]):
 
     class Meta:
         model = TemperatureReading
-        fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct"]
+        fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct", "sensor_kind"]
         read_only_fields = fields
 
 

@@ -222,6 +222,7 @@ class ShipmentViewSet(
                     partner_reference=values["partner_reference"],
                     declaration=declaration,
                     setpoint_c=values.get("setpoint_c"),
+                    package_kind=values.get("package_kind") or "pallet_cartons",
                     planned_departure=values.get("planned_departure"),
                     planned_arrival=values.get("planned_arrival"),
                     consignee=dict(values["consignee"] or {}),

@@ -12,6 +12,7 @@ from shipments.choices import (
     FINISHED_STATUSES,
     DocumentStatus,
     LotCondition,
+    PackageKind,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
@@ -70,6 +71,13 @@ class Shipment(models.Model):
         blank=True,
         related_name="shipments",
         verbose_name=_("declaration"),
+    )
+    package_kind = models.CharField(
+        max_length=20,
+        choices=PackageKind.choices,
+        default=PackageKind.PALLET_CARTONS,
+        help_text=_("Sets how slowly the product follows the air (thermal time constant)"),
+        verbose_name=_("package kind"),
     )
     setpoint_c = models.FloatField(
         null=True, blank=True, help_text=_("Reefer setpoint (°C)"), verbose_name=_("setpoint c")

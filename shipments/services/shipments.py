@@ -63,6 +63,7 @@ class ShipmentInput:
     partner_reference: str = ""
     declaration: Declaration | None = None
     setpoint_c: float | None = None
+    package_kind: str = "pallet_cartons"
     planned_departure: dt.datetime | None = None
     planned_arrival: dt.datetime | None = None
     consignee: dict[str, Any] = field(default_factory=dict)
@@ -195,6 +196,7 @@ def create_shipment(
         destination=data.destination,
         declaration=data.declaration,
         setpoint_c=data.setpoint_c,
+        package_kind=data.package_kind,
         planned_departure=data.planned_departure,
         planned_arrival=data.planned_arrival,
         estimated_arrival=data.planned_arrival,

@@ -188,6 +188,12 @@ class Declaration(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="declaration_status_idx"),
+            # A partner's list in its order (first and last page cost the same at any size) and
+            # its `updated_since` poll (an empty answer is one index probe).
+            models.Index(
+                fields=["partner", "-created_at", "-id"], name="declaration_partner_created"
+            ),
+            models.Index(fields=["partner", "updated_at"], name="declaration_partner_updated"),
         ]
 
     def __str__(self) -> str:

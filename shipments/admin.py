@@ -1,13 +1,17 @@
 """Staff admin: product catalogue, shipments with legs, lots, timeline, excursions and a
 temperature chart, and distribution of released declarations (the same service as the API)."""
 
+import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Max, Min, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -15,12 +19,28 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
 from tradehub.partners.principals import actor_label
+from tradehub.times import zone_label
+from tradehub.ui.admin import (
+    AMBER,
+    BLUE,
+    GREEN,
+    GREY,
+    RED,
+    AuditRecordAdmin,
+    admin_link,
+    admin_links,
+    badge,
+    note_form_page,
+)
 from tradehub.workplace.filters import QueueFilter
+from tradehub.workplace.queues import duration_text
 
 from . import reroute, selectors
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
+from .choices import LotCondition
 from .models import (
+    Alert,
     Excursion,
     LeadTime,
     Leg,
@@ -32,15 +52,28 @@ from .models import (
 )
 from .services import documents, excursions, shelf, tracking
 
-CONDITION_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "expired": "#c62828"}
+CONDITION_COLOURS = {"ok": GREEN, "at_risk": AMBER, "expired": RED}
+# Shipment statuses by what they ask of staff: red needs action, amber watch, blue moving, green done.
+STATUS_COLOURS = {
+    "booked": GREY,
+    "in_transit": BLUE,
+    "at_border": AMBER,
+    "customs_hold": RED,
+    "arrived": GREEN,
+    "delivered": GREEN,
+    "exception": RED,
+    "cancelled": GREY,
+}
+EXCURSION_COLOURS = {"high": RED, "low": BLUE, "chilling": BLUE, "freezing": BLUE}
+_badge = badge
 
 
-def _badge(label: Any, colour: str) -> SafeString:
-    return format_html(
-        '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px">{}</span>',
-        colour,
-        label,
-    )
+ETA_HEADER = lazy(lambda: gettext("ETA") + f" ({zone_label()})", str)()
+
+
+def days_hours(span: dt.timedelta) -> str:
+    """`3 d 4 h`, `5 h 12 min`, `7 min` (translated): shelf life and time in status."""
+    return duration_text(span.total_seconds() / 60)
 
 
 class RequiredDocumentInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -226,7 +259,7 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
-        return f"{shelf.remaining_hours(lot):.1f} h"
+        return days_hours(dt.timedelta(hours=max(shelf.remaining_hours(lot), 0.0)))
 
     @admin.display(description=_("Chilling damage"))
     def chilling_damage_display(self, lot: Lot) -> str:
@@ -261,24 +294,81 @@ class ExcursionInline(ReadOnlyInline):
     ordering = ["started_at"]
 
 
+class AtRiskFilter(admin.SimpleListFilter):
+    """Shipments with a lot at risk or expired (the lots' condition, kept by the shelf-life model)."""
+
+    title = _("shelf life")
+    parameter_name = "shelf"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("at_risk", _("at risk or expired")), ("ok", _("all lots OK"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
+        risky = Lot.objects.filter(
+            shipment=OuterRef("pk"), condition__in=[LotCondition.AT_RISK, LotCondition.EXPIRED]
+        )
+        if self.value() == "at_risk":
+            return queryset.filter(Exists(risky))
+        if self.value() == "ok":
+            return queryset.exclude(Exists(risky))
+        return queryset
+
+
+class TimeInStatusFilter(admin.SimpleListFilter):
+    """How long shipments have been in their current status (from `status_since`)."""
+
+    title = _("time in status")
+    parameter_name = "in_status"
+    BUCKETS: dict[str, tuple[int | None, int | None]] = {
+        # hours: [from, to)
+        "lt6h": (None, 6),
+        "6-24h": (6, 24),
+        "1-3d": (24, 72),
+        "gt3d": (72, None),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("lt6h", _("under 6 hours")),
+            ("6-24h", _("6 to 24 hours")),
+            ("1-3d", _("1 to 3 days")),
+            ("gt3d", _("over 3 days")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
+        bounds = self.BUCKETS.get(self.value() or "")
+        if bounds is None:
+            return queryset
+        now = timezone.now()
+        low, high = bounds
+        if low is not None:
+            queryset = queryset.filter(status_since__lte=now - dt.timedelta(hours=low))
+        if high is not None:
+            queryset = queryset.filter(status_since__gt=now - dt.timedelta(hours=high))
+        return queryset
+
+
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Shipments at a glance: where they are, when they arrive, how much shelf life is left."""
 
     change_list_template = "admin/shipments/shipment/change_list.html"
+    # What staff look for first, left to right; all visible at 1366 px (docs/admin.md).
     list_display = [
         "reference",
-        "partner",
-        "kind",
         "status_badge",
-        "origin",
         "destination",
-        "estimated_arrival",
-        "is_overdue",
+        "eta",
+        "overdue_flag",
         "worst_shelf_life",
+        "time_in_status",
+        "partner",
+        "origin",
     ]
     list_filter = [
         QueueFilter,
+        AtRiskFilter,
+        TimeInStatusFilter,
         "status",
         "kind",
         "is_overdue",
@@ -297,6 +387,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "actual_arrival",
         "is_overdue",
         "onward_formalities",
+        "onward_route",
         "onward_declaration",
         "readings_processed_until",
         "warnings_display",
@@ -313,6 +404,7 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     ("kind", "status", "is_overdue"),
                     ("origin", "destination", "declaration"),
                     ("onward_formalities", "onward_declaration"),
+                    "onward_route",
                     "consignee",
                     "setpoint_c",
                     ("planned_departure", "planned_arrival"),
@@ -343,21 +435,36 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, shipment: Shipment) -> SafeString:
-        colour = "#c62828" if shipment.status in ("exception", "customs_hold") else "#455a64"
-        return _badge(shipment.get_status_display(), colour)
+        return badge(shipment.get_status_display(), STATUS_COLOURS.get(shipment.status, GREY))
+
+    @admin.display(description=ETA_HEADER, ordering="estimated_arrival")
+    def eta(self, shipment: Shipment) -> str:
+        # The zone is named once, in the column header: "ETA (Almaty, UTC+5)".
+        eta = shipment.estimated_arrival or shipment.planned_arrival
+        return timezone.localtime(eta).strftime("%Y-%m-%d %H:%M") if eta else "–"
+
+    @admin.display(description=_("Overdue"), ordering="is_overdue")
+    def overdue_flag(self, shipment: Shipment) -> SafeString | str:
+        # Shown only when true: a red mark on every punctual shipment says the opposite.
+        return badge(gettext("overdue"), RED) if shipment.is_overdue else ""
+
+    @admin.display(description=_("In status for"), ordering="status_since")
+    def time_in_status(self, shipment: Shipment) -> str:
+        return days_hours(timezone.now() - shipment.status_since)
 
     @admin.display(description=_("Worst lot shelf life"), ordering="worst_end")
     def worst_shelf_life(self, shipment: Shipment) -> SafeString | str:
         end = getattr(shipment, "worst_end", None)
         if end is None:
             return "–"
-        hours = (end - timezone.now()).total_seconds() / 3600
+        left = end - timezone.now()
+        hours = left.total_seconds() / 3600
         if hours <= 0:
             return _badge(_("expired"), CONDITION_COLOURS["expired"])
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
-        return _badge(f"{hours:.0f} h", colour)
+        return _badge(days_hours(left), colour)
 
     @admin.display(description=_("Mixed-load warnings"))
     def warnings_display(self, shipment: Shipment) -> SafeString | str:
@@ -432,37 +539,143 @@ class ShipmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return distribute_page(self, request)
 
 
-@admin.register(Excursion)
-class ExcursionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Temperature excursions; staff acknowledge them."""
+class AcknowledgeExcursionForm(forms.Form):
+    """What staff checked or did about the excursion (kept with the acknowledgement)."""
 
+    comment = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. reefer reset by the driver, pulp temperature checked at 4 °C."),
+    )
+
+
+@admin.register(Excursion)
+class ExcursionAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Temperature excursions: staff acknowledge them with a comment; linked to the shipment, its
+    lots and alerts; never deleted."""
+
+    change_form_template = "admin/shipments/excursion/change_form.html"
     list_display = [
         "shipment",
-        "kind",
+        "kind_badge",
         "product",
         "started_at",
-        "ended_at",
+        "duration",
         "peak_c",
         "degree_hours",
-        "acknowledged",
+        "acknowledged_badge",
     ]
     list_filter = [QueueFilter, "kind", "acknowledged"]
+    list_select_related = ["shipment", "product"]
     search_fields = ["shipment__reference"]
-    readonly_fields = [f.name for f in Excursion._meta.fields]
+    readonly_fields = [
+        *(f.name for f in Excursion._meta.fields if f.name != "id"),
+        "alert_links",
+        "declaration_link",
+    ]
     actions = ["acknowledge"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Acknowledge selected excursions"))
-    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Excursion]) -> None:
-        count = excursions.acknowledge(queryset, actor_label(request.user))
-        self.message_user(
-            request,
-            ngettext(
-                "Acknowledged %(count)d excursion.", "Acknowledged %(count)d excursions.", count
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_badge(self, excursion: Excursion) -> SafeString:
+        return badge(excursion.get_kind_display(), EXCURSION_COLOURS.get(excursion.kind, RED))
+
+    @admin.display(description=_("duration"))
+    def duration(self, excursion: Excursion) -> str:
+        end = excursion.ended_at or timezone.now()
+        text = days_hours(end - excursion.started_at)
+        return (
+            text
+            if excursion.ended_at
+            else gettext("%(duration)s, still going on") % {"duration": text}
+        )
+
+    @admin.display(description=_("acknowledged"), ordering="acknowledged")
+    def acknowledged_badge(self, excursion: Excursion) -> SafeString:
+        if excursion.acknowledged:
+            return badge(gettext("acknowledged"), GREEN)
+        return badge(gettext("not acknowledged"), RED)
+
+    @admin.display(description=_("alerts"))
+    def alert_links(self, excursion: Excursion) -> SafeString | str:
+        return admin_links(
+            Alert.objects.filter(
+                shipment_id=excursion.shipment_id, kind="temperature_excursion"
+            ).order_by("-created_at")[:20]
+        )
+
+    @admin.display(description=_("declaration"))
+    def declaration_link(self, excursion: Excursion) -> SafeString | str:
+        return admin_link(excursion.shipment.declaration)
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "<int:pk>/acknowledge/",
+                self.admin_site.admin_view(self.acknowledge_view),
+                name="shipments_excursion_acknowledge",
             )
-            % {"count": count},
+        ]
+        return custom + super().get_urls()  # type: ignore[operator]
+
+    def acknowledge_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Acknowledge one excursion with a comment (required)."""
+        excursion = self.get_object(request, str(pk))
+        if excursion is None or not self.has_change_permission(request, excursion):
+            raise Http404
+        form = AcknowledgeExcursionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            excursions.acknowledge(
+                Excursion.objects.filter(pk=excursion.pk),
+                actor_label(request.user),
+                form.cleaned_data["comment"],
+            )
+            self.message_user(request, gettext("Excursion acknowledged."), messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:shipments_excursion_change", args=[excursion.pk])
+            )
+        return note_form_page(
+            request,
+            self,
+            title=gettext("Acknowledge excursion"),
+            objects=[excursion],
+            form=form,
+            submit_label=gettext("Acknowledge"),
+        )
+
+    @admin.action(description=_("Acknowledge selected excursions (with a comment)"))
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[Excursion]) -> Any:
+        if "apply" in request.POST:
+            form = AcknowledgeExcursionForm(request.POST)
+            if form.is_valid():
+                count = excursions.acknowledge(
+                    queryset, actor_label(request.user), form.cleaned_data["comment"]
+                )
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Acknowledged %(count)d excursion.",
+                        "Acknowledged %(count)d excursions.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+                return None
+        else:
+            form = AcknowledgeExcursionForm()
+        return note_form_page(
+            request,
+            self,
+            title=gettext("Acknowledge excursions"),
+            objects=queryset.select_related("shipment"),
+            form=form,
+            submit_label=gettext("Acknowledge"),
+            hidden=[
+                ("action", "acknowledge"),
+                *((ACTION_CHECKBOX_NAME, excursion.pk) for excursion in queryset),
+            ],
         )
 
 

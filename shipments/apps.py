@@ -1,13 +1,14 @@
 """Shipments app: products, shipments, lots, distribution, tracking, telemetry and alerts."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShipmentsConfig(AppConfig):
     """Perishable cargo on the corridor."""
 
     name = "shipments"
-    verbose_name = "Shipments and cargo"
+    verbose_name = _("Shipments and cargo")
 
     def ready(self) -> None:
         # Declarations show how their goods items were distributed without importing shipments.

@@ -132,3 +132,30 @@ class Ripeness(models.TextChoices):
     MATURE_GREEN = "mature_green", _("Mature green")
     LIGHT_RED = "light_red", _("Light red (USDA colour stage 5)")
     FIRM_RIPE = "firm_ripe", _("Firm ripe (USDA colour stage 6)")
+
+
+class SensorKind(models.TextChoices):
+    """Where a telemetry sensor sits. Air readings give an estimated product temperature."""
+
+    SUPPLY_AIR = "supply_air", _("Supply air")
+    RETURN_AIR = "return_air", _("Return air")
+    PRODUCT = "product", _("Product probe")
+    AMBIENT = "ambient", _("Ambient (outside the reefer)")
+
+
+class PackageKind(models.TextChoices):
+    """How the cargo is packed: sets how slowly the product follows the air temperature."""
+
+    PALLET_CARTONS = "pallet_cartons", _("Cartons on pallets")
+    CRATES = "crates", _("Open crates")
+    BINS = "bins", _("Bulk bins")
+
+
+# Time constant (hours) of the first-order lag from reefer air to product temperature per package
+# kind. ASSUMPTIONS of TradeHub, not literature figures (no per-package value was found in the
+# sources read): calibrate them against product probes; staff can change them here.
+PACKAGE_TIME_CONSTANT_HOURS: dict[str, float] = {
+    PackageKind.PALLET_CARTONS.value: 8.0,
+    PackageKind.CRATES.value: 4.0,
+    PackageKind.BINS.value: 12.0,
+}

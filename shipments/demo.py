@@ -108,14 +108,18 @@ def _series(
     warm: tuple[dt.datetime, dt.datetime, float] | None = None,
     swing: float = 0.4,
     noise: float = 0.25,
+    defrost: bool = False,
 ) -> list[dict[str, Any]]:
-    """A reefer trace: setpoint, defrost/compressor cycling, a small day/night swing, and an
-    optional warm spell (reefer off) that climbs towards ambient and recovers."""
+    """A reefer trace: setpoint, compressor cycling, a small day/night swing, and an optional warm
+    spell (reefer off) that climbs towards ambient and recovers. With `defrost` the trace is return
+    air with a defrost every 6 hours (+5 °C for about 20 minutes), which must open no excursion."""
     rows = []
     at = start
     while at <= end:
         hours = (at - start).total_seconds() / 3600
         value = setpoint + swing * math.sin(hours / 24 * 2 * math.pi) + rng.uniform(-noise, noise)
+        if defrost and 3.0 <= hours % 6 < 3.34:
+            value += 5.0
         if warm and warm[0] <= at <= warm[1]:
             spell = (at - warm[0]).total_seconds() / 3600
             value = setpoint + (warm[2] - setpoint) * (1 - math.exp(-spell / 1.5))
@@ -126,6 +130,7 @@ def _series(
                 "recorded_at": at,
                 "temperature_c": round(value, 2),
                 "humidity_pct": round(90 + rng.uniform(-2, 2), 1),
+                "sensor_kind": "return_air" if defrost else "",
             }
         )
         at += READING_STEP
@@ -425,7 +430,7 @@ def _overdue_transit(partner: Partner, now: dt.datetime) -> Shipment:
             origin=_loc("CNURM"),
             destination=_loc("KZALA"),
             declaration=transit,
-            setpoint_c=7.0,
+            setpoint_c=10.0,
             planned_departure=start,
             planned_arrival=border + dt.timedelta(hours=18),
             consignee=dict(IMPORTER),
@@ -452,7 +457,7 @@ def _overdue_transit(partner: Partner, now: dt.datetime) -> Shipment:
             ("border_crossed", "actual", border, "KZHOR"),
         ],
     )
-    _finish(shipment, _series(shipment, start, now, 7.0, random.Random(9)))
+    _finish(shipment, _series(shipment, start, now, 10.0, random.Random(9)))
     return shipment
 
 
@@ -469,7 +474,7 @@ def _caspian(partner: Partner, now: dt.datetime) -> list[Shipment]:
             partner_reference=CASPIAN_REF,
             origin=_loc("CNBJS"),
             destination=_loc("AZBAK"),
-            setpoint_c=-0.25,
+            setpoint_c=0.0,
             planned_departure=start,
             planned_arrival=start + dt.timedelta(days=15),
             consignee={"name": "Baku Fruit Import LLC", "country": "AZ"},
@@ -531,7 +536,9 @@ def _caspian(partner: Partner, now: dt.datetime) -> list[Shipment]:
         ],
     )
     end = now - dt.timedelta(hours=1)
-    _finish(shipment, _series(shipment, start, end, -0.25, random.Random(7), swing=0.1, noise=0.1))
+    # Kiwifruit at its 0 °C optimum, logged as return air with defrost cycles: no excursion.
+    trace = _series(shipment, start, end, 0.0, random.Random(7), swing=0.1, noise=0.1, defrost=True)
+    _finish(shipment, trace)
     # The onward leg to Georgia is a shipment of its own, from Baku.
     georgia = create_shipment(
         partner,
@@ -540,7 +547,7 @@ def _caspian(partner: Partner, now: dt.datetime) -> list[Shipment]:
             partner_reference=GEORGIA_REF,
             origin=_loc("AZBAK"),
             destination=_loc("GETBS"),
-            setpoint_c=-0.25,
+            setpoint_c=0.0,
             planned_departure=start + dt.timedelta(days=16),
             planned_arrival=start + dt.timedelta(days=17),
             consignee={"name": "Tbilisi Fruit Import LLC", "country": "GE"},

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -77,9 +78,22 @@ def with_details(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
         ),
         Prefetch(
             "lots",
-            queryset=Lot.objects.select_related("product", "goods_item").order_by("id"),
+            queryset=with_excursion_flag(
+                Lot.objects.select_related("product", "goods_item").order_by("id")
+            ),
         ),
     )
+
+
+def with_excursion_flag(queryset: QuerySet[Lot]) -> QuerySet[Lot]:
+    """Annotate `went_through_excursion` (services.shelf.went_through_excursion in SQL), so the
+    lot condition of a list costs no query per lot."""
+    serious = Excursion.objects.filter(
+        shipment_id=OuterRef("shipment_id"),
+        product_id=OuterRef("product_id"),
+        degree_hours__gte=settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+    )
+    return queryset.annotate(went_through_excursion=Exists(serious))
 
 
 def with_at_risk(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
@@ -138,22 +152,24 @@ class EpochBucket(Func):
 
     output_field = BigIntegerField()
 
-    def __init__(self, expression: Any, seconds: int) -> None:
+    def __init__(self, expression: Any, seconds: int, offset: int = 0) -> None:
         super().__init__(expression)
         self.seconds = int(seconds)
+        # The zone's UTC offset in seconds: buckets of a day start at that zone's midnight.
+        self.offset = int(offset)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return (
-            f"(floor(extract(epoch from {sql}) / %s) * %s)::bigint",
-            [*params, self.seconds, self.seconds],
+            f"(floor((extract(epoch from {sql}) + %s) / %s) * %s - %s)::bigint",
+            [*params, self.offset, self.seconds, self.seconds, self.offset],
         )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return (
-            f"(CAST(strftime('%%s', {sql}) AS INTEGER) / %s) * %s",
-            [*params, self.seconds, self.seconds],
+            f"((CAST(strftime('%%s', {sql}) AS INTEGER) + %s) / %s) * %s - %s",
+            [*params, self.offset, self.seconds, self.seconds, self.offset],
         )
 
 
@@ -164,13 +180,15 @@ def bucketed_readings(
     seconds: int,
     limit: int,
     received_since: dt.datetime | None = None,
+    offset_seconds: int = 0,
 ) -> list[dict[str, Any]]:
-    """Min, max and average temperature per time bucket (aligned on the Unix epoch), computed by
-    the database; at most `limit` buckets."""
+    """Min, max and average temperature per time bucket, computed by the database; at most
+    `limit` buckets. Buckets are aligned on midnight of the zone `offset_seconds` east of UTC
+    (so `1d` buckets are that zone's calendar days)."""
     rows = (
         readings_between(shipment, start, end, received_since)
         .order_by()
-        .annotate(bucket=EpochBucket("recorded_at", seconds))
+        .annotate(bucket=EpochBucket("recorded_at", seconds, offset_seconds))
         .values("bucket")
         .annotate(
             min=Min("temperature_c"),

@@ -53,7 +53,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from django.utils.translation import gettext_noop
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for translation (makemessages finds the name) without needing Django settings:
+    this module stays pure and runs without a configured project (bench, scripts)."""
+    return message
+
 
 # Q10 per band exactly as USDA Agriculture Handbook 66 (Saltveit, "Respiratory metabolism", table of the
 # effect of temperature on the rate of deterioration) assumes them: 3.0 for 0–10 °C, 2.5 for 10–20 °C, 2.0
@@ -95,6 +100,11 @@ TEMPERATURE_KINDS: tuple[ExcursionKind, ...] = (
     "killing_range",
 )
 HUMIDITY_KINDS: tuple[ExcursionKind, ...] = ("humidity_high", "humidity_low")
+# Humidity excursions: logger RH readings swing by a few % around the set value, so an RH band edge
+# counts as broken only beyond it by this much, and the breach ends back inside by the hysteresis
+# too (operating settings, % RH, not literature figures).
+RH_TOLERANCE_PCT = 3.0
+RH_HYSTERESIS_PCT = 1.0
 
 
 class ReadingLike(Protocol):
@@ -714,9 +724,15 @@ def _rules(
         ):
             rules.append((kind, 0, profile.killing_range_min_c, profile.killing_range_max_c, hyst))
         elif kind == "humidity_high" and profile.rh_max_pct is not None:
-            rules.append((kind, 1, profile.rh_max_pct, profile.rh_max_pct, profile.rh_max_pct))
+            hi = profile.rh_max_pct
+            rules.append(
+                (kind, 1, hi, hi + RH_TOLERANCE_PCT, hi + RH_TOLERANCE_PCT - RH_HYSTERESIS_PCT)
+            )
         elif kind == "humidity_low" and profile.rh_min_pct is not None:
-            rules.append((kind, -1, profile.rh_min_pct, profile.rh_min_pct, profile.rh_min_pct))
+            lo = profile.rh_min_pct
+            rules.append(
+                (kind, -1, lo, lo - RH_TOLERANCE_PCT, lo - RH_TOLERANCE_PCT + RH_HYSTERESIS_PCT)
+            )
     return rules
 
 
@@ -816,3 +832,65 @@ def track_excursions(
             cur.reported = True
             changed[(open_kind, cur.started_at)] = _snapshot(open_kind, cur, None)
     return state, list(changed.values())
+
+
+# --- Product temperature from air sensors ----------------------------------------------------------
+
+AIR_SENSOR_KINDS = frozenset({"supply_air", "return_air"})
+PRODUCT_SENSOR_KINDS = frozenset({"", "product"})
+
+
+@dataclass
+class ThermalLag:
+    """First-order estimate of product temperature from reefer air readings.
+
+    dT_product/dt = (T_air - T_product) / tau: between two air readings the earlier air value holds
+    (step-hold), so T_product(t_k) = T_air(k-1) + (T_product(k-1) - T_air(k-1)) * exp(-dt / tau). The
+    first air reading starts the estimate at that air temperature. Persist it between calls."""
+
+    tau_hours: float
+    last_at: datetime | None = None
+    last_air_c: float | None = None
+    estimate_c: float | None = None
+
+    def update(self, at: datetime, air_c: float) -> float:
+        """Feed one air reading (in time order); returns the product estimate at `at`."""
+        if self.last_at is None or self.estimate_c is None or self.last_air_c is None:
+            self.estimate_c = air_c
+        elif at > self.last_at:
+            dt_h = (at - self.last_at).total_seconds() / 3600.0
+            k = math.exp(-dt_h / self.tau_hours)
+            self.estimate_c = self.last_air_c + (self.estimate_c - self.last_air_c) * k
+        self.last_at, self.last_air_c = at, air_c
+        return self.estimate_c
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tau_hours": self.tau_hours,
+            "last_at": _dt_to_json(self.last_at),
+            "last_air_c": self.last_air_c,
+            "estimate_c": self.estimate_c,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, tau_hours: float) -> ThermalLag:
+        data = data or {}
+        return cls(
+            tau_hours=tau_hours,
+            last_at=_dt_from_json(data.get("last_at")),
+            last_air_c=data.get("last_air_c"),
+            estimate_c=data.get("estimate_c"),
+        )
+
+
+def product_series(rows: Iterable[tuple[datetime, float, str]], lag: ThermalLag) -> list[Reading]:
+    """Product temperatures from (time, °C, sensor kind) rows in time order: product probes (and
+    readings without a kind, as before sensor kinds) as they are, supply/return air through the
+    thermal lag, ambient sensors left out."""
+    out: list[Reading] = []
+    for at, temp, kind in rows:
+        if kind in PRODUCT_SENSOR_KINDS:
+            out.append(Reading(at, temp))
+        elif kind in AIR_SENSOR_KINDS and temp is not None and math.isfinite(temp):
+            out.append(Reading(at, lag.update(at, float(temp))))
+    return out

@@ -1,7 +1,9 @@
 """The two time rules.
 
-Machines: ISO 8601 in UTC with a `Z` (docs/API.md, "Times") - REST answers, webhook payloads, the
-machine-readable parts of emails and the times in alert texts (`iso_utc`, `text_utc`).
+Machines: ISO 8601 with an explicit offset, in one documented zone - the deployment's `TIME_ZONE`
+(Asia/Almaty, `+05:00`; docs/API.md, "Times"): REST answers (DRF renders in the current zone,
+which is `TIME_ZONE`), webhook payloads, conflict answers, kept versions, the machine-readable
+parts of emails and the times inside alert texts (`iso_time`, `text_time`).
 
 People: every time staff or email readers see is local to the deployment's zone (`TIME_ZONE`),
 24-hour, with the zone named - "2026-07-21 14:05 Almaty, UTC+5" (`local_label`).
@@ -16,18 +18,24 @@ from django.utils.translation import gettext, gettext_lazy
 UTC = dt.UTC
 
 
-def iso_utc(value: dt.datetime | None) -> str | None:
-    """`2025-07-21T01:00:00Z` (microseconds kept when present); None stays None."""
+def documented_zone() -> dt.tzinfo:
+    """The one zone machine-readable times are written in: `TIME_ZONE` (Asia/Almaty, +05:00)."""
+    return timezone.get_default_timezone()
+
+
+def iso_time(value: dt.datetime | None) -> str | None:
+    """`2025-07-21T06:00:00+05:00` (microseconds kept when present); None stays None."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetimes have no place in TradeHub: give an aware one")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(documented_zone()).isoformat()
 
 
-def text_utc(value: dt.datetime) -> str:
-    """A time inside a sentence (alert messages): `2025-07-21 01:00 UTC`."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def text_time(value: dt.datetime) -> str:
+    """A time inside a sentence of an alert message: `2025-07-21 06:00 +05:00`."""
+    local = value.astimezone(documented_zone())
+    return local.strftime("%Y-%m-%d %H:%M ") + local.isoformat()[-6:]
 
 
 # --- Times people read --------------------------------------------------------------------------
@@ -90,7 +98,7 @@ def local_label(
 ) -> str:
     """`2026-07-21 14:05 Almaty, UTC+5` (or `14:05 Almaty, UTC+5` with date=False): local to
     `zone` (default TIME_ZONE), 24-hour, the zone named. Accepts ISO 8601 strings as written by
-    `iso_utc`; None and "" give "–"."""
+    `iso_time`; None and "" give "–"."""
     if value is None or value == "":
         return "–"
     if isinstance(value, str):

@@ -410,6 +410,8 @@ def main() -> None:
         run([python, "-m", "bench.e2e.data"], env, capture_output=True).stdout.splitlines()[-1]
     )
     started = dt.datetime.now(dt.UTC)
+    revision = commit()  # what the servers run: read before they start, not after the run
+    host = machine()  # the load average at the start
     hello_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.e2e.hello"}
     with (
         gunicorn("tradehub.wsgi:application", env, "/api/v1/health/") as (app, master),
@@ -502,7 +504,7 @@ def main() -> None:
         print()
     purge_queue(env)
 
-    table = render(started, rounds, seconds, ratios, rates, telemetry)
+    table = render(started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry)
     print(table)
     if not args.no_write:
         write_doc(table)
@@ -537,6 +539,7 @@ def spread(values: list[float]) -> str:
 
 def render(
     started: dt.datetime,
+    revision: str,
     rounds: int,
     seconds: int,
     ratios: dict[str, list[float]],
@@ -545,7 +548,7 @@ def render(
 ) -> str:
     lines = [
         f"Measured with `bin/bench e2e{' --quick' if rounds == 2 and seconds == 2 else ''}` on "
-        f"{started:%Y-%m-%d %H:%MZ}, commit {commit()}; {machine()}. "
+        f"{started:%Y-%m-%d %H:%MZ}, commit {revision}. "
         f"{rounds} interleaved rounds, {seconds:g} s of `wrk -t2 -c8` per measurement, "
         "medians of the per-round ratios. Higher is faster; 1.00 = the baseline.",
         "",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -116,7 +118,13 @@ class StockView(APIView):
     @extend_schema(summary="The stock under customs control", responses={200: StockSerializer})
     def get(self, request: Request, reference: str) -> Response:
         declaration = _visible_declaration(self)
-        return Response(StockSerializer(selectors.stock_report(declaration)).data)
+        data = StockSerializer(selectors.stock_report(declaration)).data
+        response = Response(data)
+        # The stock changes with every child declaration drawing on it, not with the
+        # declaration's own row: its ETag is a hash of what it reports.
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+        response["ETag"] = f'"{digest.hexdigest()[:32]}"'
+        return response
 
 
 class ChildFilterSet(UpdatedSinceFilterSet):

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tradehub.api.etags import ETagMixin
-from tradehub.api.exceptions import Conflict
+from tradehub.api.exceptions import Conflict, flatten_errors
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
@@ -77,6 +77,25 @@ def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return root
 
 
+def _validation_error(errors: list[dict[str, Any]]) -> ValidationError:
+    """A 400 with one entry per domain error; members beyond pointer, code and detail (the
+    `candidates` of a commodity code) are kept on the entry they came with."""
+    error = ValidationError(_nest(errors))
+    extras = {
+        (e["pointer"], e.get("code")): {
+            k: v for k, v in e.items() if k not in ("pointer", "code", "detail")
+        }
+        for e in errors
+    }
+    if any(extras.values()):
+        entries = [
+            {**entry, **extras.get((entry["pointer"], entry["code"]), {})}
+            for entry in flatten_errors(error.detail)
+        ]
+        error.extra = {"errors": entries}  # type: ignore[attr-defined]
+    return error
+
+
 @contextmanager
 def domain_errors() -> Iterator[None]:
     """Map the services' domain errors to API errors (400 with pointers, 409)."""
@@ -87,7 +106,7 @@ def domain_errors() -> Iterator[None]:
     except TransitionNotAllowed as exc:
         raise Conflict(str(exc), code="transition_not_allowed", status=exc.status) from exc
     except DeclarationInvalid as exc:
-        raise ValidationError(_nest(exc.errors)) from exc
+        raise _validation_error(exc.errors) from exc
     except MessageConflict as exc:
         raise Conflict(str(exc), code="customs_message_conflict") from exc
     except AllocationExceeded as exc:

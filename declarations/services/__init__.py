@@ -24,7 +24,7 @@ from .declarations import (
     sync_distribution_status,
     update_draft,
 )
-from .stock import draw_from_stock, stock_unavailable_reason
+from .stock import draw_from_stock, stock_office, stock_unavailable_reason
 from .transit import record_transit_arrival
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "register_drawing_provider",
     "remove_document_file",
     "request_cancellation",
+    "stock_office",
     "stock_unavailable_reason",
     "submission_errors",
     "submit",

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from .. import hooks
 from ..choices import (
@@ -78,7 +78,7 @@ def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEv
             "version": declaration.version,
             "number": declaration.number or None,
             "channel": declaration.channel or None,
-            "occurred_at": iso_utc(event.occurred_at),
+            "occurred_at": iso_time(event.occurred_at),
         },
         source_key=f"declaration:{declaration.reference}:event:{event.pk}",
     )

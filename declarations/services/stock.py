@@ -9,6 +9,7 @@ sum of everything drawn within what was declared, under concurrency.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -17,6 +18,8 @@ from django.db import transaction
 
 from tradehub.partners.models import Partner
 from tradehub.reference.choices import OnwardProcedure
+from tradehub.reference.models import CustomsOffice
+from tradehub.reference.selectors import eaeu_code_in_season
 
 from ..choices import DocumentType
 from ..exceptions import DeclarationInvalid, ProcedureNotAllowed
@@ -24,6 +27,7 @@ from ..models import Declaration, GoodsItem
 from ..procedures import StockFrom, may_draw_on, rule_for
 from ..states import DISTRIBUTION_STATUSES
 from .allocation import RELEASING_STATUSES, Quantity, lock_and_check_allocation
+from .tariff import declaration_day
 
 # Documents of the parent a child inherits when it is drawn from the stock (re-mapped to the
 # child's goods items): the commercial and origin papers stay true for part of the goods.
@@ -61,6 +65,16 @@ def stock_unavailable_reason(declaration: Declaration) -> str | None:
                 "office of destination."
             )
     return None
+
+
+def stock_office(declaration: Declaration) -> CustomsOffice:
+    """The customs office where a declaration's goods are held: a transit's goods wait at its
+    office of destination (Almaty), not at the border office it was lodged at; other goods at
+    the declaration's own office."""
+    transit = getattr(declaration, "transit", None)
+    if transit is not None:
+        return transit.destination_office
+    return declaration.office
 
 
 def lock_parent(parent: Declaration) -> Declaration:
@@ -182,11 +196,15 @@ def _share(value: Decimal, part: Decimal, whole: Decimal, places: str) -> Decima
     return (value * part / whole).quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def child_goods_items(lines: Iterable[tuple[GoodsItem, Decimal, int]]) -> list[dict[str, Any]]:
+def child_goods_items(
+    lines: Iterable[tuple[GoodsItem, Decimal, int]], day: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Goods items of a child drawn from the parent's items: (source item, net kg, packages).
 
     Gross weight and invoice value are the source's pro rata; packages, when not given, too
-    (at least one).
+    (at least one). The commodity code is the source's, moved to the season of the child's
+    declaration date (`day`) when the source's seasonal code is no longer valid then: tomatoes
+    stored in July under 0702 00 000 5 are released in November under 0702 00 000 7.
     """
     items = []
     for source, net_kg, packages in lines:
@@ -197,7 +215,9 @@ def child_goods_items(lines: Iterable[tuple[GoodsItem, Decimal, int]]) -> list[d
         items.append(
             {
                 "description": source.description,
-                "commodity_code": source.commodity_code,
+                "commodity_code": eaeu_code_in_season(source.commodity_code, day)
+                if day is not None
+                else source.commodity_code,
                 "origin_country": source.origin_country,
                 "packages": {"count": count, "kind": source.packages_kind},
                 "gross_kg": gross,
@@ -267,7 +287,9 @@ def child_data(
     office's country) unless a consignee there is named; a re-export ships to the named foreign
     buyer and is consigned by the parent's consignee, who owns the goods in the warehouse.
     """
-    office_country = parent.office.location.country.code
+    # Declared where the goods are: a transit's children at its office of destination.
+    office = stock_office(parent)
+    office_country = office.location.country.code
     named = dict(consignee or {})
     if not (named.get("name") and named.get("country")):
         named = {}
@@ -281,7 +303,7 @@ def child_data(
     return {
         "lrn": lrn or free_lrn(parent.partner, parent.lrn),
         "procedure": procedure,
-        "office": parent.office,
+        "office": office,
         "border_crossing": None if reexport else parent.border_crossing,
         "transport_mode": transport_mode,
         "containers": [],
@@ -290,7 +312,7 @@ def child_data(
         "consignee": receiver,
         "declarant": dict(parent.declarant) or None,
         "parent": parent,
-        "goods_items": child_goods_items(lines),
+        "goods_items": child_goods_items(lines, declaration_day(parent)),
         "documents": documents if documents is not None else inherited_documents(parent, sources),
     }
 

@@ -50,12 +50,17 @@ def _listing(codes: list[EaeuCommodityCode]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _codes(codes: list[EaeuCommodityCode]) -> list[str]:
+    """The candidate codes an error names, machine-readable beside its text."""
+    return [row.code for row in codes[:MAX_CANDIDATES]]
+
+
 def _covered(code: str) -> bool:
     """Whether the loaded nomenclature has codes under the code's 4-digit heading."""
     return EaeuCommodityCode.objects.filter(code__startswith=code[:4]).exists()
 
 
-def commodity_code_error(code: str, country: str, day: dt.date) -> dict[str, str] | None:
+def commodity_code_error(code: str, country: str, day: dt.date) -> dict[str, Any] | None:
     """Why a commodity code cannot be declared in `country` on `day` (None: it can)."""
     if not tariff_requires_10_digits(country, day):
         return None
@@ -66,6 +71,7 @@ def commodity_code_error(code: str, country: str, day: dt.date) -> dict[str, str
             "code": "eaeu_code_required",
             "detail": f"A declaration lodged in {country} needs the 10-digit EAEU commodity code "
             f"(declaration date {day.isoformat()}){offer}.",
+            "candidates": _codes(candidates),
         }
     if eaeu_code(code, day) is not None or not _covered(code):
         return None
@@ -76,14 +82,16 @@ def commodity_code_error(code: str, country: str, day: dt.date) -> dict[str, str
             "code": "eaeu_code_not_valid_on_date",
             "detail": f"{code} is not valid on {day.isoformat()} (out of season or not in force)."
             + offer,
+            "candidates": _codes(candidates),
         }
     return {
         "code": "unknown_eaeu_code",
         "detail": f"{code} is not an EAEU commodity code." + offer,
+        "candidates": _codes(candidates),
     }
 
 
-def commodity_code_errors(declaration: Declaration, day: dt.date) -> list[dict[str, str]]:
+def commodity_code_errors(declaration: Declaration, day: dt.date) -> list[dict[str, Any]]:
     """One error per goods item whose code cannot be declared at the office on that day."""
     country = declaration.office.location.country.code
     errors = []

@@ -1,6 +1,7 @@
 """The simulated customs authority as a Django app (its own model, tasks and beat entries)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 # Beat entries of this gateway: its safety nets for tasks lost with a broker or worker restart.
 BEAT_SCHEDULE = {
@@ -24,7 +25,7 @@ class SimulatedGatewayConfig(AppConfig):
 
     name = "gateways.simulated"
     label = "simulated_gateway"
-    verbose_name = "Simulated customs authority"
+    verbose_name = _("Simulated customs authority")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

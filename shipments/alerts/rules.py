@@ -30,6 +30,7 @@ from shipments.choices import (
 )
 from shipments.models import Excursion, Lot, Shipment
 from tradehub.notifications.choices import Severity
+from tradehub.times import iso_time, text_time
 
 from .choices import AlertKind, SubjectType
 
@@ -173,12 +174,12 @@ def expires_before_arrival(
                 lot,
                 AlertKind.EXPIRES_BEFORE_ARRIVAL,
                 "",
-                f"{_lot_label(lot)} runs out at {lot.shelf_life_ends_at:%Y-%m-%d %H:%M} UTC, "
-                f"{short:.1f} h short of the arrival ({arrival:%Y-%m-%d %H:%M} UTC) plus the "
+                f"{_lot_label(lot)} runs out at {text_time(lot.shelf_life_ends_at)}, "
+                f"{short:.1f} h short of the arrival ({text_time(arrival)}) plus the "
                 f"{settings.ALERT_ARRIVAL_MARGIN_HOURS} h margin: re-route or sell early. "
                 f"Re-route advice: {advice.summary}{where}",
                 details={
-                    "arrival": arrival.isoformat(),
+                    "arrival": iso_time(arrival),
                     "reroute_options": [
                         {
                             "destination": o.destination.code,
@@ -221,7 +222,7 @@ def temperature_excursion(
     for exc in excursions.order_by("id"):
         severe = exc.kind in (ExcursionKind.FREEZING, ExcursionKind.CHILLING)
         product = exc.product.name if exc.product else "cargo"
-        state = "ongoing" if exc.ended_at is None else f"ended {exc.ended_at:%Y-%m-%d %H:%M} UTC"
+        state = "ongoing" if exc.ended_at is None else f"ended {text_time(exc.ended_at)}"
         lot = exc.lot
         if lot is not None:
             lot.shipment = exc.shipment
@@ -234,7 +235,7 @@ def temperature_excursion(
                 subject_reference=lot_reference(lot) if lot else exc.shipment.reference,
                 partner_id=exc.shipment.partner_id,
                 message=f"{exc.get_kind_display()} temperature excursion for {product} on "
-                f"{exc.shipment.reference} since {exc.started_at:%Y-%m-%d %H:%M} UTC ({state}): "
+                f"{exc.shipment.reference} since {text_time(exc.started_at)} ({state}): "
                 f"peak {exc.peak_c:.1f} °C, {exc.degree_hours:.1f} °C·h.",
                 shipment=exc.shipment,
                 lot=lot,
@@ -278,7 +279,7 @@ def customs_hold_overdue(
                 message=f"Shipment {shipment.reference} has been on customs hold for "
                 f"{hours_left(now, since):.1f} h (limit {settings.ALERT_CUSTOMS_HOLD_HOURS} h).",
                 shipment=shipment,
-                details={"hold_since": since.isoformat()},
+                details={"hold_since": iso_time(since)},
             )
         )
     if shipment_ids is not None:
@@ -311,7 +312,7 @@ def customs_hold_overdue(
                 f"produce has been under customs control for {hours_left(now, since):.1f} h "
                 f"(limit {settings.ALERT_CUSTOMS_HOLD_HOURS} h).",
                 declaration=declaration,
-                details={"control_since": since.isoformat()},
+                details={"control_since": iso_time(since)},
             )
         )
     return out
@@ -330,7 +331,7 @@ def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) ->
         eta = shipment.estimated_arrival or shipment.planned_arrival
         assert eta is not None
         if eta < now:
-            why = f"was due {eta:%Y-%m-%d %H:%M} UTC and has not arrived"
+            why = f"was due {text_time(eta)} and has not arrived"
         else:
             assert shipment.planned_arrival is not None
             slip = hours_left(eta, shipment.planned_arrival)
@@ -387,11 +388,11 @@ def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None)
                 partner_id=declaration.partner_id,
                 message=f"Transit {declaration.number or declaration.reference} from "
                 f"{declaration.office.code} to {transit.destination_office.code} was due "
-                f"{deadline:%Y-%m-%d %H:%M} UTC and the goods have not been presented "
+                f"{text_time(deadline)} and the goods have not been presented "
                 f"({hours_left(now, deadline):.1f} h overdue).",
                 shipment=inbound,
                 declaration=declaration,
-                details={"delivery_deadline": deadline.isoformat()},
+                details={"delivery_deadline": iso_time(deadline)},
             )
         )
     return out

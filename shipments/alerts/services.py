@@ -16,7 +16,7 @@ from tradehub.notifications.emails import AlertView
 from tradehub.notifications.services import notify_alert
 from tradehub.partners.models import Partner
 from tradehub.partners.principals import actor_label
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from .choices import AlertKind, AlertState
 from .rules import RULES, Candidate, hours_left
@@ -45,7 +45,7 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         "severity": alert.severity,
         "message": alert.message,
         "subject": {"type": alert.subject_type, "reference": alert.subject_reference},
-        "created_at": iso_utc(alert.created_at) or "",
+        "created_at": iso_time(alert.created_at) or "",
         "admin_path": reverse("admin:shipments_alert_change", args=[alert.pk]),
         "shipment": None,
         "destination": None,
@@ -63,7 +63,7 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
         view["shipment"] = shipment.reference
         view["destination"] = shipment.destination.code
         view["destination_country"] = shipment.destination.code[:2]
-        view["eta"] = iso_utc(eta)
+        view["eta"] = iso_time(eta)
     lot = alert.lot
     if lot is not None:
         view["lot_code"] = lot.lot_code or alert.subject_reference
@@ -72,8 +72,8 @@ def alert_view(alert: Alert, now: dt.datetime | None = None) -> AlertView:
             max(hours_left(lot.shelf_life_ends_at, now), 0), 1
         )
         # The same names and meanings as the REST lot: static expiry vs. the moving end.
-        view["expires_at"] = iso_utc(lot.expires_at)
-        view["shelf_life_ends_at"] = iso_utc(lot.shelf_life_ends_at)
+        view["expires_at"] = iso_time(lot.expires_at)
+        view["shelf_life_ends_at"] = iso_time(lot.shelf_life_ends_at)
     return view
 
 
@@ -124,7 +124,9 @@ def apply_candidates(
     wanted = {c.dedup_key: c for c in candidates}
     existing = {
         a.dedup_key: a
-        for a in Alert.objects.filter(dedup_key__in=list(wanted)).only("id", "state", "dedup_key")
+        for a in Alert.objects.filter(dedup_key__in=list(wanted)).only(
+            "id", "state", "dedup_key", "resolved_by", "message"
+        )
     }
     for key, candidate in wanted.items():
         current = existing.get(key)
@@ -132,13 +134,18 @@ def apply_candidates(
             raised = _raise(candidate, now)
             if raised is not None:
                 result.raised.append(raised)
-        elif current.state == AlertState.RESOLVED:
+        elif current.state == AlertState.RESOLVED and not current.resolved_by:
             with transaction.atomic():
                 alert = Alert.objects.select_for_update().get(pk=current.pk)
-                if alert.state == AlertState.RESOLVED:
+                # Staff resolved it with a note: the same condition does not reopen it.
+                if alert.state == AlertState.RESOLVED and not alert.resolved_by:
                     # The condition came back: reopen quietly (recipients were told once).
                     _set_state(alert, "reopen", now, resolved_at=None, message=candidate.message)
                     result.reopened.append(alert)
+        elif current.state != AlertState.RESOLVED and current.message != candidate.message:
+            # Still open: its text follows the current values (a lot that "runs out at 00:00"
+            # says 18:04 once the estimate moved), so what is read or sent next is true.
+            Alert.objects.filter(pk=current.pk).update(message=candidate.message, updated_at=now)
     active = Alert.objects.filter(kind__in=list(kinds)).exclude(state=AlertState.RESOLVED)
     if shipment_ids is not None:
         active = active.filter(shipment_id__in=list(shipment_ids))
@@ -188,4 +195,40 @@ def acknowledge_alert(alert: Alert, user: Any, comment: str = "") -> Alert:
         acknowledged_by=actor_label(user),
         comment=comment,
     )
+    return locked
+
+
+class NoteRequired(ValueError):
+    """A staff decision that must say why was given no text."""
+
+
+@transaction.atomic
+def resolve_alert(alert: Alert, user: Any, note: str) -> Alert:
+    """Staff close an open or acknowledged alert, saying what was done (409 when resolved).
+
+    The alert rules do not reopen an alert staff resolved while its condition still holds."""
+    note = (note or "").strip()
+    if not note:
+        raise NoteRequired("note: say what was done about the alert.")
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    now = timezone.now()
+    _set_state(
+        locked,
+        "resolve",
+        now,
+        resolved_at=now,
+        resolved_by=actor_label(user),
+        resolution_note=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def assign_alert(alert: Alert, assignee: Any) -> Alert:
+    """Give the alert to a staff member (None: nobody)."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if assignee is not None and not assignee.is_staff:
+        raise ValueError("assignee: only staff members handle alerts.")
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
     return locked

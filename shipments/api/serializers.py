@@ -19,6 +19,9 @@ from shipments.choices import (
     EventType,
     ExcursionKind,
     LotCondition,
+    PackageKind,
+    Ripeness,
+    SensorKind,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
@@ -121,6 +124,8 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
     parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", read_only=True, allow_null=True, default=None
     )
+    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (no stage).
+    ripeness = serializers.ChoiceField(choices=Ripeness.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Product
@@ -290,6 +295,9 @@ class ShipmentCreateSerializer(serializers.Serializer):
     declaration = serializers.CharField(required=False, allow_null=True, max_length=20)
     setpoint_c = serializers.FloatField(
         required=False, allow_null=True, min_value=-40, max_value=40
+    )
+    package_kind = serializers.ChoiceField(
+        choices=PackageKind.choices, required=False, default=PackageKind.PALLET_CARTONS
     )
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
@@ -507,6 +515,14 @@ class LotSerializer(serializers.ModelSerializer[Lot]):
         return list(self.context.get("open_alerts", {}).get(lot.pk, []))
 
 
+class OnwardRouteSerializer(serializers.Serializer):
+    """The route of a distribution shipment from the route data (`routes.csv`)."""
+
+    mode = serializers.CharField(required=False)
+    transit_countries = serializers.ListField(child=serializers.CharField(), required=False)
+    exit_point = serializers.CharField(required=False, allow_blank=True)
+
+
 class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
     """One entry of a shipment's checklist of documents."""
 
@@ -569,6 +585,12 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
         help_text="The procedure that takes the goods on to the destination (distribution "
         "shipments; blank for inbound and direct ones)",
     )
+    onward_route = OnwardRouteSerializer(
+        read_only=True,
+        help_text="The route a distribution shipment takes on from the office: mode, the "
+        "countries crossed in order (Dushanbe by road: Uzbekistan, or Kyrgyzstan if asked) and "
+        "the exit point; empty for inbound and direct shipments",
+    )
     required_documents = RequiredDocumentSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField()
     consignee = serializers.SerializerMethodField()
@@ -587,6 +609,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "destination_country",
             "declaration",
             "setpoint_c",
+            "package_kind",
             "planned_departure",
             "planned_arrival",
             "estimated_arrival",
@@ -594,6 +617,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
             "actual_arrival",
             "is_overdue",
             "onward_formalities",
+            "onward_route",
             "onward_declaration",
             "required_documents",
             "consignee",
@@ -693,6 +717,11 @@ class ReadingInputSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset")
     temperature_c = serializers.FloatField()
     humidity_pct = serializers.FloatField(required=False, allow_null=True)
+    sensor_kind = serializers.ChoiceField(
+        choices=SensorKind.choices,
+        required=False,
+        help_text="Where the sensor sits; left out: the reading is product temperature",
+    )
 
 
 class TelemetryInputSerializer(serializers.Serializer):
@@ -706,7 +735,7 @@ class ReadingSerializer(serializers.ModelSerializer[TemperatureReading]):
 
     class Meta:
         model = TemperatureReading
-        fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct"]
+        fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct", "sensor_kind"]
         read_only_fields = fields
 
 
@@ -836,6 +865,16 @@ class DistributionShipmentSerializer(serializers.Serializer):
         max_length=35,
         default="",
         help_text="From a stock: the LRN of the release or re-export drawn (default `<lrn>/NN`)",
+    )
+    via = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Z]{2}$", max_length=2),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=6,
+        help_text="The route's transit countries in order (ISO alpha-2), to take a route other "
+        'than the usual one: Dushanbe by road goes `["UZ"]` by default, `["KG"]` through '
+        "Kyrgyzstan; `[]` a direct border. A route the data does not have that day is 400.",
     )
     lines = DistributionLineSerializer(many=True, allow_empty=False)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 
+from shipments.choices import SensorKind
 from shipments.models import Shipment
 
 MAX_SENSOR_ID = 64
@@ -23,7 +24,9 @@ FUTURE_TOLERANCE = dt.timedelta(hours=1)
 EARLIEST_READING = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # Shipment references are short ASCII (`SHP-7K2M9Q4XTB`); nothing else is worth a lookup.
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
-ROW_FIELDS = frozenset({"shipment", "sensor_id", "recorded_at", "temperature_c", "humidity_pct"})
+ROW_FIELDS = frozenset(
+    {"shipment", "sensor_id", "recorded_at", "temperature_c", "humidity_pct", "sensor_kind"}
+)
 
 Errors = dict[str, list[ErrorDetail]]
 
@@ -116,6 +119,17 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
             add("temperature_c", "out_of_range", f"Must be between {low:g} and {high:g} °C.")
         else:
             out["temperature_c"] = temperature
+    kind = row.get("sensor_kind")
+    if kind in (None, ""):
+        out["sensor_kind"] = ""
+    elif kind not in SensorKind.values:
+        add(
+            "sensor_kind",
+            "invalid_choice",
+            f"One of {', '.join(SensorKind.values)} (or leave it out: product temperature).",
+        )
+    else:
+        out["sensor_kind"] = kind
     humidity_raw = row.get("humidity_pct")
     if humidity_raw is None:
         out["humidity_pct"] = None
@@ -186,6 +200,7 @@ def validate_readings(
             "recorded_at": row["recorded_at"],
             "temperature_c": row["temperature_c"],
             "humidity_pct": row["humidity_pct"],
+            "sensor_kind": row["sensor_kind"],
         }
         for row in parsed
     ]

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django_filters
 from django.db import transaction
@@ -56,6 +57,7 @@ from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.choices import RequiredDocumentType
 from tradehub.reference.models import Location
+from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
 from .serializers import (
@@ -220,6 +222,7 @@ class ShipmentViewSet(
                     partner_reference=values["partner_reference"],
                     declaration=declaration,
                     setpoint_c=values.get("setpoint_c"),
+                    package_kind=values.get("package_kind") or "pallet_cartons",
                     planned_departure=values.get("planned_departure"),
                     planned_arrival=values.get("planned_arrival"),
                     consignee=dict(values["consignee"] or {}),
@@ -434,6 +437,16 @@ def _time_param(request: Request, name: str) -> dt.datetime | None:
     return value
 
 
+def bucket_zone(name: str | None) -> dt.tzinfo:
+    """The zone of `tz` (default: the documented zone); an unknown name is a 400 on `/query/tz`."""
+    if name is None:
+        return documented_zone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise query_error("tz", "An IANA time zone such as Asia/Almaty or UTC.") from exc
+
+
 class ShipmentReadingsView(ShipmentChildMixin, APIView):
     """A shipment's temperature series; with `bucket` (e.g. 15m, 1h) min/max/avg per bucket.
 
@@ -442,7 +455,7 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
     """
 
     ordering = ("recorded_at", "id")
-    query_parameters = ("from", "to", "bucket", "updated_since", "cursor", "page_size")
+    query_parameters = ("from", "to", "bucket", "tz", "updated_since", "cursor", "page_size")
 
     def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         start, end = _time_param(self.request, "from"), _time_param(self.request, "to")
@@ -468,6 +481,13 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
                 "bucket",
                 {"type": "string", "pattern": r"^\d{1,6}[smhd]$"},
                 description="Bucket width: 30s, 15m, 1h, 1d ... (at most 31d)",
+            ),
+            OpenApiParameter(
+                "tz",
+                OpenApiTypes.STR,
+                description="IANA zone whose midnight the buckets are aligned on (`1d` = that "
+                "zone's calendar days). Default: the documented zone of every time, "
+                "Asia/Almaty (+05:00).",
             ),
             *PAGINATION_PARAMETERS,
         ],
@@ -500,8 +520,16 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
         page_size = parse_page_size(request.query_params.get("page_size"))
         start, end = self._range()
         since = _time_param(request, "updated_since")
+        zone = bucket_zone(request.query_params.get("tz"))
+        offset = (start or timezone.now()).astimezone(zone).utcoffset() or dt.timedelta()
         buckets = selectors.bucketed_readings(
-            self.get_shipment(), start, end, seconds, page_size + 1, since
+            self.get_shipment(),
+            start,
+            end,
+            seconds,
+            page_size + 1,
+            since,
+            offset_seconds=int(offset.total_seconds()),
         )
         more = len(buckets) > page_size
         buckets = buckets[:page_size]
@@ -584,6 +612,7 @@ class DistributionView(APIView):
                 lines=lot_inputs(shipment["lines"]),
                 transport_mode=shipment["transport_mode"],
                 declaration_lrn=shipment["declaration_lrn"],
+                via=shipment["via"],
             )
             for shipment in body.validated_data["shipments"]
         ]

@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,25 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("resolved at")
     )
+    resolved_by = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Empty when the alert rules resolved it (the condition cleared)."),
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.TextField(
+        blank=True, help_text=_("What was done about it."), verbose_name=_("resolution note")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_alerts",
+        help_text=_("The staff member handling it."),
+        verbose_name=_("assignee"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -96,6 +116,8 @@ class Alert(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="alert_partner_created"),
+            # A partner's `updated_since` poll: an empty answer is one index probe.
+            models.Index(fields=["partner", "updated_at"], name="alert_partner_updated"),
             # Resolution looks only at alerts that are still active, per kind.
             models.Index(
                 fields=["kind", "shipment"],

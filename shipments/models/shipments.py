@@ -5,12 +5,14 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import (
     FINISHED_STATUSES,
     DocumentStatus,
     LotCondition,
+    PackageKind,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
@@ -70,6 +72,13 @@ class Shipment(models.Model):
         related_name="shipments",
         verbose_name=_("declaration"),
     )
+    package_kind = models.CharField(
+        max_length=20,
+        choices=PackageKind.choices,
+        default=PackageKind.PALLET_CARTONS,
+        help_text=_("Sets how slowly the product follows the air (thermal time constant)"),
+        verbose_name=_("package kind"),
+    )
     setpoint_c = models.FloatField(
         null=True, blank=True, help_text=_("Reefer setpoint (°C)"), verbose_name=_("setpoint c")
     )
@@ -90,6 +99,11 @@ class Shipment(models.Model):
         default=ShipmentStatus.BOOKED,
         verbose_name=_("status"),
     )
+    status_since = models.DateTimeField(
+        default=timezone.now,
+        help_text=_("When the shipment entered its current status"),
+        verbose_name=_("status since"),
+    )
     is_overdue = models.BooleanField(
         default=False,
         help_text=_("Set by beat when the estimated arrival has passed"),
@@ -101,6 +115,12 @@ class Shipment(models.Model):
         choices=OnwardProcedure.choices,
         help_text=_("The procedure that takes the goods on to the destination (route data)"),
         verbose_name=_("onward formalities"),
+    )
+    onward_route = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("The route the goods take on: mode, transit countries in order, exit point"),
+        verbose_name=_("onward route"),
     )
     onward_declaration = models.ForeignKey(
         "declarations.Declaration",
@@ -136,6 +156,8 @@ class Shipment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="shipment_partner_created"),
+            # A partner's `updated_since` poll: an empty answer is one index probe.
+            models.Index(fields=["partner", "updated_at"], name="shipment_partner_updated"),
             models.Index(fields=["status"], name="shipment_status"),
             # Beat looks only at open shipments that are not yet flagged late.
             models.Index(

@@ -6,7 +6,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shipments.choices import ExcursionKind
+from shipments.choices import ExcursionKind, SensorKind
 from tradehub.times import local_label
 
 from .products import Product
@@ -28,6 +28,14 @@ class TemperatureReading(models.Model):
     recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
     temperature_c = models.FloatField(verbose_name=_("temperature c"))
     humidity_pct = models.FloatField(null=True, blank=True, verbose_name=_("humidity pct"))
+    # Where the sensor sits; "" (not given) is taken as product temperature, as before sensor kinds.
+    sensor_kind = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        choices=SensorKind.choices,
+        verbose_name=_("sensor kind"),
+    )
     # When TradeHub stored it (the database's clock, also under COPY): `updated_since` on the
     # readings list, so an incremental sync also sees readings that arrived late.
     received_at = models.DateTimeField(
@@ -87,6 +95,11 @@ class Excursion(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     acknowledged_by = models.CharField(
         max_length=200, blank=True, verbose_name=_("acknowledged by")
+    )
+    comment = models.TextField(
+        blank=True,
+        help_text=_("What was checked or done when it was acknowledged."),
+        verbose_name=_("comment"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -28,7 +28,7 @@ from shipments.signals import shipment_status_changed
 from tradehub.api.exceptions import Conflict
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from .shipments import LegInput, LotInput, _build_lot
 from .tracking import derive_status, publish_status_change
@@ -50,9 +50,9 @@ def snapshot(shipment: Shipment) -> dict[str, Any]:
     return {
         "version": shipment.version,
         "status": shipment.status,
-        "planned_departure": iso_utc(shipment.planned_departure),
-        "planned_arrival": iso_utc(shipment.planned_arrival),
-        "estimated_arrival": iso_utc(shipment.estimated_arrival),
+        "planned_departure": iso_time(shipment.planned_departure),
+        "planned_arrival": iso_time(shipment.planned_arrival),
+        "estimated_arrival": iso_time(shipment.estimated_arrival),
         "setpoint_c": shipment.setpoint_c,
         "legs": [
             {
@@ -60,8 +60,8 @@ def snapshot(shipment: Shipment) -> dict[str, Any]:
                 "mode": leg.mode,
                 "from": leg.from_location.code,
                 "to": leg.to_location.code,
-                "planned_departure": iso_utc(leg.planned_departure),
-                "planned_arrival": iso_utc(leg.planned_arrival),
+                "planned_departure": iso_time(leg.planned_departure),
+                "planned_arrival": iso_time(leg.planned_arrival),
                 "vehicle": leg.vehicle,
                 "container": leg.container,
             }
@@ -90,7 +90,7 @@ def assert_booked(shipment: Shipment, doing: str) -> None:
     if shipment.status == ShipmentStatus.CANCELLED:
         why = "it was cancelled"
     elif shipment.actual_departure is not None:
-        why = f"it departed at {iso_utc(shipment.actual_departure)} and is {shipment.status}"
+        why = f"it departed at {iso_time(shipment.actual_departure)} and is {shipment.status}"
     else:
         why = f"it is {shipment.status} (reported by its tracking events)"
     detail = (
@@ -102,7 +102,7 @@ def assert_booked(shipment: Shipment, doing: str) -> None:
         code="shipment_not_booked",
         errors=[{"pointer": "/", "code": "shipment_not_booked", "detail": detail}],
         status=shipment.status,
-        actual_departure=iso_utc(shipment.actual_departure),
+        actual_departure=iso_time(shipment.actual_departure),
     )
 
 
@@ -209,12 +209,12 @@ def _publish_changed(shipment: Shipment, version: ShipmentVersion, now: dt.datet
             "version": shipment.version,
             "changed_fields": version.changed_fields,
             "status": shipment.status,
-            "planned_departure": iso_utc(shipment.planned_departure),
-            "planned_arrival": iso_utc(shipment.planned_arrival),
-            "estimated_arrival": iso_utc(shipment.estimated_arrival),
+            "planned_departure": iso_time(shipment.planned_departure),
+            "planned_arrival": iso_time(shipment.planned_arrival),
+            "estimated_arrival": iso_time(shipment.estimated_arrival),
             "setpoint_c": shipment.setpoint_c,
             "reason": version.reason or None,
-            "occurred_at": iso_utc(now),
+            "occurred_at": iso_time(now),
         },
         source_key=f"shipment:{shipment.reference}:version:{shipment.version}",
     )

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from declarations import services as declaration_services
 from declarations.choices import DeclarationStatus
-from declarations.exceptions import ProcedureNotAllowed
+from declarations.exceptions import DeclarationInvalid, ProcedureNotAllowed
 from declarations.models import Declaration, GoodsItem
 from declarations.procedures import may_draw_on, rule_for
 from declarations.selectors import needs_phytosanitary_certificate
@@ -34,7 +34,7 @@ from tradehub.api.exceptions import Conflict
 from tradehub.partners.principals import actor_label
 from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location
-from tradehub.reference.selectors import OnwardRoute, onward_route
+from tradehub.reference.selectors import OnwardRoute, onward_route, route_options
 
 from .documents import create_checklist
 from .shipments import (
@@ -66,6 +66,9 @@ class DistributionShipment:
     transport_mode: str = ""
     # The LRN of the release or re-export drawn for it from a stock (default `<lrn>/NN`).
     declaration_lrn: str = ""
+    # The transit countries of the route asked for, in order (None: the usual route; [] a
+    # direct border). Dushanbe by road: ["UZ"] (usual) or ["KG"].
+    via: list[str] | None = None
 
 
 @dataclass
@@ -93,8 +96,9 @@ def infer_product(goods_item: GoodsItem) -> Product | None:
 
 
 def distribution_origin(declaration: Declaration) -> Location:
-    """Where regional shipments leave from: the office of declaration's location (Almaty)."""
-    return declaration.office.location
+    """Where regional shipments leave from: where the goods are held (Almaty) - the office of
+    declaration, or a transit's office of destination."""
+    return declaration_services.stock_office(declaration).location
 
 
 def route_mode(request: DistributionShipment) -> str:
@@ -103,12 +107,43 @@ def route_mode(request: DistributionShipment) -> str:
     return mode if mode in RouteMode.values else RouteMode.ROAD
 
 
-def plan_for(declaration: Declaration, request: DistributionShipment, now: dt.datetime) -> _Plan:
+def _check_via(
+    request: DistributionShipment, office_country: str, on: dt.date, pointer: str
+) -> None:
+    """A route asked for by its transit countries must be one the route data has that day."""
+    if request.via is None:
+        return
+    destination = request.destination.country.code
+    mode = route_mode(request)
+    options = route_options(office_country, destination, on, mode)
+    if tuple(request.via) in options:
+        return
+    shown = "; ".join("via " + ", ".join(o) if o else "direct" for o in options) or "none"
+    raise DeclarationInvalid(
+        [
+            {
+                "pointer": pointer,
+                "code": "no_such_route",
+                "detail": f"No {mode} route from {office_country} to {destination} on {on} "
+                f"goes {'via ' + ', '.join(request.via) if request.via else 'direct'}. Routes "
+                f"that day: {shown}.",
+                "options": [list(o) for o in options],
+            }
+        ]
+    )
+
+
+def plan_for(
+    declaration: Declaration, request: DistributionShipment, now: dt.datetime, index: int = 0
+) -> _Plan:
     """The route of one shipment and what the declaration's procedure allows on it."""
-    office_country = declaration.office.location.country.code
+    office_country = declaration_services.stock_office(declaration).location.country.code
     destination = request.destination
     on = (request.planned_departure or now).date()
-    route = onward_route(office_country, destination.country.code, on, route_mode(request))
+    _check_via(request, office_country, on, f"/shipments/{index}/via")
+    route = onward_route(
+        office_country, destination.country.code, on, route_mode(request), via=request.via
+    )
     if route is None:
         raise ProcedureNotAllowed(
             f"No route rule covers goods declared in {office_country} going to "
@@ -222,7 +257,7 @@ def distribute(
         if line.goods_item is not None and line.goods_item.declaration_id != declaration.pk:
             raise ValueError("distribution lines must name goods items of this declaration")
     now = timezone.now()
-    plans = [plan_for(declaration, request, now) for request in shipments]
+    plans = [plan_for(declaration, request, now, index) for index, request in enumerate(shipments)]
     stock = rule_for(declaration.procedure).stock_from is not None
     if stock:
         reason = declaration_services.stock_unavailable_reason(declaration)
@@ -251,6 +286,11 @@ def distribute(
                 planned_arrival=request.planned_arrival,
                 consignee=request.consignee,
                 onward_formalities=plan.route.procedure,
+                onward_route={
+                    "mode": plan.route.mode,
+                    "transit_countries": list(plan.route.transit_countries),
+                    "exit_point": plan.route.exit_point,
+                },
                 onward_declaration=governing if governing.pk != declaration.pk else None,
                 lots=lots,
                 legs=request.legs,

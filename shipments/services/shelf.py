@@ -5,14 +5,23 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from shipments import shelf_life
 from shipments.cargo import packed_at
-from shipments.choices import FINISHED_STATUSES, LotCondition
+from shipments.choices import (
+    FINISHED_STATUSES,
+    PACKAGE_TIME_CONSTANT_HOURS,
+    LotCondition,
+    SensorKind,
+)
 from shipments.models import Excursion, Lot, Product, Shipment, TemperatureReading
 
+# Keys in Shipment.excursion_state besides the product codes.
+LAG_KEY = "_lag"
+RH_SUFFIX = ":rh"
 # Readings are read from the database in chunks so memory stays flat for long histories.
 READING_CHUNK = 20_000
 
@@ -118,7 +127,24 @@ def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> st
     condition = shelf_life.condition(state, profile, now, packed_at(lot.packed_on))
     if condition == LotCondition.OK and arrival is not None and lot.shelf_life_ends_at < arrival:
         return LotCondition.AT_RISK
+    if condition == LotCondition.OK and went_through_excursion(lot):
+        return LotCondition.AT_RISK
     return condition
+
+
+def went_through_excursion(lot: Lot) -> bool:
+    """Whether the lot's product broke its limits on this shipment by at least
+    LOT_EXCURSION_AT_RISK_DEGREE_HOURS (six hours at 24 °C is far beyond it): such a lot is at
+    risk whatever shelf life the model still gives it - the quality has to be checked.
+    Lists annotate it (selectors.with_excursion_flag) instead of asking per lot."""
+    annotated = getattr(lot, "went_through_excursion", None)
+    if annotated is not None:
+        return bool(annotated)
+    return Excursion.objects.filter(
+        shipment_id=lot.shipment_id,
+        product_id=lot.product_id,
+        degree_hours__gte=settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+    ).exists()
 
 
 def shipment_arrival(shipment: Shipment) -> dt.datetime | None:
@@ -184,6 +210,9 @@ def _limit(product: Product, kind: str) -> float | None:
         "low": product.storage_temp_min_c,
         "chilling": product.chilling_threshold_c,
         "freezing": product.highest_freezing_point_c,
+        "killing_range": product.killing_range_min_c,
+        "humidity_high": product.rh_max_pct,
+        "humidity_low": product.rh_min_pct,
     }.get(kind)
 
 
@@ -200,41 +229,58 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
     replay = shipment.readings_need_replay
     lots = list(shipment.lots.select_related("product").order_by("id"))
     products = {lot.product.code: lot.product for lot in lots}
+    # Excursion trackers per product on product temperature (`code`) and on humidity (`code:rh`),
+    # and the air -> product thermal lag (`_lag`), all kept in `excursion_state`.
+    keys = [*products, *(f"{code}{RH_SUFFIX}" for code in products)]
+    tau = PACKAGE_TIME_CONSTANT_HOURS.get(shipment.package_kind, 8.0)
     if replay:
         states = {lot.pk: shelf_life.LotState.from_dict(lot.initial_shelf_state) for lot in lots}
-        trackers = {code: shelf_life.ExcursionTracker() for code in products}
+        trackers = {key: shelf_life.ExcursionTracker() for key in keys}
+        lag = shelf_life.ThermalLag(tau)
     else:
         states = {lot.pk: lot_state(lot) for lot in lots}
         trackers = {
-            code: shelf_life.ExcursionTracker.from_dict(shipment.excursion_state.get(code))
-            for code in products
+            key: shelf_life.ExcursionTracker.from_dict(shipment.excursion_state.get(key))
+            for key in keys
         }
+        lag = shelf_life.ThermalLag.from_dict(shipment.excursion_state.get(LAG_KEY), tau)
     readings = TemperatureReading.objects.filter(shipment=shipment).order_by("recorded_at", "id")
     if shipment.readings_processed_until is not None and not replay:
         readings = readings.filter(recorded_at__gt=shipment.readings_processed_until)
     processed = 0
     last_at = None if replay else shipment.readings_processed_until
     seen: set[int] = set()
-    chunk: list[shelf_life.Reading] = []
+    chunk: list[tuple[dt.datetime, float, str]] = []
+    humidity: list[shelf_life.Reading] = []
 
     def flush() -> None:
+        product_temps = shelf_life.product_series(chunk, lag)
         for lot in lots:
-            states[lot.pk] = shelf_life.advance(states[lot.pk], profile_of(lot.product), chunk)
-        for code, product in products.items():
-            trackers[code], events = shelf_life.track_excursions(
-                trackers[code], profile_of(product), chunk
+            states[lot.pk] = shelf_life.advance(
+                states[lot.pk], profile_of(lot.product), product_temps
             )
-            seen.update(_upsert_excursions(shipment, product, events))
+        for code, product in products.items():
+            profile = profile_of(product)
+            trackers[code], events = shelf_life.track_excursions(
+                trackers[code], profile, product_temps
+            )
+            rh_key = f"{code}{RH_SUFFIX}"
+            trackers[rh_key], rh_events = shelf_life.track_excursions(
+                trackers[rh_key], profile, humidity, kinds=shelf_life.HUMIDITY_KINDS
+            )
+            seen.update(_upsert_excursions(shipment, product, [*events, *rh_events]))
 
-    for recorded_at, temperature in readings.values_list("recorded_at", "temperature_c").iterator(
-        chunk_size=READING_CHUNK
-    ):
+    rows = readings.values_list("recorded_at", "temperature_c", "humidity_pct", "sensor_kind")
+    for recorded_at, temperature, rh, kind in rows.iterator(chunk_size=READING_CHUNK):
         # Never split one instant across chunks: the model would take the second part as late.
-        if len(chunk) >= READING_CHUNK and recorded_at != chunk[-1].recorded_at:
+        if len(chunk) >= READING_CHUNK and recorded_at != chunk[-1][0]:
             flush()
             processed += len(chunk)
             chunk = []
-        chunk.append(shelf_life.Reading(recorded_at, temperature))
+            humidity = []
+        chunk.append((recorded_at, temperature, kind))
+        if rh is not None and kind != SensorKind.AMBIENT:
+            humidity.append(shelf_life.Reading(recorded_at, rh))
         last_at = recorded_at
     if chunk:
         flush()
@@ -257,7 +303,8 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
             "updated_at",
         ],
     )
-    shipment.excursion_state = {code: tracker.to_dict() for code, tracker in trackers.items()}
+    shipment.excursion_state = {key: tracker.to_dict() for key, tracker in trackers.items()}
+    shipment.excursion_state[LAG_KEY] = lag.to_dict()
     shipment.readings_processed_until = last_at
     shipment.readings_need_replay = False
     shipment.save(

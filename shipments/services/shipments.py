@@ -63,10 +63,12 @@ class ShipmentInput:
     partner_reference: str = ""
     declaration: Declaration | None = None
     setpoint_c: float | None = None
+    package_kind: str = "pallet_cartons"
     planned_departure: dt.datetime | None = None
     planned_arrival: dt.datetime | None = None
     consignee: dict[str, Any] = field(default_factory=dict)
     onward_formalities: str | None = None
+    onward_route: dict[str, Any] = field(default_factory=dict)
     onward_declaration: Declaration | None = None
     legs: list[LegInput] = field(default_factory=list)
     lots: list[LotInput] = field(default_factory=list)
@@ -194,6 +196,7 @@ def create_shipment(
         destination=data.destination,
         declaration=data.declaration,
         setpoint_c=data.setpoint_c,
+        package_kind=data.package_kind,
         planned_departure=data.planned_departure,
         planned_arrival=data.planned_arrival,
         estimated_arrival=data.planned_arrival,
@@ -206,6 +209,7 @@ def create_shipment(
             if data.kind == ShipmentKind.DISTRIBUTION
             else ""
         ),
+        onward_route=data.onward_route,
         onward_declaration=data.onward_declaration,
     )
     shipment.full_clean(exclude=["partner", "origin", "destination", "declaration"])

@@ -19,7 +19,7 @@ from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from .documents import assert_may_depart
 from .shelf import refresh_conditions
@@ -52,10 +52,10 @@ def stored_event(event: TrackingEvent) -> dict[str, Any]:
         "event_id": event.event_id,
         "type": event.type,
         "classifier": event.classifier,
-        "occurred_at": iso_utc(event.occurred_at),
+        "occurred_at": iso_time(event.occurred_at),
         "location": event.location.code if event.location is not None else None,
         "details": event.details,
-        "received_at": iso_utc(event.received_at),
+        "received_at": iso_time(event.received_at),
     }
 
 
@@ -262,8 +262,8 @@ def publish_status_change(
             "partner_reference": shipment.partner_reference,
             "status": shipment.status,
             "previous_status": old_status,
-            "estimated_arrival": iso_utc(shipment.estimated_arrival),
-            "occurred_at": iso_utc(occurred_at),
+            "estimated_arrival": iso_time(shipment.estimated_arrival),
+            "occurred_at": iso_time(occurred_at),
             "event_id": cause.event_id if cause is not None else None,
             "reason": reason,
         },
@@ -298,6 +298,9 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
         link_transit_events(shipment, events)
     eta = shipment.estimated_arrival
     shipment.is_overdue = shipment.status not in FINISHED_STATUSES and eta is not None and eta < now
+    if shipment.status != old_status:
+        # The event time of the event that moved it (staff read "in this status for …").
+        shipment.status_since = cause.occurred_at if cause is not None else now
     shipment.save()
     refresh_conditions(shipment, now)
     if shipment.status != old_status:

@@ -44,11 +44,22 @@ LAPTOP = 1366
 PHONE = 390
 HEIGHTS = {LAPTOP: 768, PHONE: 844}
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls of the test itself are
-# still plain synchronous code, so Django's async guard is lifted for browser tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop in this thread; the ORM calls of the tests are
+    still plain synchronous code, so Django's async guard is lifted while the browser package runs
+    and restored after it (the variable must not reach processes that later tests start, such as
+    `manage.py check --deploy`). Set up before `browser`, which therefore also has package scope."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,8 +80,10 @@ class SharedConnectionServerThread(LiveServerThread):
         )
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="package")
+def browser(django_db_setup: None) -> Iterator[Any]:
+    # The test database is set up before Playwright's event loop starts in this thread (the async
+    # guard is lifted only per test, so the session's database setup must come first).
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     with sync_api.sync_playwright() as playwright:

@@ -181,9 +181,12 @@ def submit(api: APIClient, reference: str) -> dict[str, Any]:
     return ok(api.post(f"{D}{reference}/submit/", {}, format="json"), 202)
 
 
-def destination(code: str, mode: str, item: int, kg: str, via: list[str] | None = None):
+def destination(
+    code: str, mode: str, item: int, kg: str, via: list[str] | None = None, label: str = ""
+):
     request: dict[str, Any] = {
         "destination": code,
+        "partner_reference": label or code,
         "transport_mode": mode,
         "consignee": {"name": f"{code} Fresh Market", "country": code[:2]},
         "planned_departure": "2026-07-16T06:00:00+05:00",
@@ -199,7 +202,7 @@ def destination(code: str, mode: str, item: int, kg: str, via: list[str] | None 
 
 
 def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
-    api, customs, products, django_capture_on_commit_callbacks
+    api, customs, products, django_capture_on_commit_callbacks, staff_user
 ):
     with time_machine.travel(JULY, tick=True) as clock:
         # 1. EAEU transit from Khorgos to Almaty, with navigation seals and a deadline.
@@ -299,6 +302,8 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
         )
         wh = warehouse["reference"]
         assert warehouse["procedure"] == "customs_warehouse" and warehouse["parent"] == ref
+        # Declared where the goods now are: at Almaty, not at the border office of departure.
+        assert warehouse["office"] == "50510"
         submit(api, wh)
         customs.register_and_release(wh, "50510", clock)
         stock = ok(api.get(f"{D}{wh}/stock/"))
@@ -316,19 +321,38 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
             destination("KGFRU", "road", 2, "1000.000"),
             destination("UZTAS", "road", 1, "1200.000"),
             destination("TJDYU", "road", 1, "800.000"),
+            # There is no KZ-TJ border: the usual road runs through Uzbekistan, the broker
+            # may send a truck through Kyrgyzstan instead (EAEU transit to Karamyk).
+            destination("TJDYU", "road", 1, "300.000", via=["KG"], label="TJDYU-KG"),
             destination("TMASB", "rail", 2, "600.000"),
         ]
         created = ok(
             api.post(f"{D}{wh}/distribution/", {"shipments": requests}, format="json"), 201
         )
-        shipments = {s["destination"]: s for s in created["shipments"]}
+        shipments = {s["partner_reference"]: s for s in created["shipments"]}
+        assert {s["origin"] for s in shipments.values()} == {"KZALA"}
         assert {code: s["onward_formalities"] for code, s in shipments.items()} == {
             "KZCIT": "free_circulation",
             "KGFRU": "eaeu_mutual_trade",
             "UZTAS": "reexport_under_transit",
             "TJDYU": "reexport_under_transit",
+            "TJDYU-KG": "reexport_under_transit",
             "TMASB": "reexport_under_transit",
         }
+        routes = {
+            code: (s["onward_route"]["mode"], s["onward_route"]["transit_countries"])
+            for code, s in shipments.items()
+        }
+        assert routes == {
+            "KZCIT": ("road", []),
+            "KGFRU": ("road", []),
+            "UZTAS": ("road", []),
+            "TJDYU": ("road", ["UZ"]),
+            "TJDYU-KG": ("road", ["KG"]),
+            "TMASB": ("rail", []),
+        }
+        assert "Karamyk" in shipments["TJDYU-KG"]["onward_route"]["exit_point"]
+        assert "Bolashak" in shipments["TMASB"]["onward_route"]["exit_point"]
 
         def checklist(code: str) -> set[tuple[str, str | None]]:
             return {(d["type"], d["country"]) for d in shipments[code]["required_documents"]}
@@ -353,6 +377,9 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
         assert reexport | {("tir_carnet", "UZ")} <= checklist("TJDYU")
         assert reexport <= checklist("TMASB")
         assert not {c for _, c in checklist("TMASB") if c}  # rail: Bolashak - Serhetyaka
+        # Through Kyrgyzstan the EAEU transit runs to the exit office: no TIR carnet.
+        assert reexport <= checklist("TJDYU-KG")
+        assert not {c for _, c in checklist("TJDYU-KG") if c}
         assert [c for c in shipments if ("snt", None) in checklist(c)] == ["KGFRU"]
 
         children = {
@@ -363,6 +390,7 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
             "KGFRU": "import",
             "UZTAS": "reexport",
             "TJDYU": "reexport",
+            "TJDYU-KG": "reexport",
             "TMASB": "reexport",
         }
         assert all(c["parent"] == wh for c in children.values())
@@ -371,11 +399,12 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
 
         # The stock shows what went where.
         stock = ok(api.get(f"{D}{wh}/stock/"))
-        assert stock["items"][0]["available"]["net_kg"] == "2600.000"  # 6000-1400-1200-800
+        # 6000 - 1400 - 1200 - 800 - 300
+        assert stock["items"][0]["available"]["net_kg"] == "2300.000"
         assert stock["items"][1]["available"]["net_kg"] == "2400.000"  # 4000-1000-600
         assert {
             (d["declaration"], d["consignee_country"]) for d in stock["items"][0]["drawings"]
-        } == {(children[c]["reference"], c[:2]) for c in ("KZCIT", "UZTAS", "TJDYU")}
+        } == {(children[c]["reference"], c[:2]) for c in ("KZCIT", "UZTAS", "TJDYU", "TJDYU-KG")}
 
         # 5. A Dushanbe truck cannot leave before its papers are in order.
         clock.move_to(dt.datetime(2026, 7, 16, 6, 30, tzinfo=ALMATY))
@@ -420,8 +449,25 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
         stock = ok(api.get(f"{D}{wh}/stock/"))
         tomatoes = stock["items"][0]
         assert tomatoes["released"]["net_kg"] == "1400.000"
-        assert tomatoes["reexported"]["net_kg"] == "2000.000"
-        assert tomatoes["in_stock"]["net_kg"] == "2600.000"
+        assert tomatoes["reexported"]["net_kg"] == "2300.000"
+        assert tomatoes["in_stock"]["net_kg"] == "2300.000"
+
+        # Staff see the same in the admin: the stock, and what was released or re-exported
+        # to where.
+        from django.test import Client
+
+        from declarations.models import Declaration
+
+        staff = Client()
+        staff.force_login(staff_user)
+        pk = Declaration.objects.get(reference=wh).pk
+        page = staff.get(f"/admin/declarations/declaration/{pk}/change/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Stock under customs control" in html and "2300.000" in html
+        for code in ("KZCIT", "UZTAS", "TJDYU", "TJDYU-KG", "TMASB", "KGFRU"):
+            assert children[code]["reference"] in html
+        assert "Re-exported" in html and "TSW Almaty-Terminal, zone B" in html
 
         # 6. An import declaration (free circulation) cannot go to Tashkent.
         freed = ok(api.post(D, declaration_body("XFE-IM-0714"), format="json"), 201)
@@ -441,3 +487,423 @@ def test_transit_from_khorgos_warehouse_at_almaty_and_distribution_by_the_law(
             format="json",
         )
         assert ok(to_kg, 201)["shipments"][0]["onward_formalities"] == "eaeu_mutual_trade"
+
+
+# --- the edges ---------------------------------------------------------------------------------
+
+
+def released(api: APIClient, customs: Customs, clock: Any, body: dict[str, Any]) -> str:
+    """Create, lodge and have customs release a declaration; its reference."""
+    reference = ok(api.post(D, body, format="json"), 201)["reference"]
+    submit(api, reference)
+    customs.register_and_release(reference, body["office"], clock)
+    return reference
+
+
+def test_an_overdue_transit_of_fresh_produce_raises_a_high_alert(api, customs):
+    from django.core.management import call_command
+
+    with time_machine.travel(JULY, tick=True) as clock:
+        ref = released(
+            api, customs, clock, transit_body("XFE-TR-LATE", JULY + dt.timedelta(hours=6))
+        )
+        assert ok(api.get(f"/api/v1/transits/{ref}/"))["overdue"] is False
+        clock.move_to(JULY + dt.timedelta(hours=9))
+        late = ok(api.get("/api/v1/transits/", {"overdue": "true"}))["results"]
+        assert [t["declaration"] for t in late] == [ref] and late[0]["overdue"] is True
+        call_command("scan_alerts", verbosity=0)  # what beat runs every minute
+        [alert] = ok(api.get("/api/v1/alerts/", {"kind": "transit_overdue"}))["results"]
+        assert alert["severity"] == "high"
+        assert alert["subject"] == {"type": "declaration", "reference": ref}
+        assert alert["state"] == "open"
+
+
+def test_tomatoes_in_july_and_in_january_need_different_ten_digit_codes(api):
+    july = ok(api.get("/api/v1/hs-codes/", {"code": "0702", "on": "2026-07-15"}))["results"]
+    january = ok(api.get("/api/v1/hs-codes/", {"code": "0702", "on": "2027-01-15"}))["results"]
+    assert [c["code"] for c in july] == [TOMATOES_JULY]
+    assert [c["code"] for c in january] == [TOMATOES_JANUARY]
+    body = declaration_body(
+        "XFE-TOM-6",
+        goods_items=[goods("070200", "100.000", 10, "Tomatoes")],
+        documents=[{**PHYTO, "goods_items": [1]}, INVOICE],
+    )
+    with time_machine.travel(JULY, tick=False):
+        six = api.post(D, body, format="json")
+        assert six.status_code == 400
+        [error] = six.json()["errors"]
+        assert (error["pointer"], error["code"]) == (
+            "/goods_items/0/commodity_code",
+            "eaeu_code_required",
+        )
+        assert error["candidates"] == [TOMATOES_JULY]
+        july_body = declaration_body("XFE-TOM-JUL")
+        draft = ok(api.post(D, july_body, format="json"), 201)
+    with time_machine.travel(JANUARY, tick=False):
+        winter = api.post(D, declaration_body("XFE-TOM-JAN"), format="json")
+        assert winter.status_code == 400
+        [error] = winter.json()["errors"]
+        assert error["code"] == "eaeu_code_not_valid_on_date"
+        assert error["candidates"] == [TOMATOES_JANUARY]
+        # The July draft lodged in January is checked again on its declaration date.
+        lodged = api.post(f"{D}{draft['reference']}/submit/", {}, format="json")
+        assert lodged.status_code == 400
+        assert ("/goods_items/0/commodity_code", "eaeu_code_not_valid_on_date") in pointers(lodged)
+        assert ok(api.get(f"{D}{draft['reference']}/"))["status"] == "draft"
+        items = [
+            goods(TOMATOES_JANUARY, "6000.000", 1200, "Cherry tomatoes, fresh"),
+            CONSIGNMENT[1],
+        ]
+        docs = [{**PHYTO, "issued_on": "2027-01-12", "valid_until": "2027-02-11"}, INVOICE]
+        ok(
+            api.post(
+                D,
+                declaration_body("XFE-TOM-JAN2", goods_items=items, documents=docs),
+                format="json",
+            ),
+            201,
+        )
+
+
+def test_frozen_fruit_needs_no_phytosanitary_certificate_fresh_fruit_does(api):
+    frozen = goods(FROZEN_STRAWBERRIES, "2000.000", 200, "Strawberries, frozen")
+    fresh = goods(FRESH_STRAWBERRIES, "2000.000", 200, "Strawberries, fresh")
+    with time_machine.travel(JULY, tick=True):
+        cold = ok(
+            api.post(
+                D,
+                declaration_body("XFE-FRZ", goods_items=[frozen], documents=[INVOICE]),
+                format="json",
+            ),
+            201,
+        )
+        assert submit(api, cold["reference"])["status"] == "submitted"
+        warm = ok(
+            api.post(
+                D,
+                declaration_body("XFE-FRS", goods_items=[fresh], documents=[INVOICE]),
+                format="json",
+            ),
+            201,
+        )
+        refused = api.post(f"{D}{warm['reference']}/submit/", {}, format="json")
+        assert refused.status_code == 400
+        assert ("/goods_items/0", "phytosanitary_certificate_required") in pointers(refused)
+        assert ok(api.get(f"{D}{warm['reference']}/"))["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    ("certificate", "expected"),
+    [
+        (
+            {"issued_on": "2026-07-20"},
+            ("/documents/0/issued_on", "certificate_issued_after_declaration_date"),
+        ),
+        (
+            {"issued_on": "2026-06-01", "valid_until": "2026-07-01"},
+            ("/documents/0/valid_until", "certificate_expired"),
+        ),
+        # Covers the grapes only: the tomatoes (regulated) travel uncovered.
+        ({"goods_items": [2]}, ("/goods_items/0", "phytosanitary_certificate_required")),
+    ],
+    ids=["issued-after", "expired", "not-covering"],
+)
+def test_the_certificate_date_and_coverage_are_checked_at_submission(api, certificate, expected):
+    with time_machine.travel(JULY, tick=True):
+        body = declaration_body(
+            f"XFE-PH-{next(_ids)}", documents=[{**PHYTO, **certificate}, INVOICE]
+        )
+        draft = ok(api.post(D, body, format="json"), 201)
+        refused = api.post(f"{D}{draft['reference']}/submit/", {}, format="json")
+        assert refused.status_code == 400
+        assert expected in pointers(refused)
+        assert ok(api.get(f"{D}{draft['reference']}/"))["status"] == "draft"
+
+
+def test_the_serial_restarts_at_one_in_a_new_year(
+    api, settings, django_capture_on_commit_callbacks
+):
+    """ASTANA-1 (simulated) numbers what it registers; the worker runs its tasks eagerly."""
+    settings.CUSTOMS_GATEWAY = "routes"
+    grapes = [CONSIGNMENT[1]]
+    numbers = []
+    for lrn, at, issued in (
+        ("XFE-NY-1", dt.datetime(2026, 12, 31, 22, 0, tzinfo=ALMATY), "2026-12-30"),
+        ("XFE-NY-2", dt.datetime(2026, 12, 31, 23, 0, tzinfo=ALMATY), "2026-12-30"),
+        # Half past midnight in Almaty is still 31 December in UTC: the office's year counts.
+        ("XFE-NY-3", dt.datetime(2027, 1, 1, 0, 30, tzinfo=ALMATY), "2026-12-30"),
+        ("XFE-NY-4", dt.datetime(2027, 1, 1, 9, 0, tzinfo=ALMATY), "2026-12-30"),
+    ):
+        docs = [
+            {**PHYTO, "issued_on": issued, "valid_until": "2027-01-30", "goods_items": [1]},
+            INVOICE,
+        ]
+        with time_machine.travel(at, tick=True):
+            draft = ok(
+                api.post(
+                    D, declaration_body(lrn, goods_items=grapes, documents=docs), format="json"
+                ),
+                201,
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                submit(api, draft["reference"])
+            numbers.append(ok(api.get(f"{D}{draft['reference']}/"))["number"])
+    assert numbers[0].startswith("50510/311226/") and numbers[2].startswith("50510/010127/")
+    assert [n[-7:] for n in numbers] == ["0000001", "0000002", "0000001", "0000002"]
+
+
+def test_a_release_refusal_is_final_a_registration_refusal_is_corrected(api, customs):
+    with time_machine.travel(JULY, tick=True) as clock:
+        # Registration refused: no number; corrected and lodged again, then registered.
+        body = declaration_body("XFE-RR", consignee={**WAREHOUSE_KEEPER, "tax_id": ""})
+        ref = ok(api.post(D, body, format="json"), 201)["reference"]
+        submit(api, ref)
+        clock.shift(dt.timedelta(minutes=5))
+        customs.send(
+            ref,
+            "registration_refused",
+            now() - dt.timedelta(minutes=1),
+            errors=[{"pointer": "/consignee/tax_id", "code": "required", "detail": "BIN missing"}],
+        )
+        refused = ok(api.get(f"{D}{ref}/"))
+        assert refused["status"] == "registration_refused" and refused["number"] is None
+        amended = api.post(f"{D}{ref}/amend/", {"consignee": WAREHOUSE_KEEPER}, format="json")
+        assert ok(amended, 202)["status"] == "submitted"
+        customs.register_and_release(ref, "50510", clock)
+        assert ok(api.get(f"{D}{ref}/"))["status"] == "released"
+
+        # Release refused: final. Nothing moves it; a new declaration is filed.
+        final = ok(api.post(D, declaration_body("XFE-RJ"), format="json"), 201)["reference"]
+        submit(api, final)
+        clock.shift(dt.timedelta(minutes=10))
+        customs.send(
+            final,
+            "accepted",
+            now() - dt.timedelta(minutes=5),
+            number="50510/140726/0000099",
+            channel="red",
+        )
+        customs.send(
+            final,
+            "rejected",
+            now() - dt.timedelta(minutes=2),
+            errors=[
+                {
+                    "pointer": "/goods_items/0/commodity_code",
+                    "code": "misclassified",
+                    "detail": "Not cherry tomatoes",
+                }
+            ],
+        )
+        assert api.post(f"{D}{final}/amend/", {}, format="json").status_code == 409
+        assert api.post(f"{D}{final}/cancel/", {"reason": "x"}, format="json").status_code == 409
+        customs.send(final, "released", now() - dt.timedelta(minutes=1))
+        after = ok(api.get(f"{D}{final}/"))
+        assert after["status"] == "rejected" and after["number"] == "50510/140726/0000099"
+        again = ok(api.post(D, declaration_body("XFE-RJ-2"), format="json"), 201)
+        assert again["status"] == "draft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_releases_and_re_exports_never_exceed_the_stock(reference_data, settings):
+    """Ten callers draw releases for Almaty through `children/`, ten distribute re-exports to
+    Tashkent, all at once, 500 kg each against 6,000 kg in stock: exactly twelve succeed."""
+    import threading
+
+    from django.db import connection
+
+    from shipments.products import load_products
+    from tests.factories import PartnerFactory
+    from tradehub.partners.models import Partner
+    from tradehub.partners.services import issue_api_key
+
+    settings.CUSTOMS_GATEWAY = "manual"
+    load_products()
+    owner: Partner = PartnerFactory()  # type: ignore[assignment]
+    gateway: Partner = PartnerFactory(is_gateway=True, kind="gateway")  # type: ignore[assignment]
+    clients = []
+    for who in (owner, gateway):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issue_api_key(who)[1]}")
+        clients.append(client)
+    api, customs = clients[0], Customs(clients[1])
+    travel = time_machine.travel(JULY, tick=True)
+    clock = travel.start()  # the threads live in July too
+    wh = released(
+        api, customs, clock, declaration_body("XFE-WH-PAR", procedure="customs_warehouse")
+    )
+    _, key = issue_api_key(owner)
+    release = (
+        f"{D}{wh}/children/",
+        {"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "500.000"}]},
+    )
+    reexport = (
+        f"{D}{wh}/distribution/",
+        {"shipments": [destination("UZTAS", "road", 1, "500.000")]},
+    )
+    threads_n = 20
+    barrier = threading.Barrier(threads_n)
+    results: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        url, body = release if index % 2 else reexport
+        try:
+            barrier.wait()
+            response = client.post(url, body, format="json")
+            with lock:
+                results.append((url, response.status_code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    travel.stop()
+    codes = [code for _, code in results]
+    assert sorted(set(codes)) == [201, 409], codes
+    assert codes.count(201) == 12
+    stock = ok(api.get(f"{D}{wh}/stock/"))
+    tomatoes = stock["items"][0]
+    assert tomatoes["available"] == {"net_kg": "0.000", "packages": 0}
+    drawn = sum(Decimal(d["net_kg"]) for d in tomatoes["drawings"])
+    assert drawn == Decimal("6000.000")
+    assert {d["procedure"] for d in tomatoes["drawings"]} <= {"import", "reexport"}
+
+
+def test_tomatoes_stored_in_september_are_released_in_october_under_the_october_code(api, customs):
+    """The tariff applies on the release's declaration date: a child drawn from the stock takes
+    the seasonal code of that day, and is lodged without a correction."""
+    september = dt.datetime(2026, 9, 29, 9, 0, tzinfo=ALMATY)
+    phyto = {**PHYTO, "issued_on": "2026-09-26", "valid_until": "2026-10-26"}
+    body = declaration_body("XFE-WH-SEA", procedure="customs_warehouse", documents=[phyto, INVOICE])
+    with time_machine.travel(september, tick=True) as clock:
+        wh = released(api, customs, clock, body)
+        clock.move_to(dt.datetime(2026, 10, 2, 10, 0, tzinfo=ALMATY))
+        lines = [{"goods_item": 1, "net_kg": "500.000"}, {"goods_item": 2, "net_kg": "10"}]
+        child = ok(
+            api.post(f"{D}{wh}/children/", {"procedure": "import", "lines": lines}, format="json"),
+            201,
+        )
+        codes = [item["commodity_code"] for item in child["goods_items"]]
+        assert codes == ["0702000006", GRAPES]  # October's tomato code; grapes all year
+        assert submit(api, child["reference"])["status"] == "submitted"
+
+
+def test_a_route_the_data_does_not_have_is_400_naming_the_routes_and_creates_nothing(
+    api, customs, products
+):
+    with time_machine.travel(JULY, tick=True) as clock:
+        wh_body = declaration_body("XFE-WH-VIA", procedure="customs_warehouse")
+        wh = released(api, customs, clock, wh_body)
+        good = destination("TJDYU", "road", 1, "100.000", via=["KG"])
+        bad = destination("UZTAS", "road", 1, "100.000", via=["KG"])
+        response = api.post(f"{D}{wh}/distribution/", {"shipments": [good, bad]}, format="json")
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert (error["pointer"], error["code"]) == ("/shipments/1/via", "no_such_route")
+        assert error["options"] == [[]]  # Tashkent: the direct border only
+        lowercase = api.post(
+            f"{D}{wh}/distribution/",
+            {"shipments": [destination("TJDYU", "road", 1, "1", via=["kg"])]},
+            format="json",
+        )
+        assert lowercase.status_code == 400
+        assert pointers(lowercase)[0][0] == "/shipments/0/via/0"
+        assert ok(api.get(f"{D}{wh}/children/"))["results"] == []
+        read = api.get(f"{D}{wh}/stock/")
+        assert ok(read)["items"][0]["available"]["net_kg"] == "6000.000"
+        assert read["ETag"] == api.get(f"{D}{wh}/stock/")["ETag"]  # nothing was drawn
+        ok(api.post(f"{D}{wh}/distribution/", {"shipments": [good]}, format="json"), 201)
+        assert api.get(f"{D}{wh}/stock/")["ETag"] != read["ETag"]
+
+
+# --- bad input: 400 naming the field, nothing changed ------------------------------------------
+
+BAD_DRAWS = [
+    ({"procedure": "free_lunch", "lines": [{"goods_item": 1, "net_kg": "1"}]}, "/procedure"),
+    ({"procedure": "import", "lines": []}, "/lines"),
+    ({"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "0"}]}, "/lines/0/net_kg"),
+    ({"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "-5"}]}, "/lines/0/net_kg"),
+    ({"procedure": "import", "lines": [{"goods_item": 0, "net_kg": "1"}]}, "/lines/0/goods_item"),
+    ({"procedure": "import", "lines": [{"goods_item": 7, "net_kg": "1"}]}, "/lines/0/goods_item"),
+    (
+        {"procedure": "import", "lines": [{"goods_item": 1, "net_kg": "1", "packages": -1}]},
+        "/lines/0/packages",
+    ),
+    (
+        {
+            "procedure": "reexport",
+            "lines": [{"goods_item": 1, "net_kg": "1"}],
+            "consignee": {"name": "Tashkent Fresh", "country": "Uzbekistan"},
+        },
+        "/consignee/country",
+    ),
+    (
+        {
+            "procedure": "import",
+            "lines": [{"goods_item": 1, "net_kg": "1"}],
+            "transport_mode": "camel",
+        },
+        "/transport_mode",
+    ),
+]
+
+
+def test_bad_draws_from_the_stock_are_400_naming_the_field_and_change_nothing(api, customs):
+    with time_machine.travel(JULY, tick=True) as clock:
+        wh_body = declaration_body("XFE-WH-BAD", procedure="customs_warehouse")
+        wh = released(api, customs, clock, wh_body)
+        before = ok(api.get(f"{D}{wh}/stock/"))
+        for body, pointer in BAD_DRAWS:
+            response = api.post(f"{D}{wh}/children/", body, format="json")
+            assert response.status_code == 400, (body, response.content)
+            assert response["Content-Type"] == "application/problem+json"
+            assert pointer in [p for p, _ in pointers(response)], (body, pointers(response))
+        assert ok(api.get(f"{D}{wh}/stock/")) == before
+        assert ok(api.get(f"{D}{wh}/children/"))["results"] == []
+
+
+def test_bad_transit_reports_and_checklist_entries_are_400_and_change_nothing(
+    api, customs, products
+):
+    with time_machine.travel(JULY, tick=True) as clock:
+        ref = released(api, customs, clock, transit_body("XFE-TR-BAD", JULY + dt.timedelta(days=2)))
+        url = f"/api/v1/transits/{ref}/arrival/"
+        bad = api.post(url, {"occurred_at": "yesterday"}, format="json")
+        assert bad.status_code == 400 and pointers(bad)[0][0] == "/occurred_at"
+        assert ok(api.get(f"/api/v1/transits/{ref}/"))["status"] == "opened"
+        # A deadline that is not a date, a route stop that is not a UN/LOCODE: 400 at the field.
+        body = transit_body("XFE-TR-BAD2", JULY)
+        body["transit"]["delivery_deadline"] = "soon"
+        assert "/transit/delivery_deadline" in [
+            p for p, _ in pointers(api.post(D, body, format="json"))
+        ]
+        # Checklist: an unknown status, a number too long.
+        wh = released(
+            api, customs, clock, declaration_body("XFE-WH-CHK", procedure="customs_warehouse")
+        )
+        created = ok(
+            api.post(
+                f"{D}{wh}/distribution/",
+                {"shipments": [destination("KGFRU", "road", 2, "100.000")]},
+                format="json",
+            ),
+            201,
+        )
+        shipment = created["shipments"][0]
+        snt = next(d for d in shipment["required_documents"] if d["type"] == "snt")
+        entry = f"/api/v1/shipments/{shipment['reference']}/documents/{snt['sequence']}/"
+        for body, pointer in (
+            ({"status": "lost"}, "/status"),
+            ({"status": "provided", "reference": "X" * 500}, "/reference"),
+        ):
+            response = api.patch(entry, body, format="json")
+            assert response.status_code == 400, response.content
+            assert pointer in [p for p, _ in pointers(response)]
+        after = ok(api.get(entry))
+        assert (after["status"], after["reference"]) == ("missing", snt["reference"])

@@ -114,9 +114,9 @@ class Processes:
         self.started: list[subprocess.Popen[bytes]] = []
 
     def celery(
-        self, role: str, env: dict[str, str], name: str | None = None
+        self, role: str, env: dict[str, str], name: str | None = None, loglevel: str = "WARNING"
     ) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-m", "celery", "-A", "tradehub", role, "--loglevel=WARNING"]
+        args = [sys.executable, "-m", "celery", "-A", "tradehub", role, f"--loglevel={loglevel}"]
         if role == "worker":
             args += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         else:

@@ -108,13 +108,16 @@ def test_staff_distribute_through_the_admin_page(admin_client, partner, products
     assert Shipment.objects.filter(declaration=declaration).count() == 1
 
 
-def test_excursions_are_acknowledged_by_an_admin_action(admin_client, shipment):
+def test_excursions_are_acknowledged_by_an_admin_action_with_a_comment(admin_client, shipment):
     excursion = Excursion.objects.filter(shipment=shipment).first()
     assert excursion is not None
-    response = admin_client.post(
-        reverse("admin:shipments_excursion_changelist"),
-        {"action": "acknowledge", "_selected_action": [excursion.pk]},
-    )
+    url = reverse("admin:shipments_excursion_changelist")
+    selected = {"action": "acknowledge", "_selected_action": [excursion.pk]}
+    # First the page that asks for the comment; nothing is acknowledged yet.
+    assert admin_client.post(url, selected).status_code == 200
+    assert not Excursion.objects.get(pk=excursion.pk).acknowledged
+    response = admin_client.post(url, {**selected, "apply": "1", "comment": "Checked: 2 °C pulp."})
     assert response.status_code == 302
     excursion.refresh_from_db()
     assert excursion.acknowledged and excursion.acknowledged_by
+    assert excursion.comment == "Checked: 2 °C pulp."

@@ -178,7 +178,7 @@ def test_after_departure_a_correction_is_409_naming_why(api, booked):
     assert response.status_code == 409
     body = response.json()
     assert body["errors"][0]["code"] == "shipment_not_booked"
-    assert "departed at 2026-07-21T01:10:00Z" in body["detail"]
+    assert "departed at 2026-07-21T06:10:00+05:00" in body["detail"]
     assert body["current_status"] == "in_transit"
     cancel = api.post(url(booked, "cancel/"), {}, format="json")
     assert cancel.status_code == 409

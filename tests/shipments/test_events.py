@@ -233,7 +233,7 @@ def test_resending_an_event_id_with_other_content_is_a_409_naming_the_stored_ver
     (conflict,) = body["conflicts"]
     assert conflict["event_id"] == JOURNEY[0]["event_id"]
     assert conflict["stored"]["type"] == JOURNEY[0]["type"]
-    assert conflict["stored"]["occurred_at"].endswith("Z")
+    assert conflict["stored"]["occurred_at"].endswith("+05:00")  # the documented zone
     # All or nothing: the new event of the refused batch was not stored either.
     assert not shipment.events.filter(event_id="NEW-1").exists()
     # The same content again is still a harmless duplicate.

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -486,4 +487,18 @@ def test_without_recorded_pre_cooling_the_assumed_field_temperature_runs_to_the_
     now = first + timedelta(hours=1)
     assert consumed_fraction_at(after, REFERENCE, now, packed_at=T0) == pytest.approx(
         expected + 1 / REFERENCE.storage_life_hours
+    )
+
+
+def test_the_thermal_lag_follows_the_air_with_its_time_constant():
+    from shipments.shelf_life import ThermalLag
+
+    lag = ThermalLag(tau_hours=8)
+    assert lag.update(T0, 0.0) == 0.0
+    lag.update(T0 + timedelta(minutes=5), 5.0)  # air jumps to 5 °C (holds from here)
+    after = lag.update(T0 + timedelta(minutes=25), 0.0)  # 20 minutes of 5 °C air
+    assert after == pytest.approx(5 * (1 - math.exp(-(20 / 60) / 8)))
+    restored = ThermalLag.from_dict(lag.to_dict(), 8)
+    assert restored.update(T0 + timedelta(hours=8, minutes=25), 0.0) == pytest.approx(
+        after * math.exp(-1)
     )

@@ -278,3 +278,89 @@ def test_same_sensor_and_time_with_another_value_is_a_conflict_not_a_duplicate(a
     twice = rows(kiwi, [5.0], start=START + dt.timedelta(hours=9))
     response = post(api, [twice[0], twice[0] | {"temperature_c": 6.0}, twice[0]]).json()
     assert response == {"accepted": 1, "duplicates": 1, "conflicts": 1}
+
+
+def air(shipment: Shipment, temps: list[float], step_min: int = 5, rh: float = 92) -> list[dict]:
+    """Return-air readings every `step_min` minutes from START."""
+    return [
+        {
+            "shipment": shipment.reference,
+            "sensor_id": "RA1",
+            "sensor_kind": "return_air",
+            "recorded_at": (START + dt.timedelta(minutes=step_min * i)).isoformat(),
+            "temperature_c": t,
+            "humidity_pct": rh,
+        }
+        for i, t in enumerate(temps)
+    ]
+
+
+def defrost_day() -> list[float]:
+    """A day of return air at 0 °C every 5 minutes with a defrost every 6 h: +5 °C for 20 minutes."""
+    temps = [0.0] * 288
+    for start in range(36, 288, 72):
+        temps[start : start + 4] = [5.0] * 4
+    return temps
+
+
+def test_kiwifruit_at_0c_with_defrost_cycles_in_the_air_raises_no_excursion(api, kiwi):
+    assert post(api, air(kiwi, defrost_day())).status_code == 202
+    process_readings(kiwi.pk)
+    assert not Excursion.objects.filter(shipment=kiwi).exists()
+    # The product barely moved: 20 min of +5 °C air through an 8 h lag is about +0.2 °C, and four
+    # defrosts a day leave it under +0.3 °C.
+    state = Shipment.objects.get(pk=kiwi.pk).excursion_state["_lag"]
+    assert 0.0 < state["estimate_c"] < 0.3
+
+
+def test_a_real_warm_spell_in_the_air_opens_a_high_excursion_on_the_product(api, kiwi):
+    temps = defrost_day()
+    temps[100:220] = [8.0] * 120  # 10 h of 8 °C air: the product estimate crosses 2 + 0.5 °C
+    post(api, air(kiwi, temps))
+    process_readings(kiwi.pk)
+    high = Excursion.objects.get(shipment=kiwi, kind="high")
+    assert high.peak_c == pytest.approx(8 - 8 * 2.718281828 ** (-10 / 8), abs=0.1)
+    assert high.ended_at is None  # 6 h later the product is still cooling back (8 h lag)
+
+
+def test_humidity_outside_the_band_is_an_excursion_ambient_sensors_are_left_out(api, partner, kiwi):
+    grapes = make_shipment(partner, lots=[{"product": "table-grape", "packed_on": START.date()}])
+    readings = air(grapes, [-0.5] * 48, rh=80)  # 4 h at 80 % RH, band 90-95 %
+    readings += [
+        {**r, "sensor_id": "AMB", "sensor_kind": "ambient", "temperature_c": 35.0}
+        for r in air(grapes, [35.0] * 48, rh=20)
+    ]
+    assert post(api, readings).status_code == 202
+    process_readings(grapes.pk)
+    kinds = {e.kind: e for e in Excursion.objects.filter(shipment=grapes)}
+    assert set(kinds) == {"humidity_low"}
+    assert kinds["humidity_low"].peak_c == 80
+    assert kinds["humidity_low"].limit_c == 90
+
+
+def test_an_unknown_sensor_kind_is_refused_naming_the_field(api, kiwi):
+    bad = air(kiwi, [0.0])
+    bad[0]["sensor_kind"] = "door"
+    response = post(api, bad)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/readings/0/sensor_kind"
+
+
+def test_day_buckets_cut_at_the_documented_midnight_or_at_the_tz_asked(api, kiwi):
+    # 18:00 UTC on 14 July to 00:00 UTC on 15 July, hourly: Almaty midnight (+05:00) is 19:00 UTC.
+    start = dt.datetime(2026, 7, 14, 18, 0, tzinfo=dt.UTC)
+    post(api, rows(kiwi, [1.0] * 7, step_min=60, start=start))
+    url = f"/api/v1/shipments/{kiwi.reference}/readings/"
+    almaty = api.get(url, {"bucket": "1d"}).json()["results"]
+    assert [(b["start"], b["count"]) for b in almaty] == [
+        ("2026-07-14T00:00:00+05:00", 1),  # 18:00 UTC is 23:00 in Almaty on the 14th
+        ("2026-07-15T00:00:00+05:00", 6),
+    ]
+    utc = api.get(url, {"bucket": "1d", "tz": "UTC"}).json()["results"]
+    assert [(dt.datetime.fromisoformat(b["start"]), b["count"]) for b in utc] == [
+        (dt.datetime(2026, 7, 14, tzinfo=dt.UTC), 6),
+        (dt.datetime(2026, 7, 15, tzinfo=dt.UTC), 1),
+    ]
+    response = api.get(url, {"bucket": "1d", "tz": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "/query/tz"

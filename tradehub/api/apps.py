@@ -1,6 +1,7 @@
 """API app: partner-API plumbing shared by every endpoint (idempotency, ETags, throttling, errors)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
@@ -8,7 +9,7 @@ class ApiConfig(AppConfig):
 
     name = "tradehub.api"
     label = "api"
-    verbose_name = "Partner API"
+    verbose_name = _("Partner API")
 
     def ready(self) -> None:
         from .queries import install_query_checks

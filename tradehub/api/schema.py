@@ -44,6 +44,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     },
                     "code": {"type": "string"},
                     "detail": {"type": "string"},
+                    "candidates": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Commodity-code errors: the EAEU codes valid on the "
+                        "declaration date under the code given.",
+                    },
                 },
                 "required": ["pointer", "code", "detail"],
             },

@@ -2,15 +2,18 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from tradehub.ui.admin import AuditRecordAdmin
 from tradehub.workplace.filters import QueueFilter
 
 from . import services
+from .choices import WebhookEvent
 from .models import (
     AlertSubscription,
     DeliveryAttempt,
@@ -18,6 +21,7 @@ from .models import (
     OutboundMessage,
     WebhookSubscription,
 )
+from .security import UnsafeURLError, resolve_webhook_url
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -41,7 +45,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(AuditRecordAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "channel",
@@ -106,22 +110,72 @@ class AlertSubscriptionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["partner", "user"]
 
 
+class WebhookSubscriptionForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Events as checkboxes from the event-type list; the URL vetted like the API does."""
+
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Event types delivered to this URL."),
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["partner", "url", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            resolve_webhook_url(url)
+        except UnsafeURLError as exc:
+            raise forms.ValidationError(str(exc), code="unsafe_url") from exc
+        return url
+
+    def clean_events(self) -> list[str]:
+        return list(dict.fromkeys(self.cleaned_data["events"]))
+
+
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Webhook subscriptions: the signing secret is shown once, when the subscription is made."""
+
+    form = WebhookSubscriptionForm
     list_display = ["reference", "partner", "url", "events", "is_active", "created_at"]
     list_filter = ["is_active", "partner"]
     search_fields = ["reference", "url", "partner__name"]
-    readonly_fields = ["reference", "secret", "created_at", "updated_at"]
+    readonly_fields = ["reference", "secret_hint", "created_at", "updated_at"]
     autocomplete_fields = ["partner"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["partner", "url", "events", "is_active"]
+        return fields if obj is None else ["reference", *fields, "secret_hint", "created_at"]
+
+    @admin.display(description=_("secret"))
+    def secret_hint(self, subscription: WebhookSubscription) -> str:
+        # Never the secret itself after creation: its first characters, to tell keys apart.
+        return f"{subscription.secret[:10]}…" if subscription.secret else "–"
 
     def save_model(
         self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool
     ) -> None:
-        if not obj.secret:
-            from .signing import new_webhook_secret
-
-            obj.secret = new_webhook_secret()
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.create_webhook_subscription(
+            obj.partner, obj.url, form.cleaned_data["events"], is_active=obj.is_active
+        )
+        obj.pk, obj.secret, obj.reference = created.pk, created.secret, created.reference
+        obj._state.adding = False
+        self.message_user(
+            request,
+            gettext(
+                "Signing secret of %(reference)s (shown once, give it to the partner now): "
+                "%(secret)s"
+            )
+            % {"reference": created.reference, "secret": created.secret},
+            messages.WARNING,
+        )
 
 
 @admin.register(DigestItem)

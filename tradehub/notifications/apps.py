@@ -1,6 +1,7 @@
 """Notifications app: outbox, email rendering, webhook subscriptions and signed delivery."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
@@ -8,4 +9,4 @@ class NotificationsConfig(AppConfig):
 
     name = "tradehub.notifications"
     label = "notifications"
-    verbose_name = "Notifications"
+    verbose_name = _("Notifications")

@@ -25,7 +25,7 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from tradehub.partners.models import Partner
-from tradehub.times import iso_utc
+from tradehub.times import iso_time
 
 from . import selectors, transport
 from .choices import Channel, EmailKind, MessageStatus, Severity, WebhookEvent
@@ -134,7 +134,7 @@ def publish_event(
             event_type=event_type,
             partner=partner,
             webhook=sub,
-            payload={"type": event_type, "timestamp": iso_utc(now), "data": payload},
+            payload={"type": event_type, "timestamp": iso_time(now), "data": payload},
             dedup_key=f"{key}:{sub.reference}"[:300],
         )
         for sub in selectors.webhooks_for_event(partner, event_type)

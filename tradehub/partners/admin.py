@@ -1,7 +1,12 @@
 """Admin for partners, their staff members and API keys (issued and revoked here)."""
 
 from django.contrib import admin
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
+
+from tradehub.ui.admin import AMBER, GREEN, RED, badge
 
 from .models import Membership, Partner, PartnerAPIKey
 
@@ -23,7 +28,16 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(PartnerAPIKey)
 class PartnerAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = (*APIKeyModelAdmin.list_display, "partner")  # type: ignore[assignment]
+    # One status that means what it says, instead of the library's "revoked ✔" / "has expired ✖".
+    list_display = ("prefix", "name", "partner", "key_status", "created", "expiry_date")  # type: ignore[assignment]
     list_filter = (*APIKeyModelAdmin.list_filter, "partner")  # type: ignore[assignment]
     search_fields = (*APIKeyModelAdmin.search_fields, "partner__name")  # type: ignore[assignment]
     autocomplete_fields = ["partner"]
+
+    @admin.display(description=_("status"))
+    def key_status(self, key: PartnerAPIKey) -> SafeString:
+        if key.revoked:
+            return badge(gettext("revoked"), RED)
+        if key.has_expired:
+            return badge(gettext("expired"), AMBER)
+        return badge(gettext("active"), GREEN)

@@ -1,6 +1,7 @@
 """Partners app: organisations, staff memberships and API keys (tenancy lives here)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PartnersConfig(AppConfig):
@@ -8,7 +9,7 @@ class PartnersConfig(AppConfig):
 
     name = "tradehub.partners"
     label = "partners"
-    verbose_name = "Partners"
+    verbose_name = _("Partners")
 
     def ready(self) -> None:
         from . import signals

@@ -1,6 +1,7 @@
 """Reference data app: countries, customs unions, locations, customs offices, HS codes."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferenceConfig(AppConfig):
@@ -8,4 +9,4 @@ class ReferenceConfig(AppConfig):
 
     name = "tradehub.reference"
     label = "reference"
-    verbose_name = "Reference data"
+    verbose_name = _("Reference data")

@@ -630,6 +630,19 @@ def load_onward_procedures(*, force: bool = False, progress: bool = False) -> Lo
     return LoadResult("onward_procedures", len(objs), False)
 
 
+def _rank(value: str | None, number: int) -> int:
+    """A route's rank (1: the usual route; a file without the column has only usual routes)."""
+    if not (value or "").strip():
+        return 1
+    try:
+        rank = int(value or "")
+    except ValueError:
+        rank = 0
+    if rank < 1:
+        raise ReferenceFileError(f"row {number}: rank must be a whole number from 1, not {value!r}")
+    return rank
+
+
 def load_routes(*, force: bool = False, progress: bool = False) -> LoadResult:
     """Transit countries between two countries per mode (routes.csv)."""
     path = DATA_DIR / "routes.csv"
@@ -651,6 +664,7 @@ def load_routes(*, force: bool = False, progress: bool = False) -> LoadResult:
                 to_country_id=countries[row["to_country"]],
                 mode=_choice(row["mode"], RouteMode, "mode", number),
                 transit_countries=via,
+                rank=_rank(row.get("rank"), number),
                 exit_point=row["exit_point"],
                 valid_from=valid_from,
                 valid_to=valid_to,

@@ -283,6 +283,13 @@ class RouteRule(models.Model):
         help_text=_("ISO codes, in order"),
         verbose_name=_("transit countries"),
     )
+    # Where two routes serve a pair (Dushanbe through Uzbekistan or through Kyrgyzstan), the
+    # usual one is rank 1 and is taken unless a distribution asks for another (`via`).
+    rank = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=_("1: the usual route; 2, 3: alternatives a distribution may ask for"),
+        verbose_name=_("rank"),
+    )
     exit_point = models.CharField(
         max_length=120,
         blank=True,
@@ -299,11 +306,11 @@ class RouteRule(models.Model):
     class Meta:
         verbose_name = _("route rule")
         verbose_name_plural = _("route rules")
-        ordering = ["from_country", "to_country", "mode", "valid_from"]
+        ordering = ["from_country", "to_country", "mode", "rank", "valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["from_country", "to_country", "mode", "valid_from"],
-                name="routerule_unique_start",
+                fields=["from_country", "to_country", "mode", "rank", "valid_from"],
+                name="routerule_unique_start_per_rank",
             ),
             valid_range("routerule_valid_range"),
         ]

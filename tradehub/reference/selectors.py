@@ -126,6 +126,31 @@ def eaeu_code_known(code: str) -> bool:
     return compact is not None and EaeuCommodityCode.objects.filter(code=compact).exists()
 
 
+def eaeu_code_in_season(code: str, day: dt.date) -> str:
+    """The code to declare on the day for goods classified under `code` on another day.
+
+    A seasonal code whose window has passed gives way to its seasonal sibling valid that day:
+    the same first nine digits, the tenth digit being the season (fresh tomatoes 0702 00 000 1
+    ... 9, cucumbers 0707 00 050 1 ... 9, apples 0808 10 800 5 ... 8). When the code is valid
+    that day, not seasonal, or no single sibling is valid, the code is returned unchanged (the
+    declaration's validation then names the candidates).
+    """
+    compact = _digits(code, (10,))
+    if compact is None or eaeu_code(compact, day) is not None:
+        return code
+    seasonal = EaeuCommodityCode.objects.filter(code=compact, season_start__isnull=False)
+    if not seasonal.exists():
+        return code
+    siblings = list(
+        EaeuCommodityCode.objects.valid_on(day)
+        .under(compact[:9])
+        .filter(season_start__isnull=False)
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    return siblings[0] if len(siblings) == 1 else code
+
+
 def eaeu_codes_for(prefix: str, day: dt.date) -> list[EaeuCommodityCode]:
     """The 10-digit EAEU codes valid on the day under a 2-10 digit prefix, ordered by code."""
     compact = _digits(prefix, tuple(range(2, 11)))
@@ -247,15 +272,34 @@ class OnwardRoute:
         ]
 
 
-def onward_route(
+def route_options(
     from_country: str, to_country: str, on: dt.date, mode: str = RouteMode.ROAD
+) -> list[tuple[str, ...]]:
+    """The transit countries of every route between two countries by the mode on the day, the
+    usual route first (Almaty to Dushanbe by road: through Uzbekistan, or through Kyrgyzstan)."""
+    return [
+        tuple(route.transit_countries)
+        for route in RouteRule.objects.effective_on(on)
+        .filter(from_country__code=from_country, to_country__code=to_country, mode=mode)
+        .order_by("rank", "-valid_from")
+    ]
+
+
+def onward_route(
+    from_country: str,
+    to_country: str,
+    on: dt.date,
+    mode: str = RouteMode.ROAD,
+    via: tuple[str, ...] | list[str] | None = None,
 ) -> OnwardRoute | None:
     """The onward procedure, documents and transit countries from the effective-dated route
     data (None when no rule covers the pair on that day).
 
     The procedure comes from how the countries stand to each other (customs-union memberships);
-    the transit countries from the route table for the mode; each transit country adds the
-    transit document it requires for that mode (TIR carnet, national transit declaration).
+    the transit countries from the route table for the mode - the usual route, or the one
+    through the countries `via` names (None when no route that day goes that way); each transit
+    country adds the transit document it requires for that mode (TIR carnet, national transit
+    declaration).
     """
     relation = relation_between(from_country, to_country, on)
     rule = (
@@ -266,13 +310,18 @@ def onward_route(
     )
     if rule is None:
         return None
-    route = (
+    routes = (
         RouteRule.objects.effective_on(on)
         .filter(from_country__code=from_country, to_country__code=to_country, mode=mode)
-        .order_by("-valid_from")
-        .first()
+        .order_by("rank", "-valid_from")
     )
-    via: tuple[str, ...] = tuple(route.transit_countries) if route else ()
+    if via is None:
+        route = routes.first()
+    else:
+        route = next((r for r in routes if tuple(r.transit_countries) == tuple(via)), None)
+        if route is None:
+            return None
+    crossed: tuple[str, ...] = tuple(route.transit_countries) if route else ()
     documents = [
         RequiredDocumentSpec(doc["type"], "", doc["when"], rule.source) for doc in rule.documents
     ]
@@ -282,11 +331,11 @@ def onward_route(
     transit_rules = {
         r.country.code: r
         for r in TransitDocumentRule.objects.effective_on(on)
-        .filter(country__code__in=via, mode=mode)
+        .filter(country__code__in=crossed, mode=mode)
         .select_related("country")
         .order_by("valid_from")
     }
-    for country in via:
+    for country in crossed:
         transit = transit_rules.get(country)
         if transit is not None:
             documents.append(RequiredDocumentSpec(transit.document, country, source=transit.source))
@@ -299,7 +348,7 @@ def onward_route(
         child_procedure=rule.child_procedure,
         from_free_circulation=rule.from_free_circulation,
         mode=mode,
-        transit_countries=via,
+        transit_countries=crossed,
         exit_point=route.exit_point if route else "",
         route_known=route is not None,
         documents=tuple(documents),

@@ -179,6 +179,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Admin tables that are plumbing, not work: only superusers (operators) see them (tradehub.ui).
+ADMIN_INTERNAL_MODELS = [
+    "api.IdempotencyRecord",
+    "declarations.CustomsNumberSeries",
+    "notifications.DigestItem",
+    "work.PendingTask",
+    "axes.AccessAttempt",
+    "axes.AccessFailureLog",
+    "axes.AccessLog",
+]
+
 LANGUAGE_CODE = "en"
 # Staff and email languages (docs/i18n.md). Kazakh is not offered: see docs/i18n.md for why.
 LANGUAGES = [
@@ -374,6 +385,11 @@ ALERT_EXPIRING_THRESHOLDS_HOURS = env.list(
 )
 ALERT_ARRIVAL_MARGIN_HOURS = env.int("ALERT_ARRIVAL_MARGIN_HOURS", default=12)
 ALERT_CUSTOMS_HOLD_HOURS = env.int("ALERT_CUSTOMS_HOLD_HOURS", default=24)
+# A lot whose product broke its temperature limits by at least this many degree-hours (°C·h beyond
+# the limit, summed over the excursion) reads "at risk" even when the shelf-life model still gives it
+# time: internal rule, so a quality check follows. 6 °C·h is e.g. one hour 6 °C too warm; a defrost
+# cycle (about 20 min a few degrees over) stays below it, six hours at 24 °C is far above it.
+LOT_EXCURSION_AT_RISK_DEGREE_HOURS = env.float("LOT_EXCURSION_AT_RISK_DEGREE_HOURS", default=6.0)
 # --- Control tower (the admin's landing page, docs/workplace.md) -----------------------------
 # The queues shown, in order, and when each turns amber and red. Age clocks: minutes the oldest
 # row has waited. Deadline clocks: minutes left before the earliest deadline (0 = overdue; the

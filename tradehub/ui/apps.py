@@ -5,15 +5,44 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UiConfig(AppConfig):
     name = "tradehub.ui"
     label = "ui"
-    verbose_name = "Staff interface"
+    verbose_name = _("Staff interface")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         label_admin_times()
+        keep_internal_tables_internal()
+        # The app list is on the landing page; without the sidebar the lists get the full
+        # width, so the important columns fit a 1366 px screen.
+        admin.site.enable_nav_sidebar = False
+
+
+def keep_internal_tables_internal() -> None:
+    """Internal tables (settings.ADMIN_INTERNAL_MODELS: idempotency records, number series, digest
+    items, the task outbox, login-lockout logs) are for operators: only superusers see and open
+    them; ordinary staff never do, whatever model permissions they hold. The library's own,
+    always empty "API keys" model is unregistered: partner API keys are the one key model."""
+    from django.conf import settings
+    from django.contrib import admin
+
+    internal = set(getattr(settings, "ADMIN_INTERNAL_MODELS", ()))
+
+    def operators_only(request: Any, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    for model, model_admin in list(admin.site._registry.items()):
+        if model._meta.label in internal:
+            model_admin.has_module_permission = operators_only  # type: ignore[method-assign]
+            model_admin.has_view_permission = operators_only  # type: ignore[method-assign]
+            model_admin.has_change_permission = operators_only  # type: ignore[method-assign]
+        elif model._meta.label == "rest_framework_api_key.APIKey":
+            admin.site.unregister(model)
 
 
 def label_admin_times() -> None:

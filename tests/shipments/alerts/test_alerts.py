@@ -341,3 +341,23 @@ def test_admin_orders_open_alerts_first_then_by_severity(client, staff_user, shi
         ("arrival_late", "acknowledged"),
         ("expiring_soon", "resolved"),
     ]
+
+
+def test_an_open_alerts_message_follows_the_current_values_in_the_documented_zone(shipment):
+    now = timezone.now().replace(microsecond=0)
+    lot = lot_of(shipment)
+    first_end = now + 100 * H
+    set_shelf_life(lot, first_end)
+    Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=now + 95 * H)
+    (alert,) = services.scan_alerts(now, kinds=["expires_before_arrival"]).raised
+    local = first_end.astimezone(timezone.get_default_timezone())
+    assert f"runs out at {local:%Y-%m-%d %H:%M} +05:00" in alert.message
+    # The estimate moved: the open alert now says the new time, not the one it was raised with.
+    moved_end = first_end - 6 * H - 4 * dt.timedelta(minutes=14)
+    set_shelf_life(lot, moved_end)
+    services.scan_alerts(now, kinds=["expires_before_arrival"])
+    alert.refresh_from_db()
+    moved = moved_end.astimezone(timezone.get_default_timezone())
+    assert alert.state == "open"
+    assert f"runs out at {moved:%Y-%m-%d %H:%M} +05:00" in alert.message
+    assert f"{local:%H:%M} +05:00," not in alert.message

@@ -385,7 +385,7 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         "estimated_arrival",
         "actual_departure",
         "actual_arrival",
-        "is_overdue",
+        "overdue_flag",
         "onward_formalities",
         "onward_route",
         "onward_declaration",
@@ -401,7 +401,7 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
             {
                 "fields": [
                     ("reference", "partner", "partner_reference"),
-                    ("kind", "status", "is_overdue"),
+                    ("kind", "status", "overdue_flag"),
                     ("origin", "destination", "declaration"),
                     ("onward_formalities", "onward_declaration"),
                     "onward_route",

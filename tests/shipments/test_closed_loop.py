@@ -156,3 +156,20 @@ def test_shipment_list_overdue_only_when_true_filters_and_days_hours(
     assert late.reference in at_risk and punctual.reference not in at_risk
     long_wait = admin_client.get(url, {"in_status": "1-3d"}).content.decode()
     assert late.reference in long_wait and punctual.reference not in long_wait
+
+
+def test_shipment_page_marks_overdue_only_when_true(admin_client, partner, products):
+    # Django's boolean icon would show a green tick on an overdue shipment and a red cross on a
+    # punctual one; the page shows the red "overdue" badge when it is true and nothing otherwise.
+    now = timezone.now()
+    late = make_shipment(partner, lots=[{"product": "kiwifruit"}], planned_arrival=now - 5 * H)
+    punctual = make_shipment(partner, lots=[{"product": "apple"}], planned_arrival=now + 5 * H)
+    Shipment.objects.filter(pk=late.pk).update(is_overdue=True)
+
+    def page(shipment: Shipment) -> str:
+        url = reverse("admin:shipments_shipment_change", args=[shipment.pk])
+        return admin_client.get(url).content.decode()
+
+    late_page, punctual_page = page(late), page(punctual)
+    assert ">overdue<" in late_page and "icon-yes.svg" not in late_page.split("Overdue")[1][:400]
+    assert ">overdue<" not in punctual_page

@@ -9,6 +9,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import PartnerFactory, StaffUserFactory
+from tradehub.celery import publish_stats
 from tradehub.partners.models import Partner
 from tradehub.partners.services import issue_api_key
 
@@ -19,6 +20,13 @@ def _default_language():
     put the default back, so one test's Russian page never leaks into the next test."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A failed publish pauses this process's publishing for a few seconds (tradehub.celery): a
+    drill's broker outage must not swallow the next test's tasks."""
+    publish_stats.paused_until = 0.0
 
 
 @pytest.fixture(scope="session")

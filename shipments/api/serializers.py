@@ -733,6 +733,11 @@ class TelemetryInputSerializer(serializers.Serializer):
 class ReadingSerializer(serializers.ModelSerializer[TemperatureReading]):
     """A stored reading."""
 
+    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (not given).
+    sensor_kind = serializers.ChoiceField(
+        choices=SensorKind.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = TemperatureReading
         fields = ["sensor_id", "recorded_at", "temperature_c", "humidity_pct", "sensor_kind"]

@@ -182,6 +182,18 @@ def make_alert(owner: Partner) -> Made:
     return {"reference": alert.reference}, [alert, shipment]
 
 
+def make_lot(owner: Partner) -> Made:
+    """A lot of the owner's (re-route advice is looked up by its lot code)."""
+    from shipments.products import load_products
+
+    load_products()
+    shipment = make_shipment(
+        owner, lots=[{"product": "cherry-tomato", "lot_code": "TENANCY-LOT-1"}]
+    )
+    lot = shipment.lots.get()
+    return {"lot_code": lot.lot_code}, [lot, shipment]
+
+
 OWNED: dict[tuple[str, tuple[str, ...]], Callable[[Partner], Made]] = {
     ("declarations", ("reference",)): make_declaration,
     ("declarations", ("reference", "version")): make_declaration,
@@ -191,6 +203,7 @@ OWNED: dict[tuple[str, tuple[str, ...]], Callable[[Partner], Made]] = {
     ("webhooks", ("reference",)): make_webhook,
     ("transits", ("reference",)): make_transit,
     ("alerts", ("reference",)): make_alert,
+    ("lots", ("lot_code",)): make_lot,
 }
 # Shared, read-only reference data: the same for every partner by design.
 SHARED = {
@@ -276,7 +289,7 @@ def test_no_list_returns_another_partners_objects(api, other_api, partner, setti
     references: set[str] = set()
     for factory in set(OWNED.values()):
         kwargs, _ = factory(partner)
-        references.add(kwargs["reference"])
+        references.update(value for value in kwargs.values() if isinstance(value, str))
     for route in LIST_ROUTES:
         mine = api.get(route.url())
         assert mine.status_code == 200, route.template

@@ -138,7 +138,8 @@ def test_postgresql_restart_under_load_answers_503_and_recovers_by_itself(
                     )
 
     # Tasks that run through the restart: a database sweep every 0.2 s for six seconds.
-    sender = Celery(broker=private_redis.url)
+    # Not the current app: later tests' @shared_task proxies must keep resolving to TradeHub's.
+    sender = Celery(broker=private_redis.url, set_as_current=False)
     for index in range(TASKS):
         sender.send_task("shipments.tasks.process_stale_readings_task", countdown=1 + index * 0.2)
     thread = threading.Thread(target=load, daemon=True)

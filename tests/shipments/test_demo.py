@@ -85,6 +85,7 @@ def test_the_demo_ashgabat_tomatoes_get_advice_to_go_to_a_nearer_destination():
     ashgabat = Shipment.objects.get(partner_reference="DEMO-DIST-TMASB")
     lot = ashgabat.lots.get()
     assert lot.product.code == "cherry-tomato"
+    assert ashgabat.planned_arrival is not None
     assert lot.shelf_life_ends_at < ashgabat.planned_arrival
     scan_alerts()
     alert = Alert.objects.get(kind="expires_before_arrival", lot=lot)

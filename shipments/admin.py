@@ -499,7 +499,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
             Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
             for excursion in shipment.excursions.order_by("started_at")
         ]
-        return temperature_svg(points, bands, spans)
+        product = shelf.estimated_product_buckets(shipment, seconds)
+        label = gettext("product, estimated (τ %(hours)s h)") % {
+            "hours": f"{shelf.time_constant_hours(shipment):g}"
+        }
+        return temperature_svg(points, bands, spans, product, label)
 
     @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:

@@ -81,8 +81,16 @@ def rollup_hours(shipment: Shipment) -> list[tuple[Any, ...]]:
         return None if value is None else round(Decimal(value), 6)
 
     return [
-        (h.sensor_id, h.hour, h.count, h.temperature_min, h.temperature_max)
-        + (r6(h.temperature_sum), h.humidity_count, r6(h.humidity_sum))
+        (
+            h.sensor_id,
+            h.hour,
+            h.count,
+            h.temperature_min,
+            h.temperature_max,
+            r6(h.temperature_sum),
+            h.humidity_count,
+            r6(h.humidity_sum),
+        )
         for h in ReadingHour.objects.filter(shipment=shipment).order_by("hour", "sensor_id")
     ]
 

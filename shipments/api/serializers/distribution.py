@@ -9,13 +9,14 @@ from rest_framework import serializers
 from declarations.choices import DeclarationStatus
 from shipments.models import Product
 from shipments.services.distribution import infer_product, products_matching
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RouteMode
 
 from .common import ConsigneeSerializer, LocationCodeField
 from .shipments import ShipmentSerializer
 
 
-class DistributionLineSerializer(serializers.Serializer):
+class DistributionLineSerializer(StrictSerializer):
     """A line of a distribution: a quantity of one goods item, becoming one lot."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -62,7 +63,7 @@ class DistributionLineSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionShipmentSerializer(serializers.Serializer):
+class DistributionShipmentSerializer(StrictSerializer):
     """One regional shipment of a distribution."""
 
     destination = LocationCodeField()
@@ -110,7 +111,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionSerializer(serializers.Serializer):
+class DistributionSerializer(StrictSerializer):
     """`POST /declarations/{reference}/distribution/` body; with the declaration's goods items
     by sequence in the context (`goods_items`), every invalid line is reported at once."""
 

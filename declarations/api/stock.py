@@ -24,6 +24,7 @@ from tradehub.partners.principals import actor_label, partner_of
 from .. import selectors, services
 from ..choices import DeclarationStatus, Procedure, TransportMode
 from ..models import Declaration
+from .inputs import document_input
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer
 from .views import REFERENCE, _visible_declaration
 
@@ -179,9 +180,11 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
             ],
             actor=actor_label(request.user),
             lrn=data.get("lrn") or "",
-            consignee=data.get("consignee"),
+            consignee=dict(data["consignee"]) if data.get("consignee") else None,
             transport_mode=data["transport_mode"],
-            documents=data.get("documents"),
+            documents=[document_input(d) for d in data["documents"]]
+            if data.get("documents") is not None
+            else None,
         )
         fresh = selectors.declarations_with_details().get(pk=child.pk)
         return Response(DeclarationSerializer(fresh).data, status=status.HTTP_201_CREATED)

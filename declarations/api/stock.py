@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label, partner_of
 
 from .. import selectors, services
@@ -81,7 +82,7 @@ class StockSerializer(serializers.Serializer[dict[str, Any]]):
 # --- input --------------------------------------------------------------------------------------
 
 
-class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
+class StockLineSerializer(StrictSerializer[dict[str, Any]]):
     """How much of one goods item of the stock to draw."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -89,7 +90,7 @@ class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
     packages = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
-class DrawFromStockSerializer(serializers.Serializer[dict[str, Any]]):
+class DrawFromStockSerializer(StrictSerializer[dict[str, Any]]):
     """A child declaration drawn from the stock by lines: the rest comes from the parent."""
 
     procedure = serializers.ChoiceField(

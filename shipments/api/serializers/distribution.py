@@ -7,8 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from declarations.choices import DeclarationStatus
+from shipments.exceptions import ProductRequired
 from shipments.models import Product
-from shipments.services.distribution import infer_product, products_matching
+from shipments.services.distribution import resolve_product
 from tradehub.reference.choices import RouteMode
 
 from .common import ConsigneeSerializer, LocationCodeField
@@ -44,21 +45,11 @@ class DistributionLineSerializer(serializers.Serializer):
             return attrs
         item = items[attrs["goods_item"]]
         attrs["goods_item"] = item
-        if attrs.get("product") is None:
-            attrs["product"] = infer_product(item)
-            if attrs["product"] is None:
-                matches = products_matching(item.commodity_code)
-                codes = ", ".join(product.code for product in matches)
-                raise serializers.ValidationError(
-                    {
-                        "product": f"Several products match commodity code "
-                        f"{item.commodity_code} ({codes}): give `product`."
-                        if matches
-                        else f"No product matches commodity code {item.commodity_code}: "
-                        "give `product`."
-                    },
-                    code="product_required",
-                )
+        try:
+            attrs["product"] = resolve_product(item, attrs.get("product"))
+        except ProductRequired as exc:
+            # A field error of this line, reported with every other invalid field at once.
+            raise serializers.ValidationError({"product": str(exc)}, code=exc.code) from exc
         return attrs
 
 

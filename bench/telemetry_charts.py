@@ -23,6 +23,8 @@ rounds (each measurement right after its baseline), medians of the per-round rat
   with an API key: authentication, throttle, scoping, serialization; no HTTP server);
 - whole history, hourly: `bucketed_readings(None, None, 1 h)` (rollups) on BIG vs the raw
   readings of BIG aggregated into the same hourly buckets (`_raw_buckets`), checked equal first.
+- ingest: the COPY insert of 10,000 readings with the rollup upsert in its statement vs the same
+  insert without it, new readings and then all duplicates (each rolled back).
 Lower is faster. `--explain` prints the plans of the window and rollup queries.
 """
 
@@ -113,9 +115,10 @@ def build(big: int, small: int, rebuild: bool) -> tuple[Shipment, Shipment]:
             print(f"building {size:,} readings for {reference} ...", flush=True)
             fill(target, size)
         pair.append(target)
+    # As autovacuum would: statistics, and no dead rows left by an earlier run's rolled-back inserts.
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {TABLE}")
-        cursor.execute("ANALYZE shipments_readinghour")
+        cursor.execute(f"VACUUM ANALYZE {TABLE}")
+        cursor.execute("VACUUM ANALYZE shipments_readinghour")
     return pair[0], pair[1]
 
 
@@ -131,9 +134,63 @@ def paired(
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
-def explain(sql_of: Callable[[], str]) -> None:
+class _Undo(Exception):
+    pass
+
+
+def ingest_cost(rounds: int) -> dict[str, tuple[float, float, float]]:
+    """What keeping the rollups costs ingest: the COPY insert of 10,000 readings with the rollup
+    upsert in its statement vs without, new and then all duplicates (each rolled back)."""
+    from django.db import transaction
+
+    from shipments.services.telemetry import rollup_sql
+    from tradehub.db import insert_reporting_conflicts
+
+    # A shipment of its own, so the dead rows of the rolled-back inserts touch no chart.
+    target = shipment(Partner.objects.get(name=MARK), "BENCH-CHART-INGEST")
+    base = NOW - dt.timedelta(days=8)
+    batch = [
+        {
+            "shipment_id": target.pk,
+            "sensor_id": "INGEST",
+            "recorded_at": base + dt.timedelta(minutes=i),
+            "temperature_c": 2.5,
+            "humidity_pct": 90.0,
+        }
+        for i in range(10_000)
+    ]
+
+    def insert(rollups: bool) -> Callable[[], object]:
+        def run() -> None:
+            try:
+                with transaction.atomic():
+                    insert_reporting_conflicts(
+                        TemperatureReading,
+                        batch,
+                        ["shipment", "sensor_id", "recorded_at"],
+                        ["temperature_c", "humidity_pct"],
+                        with_inserted=rollup_sql if rollups else None,
+                    )
+                    raise _Undo
+            except _Undo:
+                pass
+
+        return run
+
+    result = {"10,000 new readings": paired(insert(True), insert(False), rounds)}
+    with transaction.atomic():
+        insert(True)()  # rolled back: store them for real below
+        insert_reporting_conflicts(
+            TemperatureReading, batch, ["shipment", "sensor_id", "recorded_at"]
+        )
+        result["the same 10,000 again (duplicates)"] = paired(insert(True), insert(False), rounds)
+        transaction.set_rollback(True)
+    return result
+
+
+def explain(sql: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql_of())
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql)
         for (line,) in cursor.fetchall():
             print("    " + line)
 
@@ -214,6 +271,8 @@ def main() -> None:
             max(3, args.rounds // 3),
         ),
     }
+    for label, ratio in ingest_cost(args.rounds).items():
+        results[f"ingest, COPY with rollups vs without: {label}"] = ratio
     print("time ratios (median of paired rounds, range); lower is faster")
     for label, (median, low, high) in results.items():
         print(f"  {label:<58} {median:6.2f}x  (rounds {low:.2f}-{high:.2f})")
@@ -239,8 +298,7 @@ def main() -> None:
         ):
             print(f"\n  EXPLAIN {label}:")
             sql, params = queryset.query.sql_with_params()
-            literal = connection.ops.compose_sql(sql, params)
-            explain(lambda literal=literal: literal)
+            explain(connection.ops.compose_sql(sql, params))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ GOOD: dict[str, Any] = {
 }
 VARIANTS: list[dict[str, Any]] = [
     {},
+    {"sensor_kind": "supply_air"},
     {"sensor_kind": "air"},
     {"sensor_kind": ""},
     {"sensor_kind": None},
@@ -81,5 +82,10 @@ def test_fast_row_steps_aside_for_anything_but_an_object_of_readings(row):
 
 
 def test_the_usual_rows_take_the_fast_path():
-    for change in ({}, {"sensor_kind": "air"}, {"humidity_pct": None}, {"temperature_c": -3}):
+    for change in (
+        {},
+        {"sensor_kind": "supply_air"},
+        {"humidity_pct": None},
+        {"temperature_c": -3},
+    ):
         assert _fast_row({**GOOD, **change}, NOW) is not None

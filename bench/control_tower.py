@@ -191,7 +191,7 @@ def load_history(rows: int, template: Declaration, old: Shipment, lot: Lot) -> N
     copy_rows("shipments_shipment", f"t.id = {old.pk}", rows, {"reference": "'HS' || g"})
     # Every history lot and customs-hold event sits under the one delivered template shipment:
     # the planner's worst case for a per-shipment lookup (its statistics then say a shipment has
-    # a million lots), which is what made the at-risk tile read the whole lot table until 0020.
+    # a million lots), which is what made the at-risk tile read the whole lot table until shipments 0023.
     copy_rows("shipments_lot", f"t.id = {lot.pk}", rows, {})
     copy_rows(
         "shipments_trackingevent",

@@ -16,8 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import APIException
 
+from tradehub.errors import DomainError
 from tradehub.partners.principals import actor_label
 from tradehub.times import zone_label
 from tradehub.ui.admin import (
@@ -35,10 +35,10 @@ from tradehub.ui.admin import (
 from tradehub.workplace.filters import QueueFilter
 from tradehub.workplace.queues import duration_text
 
-from . import reroute, selectors
+from . import reroute, selectors, shelf_life
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
-from .choices import LotCondition
+from .choices import LotCondition, TransportMode
 from .models import (
     Alert,
     Excursion,
@@ -102,15 +102,16 @@ def save_checklist(request: HttpRequest, formset: Any) -> None:
                 reference=entry_form.cleaned_data.get("reference") or "",
                 actor=actor_label(request.user),
             )
-        except APIException as exc:
-            messages.error(request, f"{entry_form.instance.type}: {exc.detail}")
+        except DomainError as exc:
+            messages.error(request, f"{entry_form.instance.type}: {exc}")
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Staff edit the figures per product and add products or cultivar overrides (set `parent`).
 
-    Every field staff change is remembered, so `load_products --update` never overwrites it."""
+    Every field staff change (all fields of a product they add) is remembered, so
+    `load_products --update` never overwrites it."""
 
     list_display = [
         "code",
@@ -194,6 +195,10 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:
             obj.staff_edited_fields = sorted(set(obj.staff_edited_fields) | set(form.changed_data))
+        else:
+            # A product staff add is theirs in full: a later table row of the same code never
+            # overwrites it (`load_products --update`).
+            obj.staff_edited_fields = sorted(form.fields)
         super().save_model(request, obj, form, change)
 
 
@@ -250,12 +255,60 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Re-route advice"))
     def reroute_display(self, lot: Lot) -> str:
-        return reroute.advise(lot, timezone.now()).summary
+        """The best three reachable destinations, in the admin's language (the alert and the API
+        carry the English `RerouteAdvice.summary`)."""
+        best = reroute.advise(lot, timezone.now()).reachable[:3]
+        if not best:
+            return gettext(
+                "No known destination can be reached with shelf life left: sell locally."
+            )
+        modes = dict(TransportMode.choices)
+        options = "; ".join(
+            gettext("%(code)s (%(name)s), %(mode)s: %(hours)s h left at arrival")
+            % {
+                "code": o.destination.code,
+                "name": o.destination.name,
+                "mode": modes.get(o.mode, o.mode),
+                "hours": f"{o.remaining_at_arrival_hours:.0f}",
+            }
+            for o in best
+        )
+        return gettext("Could still reach sellable: %(options)s.") % {"options": options}
 
     @admin.display(description=_("Field heat (pre-cooling)"))
     def precooling_display(self, lot: Lot) -> str:
+        """The field-heat assumption in the admin's language (the API's `assumption` stays English)."""
         info = shelf.precooling_of(lot)
-        return f"{info['assumption']} Lost: {info['hours_lost_at_optimum']:.1f} h at the optimum."
+        assumed = info["field_temp_c"] is None
+        field = shelf_life.ASSUMED_FIELD_TEMP_C if assumed else info["field_temp_c"]
+        temp = {"temp": f"{field:g}"}
+        if lot.harvested_at is None:
+            text = gettext(
+                "No harvest time: the lot is counted at its optimum from packing (field heat unknown)."
+            )
+        elif lot.precooled_at is not None:
+            text = (
+                gettext(
+                    "Harvest to pre-cooling charged at %(temp)s °C (assumed), then the cold chain."
+                )
+                if assumed
+                else gettext("Harvest to pre-cooling charged at %(temp)s °C, then the cold chain.")
+            ) % temp
+        else:
+            text = (
+                gettext(
+                    "Pre-cooling not recorded: harvest to the first reading charged at %(temp)s °C "
+                    "(assumed)."
+                )
+                if assumed
+                else gettext(
+                    "Pre-cooling not recorded: harvest to the first reading charged at %(temp)s °C."
+                )
+            ) % temp
+        lost = gettext("Lost: %(hours)s h at the optimum.") % {
+            "hours": f"{info['hours_lost_at_optimum']:.1f}"
+        }
+        return f"{text} {lost}"
 
     @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:
@@ -499,7 +552,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
             Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
             for excursion in shipment.excursions.order_by("started_at")
         ]
-        return temperature_svg(points, bands, spans)
+        product = shelf.estimated_product_buckets(shipment, seconds)
+        label = gettext("product, estimated (τ %(hours)s h)") % {
+            "hours": f"{shelf.time_constant_hours(shipment):g}"
+        }
+        return temperature_svg(points, bands, spans, product, label)
 
     @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:

@@ -18,13 +18,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label, partner_of
 
 from .. import selectors, services
 from ..choices import DeclarationStatus, Procedure, TransportMode
 from ..models import Declaration
+from .inputs import document_input
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer
-from .views import REFERENCE, _visible_declaration, domain_errors
+from .views import REFERENCE, _visible_declaration
 
 # --- output -------------------------------------------------------------------------------------
 
@@ -80,7 +82,7 @@ class StockSerializer(serializers.Serializer[dict[str, Any]]):
 # --- input --------------------------------------------------------------------------------------
 
 
-class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
+class StockLineSerializer(StrictSerializer[dict[str, Any]]):
     """How much of one goods item of the stock to draw."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -88,7 +90,7 @@ class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
     packages = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
-class DrawFromStockSerializer(serializers.Serializer[dict[str, Any]]):
+class DrawFromStockSerializer(StrictSerializer[dict[str, Any]]):
     """A child declaration drawn from the stock by lines: the rest comes from the parent."""
 
     procedure = serializers.ChoiceField(
@@ -169,19 +171,20 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
         payload = DrawFromStockSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        with domain_errors():
-            child = services.draw_from_stock(
-                parent,
-                partner=partner,
-                procedure=data["procedure"],
-                lines=[
-                    (line["goods_item"], line["net_kg"], line["packages"]) for line in data["lines"]
-                ],
-                actor=actor_label(request.user),
-                lrn=data.get("lrn") or "",
-                consignee=data.get("consignee"),
-                transport_mode=data["transport_mode"],
-                documents=data.get("documents"),
-            )
+        child = services.draw_from_stock(
+            parent,
+            partner=partner,
+            procedure=data["procedure"],
+            lines=[
+                (line["goods_item"], line["net_kg"], line["packages"]) for line in data["lines"]
+            ],
+            actor=actor_label(request.user),
+            lrn=data.get("lrn") or "",
+            consignee=dict(data["consignee"]) if data.get("consignee") else None,
+            transport_mode=data["transport_mode"],
+            documents=[document_input(d) for d in data["documents"]]
+            if data.get("documents") is not None
+            else None,
+        )
         fresh = selectors.declarations_with_details().get(pk=child.pk)
         return Response(DeclarationSerializer(fresh).data, status=status.HTTP_201_CREATED)

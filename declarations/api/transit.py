@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
@@ -23,7 +24,6 @@ from .. import selectors, services
 from ..choices import TransitStatus
 from ..models import Transit
 from .serializers import TransitSerializer
-from .views import domain_errors
 
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The transit declaration's reference"
@@ -50,7 +50,7 @@ class TransitFilterSet(UpdatedSinceFilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class ArrivalSerializer(serializers.Serializer[dict[str, Any]]):
+class ArrivalSerializer(StrictSerializer[dict[str, Any]]):
     """When the goods were presented at the office of destination (default: now)."""
 
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -98,12 +98,11 @@ class TransitViewSet(
         payload = ArrivalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         actor = actor_label(request.user)
-        with domain_errors():
-            services.record_transit_arrival(
-                transit.declaration,
-                occurred_at=payload.validated_data.get("occurred_at"),
-                source=f"reported by {actor}",
-                actor=actor,
-            )
+        services.record_transit_arrival(
+            transit.declaration,
+            occurred_at=payload.validated_data.get("occurred_at"),
+            source=f"reported by {actor}",
+            actor=actor,
+        )
         fresh = selectors.transits_with_details().get(pk=transit.pk)
         return Response(TransitSerializer(fresh).data, status=status.HTTP_200_OK)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from declarations import services as declaration_services
 from declarations.choices import DeclarationStatus
@@ -23,9 +22,10 @@ from declarations.models import Declaration
 from declarations.services import Quantity
 from declarations.services.allocation import lock_goods_items
 from shipments.choices import ShipmentChange, ShipmentKind, ShipmentStatus
+from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import Leg, Lot, Shipment, ShipmentVersion
 from shipments.signals import shipment_status_changed
-from tradehub.api.exceptions import Conflict
+from tradehub.inputs import UNSET
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
 from tradehub.times import iso_time
@@ -36,13 +36,23 @@ from .tracking import derive_status, publish_status_change
 CORRECTABLE_FIELDS = ("planned_departure", "planned_arrival", "setpoint_c")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class ShipmentCorrection:
-    """What a PATCH changes: only the keys present in `fields`; legs/lots replace all when given."""
+    """What a PATCH changes: the fields given (not UNSET); legs/lots replace all when given."""
 
-    fields: dict[str, Any]
+    planned_departure: dt.datetime | None = UNSET
+    planned_arrival: dt.datetime | None = UNSET
+    setpoint_c: float | None = UNSET
     legs: list[LegInput] | None = None
     lots: list[LotInput] | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The correctable fields given, by name."""
+        return {
+            name: getattr(self, name)
+            for name in CORRECTABLE_FIELDS
+            if getattr(self, name) is not UNSET
+        }
 
 
 def snapshot(shipment: Shipment) -> dict[str, Any]:
@@ -97,7 +107,7 @@ def assert_booked(shipment: Shipment, doing: str) -> None:
         f"Shipment {shipment.reference} cannot be {doing}: {why}. Only a booked shipment "
         f"(not departed yet) can be {doing}."
     )
-    raise Conflict(
+    raise ShipmentConflict(
         detail,
         code="shipment_not_booked",
         errors=[{"pointer": "/", "code": "shipment_not_booked", "detail": detail}],
@@ -189,12 +199,7 @@ def _check_allocation(shipment: Shipment, before: set[int]) -> None:
     try:
         declaration_services.lock_and_check_allocation(touched)
     except AllocationExceeded as exc:
-        raise Conflict(
-            str(exc),
-            code="over_allocated",
-            errors=[{"pointer": "/lots", "code": "over_allocated", "detail": str(exc)}],
-            remaining=exc.remaining,
-        ) from exc
+        raise AllocationExceeded(exc.remaining, pointer="/lots") from exc
 
 
 def _publish_changed(shipment: Shipment, version: ShipmentVersion, now: dt.datetime) -> None:
@@ -232,17 +237,27 @@ def correct_shipment(shipment: Shipment, change: ShipmentCorrection, *, actor: s
             f"The lots of shipment {shipment.reference} are the goods of its onward declaration "
             f"{onward.reference}: change that declaration instead."
         )
-        raise Conflict(
+        raise ShipmentConflict(
             detail,
             code="lots_follow_declaration",
             errors=[{"pointer": "/lots", "code": "lots_follow_declaration", "detail": detail}],
             declaration=onward.reference,
         )
-    values = {name: change.fields[name] for name in CORRECTABLE_FIELDS if name in change.fields}
+    values = change.fields()
     start = values.get("planned_departure", shipment.planned_departure)
     end = values.get("planned_arrival", shipment.planned_arrival)
     if start and end and end < start:
-        raise ValidationError({"planned_arrival": ["Must not be before planned_departure."]})
+        detail = "planned_arrival must not be before planned_departure."
+        raise ShipmentInvalid(
+            [
+                {
+                    "pointer": "/planned_arrival",
+                    "code": "invalid",
+                    "detail": "Must not be before planned_departure.",
+                }
+            ],
+            detail,
+        )
     changed = [name for name, value in values.items() if getattr(shipment, name) != value]
     if change.legs is not None:
         changed.append("legs")

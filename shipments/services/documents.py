@@ -9,17 +9,20 @@ on the list follows that declaration's status; partners and staff set the others
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from declarations.choices import DeclarationStatus
 from declarations.models import Declaration
 from shipments.choices import MOVEMENT_EVENTS, DocumentStatus, EventClassifier
+from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import RequiredDocument, Shipment
-from tradehub.api.exceptions import Conflict
 from tradehub.reference.choices import RequiredDocumentType
 from tradehub.reference.selectors import OnwardRoute
+
+if TYPE_CHECKING:
+    from .tracking import TrackingEventInput
 
 # Checklist entries that are TradeHub declarations: the one the goods leave customs control under.
 DECLARATION_DOCUMENTS = frozenset(
@@ -84,11 +87,9 @@ def set_document(
 ) -> RequiredDocument:
     """A partner or staff member records where a document stands (409 for an entry TradeHub
     keeps from a declaration's status; 400 when provided or accepted without its number)."""
-    from rest_framework.exceptions import ValidationError
-
     locked = RequiredDocument.objects.select_for_update().get(pk=document.pk)
     if locked.managed:
-        raise Conflict(
+        raise ShipmentConflict(
             f"The {locked.type} entry follows declaration {locked.reference}: it is released, "
             "lodged or missing as that declaration is, and cannot be set by hand.",
             code="managed_document",
@@ -96,8 +97,9 @@ def set_document(
         )
     number = locked.reference if reference is None else reference.strip()
     if status != DocumentStatus.MISSING and not number:
-        raise ValidationError(
-            {"reference": ["Give the document's number when it is provided or accepted."]}
+        detail = "Give the document's number when it is provided or accepted."
+        raise ShipmentInvalid(
+            [{"pointer": "/reference", "code": "invalid", "detail": detail}], detail
         )
     locked.status = status
     locked.reference = number
@@ -138,13 +140,11 @@ def has_moved(shipment: Shipment) -> bool:
     ).exists()
 
 
-def assert_may_depart(shipment: Shipment, events: Iterable[dict[str, Any]]) -> None:
+def assert_may_depart(shipment: Shipment, events: Iterable[TrackingEventInput]) -> None:
     """Refuse (409, naming each document) actual movement events of a shipment that has not
     moved yet while a document it needs is not ready."""
     moving = [
-        e
-        for e in events
-        if e.get("classifier") == EventClassifier.ACTUAL and e.get("type") in MOVEMENT_EVENTS
+        e for e in events if e.classifier == EventClassifier.ACTUAL and e.type in MOVEMENT_EVENTS
     ]
     if not moving or not shipment.required_documents.exists():
         return
@@ -160,7 +160,7 @@ def assert_may_depart(shipment: Shipment, events: Iterable[dict[str, Any]]) -> N
         + (f" {entry.reference}" if entry.reference else "")
         for entry in blockers
     )
-    raise Conflict(
+    raise ShipmentConflict(
         f"Shipment {shipment.reference} cannot depart before its documents are ready ({listing}).",
         code="documents_missing",
         documents=[

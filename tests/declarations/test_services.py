@@ -16,6 +16,7 @@ from declarations.exceptions import (
     MessageConflict,
     TransitionNotAllowed,
 )
+from declarations.inputs import DeclarationInput
 from declarations.models import CustomsMessage, DeclarationEvent, GoodsItem
 from tests.declarations.factories import (
     GRAPES,
@@ -41,7 +42,7 @@ def submitted(**overrides):
 
 def post(declaration, message_id, type, minutes, **extra):
     data = {"type": type, "occurred_at": at(minutes), **extra}
-    services.receive_customs_message(declaration, message_id=message_id, data=data)
+    services.receive_customs_message(declaration, message_id=message_id, **data)
     return services.apply_customs_messages(declaration)
 
 
@@ -91,7 +92,7 @@ def test_update_draft_replaces_goods_items_in_place_and_keeps_document_links():
 def test_update_is_refused_once_submitted():
     declaration = submitted()
     with pytest.raises(TransitionNotAllowed):
-        services.update_draft(declaration, data={"seals": []}, actor="test")
+        services.update_draft(declaration, data=DeclarationInput(seals=[]), actor="test")
 
 
 def test_submit_moves_draft_to_submitted():
@@ -160,7 +161,7 @@ def test_amend_keeps_the_old_version_and_resubmits_the_new_one():
 def test_amend_that_breaks_the_phyto_rule_changes_nothing():
     declaration = submitted()
     with pytest.raises(DeclarationInvalid):
-        services.amend(declaration, data={"documents": []}, actor="test")
+        services.amend(declaration, data=DeclarationInput(documents=[]), actor="test")
     declaration.refresh_from_db()
     assert declaration.version == 1 and declaration.documents.count() == 3
     assert not declaration.versions.exists()
@@ -170,7 +171,7 @@ def test_amend_after_release_is_refused():
     declaration = submitted()
     post(declaration, "r1", "released", 1)
     with pytest.raises(TransitionNotAllowed):
-        services.amend(declaration, data={}, actor="test")
+        services.amend(declaration, data=DeclarationInput(), actor="test")
 
 
 def test_a_declaration_refused_registration_is_corrected_and_lodged_again():
@@ -196,7 +197,7 @@ def test_a_refused_release_is_final():
     declaration = post(declaration, "x1", "rejected", 2, errors=[])
     assert declaration.status == S.REJECTED
     for attempt in (
-        lambda: services.amend(declaration, data={}, actor="test"),
+        lambda: services.amend(declaration, data=DeclarationInput(), actor="test"),
         lambda: services.request_cancellation(declaration, reason="x", actor="test"),
     ):
         with pytest.raises(TransitionNotAllowed):
@@ -242,8 +243,8 @@ def test_cancelling_a_released_declaration_is_refused():
 def test_customs_message_twice_is_stored_once():
     declaration = submitted()
     data = {"type": "accepted", "occurred_at": at(1), "number": "N-1", "channel": "green"}
-    _, created = services.receive_customs_message(declaration, message_id="m1", data=data)
-    _, again = services.receive_customs_message(declaration, message_id="m1", data=data)
+    _, created = services.receive_customs_message(declaration, message_id="m1", **data)
+    _, again = services.receive_customs_message(declaration, message_id="m1", **data)
     assert (created, again) == (True, False)
     assert CustomsMessage.objects.filter(message_id="m1").count() == 1
 
@@ -251,18 +252,18 @@ def test_customs_message_twice_is_stored_once():
 def test_reused_message_id_with_other_content_is_a_conflict():
     declaration = submitted()
     services.receive_customs_message(
-        declaration, message_id="m1", data={"type": "released", "occurred_at": at(1)}
+        declaration, message_id="m1", type="released", occurred_at=at(1)
     )
     with pytest.raises(MessageConflict):
         services.receive_customs_message(
-            declaration, message_id="m1", data={"type": "rejected", "occurred_at": at(1)}
+            declaration, message_id="m1", type="rejected", occurred_at=at(1)
         )
 
 
 def test_message_for_a_draft_is_refused():
     with pytest.raises(TransitionNotAllowed):
         services.receive_customs_message(
-            create_declaration(), message_id="m1", data={"type": "released", "occurred_at": at(1)}
+            create_declaration(), message_id="m1", type="released", occurred_at=at(1)
         )
 
 
@@ -284,7 +285,9 @@ def test_customs_number_of_another_declaration_is_a_conflict():
         services.receive_customs_message(
             second,
             message_id="a2",
-            data={"type": "accepted", "occurred_at": at(1), "number": "N-1"},
+            type="accepted",
+            occurred_at=at(1),
+            number="N-1",
         )
 
 
@@ -478,5 +481,5 @@ def test_a_cancelled_draft_never_receives_customs_messages():
     declaration = services.request_cancellation(create_declaration(), reason="", actor="t")
     with pytest.raises(TransitionNotAllowed):
         services.receive_customs_message(
-            declaration, message_id="m1", data={"type": "released", "occurred_at": at(1)}
+            declaration, message_id="m1", type="released", occurred_at=at(1)
         )

@@ -3,6 +3,7 @@ directly), routing by office and country, and the manual gateway that leaves dec
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from declarations import services
 from declarations import tasks as core_tasks
 from declarations.choices import DeclarationStatus as S
 from declarations.gateway import ManualGateway, get_gateway
+from declarations.inputs import DeclarationInput
 from declarations.models import CustomsMessage, Declaration
 from declarations.risk import assess_channel
 from gateways.simulated import tasks
@@ -188,7 +190,7 @@ def test_a_local_consignee_without_a_tax_id_is_refused_registration_without_a_nu
     assert declaration.rejection_errors[0]["pointer"] == "/consignee/tax_id"
     # Corrected and lodged again, it is registered.
     fixed = {**anonymous, "tax_id": "123456789012"}
-    declaration = services.amend(declaration, data={"consignee": fixed}, actor="test")
+    declaration = services.amend(declaration, data=DeclarationInput(consignee=fixed), actor="test")
     assess(declaration.pk, declaration.version)
     assert reload(declaration).status == S.ACCEPTED
 
@@ -204,7 +206,7 @@ def test_assessment_twice_sends_its_messages_once():
 
 def test_assessment_of_a_superseded_version_does_nothing():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
-    services.amend(declaration, data={}, actor="test")
+    services.amend(declaration, data=DeclarationInput(), actor="test")
     assess(declaration.pk, 1)
     assert reload(declaration).status == S.SUBMITTED
     assess(declaration.pk, 2)
@@ -222,7 +224,7 @@ def test_amended_accepted_declaration_keeps_its_number():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
     assess(declaration.pk)
     number = reload(declaration).number
-    declaration = services.amend(reload(declaration), data={}, actor="test")
+    declaration = services.amend(reload(declaration), data=DeclarationInput(), actor="test")
     assess(declaration.pk, declaration.version)
     declaration = reload(declaration)
     assert declaration.status == S.ACCEPTED and declaration.number == number
@@ -241,7 +243,8 @@ def test_pending_messages_are_applied_by_the_beat_safety_net():
     services.receive_customs_message(
         declaration,
         message_id="late-1",
-        data={"type": "released", "occurred_at": timezone.now()},
+        type="released",
+        occurred_at=timezone.now(),
     )
     assert reload(declaration).status == S.SUBMITTED
     assert core_tasks.apply_pending_customs_messages_task() == 1
@@ -278,12 +281,10 @@ def test_simulated_authority_steps_aside_when_a_gateway_decides():
     services.receive_customs_message(
         declaration,
         message_id="GW-A",
-        data={
-            "type": "accepted",
-            "occurred_at": timezone.now(),
-            "number": "GW/1",
-            "channel": "red",
-        },
+        type="accepted",
+        occurred_at=timezone.now(),
+        number="GW/1",
+        channel="red",
     )
     services.apply_customs_messages(declaration)
     assess(declaration.pk, declaration.version)
@@ -296,14 +297,17 @@ def test_gateway_messages_after_the_simulation_still_fold_by_occurred_at():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
     assess(declaration.pk)
     earlier = timezone.now() - dt.timedelta(hours=1)
-    for message_id, type, minutes, extra in [
+    messages: list[tuple[str, str, int, dict[str, Any]]] = [
         ("G-2", "released", 2, {}),
         ("G-1", "accepted", 1, {"number": "GW/2", "channel": "yellow"}),
-    ]:
+    ]
+    for message_id, type, minutes, extra in messages:
         services.receive_customs_message(
             declaration,
             message_id=message_id,
-            data={"type": type, "occurred_at": earlier + dt.timedelta(minutes=minutes), **extra},
+            type=type,
+            occurred_at=earlier + dt.timedelta(minutes=minutes),
+            **extra,
         )
         services.apply_customs_messages(declaration)
     declaration = reload(declaration)

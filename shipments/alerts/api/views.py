@@ -11,14 +11,13 @@ from rest_framework.response import Response
 
 from shipments.models import Alert
 from tradehub.api.etags import ETagMixin
-from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
-from . import selectors, services
-from .choices import AlertKind, AlertState, SubjectType
-from .states import AlertTransitionNotAllowed
+from .. import selectors, services
+from ..choices import AlertKind, AlertState, SubjectType
 
 
 class AlertSubjectSerializer(serializers.Serializer):
@@ -67,7 +66,7 @@ class AlertSerializer(serializers.ModelSerializer):
         return alert.lot.lot_code if alert.lot is not None else None
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(StrictSerializer):
     """Body of the acknowledge action."""
 
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -133,8 +132,5 @@ class AlertViewSet(
         alert = self.get_object()
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
-        except AlertTransitionNotAllowed as exc:
-            raise Conflict(str(exc), state=exc.state) from exc
+        alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
         return Response(AlertSerializer(alert).data)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("declarations", "0009_declaration_declaration_partner_created_and_more"),
-        ("shipments", "0019_sensor_kinds_and_package_kind"),
+        ("shipments", "0022_reading_window_indexes"),
     ]
 
     operations = [

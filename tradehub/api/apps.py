@@ -12,8 +12,10 @@ class ApiConfig(AppConfig):
     verbose_name = _("Partner API")
 
     def ready(self) -> None:
+        from .fieldcache import install_field_cache
         from .queries import install_query_checks
         from .serializers import install_request_checks
 
         install_request_checks()
         install_query_checks()
+        install_field_cache()

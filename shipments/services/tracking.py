@@ -14,6 +14,7 @@ from shipments.choices import (
     EventType,
     ShipmentStatus,
 )
+from shipments.exceptions import EventConflict
 from shipments.models import Leg, Shipment, TrackingEvent
 from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
@@ -33,14 +34,6 @@ class IntakeResult:
     accepted: int
     duplicates: int
     conflicts: int = 0
-
-
-class EventConflict(Exception):
-    """Event ids re-sent with other content: `conflicts` name each one and the stored version."""
-
-    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
-        super().__init__(f"{len(conflicts)} event id(s) were already recorded with other content.")
-        self.conflicts = conflicts
 
 
 CONTENT_FIELDS = ("type", "classifier", "occurred_at", "location_id", "details")

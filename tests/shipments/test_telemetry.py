@@ -304,6 +304,11 @@ def defrost_day() -> list[float]:
 
 
 def test_kiwifruit_at_0c_with_defrost_cycles_in_the_air_raises_no_excursion(api, kiwi):
+    """UC Davis Produce Facts: kiwifruit optimum 0 °C. Return air at 0 °C with four defrosts a
+    day (+5 °C for 20 minutes) through the 8 h lag of cartons on pallets."""
+    product = kiwi.lots.get().product
+    assert (product.storage_temp_optimal_c, product.storage_temp_max_c) == (0, 2)
+    assert "optimum 0 °C" in product.sources["temperature"]
     assert post(api, air(kiwi, defrost_day())).status_code == 202
     process_readings(kiwi.pk)
     assert not Excursion.objects.filter(shipment=kiwi).exists()
@@ -336,6 +341,12 @@ def test_humidity_outside_the_band_is_an_excursion_ambient_sensors_are_left_out(
     assert set(kinds) == {"humidity_low"}
     assert kinds["humidity_low"].peak_c == 80
     assert kinds["humidity_low"].limit_c == 90
+    # Its alert speaks of humidity in % RH (the excursion fields hold % RH for these kinds).
+    from shipments.alerts.rules import temperature_excursion
+
+    (alert,) = temperature_excursion(NOW, [grapes.pk])
+    assert "Relative humidity below its band humidity excursion for Table grape" in alert.message
+    assert "peak 80.0 % RH" in alert.message and "°C" not in alert.message
 
 
 def test_an_unknown_sensor_kind_is_refused_naming_the_field(api, kiwi):

@@ -14,8 +14,6 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from .fieldcache import install_field_cache
         from .queries import install_query_checks
-        from .serializers import install_request_checks
 
-        install_request_checks()
         install_query_checks()
         install_field_cache()

@@ -10,13 +10,14 @@ from declarations.choices import DeclarationStatus
 from shipments.exceptions import ProductRequired
 from shipments.models import Product
 from shipments.services.distribution import resolve_product
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RouteMode
 
 from .common import ConsigneeSerializer, LocationCodeField
 from .shipments import ShipmentSerializer
 
 
-class DistributionLineSerializer(serializers.Serializer):
+class DistributionLineSerializer(StrictSerializer):
     """A line of a distribution: a quantity of one goods item, becoming one lot."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -53,7 +54,7 @@ class DistributionLineSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionShipmentSerializer(serializers.Serializer):
+class DistributionShipmentSerializer(StrictSerializer):
     """One regional shipment of a distribution."""
 
     destination = LocationCodeField()
@@ -101,7 +102,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionSerializer(serializers.Serializer):
+class DistributionSerializer(StrictSerializer):
     """`POST /declarations/{reference}/distribution/` body; with the declaration's goods items
     by sequence in the context (`goods_items`), every invalid line is reported at once."""
 

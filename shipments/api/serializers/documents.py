@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from shipments.choices import DocumentStatus
 from shipments.models import RequiredDocument
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RequiredDocumentType
 
 from .common import storable_json
@@ -39,7 +40,7 @@ class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
         return document.country or None
 
 
-class RequiredDocumentUpdateSerializer(serializers.Serializer):
+class RequiredDocumentUpdateSerializer(StrictSerializer):
     """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
 
     status = serializers.ChoiceField(choices=DocumentStatus.choices)

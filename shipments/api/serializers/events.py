@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from shipments.choices import EventClassifier, EventType
 from shipments.models import TrackingEvent
+from tradehub.api.serializers import StrictSerializer
 
 from .common import storable_json
 
@@ -15,7 +16,7 @@ MAX_EVENTS = 1000
 ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
 
-class EventInputSerializer(serializers.Serializer):
+class EventInputSerializer(StrictSerializer):
     """One tracking event in a batch."""
 
     event_id = serializers.CharField(max_length=100)

@@ -14,7 +14,7 @@ from declarations import services as declaration_services
 from shipments.alerts.services import alert_view
 from shipments.models import Alert
 from shipments.services.changes import ShipmentCorrection, correct_shipment
-from shipments.services.tracking import derive_status, record_events
+from shipments.services.tracking import TrackingEventInput, derive_status, record_events
 from tests.declarations.factories import create_declaration
 from tests.notifications.factories import WebhookSubscriptionFactory
 from tests.shipments.factories import make_shipment
@@ -86,18 +86,17 @@ def test_real_webhook_payloads_validate_against_the_served_schema(served, partne
     declaration = create_declaration(partner)
     declaration_services.submit(declaration, actor="test")
     shipment = make_shipment(partner)
-    correct_shipment(shipment, ShipmentCorrection(fields={"setpoint_c": 6.0}), actor="test")
+    correct_shipment(shipment, ShipmentCorrection(setpoint_c=6.0), actor="test")
     now = timezone.now()
     record_events(
         shipment,
         [
-            {
-                "event_id": "E1",
-                "type": "departed",
-                "classifier": "actual",
-                "occurred_at": now - dt.timedelta(hours=1),
-                "details": {},
-            }
+            TrackingEventInput(
+                event_id="E1",
+                type="departed",
+                classifier="actual",
+                occurred_at=now - dt.timedelta(hours=1),
+            )
         ],
     )
     derive_status(shipment.pk)

@@ -131,7 +131,7 @@ def chart_shipments(key: str | None) -> dict[str, Any]:
     end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     state: dict[str, Any] = {"chart_key": key}
     for label, size in CHART_SIZES.items():
-        reference = f"BENCH-E2E-{label.upper().replace('_', '-')}"
+        reference = f"E2E-{label.upper().replace('_', '-')}"  # at most 20 characters
         shipment = Shipment.objects.filter(reference=reference).first() or Shipment.objects.create(
             partner=partner,
             reference=reference,

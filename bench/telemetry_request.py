@@ -118,7 +118,7 @@ if "--profile" in sys.argv:
 ratios: dict[str, list[float]] = {"new readings": [], "the same batch re-sent": []}
 new_batch()
 post()  # warm up
-for _ in range(ROUNDS):
+for _round in range(ROUNDS):
     new_batch()
     base = timed(raw_copy)
     ratios["new readings"].append(timed(post) / base)

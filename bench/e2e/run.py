@@ -9,6 +9,10 @@ same way. Every figure is a ratio against its baseline measured moments before, 
 - GET workloads: `wrk` (Debian package; installed with apt-get when missing) drives each URL for a
   fixed time with 8 connections; ratio = TradeHub requests/s / hello requests/s (higher is
   better, 1.00 would be as fast as a bare DRF request);
+- charts: `GET /api/v1/shipments/{ref}/readings/` — a 48-hour window on a shipment with 1,000,000
+  readings against the same window on one with 10,000, and the whole-history hourly chart (rollups)
+  against the same buckets aggregated from raw readings; ratio = time over the baseline's time
+  (lower is better), both measured with wrk in the same round;
 - telemetry: `POST /api/v1/telemetry/` with 10,000 new readings, then the same batch again (all
   duplicates); ratio = time of a raw psycopg COPY of the same rows into a bare table / time of
   the request (higher is better). The web worker's memory growth (RSS) during the POST is read
@@ -318,6 +322,87 @@ def telemetry_rounds(
     return result
 
 
+# --- charts ---------------------------------------------------------------------------------
+
+
+def chart_workloads(v1: str, state: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Label -> (measured URL, baseline URL); the ratio is the measured time over the baseline's.
+
+    - a 48-hour window (15 min buckets, and a raw page of 500) on the shipment with 1,000,000
+      readings vs the same window on the one with 10,000;
+    - the whole-history hourly chart (first page of 500 buckets: rollups) vs the same buckets
+      aggregated from the raw readings (`updated_since` in the past forces the raw path; the
+      answers are identical, checked before timing)."""
+
+    def window(name: str, query: str) -> str:
+        end = dt.datetime.fromisoformat(state[f"{name}_end"])
+        start = end - dt.timedelta(hours=48)
+        z = "%Y-%m-%dT%H:%M:%SZ"
+        return f"{v1}/shipments/{state[name]}/readings/?from={start:{z}}&to={end:{z}}&{query}"
+
+    history = f"{v1}/shipments/{state['chart_big']}/readings/?bucket=1h&page_size=500"
+    return {
+        "48 h window, `?bucket=15m`: 1,000,000 readings vs 10,000": (
+            window("chart_big", "bucket=15m"),
+            window("chart_small", "bucket=15m"),
+        ),
+        "48 h window, raw page `?page_size=500`: 1,000,000 readings vs 10,000": (
+            window("chart_big", "page_size=500"),
+            window("chart_small", "page_size=500"),
+        ),
+        "whole history `?bucket=1h` (rollups) vs the same buckets from raw readings": (
+            history,
+            history + "&updated_since=2000-01-01T00:00:00Z",
+        ),
+    }
+
+
+def same_buckets(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    """The same buckets, counts and extremes; averages equal to their rounding (sums of floats
+    added in another order may differ in the last place)."""
+    return len(a) == len(b) and all(
+        (x["start"], x["count"], x["min"], x["max"]) == (y["start"], y["count"], y["min"], y["max"])
+        and abs(x["avg"] - y["avg"]) <= 0.0011
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def chart_rounds(
+    wrk: str,
+    workloads: dict[str, tuple[str, str]],
+    key: str,
+    seconds: int,
+    rounds: int,
+    servers: list[int],
+) -> dict[str, list[float]]:
+    """Time ratios (baseline requests/s over measured requests/s), one per round; the baseline
+    goes first in even rounds and second in odd ones."""
+    for label, (measured, baseline) in workloads.items():
+        answers = []
+        for url in (measured, baseline):
+            status, body = get(url, key)
+            if status != 200 or not json.loads(body)["results"]:
+                raise RuntimeError(f"{label}: {url} answered {status}: {body[:300]!r}")
+            answers.append(json.loads(body)["results"])
+        if "whole history" in label and not same_buckets(answers[0], answers[1]):
+            raise RuntimeError(f"{label}: rollups and raw readings disagree")
+    # At least 5 s: the raw whole-history aggregation takes about a second a request here.
+    seconds = max(seconds, 5)
+    ratios: dict[str, list[float]] = {label: [] for label in workloads}
+    for round_no in range(rounds):
+        for label, (measured, baseline) in workloads.items():
+            if round_no % 2:
+                fast = wrk_rps(wrk, measured, seconds, key, servers)
+                base = wrk_rps(wrk, baseline, seconds, key, servers)
+            else:
+                base = wrk_rps(wrk, baseline, seconds, key, servers)
+                fast = wrk_rps(wrk, measured, seconds, key, servers)
+            if not fast or not base:
+                raise RuntimeError(f"{label}: no request finished within {seconds} s")
+            ratios[label].append(base / fast)
+    return ratios
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -401,6 +486,14 @@ def main() -> None:
         action="store_true",
         help="only the telemetry rows (paired with raw COPY), printed, the doc left alone",
     )
+    parser.add_argument(
+        "--declarations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also build N bulk declarations (a tenth one partner's) and time its first and "
+        "last pages and an empty updated_since poll (issue #15: 1000000)",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     seconds = args.seconds or (2 if args.quick else 5)
@@ -411,12 +504,15 @@ def main() -> None:
     ensure_database(env)
     python = str(VENV_BIN / "python")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    state = json.loads(
-        run([python, "-m", "bench.e2e.data"], env, capture_output=True).stdout.splitlines()[-1]
-    )
+    data_cmd = [python, "-m", "bench.e2e.data"]
+    if args.declarations:
+        data_cmd += ["--declarations", str(args.declarations)]
+    state = json.loads(run(data_cmd, env, capture_output=True).stdout.splitlines()[-1])
     started = dt.datetime.now(dt.UTC)
     revision = commit()  # what the servers run: read before they start, not after the run
     host = machine()  # the load average at the start
+    if args.declarations:
+        host += f"; {args.declarations:,} bulk declarations"
     hello_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.e2e.hello"}
     with (
         gunicorn("tradehub.wsgi:application", env, "/api/v1/health/") as (app, master),
@@ -425,30 +521,48 @@ def main() -> None:
         v1 = app + "/api/v1"
         workloads = {
             "DRF hello (noise: baseline vs itself)": (hello + "/hello/", None),
-            "`GET /products/?page_size=1` (request stack)": (v1 + "/products/?page_size=1", "k"),
-            "`GET /shipments/{ref}/` (detail)": (v1 + f"/shipments/{state['shipment']}/", "k"),
+            "`GET /products/?page_size=1` (request stack)": (v1 + "/products/?page_size=1", "key"),
+            "`GET /shipments/{ref}/` (detail)": (v1 + f"/shipments/{state['shipment']}/", "key"),
             "`GET /shipments/?page_size=50` (3 lots, 2 legs each)": (
                 v1 + "/shipments/?page_size=50",
-                "k",
+                "key",
             ),
             "`GET /declarations/{ref}/` (detail)": (
                 v1 + f"/declarations/{state['declaration']}/",
-                "k",
+                "key",
             ),
             "`GET /declarations/?page_size=50` (3 goods items each)": (
                 v1 + "/declarations/?page_size=50",
-                "k",
+                "key",
             ),
-            "`GET /alerts/?page_size=50`": (v1 + "/alerts/?page_size=50", "k"),
-            "`GET /locations/?search=alma`": (v1 + "/locations/?search=alma", "k"),
+            "`GET /alerts/?page_size=50`": (v1 + "/alerts/?page_size=50", "key"),
+            "`GET /locations/?search=alma`": (v1 + "/locations/?search=alma", "key"),
         }
+        pairs: dict[str, tuple[str, str]] = {}
+        if args.declarations:
+            bulk = f"{args.declarations:,} declarations, {args.declarations // 10:,} the partner's"
+            first = f"`GET /declarations/?page_size=50`, {bulk}: first page"
+            last = f"the same list's last page (`cursor=`, {args.declarations // 10:,} rows back)"
+            one = "`GET /declarations/?page_size=1` (the same partner)"
+            poll = "`GET /declarations/?updated_since=<start of the run>` (answers nothing)"
+            since = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+            workloads[first] = (v1 + "/declarations/?page_size=50", "bulk_key")
+            workloads[last] = (v1 + "/declarations/?" + last_page_query(env, state), "bulk_key")
+            workloads[one] = (v1 + "/declarations/?page_size=1", "bulk_key")
+            workloads[poll] = (v1 + f"/declarations/?updated_since={since}", "bulk_key")
+            pairs = {
+                "last page / first page (target ≤ 1.5)": (last, first),
+                "empty `updated_since` poll / 1-row list (target ≤ 1.2)": (poll, one),
+            }
         # Every URL answers 200 (lists with 50 objects) before anything is timed.
         for label, (url, auth) in workloads.items():
-            status, body = get(url, state["key"] if auth else None)
+            status, body = get(url, state[auth] if auth else None)
             if status != 200:
                 raise RuntimeError(f"{label}: {url} answered {status}: {body[:300]!r}")
+            if "page_size=50" in url and "cursor=" in url and not json.loads(body)["results"]:
+                raise RuntimeError(f"{label}: the last page is empty")
             document = json.loads(body)
-            if "page_size=50" in url and len(document["results"]) != 50:
+            if "page_size=50" in url and "cursor=" not in url and len(document["results"]) != 50:
                 raise RuntimeError(f"{label}: {len(document['results'])} objects, not 50")
         status, body = get(f"{v1}/shipments/{state['telemetry_shipment']}/", state["key"])
         state["telemetry_shipment_id"] = telemetry_shipment_id(env, state["telemetry_shipment"])
@@ -497,7 +611,7 @@ def main() -> None:
             secs = max(seconds, 10)
             out = ROOT / "var" / f"profile-{re.sub(r'[^a-z0-9]+', '-', args.profile)}.txt"
             profile(
-                worker, secs, out, lambda: wrk_rps(wrk, url, secs, state["key"] if auth else None)
+                worker, secs, out, lambda: wrk_rps(wrk, url, secs, state[auth] if auth else None)
             )
             return
 
@@ -507,19 +621,47 @@ def main() -> None:
         for _ in range(rounds):
             for label, (url, auth) in workloads.items():
                 baseline = wrk_rps(wrk, hello + "/hello/", seconds, None, servers)
-                measured = wrk_rps(wrk, url, seconds, state["key"] if auth else None, servers)
+                measured = wrk_rps(wrk, url, seconds, state[auth] if auth else None, servers)
                 ratios[label].append(measured / baseline)
                 rates[label].append(measured)
             print(".", end="", flush=True)
         telemetry = telemetry_rounds(app, master, state, env, rounds)
+        charts = chart_rounds(
+            wrk, chart_workloads(v1, state), state["chart_key"], seconds, rounds, servers
+        )
         print()
     purge_queue(env)
 
-    table = render(started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry)
+    table = render(
+        started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry, charts
+    )
+    if pairs:
+        table += "\n\n" + render_pairs(pairs, rates)
     print(table)
     if not args.no_write:
         write_doc(table)
         print(f"written to {DOC.relative_to(ROOT)}")
+
+
+def last_page_query(env: dict[str, str], state: dict[str, Any]) -> str:
+    """The query string of the bulk partner's last page of 50, as the `next` link of the page
+    before it would spell it (DRF's cursor: base64 of `p=<created_at of that page's last row>`)."""
+    import base64
+    import urllib.parse
+
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT d.created_at FROM declarations_declaration d JOIN partners_partner p "
+            "ON p.id = d.partner_id WHERE p.name = %s ORDER BY d.created_at, d.id "
+            "OFFSET 50 LIMIT 1",
+            ["Bench E2E Bulk Partner"],
+        ).fetchone()
+        assert row is not None, "no bulk declarations"
+    position = str(row[0].astimezone(dt.UTC))
+    cursor = base64.b64encode(urllib.parse.urlencode({"p": position}).encode()).decode()
+    return urllib.parse.urlencode({"page_size": 50, "cursor": cursor})
 
 
 def telemetry_shipment_id(env: dict[str, str], reference: str) -> int:
@@ -556,6 +698,7 @@ def render(
     ratios: dict[str, list[float]],
     rates: dict[str, list[float]],
     telemetry: dict[str, list[float]],
+    charts: dict[str, list[float]] | None = None,
 ) -> str:
     lines = [
         f"Measured with `bin/bench e2e{' --quick' if rounds == 2 and seconds == 2 else ''}` on "
@@ -570,6 +713,17 @@ def render(
         rate = statistics.median(rates[label])
         lines.append(f"| {label} | {spread(values)} | DRF hello | {rate:.0f} |")
     lines.extend(render_telemetry(rounds, telemetry))
+    if charts:
+        lines += [
+            "",
+            "Temperature charts (issue #15 targets: window ≤ 1.50x, whole history ≤ 0.25x): time of "
+            "the request over its baseline's, both TradeHub requests in the same round, alternating "
+            "which goes first. Lower is faster.",
+            "",
+            "| chart request | time vs baseline |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {label} | {spread(values)} |" for label, values in charts.items()]
     return "\n".join(lines)
 
 
@@ -584,6 +738,18 @@ def render_telemetry(rounds: int, telemetry: dict[str, list[float]]) -> list[str
         f"| web worker memory growth during one {READINGS:,}-reading POST | "
         f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |",
     ]
+
+
+def render_pairs(pairs: dict[str, tuple[str, str]], rates: dict[str, list[float]]) -> str:
+    """Time of one workload over another's, per round (from the same rounds' requests/s)."""
+    lines = [
+        "| pagination at scale | time ratio (lower is better) |",
+        "| --- | --- |",
+    ]
+    for label, (slow, fast) in pairs.items():
+        values = [f / s for f, s in zip(rates[fast], rates[slow], strict=True)]
+        lines.append(f"| {label} | {spread(values)} |")
+    return "\n".join(lines)
 
 
 def write_doc(table: str) -> None:

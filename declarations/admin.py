@@ -14,7 +14,7 @@ from tradehub.workplace.filters import QueueFilter
 
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
 from .admin_workplace import KeyInAdminMixin, document_file_links, document_position
-from .choices import Channel, DeclarationStatus
+from .choices import DeclarationStatus, RiskChannel
 from .models import (
     CustomsMessage,
     CustomsNumberSeries,
@@ -38,9 +38,9 @@ STATUS_COLOURS: dict[str, str] = {
     DeclarationStatus.CANCELLED: "#343a40",
 }
 CHANNEL_COLOURS: dict[str, str] = {
-    Channel.GREEN: "#198754",
-    Channel.YELLOW: "#ffc107",
-    Channel.RED: "#dc3545",
+    RiskChannel.GREEN: "#198754",
+    RiskChannel.YELLOW: "#ffc107",
+    RiskChannel.RED: "#dc3545",
 }
 
 

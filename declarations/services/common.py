@@ -14,8 +14,8 @@ from tradehub.times import iso_time
 
 from .. import hooks
 from ..choices import (
+    DeclarationEventType,
     DeclarationStatus,
-    EventType,
 )
 from ..models import (
     Declaration,
@@ -26,15 +26,15 @@ S = DeclarationStatus
 
 
 STATUS_EVENTS: Mapping[str, str] = {
-    S.SUBMITTED: EventType.SUBMITTED,
-    S.ACCEPTED: EventType.ACCEPTED,
-    S.UNDER_CONTROL: EventType.UNDER_CONTROL,
-    S.REGISTRATION_REFUSED: EventType.REGISTRATION_REFUSED,
-    S.RELEASED: EventType.RELEASED,
-    S.REJECTED: EventType.REJECTED,
-    S.CANCELLED: EventType.CANCELLED,
-    S.PARTIALLY_DISTRIBUTED: EventType.PARTIALLY_DISTRIBUTED,
-    S.DISTRIBUTED: EventType.DISTRIBUTED,
+    S.SUBMITTED: DeclarationEventType.SUBMITTED,
+    S.ACCEPTED: DeclarationEventType.ACCEPTED,
+    S.UNDER_CONTROL: DeclarationEventType.UNDER_CONTROL,
+    S.REGISTRATION_REFUSED: DeclarationEventType.REGISTRATION_REFUSED,
+    S.RELEASED: DeclarationEventType.RELEASED,
+    S.REJECTED: DeclarationEventType.REJECTED,
+    S.CANCELLED: DeclarationEventType.CANCELLED,
+    S.PARTIALLY_DISTRIBUTED: DeclarationEventType.PARTIALLY_DISTRIBUTED,
+    S.DISTRIBUTED: DeclarationEventType.DISTRIBUTED,
 }
 
 

@@ -14,18 +14,17 @@ from stdnum.exceptions import ValidationError as StdnumError
 from declarations.choices import DeclarationStatus
 from shipments.alerts.choices import AlertKind
 from shipments.choices import (
-    DocumentStatus,
     EventClassifier,
-    EventType,
     ExcursionKind,
     LotCondition,
     PackageKind,
+    RequiredDocumentStatus,
     Ripeness,
     SensorKind,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
-    TransportMode,
+    TrackingEventType,
 )
 from shipments.models import (
     Excursion,
@@ -47,7 +46,7 @@ from shipments.services.shelf import (
     shipment_arrival,
 )
 from tradehub.notifications.choices import Severity
-from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType, RouteMode
+from tradehub.reference.choices import LegMode, OnwardProcedure, RequiredDocumentType, RouteMode
 from tradehub.reference.models import Location
 
 MAX_EVENTS = 1000
@@ -174,7 +173,7 @@ class LegInputSerializer(serializers.Serializer):
     """A leg in a create request; `from` and `to` are UN/LOCODEs."""
 
     sequence = serializers.IntegerField(min_value=1, max_value=999)
-    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    mode = serializers.ChoiceField(choices=LegMode.choices)
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
     vehicle = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
@@ -246,7 +245,7 @@ class LegSnapshotSerializer(serializers.Serializer):
     """A leg as a shipment version kept it."""
 
     sequence = serializers.IntegerField()
-    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    mode = serializers.ChoiceField(choices=LegMode.choices)
     planned_departure = serializers.DateTimeField(allow_null=True)
     planned_arrival = serializers.DateTimeField(allow_null=True)
     vehicle = serializers.CharField()
@@ -527,7 +526,7 @@ class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
     """One entry of a shipment's checklist of documents."""
 
     type = serializers.ChoiceField(choices=RequiredDocumentType.choices, read_only=True)
-    status = serializers.ChoiceField(choices=DocumentStatus.choices, read_only=True)
+    status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices, read_only=True)
     country = serializers.SerializerMethodField()
     managed = serializers.BooleanField(
         read_only=True, help_text="Follows a TradeHub declaration's status; not set by hand"
@@ -555,7 +554,7 @@ class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
 class RequiredDocumentUpdateSerializer(serializers.Serializer):
     """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
 
-    status = serializers.ChoiceField(choices=DocumentStatus.choices)
+    status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices)
     reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, validators=[storable_json]
     )
@@ -646,7 +645,7 @@ class EventInputSerializer(serializers.Serializer):
     """One tracking event in a batch."""
 
     event_id = serializers.CharField(max_length=100)
-    type = serializers.ChoiceField(choices=EventType.choices)
+    type = serializers.ChoiceField(choices=TrackingEventType.choices)
     classifier = serializers.ChoiceField(choices=EventClassifier.choices)
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(

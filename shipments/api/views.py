@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
-from shipments.choices import DocumentStatus, ShipmentKind
+from shipments.choices import RequiredDocumentStatus, ShipmentKind
 from shipments.models import (
     Excursion,
     Lot,
@@ -634,7 +634,7 @@ class DistributionView(APIView):
 class RequiredDocumentFilter(UpdatedSinceFilterSet):
     """Filters of a shipment's checklist."""
 
-    status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
+    status = django_filters.ChoiceFilter(choices=RequiredDocumentStatus.choices)
     type = django_filters.ChoiceFilter(choices=RequiredDocumentType.choices)
     country = django_filters.CharFilter(
         method="filter_country", help_text="Transit country (ISO alpha-2) the entry is for"

@@ -14,6 +14,7 @@ from shipments.cargo import packed_at
 from shipments.choices import (
     FINISHED_STATUSES,
     PACKAGE_TIME_CONSTANT_HOURS,
+    ExcursionKind,
     LotCondition,
     SensorKind,
 )
@@ -205,15 +206,16 @@ def _upsert_excursions(
 
 
 def _limit(product: Product, kind: str) -> float | None:
-    return {
-        "high": product.storage_temp_max_c,
-        "low": product.storage_temp_min_c,
-        "chilling": product.chilling_threshold_c,
-        "freezing": product.highest_freezing_point_c,
-        "killing_range": product.killing_range_min_c,
-        "humidity_high": product.rh_max_pct,
-        "humidity_low": product.rh_min_pct,
-    }.get(kind)
+    limits: dict[str, float | None] = {
+        ExcursionKind.HIGH: product.storage_temp_max_c,
+        ExcursionKind.LOW: product.storage_temp_min_c,
+        ExcursionKind.CHILLING: product.chilling_threshold_c,
+        ExcursionKind.FREEZING: product.highest_freezing_point_c,
+        ExcursionKind.KILLING_RANGE: product.killing_range_min_c,
+        ExcursionKind.HUMIDITY_HIGH: product.rh_max_pct,
+        ExcursionKind.HUMIDITY_LOW: product.rh_min_pct,
+    }
+    return limits.get(kind)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from tradehub.partners.models import Partner
 from tradehub.times import iso_time
 
 from . import selectors, transport
-from .choices import Channel, EmailKind, MessageStatus, Severity, WebhookEvent
+from .choices import DeliveryChannel, EmailKind, MessageStatus, Severity, WebhookEvent
 from .emails import AlertView, render_alert_email, render_digest_email
 from .models import (
     AlertSubscription,
@@ -98,7 +98,7 @@ def enqueue_email(
     messages = _insert_messages(
         [
             OutboundMessage(
-                channel=Channel.EMAIL,
+                channel=DeliveryChannel.EMAIL,
                 event_type=event_type,
                 partner=partner,
                 recipient_email=recipient,
@@ -130,7 +130,7 @@ def publish_event(
     now = timezone.now()
     rows = [
         OutboundMessage(
-            channel=Channel.WEBHOOK,
+            channel=DeliveryChannel.WEBHOOK,
             event_type=event_type,
             partner=partner,
             webhook=sub,

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
+from shipments.alerts.selectors import open_alerts_by_lot
 from shipments.choices import RequiredDocumentStatus, ShipmentKind
 from shipments.models import (
     Excursion,
@@ -107,7 +108,7 @@ def serializer_context(view: Any, lots: list[Any] | None = None) -> dict[str, An
     context = view.get_serializer_context() if hasattr(view, "get_serializer_context") else {}
     context["now"] = timezone.now()
     if lots is not None:
-        context["open_alerts"] = selectors.open_alerts_by_lot([lot.pk for lot in lots])
+        context["open_alerts"] = open_alerts_by_lot([lot.pk for lot in lots])
     return context
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shipments import shelf_life
+from shipments.alerts.services import rescan_shipment
 from shipments.cargo import packed_at
 from shipments.choices import (
     FINISHED_STATUSES,
@@ -317,4 +318,5 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
             "updated_at",
         ]
     )
+    rescan_shipment(shipment.pk)
     return processed

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shipments.alerts.services import rescan_shipment
 from shipments.choices import (
     FINISHED_STATUSES,
     EventClassifier,
@@ -15,7 +16,6 @@ from shipments.choices import (
     TrackingEventType,
 )
 from shipments.models import Leg, Shipment, TrackingEvent
-from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
@@ -305,12 +305,5 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
     refresh_conditions(shipment, now)
     if shipment.status != old_status:
         publish_status_change(shipment, old_status, cause, now)
-        transaction.on_commit(
-            lambda: shipment_status_changed.send(
-                sender=Shipment,
-                shipment=shipment,
-                old_status=old_status,
-                new_status=shipment.status,
-            )
-        )
+    rescan_shipment(shipment.pk)
     return shipment.status

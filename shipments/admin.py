@@ -27,6 +27,7 @@ from tradehub.ui.admin import (
     GREY,
     RED,
     AuditRecordAdmin,
+    ReadOnlyInline,
     admin_link,
     admin_links,
     badge,
@@ -65,7 +66,6 @@ STATUS_COLOURS = {
     "cancelled": GREY,
 }
 EXCURSION_COLOURS = {"high": RED, "low": BLUE, "chilling": BLUE, "freezing": BLUE}
-_badge = badge
 
 
 ETA_HEADER = lazy(lambda: gettext("ETA") + f" ({zone_label()})", str)()
@@ -197,20 +197,6 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    """An inline that only shows rows."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class LegInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Leg
     extra = 0
@@ -266,8 +252,8 @@ class LotInline(ReadOnlyInline):
         return f"{lot.chilling_damage:.2f} of the onset dose"
 
     @admin.display(description=_("Condition"))
-    def condition_badge(self, lot: Lot) -> SafeString:
-        return _badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, "#555"))
+    def conditionbadge(self, lot: Lot) -> SafeString:
+        return badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, GREY))
 
 
 class EventInline(ReadOnlyInline):
@@ -434,7 +420,7 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         return super().get_queryset(request).annotate(worst_end=Min("lots__shelf_life_ends_at"))
 
     @admin.display(description=_("Status"), ordering="status")
-    def status_badge(self, shipment: Shipment) -> SafeString:
+    def statusbadge(self, shipment: Shipment) -> SafeString:
         return badge(shipment.get_status_display(), STATUS_COLOURS.get(shipment.status, GREY))
 
     @admin.display(description=ETA_HEADER, ordering="estimated_arrival")
@@ -460,11 +446,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         left = end - timezone.now()
         hours = left.total_seconds() / 3600
         if hours <= 0:
-            return _badge(_("expired"), CONDITION_COLOURS["expired"])
+            return badge(_("expired"), CONDITION_COLOURS["expired"])
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
-        return _badge(days_hours(left), colour)
+        return badge(days_hours(left), colour)
 
     @admin.display(description=_("Mixed-load warnings"))
     def warnings_display(self, shipment: Shipment) -> SafeString | str:
@@ -579,7 +565,7 @@ class ExcursionAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-a
         return False
 
     @admin.display(description=_("kind"), ordering="kind")
-    def kind_badge(self, excursion: Excursion) -> SafeString:
+    def kindbadge(self, excursion: Excursion) -> SafeString:
         return badge(excursion.get_kind_display(), EXCURSION_COLOURS.get(excursion.kind, RED))
 
     @admin.display(description=_("duration"))
@@ -593,7 +579,7 @@ class ExcursionAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-a
         )
 
     @admin.display(description=_("acknowledged"), ordering="acknowledged")
-    def acknowledged_badge(self, excursion: Excursion) -> SafeString:
+    def acknowledgedbadge(self, excursion: Excursion) -> SafeString:
         if excursion.acknowledged:
             return badge(gettext("acknowledged"), GREEN)
         return badge(gettext("not acknowledged"), RED)

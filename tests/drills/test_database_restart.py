@@ -26,8 +26,8 @@ from tests.drills.conftest import (
     database_url,
     free_port,
     pg_bin,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 TASKS = 30
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tests.notifications.factories import WebhookSubscriptionFactory
+from tests.waiting import wait_for
 from tradehub.notifications import services
 from tradehub.notifications.choices import MessageStatus
 from tradehub.notifications.models import DeliveryAttempt, OutboundMessage
@@ -93,15 +94,6 @@ def kill(worker: subprocess.Popen[bytes]) -> None:
     worker.wait(timeout=30)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
@@ -138,7 +130,7 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
             producer.send_task(
                 "tradehub.notifications.tasks.deliver_message_task", args=[message_id]
             )
-        wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, 120, "the batch to start")
+        wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, "the batch to start", 120)
         kill(worker)
         in_flight = OutboundMessage.objects.filter(status=MessageStatus.SENDING).count()
         delivered_at_kill = OutboundMessage.objects.filter(status=MessageStatus.DELIVERED).count()
@@ -155,7 +147,7 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
                 return False
             return True
 
-        wait_for(all_delivered, 180, "every message to be delivered")
+        wait_for(all_delivered, "every message to be delivered", 180)
     finally:
         kill(worker)
         redis.Redis.from_url(broker).flushdb()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from tradehub.errors import Conflict
+
 from .choices import CustomsMessageType as M
 from .choices import DeclarationStatus as S
 from .choices import TransitStatus
@@ -88,7 +90,7 @@ CUSTOMS_DECIDED = frozenset({*LODGED, S.REGISTRATION_REFUSED, S.RELEASED, S.REJE
 TERMINAL = frozenset({S.CANCELLED, S.REJECTED})
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Conflict):
     """The action is not allowed from the declaration's current status."""
 
     def __init__(self, status: str, action: str) -> None:
@@ -98,7 +100,9 @@ class TransitionNotAllowed(Exception):
         allowed = sorted(TRANSITIONS[Action(action)].sources) if known else []
         super().__init__(
             f"Cannot {action.replace('_', ' ')} a declaration that is {status}"
-            + (f" (allowed from: {', '.join(allowed)})." if allowed else ".")
+            + (f" (allowed from: {', '.join(allowed)})." if allowed else "."),
+            code="transition_not_allowed",
+            status=status,
         )
 
 

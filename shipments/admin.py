@@ -16,8 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import APIException
 
+from tradehub.errors import DomainError
 from tradehub.partners.principals import actor_label
 from tradehub.times import zone_label
 from tradehub.ui.admin import (
@@ -102,8 +102,8 @@ def save_checklist(request: HttpRequest, formset: Any) -> None:
                 reference=entry_form.cleaned_data.get("reference") or "",
                 actor=actor_label(request.user),
             )
-        except APIException as exc:
-            messages.error(request, f"{entry_form.instance.type}: {exc.detail}")
+        except DomainError as exc:
+            messages.error(request, f"{entry_form.instance.type}: {exc}")
 
 
 @admin.register(Product)
@@ -485,7 +485,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
             Span(label=str(excursion), start=excursion.started_at, end=excursion.ended_at)
             for excursion in shipment.excursions.order_by("started_at")
         ]
-        return temperature_svg(points, bands, spans)
+        product = shelf.estimated_product_buckets(shipment, seconds)
+        label = gettext("product, estimated (τ %(hours)s h)") % {
+            "hours": f"{shelf.time_constant_hours(shipment):g}"
+        }
+        return temperature_svg(points, bands, spans, product, label)
 
     @admin.action(description=_("Re-derive status and ETA from tracking events"))
     def rederive_status(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:

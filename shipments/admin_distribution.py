@@ -13,10 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import APIException
 
-from declarations.exceptions import DeclarationError, ProcedureNotAllowed
+from declarations.exceptions import ProcedureNotAllowed
 from declarations.models import Declaration
+from tradehub.errors import DomainError
 
 from . import selectors
 from .forms import ProductsForm, destination_formset, zone_hint
@@ -143,10 +143,7 @@ def _create(
         errors.append(str(exc))
         _mark_destination(formset, str(exc.extra.get("destination", "")), exc)
         return None
-    except APIException as exc:
-        errors.append(str(exc.detail))
-        return None
-    except DeclarationError as exc:
+    except DomainError as exc:
         errors.append(str(exc))
         return None
     declaration.refresh_from_db()

@@ -1,5 +1,9 @@
 """Server-rendered SVG temperature chart: readings against the products' storage bands (no JS).
 
+When the readings are reefer air (supply or return), the chart also draws the estimated product
+temperature the shelf-life model uses (first-order thermal lag, `services.shelf`), so a defrost spike
+in the air shows next to the product line that barely moves.
+
 The SVG scales to its container (phone to desktop), has a legend, shades the excursions and labels
 its time axis in local time with the zone named (tradehub.times.local_label)."""
 
@@ -25,6 +29,7 @@ RANGE_FILL = "#90caf9"
 CHILL = "#6a1b9a"
 FREEZE = "#00838f"
 EXCURSION_FILL = "#c62828"
+PRODUCT_LINE = "#ef6c00"
 
 
 @dataclass(frozen=True)
@@ -57,19 +62,26 @@ def choose_bucket_seconds(start: dt.datetime, end: dt.datetime, max_points: int 
 
 
 def temperature_svg(
-    points: Sequence[dict[str, Any]], bands: Sequence[Band], spans: Sequence[Span] = ()
+    points: Sequence[dict[str, Any]],
+    bands: Sequence[Band],
+    spans: Sequence[Span] = (),
+    product: Sequence[dict[str, Any]] = (),
+    product_label: str = "",
 ) -> SafeString:
     """An SVG of bucketed readings (`start`, `min`, `max`, `avg`) over the products' bands, with
-    the excursions in `spans` shaded."""
+    the excursions in `spans` shaded and, when given, the estimated product temperature per bucket
+    (`product`: `start`, `avg`) as its own line named `product_label` in the legend."""
     if not points:
         empty = escape(gettext("No temperature readings yet."))
         return mark_safe(f'<p class="help">{empty}</p>')  # noqa: S308 - escaped text
     times = [p["start"].timestamp() for p in points]
     values = [v for p in points for v in (p["min"], p["max"])]
+    values += [p["avg"] for p in product]
     for band in bands:
         values += [band.low, band.high]
     y_low, y_high = math.floor(min(values)) - 1, math.ceil(max(values)) + 1
-    t0, t1 = times[0], max(times[-1], times[0] + 1)
+    t0 = min([times[0], *(p["start"].timestamp() for p in product[:1])])
+    t1 = max([times[-1], t0 + 1, *(p["start"].timestamp() for p in product[-1:])])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(t: float) -> float:
@@ -142,38 +154,54 @@ def temperature_svg(
     parts.append(f'<polygon points="{upper} {lower}" fill="{RANGE_FILL}" fill-opacity="0.5"/>')
     average = " ".join(f"{x(t):.1f},{y(p['avg']):.1f}" for t, p in zip(times, points, strict=True))
     parts.append(f'<polyline points="{average}" fill="none" stroke="{LINE}" stroke-width="1.5"/>')
-    parts.extend(_legend(bands, bool(spans)))
+    if product:
+        estimate = " ".join(f"{x(p['start'].timestamp()):.1f},{y(p['avg']):.1f}" for p in product)
+        parts.append(
+            f'<polyline class="product-temperature" points="{estimate}" fill="none" '
+            f'stroke="{PRODUCT_LINE}" stroke-width="2"><title>{escape(product_label)}</title>'
+            "</polyline>"
+        )
+    parts.extend(_legend(bands, bool(spans), product_label if product else ""))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - built from numbers and escaped labels only
 
 
-def _legend(bands: Sequence[Band], excursions: bool) -> list[str]:
+def _legend(bands: Sequence[Band], excursions: bool, product_label: str = "") -> list[str]:
     """One row above the plot: what each colour means."""
     items: list[tuple[str, str, str]] = [
         ("rect", BAND_FILL, gettext("storage range")),
         ("rect", RANGE_FILL, gettext("min–max per interval")),
         ("line", LINE, gettext("average")),
     ]
+    if product_label:
+        items[1:3] = [
+            ("rect", RANGE_FILL, gettext("air, min–max per interval")),
+            ("line", LINE, gettext("air, average")),
+            ("line", PRODUCT_LINE, product_label),
+        ]
     if any(b.chilling_c is not None for b in bands):
         items.append(("dash", CHILL, gettext("chilling threshold")))
     if any(b.freezing_c is not None for b in bands):
         items.append(("dash", FREEZE, gettext("freezing point")))
     if excursions:
         items.append(("rect", EXCURSION_FILL, gettext("excursion")))
-    parts, x = ['<g class="legend">'], float(LEFT)
+    parts, x, top = ['<g class="legend">'], float(LEFT), 4
     for shape, colour, text in items:
+        width = 18 + 6.2 * len(text) + 14
+        if x + width > WIDTH - RIGHT + 14 and x > LEFT:
+            x, top = float(LEFT), top + 14  # a second row when the first is full
         if shape == "rect":
             parts.append(
-                f'<rect x="{x:.1f}" y="8" width="14" height="10" fill="{colour}" '
+                f'<rect x="{x:.1f}" y="{top}" width="14" height="10" fill="{colour}" '
                 'fill-opacity="0.35"/>'
             )
         else:
             dash = ' stroke-dasharray="4 3"' if shape == "dash" else ""
             parts.append(
-                f'<line x1="{x:.1f}" x2="{x + 14:.1f}" y1="13" y2="13" stroke="{colour}" '
-                f'stroke-width="2"{dash}/>'
+                f'<line x1="{x:.1f}" x2="{x + 14:.1f}" y1="{top + 5}" y2="{top + 5}" '
+                f'stroke="{colour}" stroke-width="2"{dash}/>'
             )
-        parts.append(f'<text x="{x + 18:.1f}" y="17">{escape(text)}</text>')
-        x += 18 + 6.2 * len(text) + 14
+        parts.append(f'<text x="{x + 18:.1f}" y="{top + 9}">{escape(text)}</text>')
+        x += width
     parts.append("</g>")
     return parts

@@ -25,7 +25,7 @@ from .. import selectors, services
 from ..choices import DeclarationStatus, Procedure
 from ..models import Declaration
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer
-from .views import REFERENCE, _visible_declaration, domain_errors
+from .views import REFERENCE, _visible_declaration
 
 # --- output -------------------------------------------------------------------------------------
 
@@ -170,19 +170,18 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
         payload = DrawFromStockSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        with domain_errors():
-            child = services.draw_from_stock(
-                parent,
-                partner=partner,
-                procedure=data["procedure"],
-                lines=[
-                    (line["goods_item"], line["net_kg"], line["packages"]) for line in data["lines"]
-                ],
-                actor=actor_label(request.user),
-                lrn=data.get("lrn") or "",
-                consignee=data.get("consignee"),
-                transport_mode=data["transport_mode"],
-                documents=data.get("documents"),
-            )
+        child = services.draw_from_stock(
+            parent,
+            partner=partner,
+            procedure=data["procedure"],
+            lines=[
+                (line["goods_item"], line["net_kg"], line["packages"]) for line in data["lines"]
+            ],
+            actor=actor_label(request.user),
+            lrn=data.get("lrn") or "",
+            consignee=data.get("consignee"),
+            transport_mode=data["transport_mode"],
+            documents=data.get("documents"),
+        )
         fresh = selectors.declarations_with_details().get(pk=child.pk)
         return Response(DeclarationSerializer(fresh).data, status=status.HTTP_201_CREATED)

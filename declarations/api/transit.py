@@ -23,7 +23,6 @@ from .. import selectors, services
 from ..choices import TransitStatus
 from ..models import Transit
 from .serializers import TransitSerializer
-from .views import domain_errors
 
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The transit declaration's reference"
@@ -98,12 +97,11 @@ class TransitViewSet(
         payload = ArrivalSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         actor = actor_label(request.user)
-        with domain_errors():
-            services.record_transit_arrival(
-                transit.declaration,
-                occurred_at=payload.validated_data.get("occurred_at"),
-                source=f"reported by {actor}",
-                actor=actor,
-            )
+        services.record_transit_arrival(
+            transit.declaration,
+            occurred_at=payload.validated_data.get("occurred_at"),
+            source=f"reported by {actor}",
+            actor=actor,
+        )
         fresh = selectors.transits_with_details().get(pk=transit.pk)
         return Response(TransitSerializer(fresh).data, status=status.HTTP_200_OK)

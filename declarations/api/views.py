@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import django_filters
@@ -12,30 +10,22 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, mixins, permissions, serializers, status, viewsets
+from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tradehub.api.etags import ETagMixin
-from tradehub.api.exceptions import Conflict, flatten_errors
+from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
 from .. import selectors, services
 from ..choices import DeclarationStatus, MessageSource, Procedure, RiskChannel
-from ..exceptions import (
-    AllocationExceeded,
-    DeclarationInvalid,
-    DuplicateLrn,
-    MessageConflict,
-    ProcedureNotAllowed,
-    TransitionNotAllowed,
-)
 from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
 from .serializers import (
     CancelSerializer,
@@ -54,65 +44,6 @@ from .serializers import (
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The declaration's reference (DEC-...)"
 )
-
-
-def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """Turn `{pointer, code, detail}` errors into DRF's nested detail, so the problem handler
-    gives the same pointers back. An error on a node that also has errors below it (`/documents`
-    and `/documents/0/issued_on`) goes under the node's `non_field_errors`, which the handler
-    reports at the node's own pointer."""
-    root: dict[str, Any] = {}
-    for error in errors:
-        parts = [p for p in error["pointer"].split("/") if p] or ["non_field_errors"]
-        node = root
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if isinstance(child, list):
-                child = node[part] = {"non_field_errors": child}
-            node = child
-        leaf = node.setdefault(parts[-1], [])
-        if isinstance(leaf, dict):
-            leaf = leaf.setdefault("non_field_errors", [])
-        leaf.append(serializers.ErrorDetail(error["detail"], error.get("code", "invalid")))
-    return root
-
-
-def _validation_error(errors: list[dict[str, Any]]) -> ValidationError:
-    """A 400 with one entry per domain error; members beyond pointer, code and detail (the
-    `candidates` of a commodity code) are kept on the entry they came with."""
-    error = ValidationError(_nest(errors))
-    extras = {
-        (e["pointer"], e.get("code")): {
-            k: v for k, v in e.items() if k not in ("pointer", "code", "detail")
-        }
-        for e in errors
-    }
-    if any(extras.values()):
-        entries = [
-            {**entry, **extras.get((entry["pointer"], entry["code"]), {})}
-            for entry in flatten_errors(error.detail)
-        ]
-        error.extra = {"errors": entries}  # type: ignore[attr-defined]
-    return error
-
-
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    """Map the services' domain errors to API errors (400 with pointers, 409)."""
-    try:
-        yield
-    except DuplicateLrn as exc:
-        raise Conflict(str(exc), code="duplicate_lrn", reference=exc.reference) from exc
-    except TransitionNotAllowed as exc:
-        raise Conflict(str(exc), code="transition_not_allowed", status=exc.status) from exc
-    except DeclarationInvalid as exc:
-        raise _validation_error(exc.errors) from exc
-    except MessageConflict as exc:
-        raise Conflict(str(exc), code="customs_message_conflict") from exc
-    except AllocationExceeded as exc:
-        raise Conflict(str(exc), code="over_allocated", remaining=exc.remaining) from exc
-    except ProcedureNotAllowed as exc:
-        raise Conflict(str(exc), code=exc.code, **exc.extra) from exc
 
 
 class DeclarationFilterSet(UpdatedSinceFilterSet):
@@ -204,10 +135,9 @@ class DeclarationViewSet(
             context={"parents": Declaration.objects.filter(partner=partner)},
         )
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            declaration = services.create_declaration(
-                partner=partner, data=payload.validated_data, actor=actor_label(request.user)
-            )
+        declaration = services.create_declaration(
+            partner=partner, data=payload.validated_data, actor=actor_label(request.user)
+        )
         return self._render(declaration, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -230,10 +160,9 @@ class DeclarationViewSet(
             data=request.data, context={"declaration": declaration}
         )
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            declaration = services.update_draft(
-                declaration, data=payload.validated_data, actor=actor_label(request.user)
-            )
+        declaration = services.update_draft(
+            declaration, data=payload.validated_data, actor=actor_label(request.user)
+        )
         return self._render(declaration)
 
     @extend_schema(
@@ -246,8 +175,7 @@ class DeclarationViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, reference: str | None = None) -> Response:
         declaration = self.get_object()
-        with domain_errors():
-            declaration = services.submit(declaration, actor=actor_label(request.user))
+        declaration = services.submit(declaration, actor=actor_label(request.user))
         return self._render(declaration, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -260,16 +188,14 @@ class DeclarationViewSet(
     @action(detail=True, methods=["post"])
     def amend(self, request: Request, reference: str | None = None) -> Response:
         declaration = self.get_object()
-        with domain_errors():
-            services.assert_amendable(declaration)
+        services.assert_amendable(declaration)
         payload = DeclarationUpdateSerializer(
             data=request.data, context={"declaration": declaration}
         )
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            declaration = services.amend(
-                declaration, data=payload.validated_data, actor=actor_label(request.user)
-            )
+        declaration = services.amend(
+            declaration, data=payload.validated_data, actor=actor_label(request.user)
+        )
         return self._render(declaration, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -284,12 +210,11 @@ class DeclarationViewSet(
         declaration = self.get_object()
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            declaration = services.request_cancellation(
-                declaration,
-                reason=payload.validated_data.get("reason", ""),
-                actor=actor_label(request.user),
-            )
+        declaration = services.request_cancellation(
+            declaration,
+            reason=payload.validated_data.get("reason", ""),
+            actor=actor_label(request.user),
+        )
         return self._render(declaration, status.HTTP_202_ACCEPTED)
 
 
@@ -420,12 +345,11 @@ class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
         message_id = data.pop("message_id")
         actor = actor_label(request.user)
         source = MessageSource.STAFF if request.user.is_staff else MessageSource.GATEWAY
-        with domain_errors():
-            message, created = services.receive_customs_message(
-                declaration, message_id=message_id, data=data, source=source, actor=actor
-            )
-            # Applied now for an immediate answer; the queued task finds nothing left to do.
-            declaration = services.apply_customs_messages(declaration, actor=actor)
+        message, created = services.receive_customs_message(
+            declaration, message_id=message_id, data=data, source=source, actor=actor
+        )
+        # Applied now for an immediate answer; the queued task finds nothing left to do.
+        declaration = services.apply_customs_messages(declaration, actor=actor)
         body = {
             "message_id": message.message_id,
             "duplicate": not created,
@@ -484,12 +408,11 @@ class DocumentFileView(APIView):
         declaration, _ = self._document(reference, position, readers=False)
         payload = DocumentFileSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            document = services.attach_document_file(
-                declaration,
-                position=position,
-                file=payload.validated_data["file"],
-                actor=actor_label(request.user),
-            )
+        document = services.attach_document_file(
+            declaration,
+            position=position,
+            file=payload.validated_data["file"],
+            actor=actor_label(request.user),
+        )
         document.sequence = position  # type: ignore[attr-defined]
         return Response(DocumentSerializer(document).data)

@@ -10,10 +10,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shipments import reroute
 from shipments.models import Alert, Excursion
+from tradehub.reference.choices import LegMode, OnwardProcedure
 from tradehub.ui.admin import (
     AMBER,
     BLUE,
@@ -92,6 +97,7 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
             _("Linked records"),
             {"fields": ["subject_link", "shipment_link", "declaration_link", "excursion_links"]},
         ),
+        (_("Re-route advice"), {"fields": ["reroute_advice"]}),
         (
             _("Handling"),
             {
@@ -116,6 +122,7 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
         "shipment_link",
         "declaration_link",
         "excursion_links",
+        "reroute_advice",
         "acknowledged_at",
         "acknowledged_by",
         "comment",
@@ -128,6 +135,70 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
         "updated_at",
     ]
     actions = ["acknowledge_selected"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.lot_id is None:
+            # Only an alert about a lot gets re-route advice.
+            return [f for f in fieldsets if f[1]["fields"] != ["reroute_advice"]]
+        return fieldsets
+
+    @admin.display(description=_("Re-route advice"))
+    def reroute_advice(self, alert: Alert) -> SafeString | str:
+        """Where the lot could still go, computed now (advice only: nothing is re-booked)."""
+        if alert.lot is None:
+            return "–"
+        advice = reroute.advise(alert.lot, timezone.now())
+        note = gettext(
+            "Advice only: nothing moves until a person re-books the shipment. Ranked by the "
+            "shelf life left at arrival if the lot leaves now and is kept at its optimum."
+        )
+        if not advice.options:
+            return format_html(
+                "<p>{}</p><p>{}</p>",
+                gettext("No destination with a known lead time from this origin."),
+                note,
+            )
+        headers = [
+            gettext("Destination"),
+            gettext("Mode"),
+            gettext("Lead time"),
+            gettext("Arrival"),
+            gettext("Shelf life left at arrival"),
+            gettext("Onward procedure"),
+        ]
+        modes = dict(LegMode.choices)
+        procedures = dict(OnwardProcedure.choices)
+        rows = (
+            (
+                "reachable" if option.reachable else "unreachable",
+                "" if option.reachable else "color:#c62828",
+                f"{option.destination.code} {option.destination.name}",
+                str(modes.get(option.mode, option.mode)),
+                option.lead_time.source,
+                f"{option.lead_time.hours:.1f} h",
+                timezone.localtime(option.arrival_at).strftime("%Y-%m-%d %H:%M"),
+                (
+                    f"{option.remaining_at_arrival_hours:.0f} h"
+                    if option.reachable
+                    else gettext("none: it would arrive spoilt")
+                ),
+                str(procedures.get(option.procedure, option.procedure) or "–"),
+            )
+            for option in advice.options
+        )
+        return format_html(
+            '<table class="reroute-advice"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+            "<p>{}</p>",
+            format_html_join("", "<th>{}</th>", ((h,) for h in headers)),
+            format_html_join(
+                "",
+                '<tr class="{}" style="{}"><td>{}</td><td>{}</td><td title="{}">{}</td><td>{}</td><td>{}</td>'
+                "<td>{}</td></tr>",
+                rows,
+            ),
+            note,
+        )
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         return selectors.ADMIN_ORDERING

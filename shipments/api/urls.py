@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from shipments.alerts.api import AlertViewSet
+from shipments.alerts.api.views import AlertViewSet
 
 from . import views
 

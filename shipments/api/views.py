@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from declarations.api.views import domain_errors
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
 from shipments.alerts.selectors import open_alerts_by_lot
@@ -46,7 +45,6 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
-from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
@@ -195,24 +193,23 @@ class ShipmentViewSet(
         ):
             # Drawing on declared goods is a distribution: same locks, status rule and
             # declaration status change as POST /declarations/{reference}/distribution/.
-            with domain_errors():
-                shipment = distribution_services.distribute(
-                    declaration,
-                    [
-                        distribution_services.DistributionShipment(
-                            destination=values["destination"],
-                            origin=values["origin"],
-                            lines=lots,
-                            consignee=dict(values["consignee"] or {}),
-                            planned_departure=values.get("planned_departure"),
-                            planned_arrival=values.get("planned_arrival"),
-                            setpoint_c=values.get("setpoint_c"),
-                            partner_reference=values["partner_reference"],
-                            legs=legs,
-                        )
-                    ],
-                    request.user,
-                )[0]
+            shipment = distribution_services.distribute(
+                declaration,
+                [
+                    distribution_services.DistributionShipment(
+                        destination=values["destination"],
+                        origin=values["origin"],
+                        lines=lots,
+                        consignee=dict(values["consignee"] or {}),
+                        planned_departure=values.get("planned_departure"),
+                        planned_arrival=values.get("planned_arrival"),
+                        setpoint_c=values.get("setpoint_c"),
+                        partner_reference=values["partner_reference"],
+                        legs=legs,
+                    )
+                ],
+                request.user,
+            )[0]
         else:
             shipment = shipment_services.create_shipment(
                 partner,
@@ -249,20 +246,19 @@ class ShipmentViewSet(
         payload = ShipmentUpdateSerializer(data=request.data, context={"shipment": shipment})
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        with domain_errors():
-            shipment = change_services.correct_shipment(
-                shipment,
-                change_services.ShipmentCorrection(
-                    fields={
-                        name: values[name]
-                        for name in change_services.CORRECTABLE_FIELDS
-                        if name in values
-                    },
-                    legs=leg_inputs(values["legs"]) if "legs" in values else None,
-                    lots=lot_inputs(values["lots"]) if "lots" in values else None,
-                ),
-                actor=actor_label(request.user),
-            )
+        shipment = change_services.correct_shipment(
+            shipment,
+            change_services.ShipmentCorrection(
+                fields={
+                    name: values[name]
+                    for name in change_services.CORRECTABLE_FIELDS
+                    if name in values
+                },
+                legs=leg_inputs(values["legs"]) if "legs" in values else None,
+                lots=lot_inputs(values["lots"]) if "lots" in values else None,
+            ),
+            actor=actor_label(request.user),
+        )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0])
 
@@ -280,12 +276,11 @@ class ShipmentViewSet(
         shipment = self.get_object()
         payload = ShipmentCancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with domain_errors():
-            shipment = change_services.cancel_shipment(
-                shipment,
-                reason=payload.validated_data["reason"],
-                actor=actor_label(request.user),
-            )
+        shipment = change_services.cancel_shipment(
+            shipment,
+            reason=payload.validated_data["reason"],
+            actor=actor_label(request.user),
+        )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0])
 
@@ -388,27 +383,8 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
                 row["location_id"] = locations.get(code) if code else None
         if any(errors):
             raise ValidationError(errors)
-        try:
-            result = tracking_services.record_events(shipment, rows)
-        except tracking_services.EventConflict as exc:
-            raise Conflict(
-                str(exc) + " Nothing was stored; send a new event_id for a new event.",
-                code="event_conflict",
-                errors=[
-                    {
-                        "pointer": f"/{c['index']}",
-                        "code": "event_conflict",
-                        "detail": f"Event {c['event_id']!r} "
-                        + (
-                            "was already recorded with other content (see `conflicts`)."
-                            if c["stored"] is not None
-                            else f"differs from the one at /{c['same_as_index']} in this batch."
-                        ),
-                    }
-                    for c in exc.conflicts
-                ],
-                conflicts=exc.conflicts,
-            ) from exc
+        # Event ids re-sent with other content: EventConflict, a 409 naming each one.
+        result = tracking_services.record_events(shipment, rows)
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -617,7 +593,7 @@ class DistributionView(APIView):
             )
             for shipment in body.validated_data["shipments"]
         ]
-        with transaction.atomic(), domain_errors():
+        with transaction.atomic():
             # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
             lock_and_check_if_match(request, declaration)
             created = distribution_services.distribute(declaration, requests, request.user)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from declarations import services as declaration_services
 from declarations.choices import DeclarationStatus
@@ -24,8 +23,8 @@ from declarations.services import Quantity
 from declarations.services.allocation import lock_goods_items
 from shipments.alerts.services import rescan_shipment
 from shipments.choices import ShipmentChange, ShipmentKind, ShipmentStatus
+from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import Leg, Lot, Shipment, ShipmentVersion
-from tradehub.api.exceptions import Conflict
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
 from tradehub.times import iso_time
@@ -97,7 +96,7 @@ def assert_booked(shipment: Shipment, doing: str) -> None:
         f"Shipment {shipment.reference} cannot be {doing}: {why}. Only a booked shipment "
         f"(not departed yet) can be {doing}."
     )
-    raise Conflict(
+    raise ShipmentConflict(
         detail,
         code="shipment_not_booked",
         errors=[{"pointer": "/", "code": "shipment_not_booked", "detail": detail}],
@@ -189,12 +188,7 @@ def _check_allocation(shipment: Shipment, before: set[int]) -> None:
     try:
         declaration_services.lock_and_check_allocation(touched)
     except AllocationExceeded as exc:
-        raise Conflict(
-            str(exc),
-            code="over_allocated",
-            errors=[{"pointer": "/lots", "code": "over_allocated", "detail": str(exc)}],
-            remaining=exc.remaining,
-        ) from exc
+        raise AllocationExceeded(exc.remaining, pointer="/lots") from exc
 
 
 def _publish_changed(shipment: Shipment, version: ShipmentVersion, now: dt.datetime) -> None:
@@ -232,7 +226,7 @@ def correct_shipment(shipment: Shipment, change: ShipmentCorrection, *, actor: s
             f"The lots of shipment {shipment.reference} are the goods of its onward declaration "
             f"{onward.reference}: change that declaration instead."
         )
-        raise Conflict(
+        raise ShipmentConflict(
             detail,
             code="lots_follow_declaration",
             errors=[{"pointer": "/lots", "code": "lots_follow_declaration", "detail": detail}],
@@ -242,7 +236,17 @@ def correct_shipment(shipment: Shipment, change: ShipmentCorrection, *, actor: s
     start = values.get("planned_departure", shipment.planned_departure)
     end = values.get("planned_arrival", shipment.planned_arrival)
     if start and end and end < start:
-        raise ValidationError({"planned_arrival": ["Must not be before planned_departure."]})
+        detail = "planned_arrival must not be before planned_departure."
+        raise ShipmentInvalid(
+            [
+                {
+                    "pointer": "/planned_arrival",
+                    "code": "invalid",
+                    "detail": "Must not be before planned_departure.",
+                }
+            ],
+            detail,
+        )
     changed = [name for name, value in values.items() if getattr(shipment, name) != value]
     if change.legs is not None:
         changed.append("legs")

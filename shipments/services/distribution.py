@@ -29,8 +29,8 @@ from declarations.models import Declaration, GoodsItem
 from declarations.procedures import may_draw_on, rule_for
 from declarations.selectors import needs_phytosanitary_certificate
 from shipments.choices import ShipmentKind
+from shipments.exceptions import ShipmentConflict
 from shipments.models import Product, Shipment
-from tradehub.api.exceptions import Conflict
 from tradehub.partners.principals import actor_label
 from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location
@@ -246,7 +246,7 @@ def distribute(
         .get(pk=declaration.pk)
     )
     if declaration.status not in DISTRIBUTABLE:
-        raise Conflict(
+        raise ShipmentConflict(
             f"Declaration {declaration.reference} is {declaration.status}; only a released "
             "declaration can be distributed.",
             code="invalid_status",

@@ -16,8 +16,8 @@ from django.db import transaction
 from declarations.choices import DeclarationStatus
 from declarations.models import Declaration
 from shipments.choices import MOVEMENT_EVENTS, EventClassifier, RequiredDocumentStatus
+from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import RequiredDocument, Shipment
-from tradehub.api.exceptions import Conflict
 from tradehub.reference.choices import RequiredDocumentType
 from tradehub.reference.selectors import OnwardRoute
 
@@ -84,11 +84,9 @@ def set_document(
 ) -> RequiredDocument:
     """A partner or staff member records where a document stands (409 for an entry TradeHub
     keeps from a declaration's status; 400 when provided or accepted without its number)."""
-    from rest_framework.exceptions import ValidationError
-
     locked = RequiredDocument.objects.select_for_update().get(pk=document.pk)
     if locked.managed:
-        raise Conflict(
+        raise ShipmentConflict(
             f"The {locked.type} entry follows declaration {locked.reference}: it is released, "
             "lodged or missing as that declaration is, and cannot be set by hand.",
             code="managed_document",
@@ -96,8 +94,9 @@ def set_document(
         )
     number = locked.reference if reference is None else reference.strip()
     if status != RequiredDocumentStatus.MISSING and not number:
-        raise ValidationError(
-            {"reference": ["Give the document's number when it is provided or accepted."]}
+        detail = "Give the document's number when it is provided or accepted."
+        raise ShipmentInvalid(
+            [{"pointer": "/reference", "code": "invalid", "detail": detail}], detail
         )
     locked.status = status
     locked.reference = number
@@ -160,7 +159,7 @@ def assert_may_depart(shipment: Shipment, events: Iterable[dict[str, Any]]) -> N
         + (f" {entry.reference}" if entry.reference else "")
         for entry in blockers
     )
-    raise Conflict(
+    raise ShipmentConflict(
         f"Shipment {shipment.reference} cannot depart before its documents are ready ({listing}).",
         code="documents_missing",
         documents=[

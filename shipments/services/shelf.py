@@ -1,6 +1,7 @@
 """Lot shelf life and excursions from telemetry, advanced incrementally by `shipments.shelf_life`."""
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -24,8 +25,48 @@ from shipments.models import Excursion, Lot, Product, Shipment, TemperatureReadi
 # Keys in Shipment.excursion_state besides the product codes.
 LAG_KEY = "_lag"
 RH_SUFFIX = ":rh"
+# τ when a shipment's package kind has no entry in PACKAGE_TIME_CONSTANT_HOURS (cartons on pallets).
+DEFAULT_TIME_CONSTANT_HOURS = 8.0
 # Readings are read from the database in chunks so memory stays flat for long histories.
 READING_CHUNK = 20_000
+
+
+def time_constant_hours(shipment: Shipment) -> float:
+    """τ of the air -> product thermal lag for the shipment's package kind (hours)."""
+    return PACKAGE_TIME_CONSTANT_HOURS.get(shipment.package_kind, DEFAULT_TIME_CONSTANT_HOURS)
+
+
+def estimated_product_buckets(shipment: Shipment, seconds: int) -> list[dict[str, Any]]:
+    """The product temperature the model uses, averaged per time bucket (`start`, `avg`), for the
+    chart: product probes as measured, supply/return air through the same thermal lag as
+    `process_readings` (τ of the package kind), ambient left out. Empty when the shipment has no
+    air readings (then the readings themselves are the product temperature). Buckets are aligned
+    like `selectors.bucketed_readings` (epoch multiples of `seconds`)."""
+    readings = TemperatureReading.objects.filter(shipment=shipment)
+    if not readings.filter(sensor_kind__in=shelf_life.AIR_SENSOR_KINDS).exists():
+        return []
+    lag = shelf_life.ThermalLag(time_constant_hours(shipment))
+    sums: dict[int, list[float]] = {}
+    rows = readings.order_by("recorded_at", "id").values_list(
+        "recorded_at", "temperature_c", "sensor_kind"
+    )
+    for at, temp, kind in rows.iterator(chunk_size=READING_CHUNK):
+        if temp is None or not math.isfinite(temp):
+            continue
+        if kind in shelf_life.AIR_SENSOR_KINDS:
+            value = lag.update(at, float(temp))
+        elif kind in shelf_life.PRODUCT_SENSOR_KINDS:
+            value = float(temp)
+        else:
+            continue
+        bucket = int(at.timestamp() // seconds * seconds)
+        acc = sums.setdefault(bucket, [0.0, 0.0])
+        acc[0] += value
+        acc[1] += 1
+    return [
+        {"start": dt.datetime.fromtimestamp(b, tz=dt.UTC), "avg": round(total / n, 3)}
+        for b, (total, n) in sorted(sums.items())
+    ]
 
 
 def profile_of(product: Product) -> shelf_life.ProductProfile:
@@ -235,7 +276,7 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
     # Excursion trackers per product on product temperature (`code`) and on humidity (`code:rh`),
     # and the air -> product thermal lag (`_lag`), all kept in `excursion_state`.
     keys = [*products, *(f"{code}{RH_SUFFIX}" for code in products)]
-    tau = PACKAGE_TIME_CONSTANT_HOURS.get(shipment.package_kind, 8.0)
+    tau = time_constant_hours(shipment)
     if replay:
         states = {lot.pk: shelf_life.LotState.from_dict(lot.initial_shelf_state) for lot in lots}
         trackers = {key: shelf_life.ExcursionTracker() for key in keys}

@@ -10,14 +10,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from declarations import services as declaration_services
-from declarations.exceptions import AllocationExceeded
 from declarations.models import Declaration, GoodsItem
 from declarations.services import Quantity
 from shipments import shelf_life
 from shipments.cargo import static_expiry
 from shipments.choices import ShipmentKind, ShipmentStatus
 from shipments.models import Leg, Lot, Product, Shipment
-from tradehub.api.exceptions import Conflict
 from tradehub.reference.models import Location
 from tradehub.reference.selectors import onward_formalities
 
@@ -105,7 +103,7 @@ def lock_and_check_allocation(declaration: Declaration, lots: list[LotInput]) ->
 
     The one mechanism of `declarations.services.lock_and_check_allocation` (row locks in id
     order, every drawing summed after the lock: child declarations and regional lots alike).
-    Raises Conflict (409) with what remains of each over-allocated item.
+    Raises AllocationExceeded (the API answers 409) with what remains of each over-allocated item.
     """
     requested: dict[int, Quantity] = {}
     for lot in lots:
@@ -113,10 +111,7 @@ def lock_and_check_allocation(declaration: Declaration, lots: list[LotInput]) ->
             requested[lot.goods_item.pk] = requested.get(lot.goods_item.pk, Quantity()) + Quantity(
                 lot.net_kg, lot.packages
             )
-    try:
-        return declaration_services.lock_and_check_allocation(requested)
-    except AllocationExceeded as exc:
-        raise Conflict(str(exc), code="over_allocated", remaining=exc.remaining) from exc
+    return declaration_services.lock_and_check_allocation(requested)
 
 
 def _inbound_lot(goods_item: GoodsItem | None) -> Lot | None:

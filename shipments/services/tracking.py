@@ -15,6 +15,7 @@ from shipments.choices import (
     ShipmentStatus,
     TrackingEventType,
 )
+from shipments.exceptions import EventConflict
 from shipments.models import Leg, Shipment, TrackingEvent
 from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
@@ -33,14 +34,6 @@ class IntakeResult:
     accepted: int
     duplicates: int
     conflicts: int = 0
-
-
-class EventConflict(Exception):
-    """Event ids re-sent with other content: `conflicts` name each one and the stored version."""
-
-    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
-        super().__init__(f"{len(conflicts)} event id(s) were already recorded with other content.")
-        self.conflicts = conflicts
 
 
 CONTENT_FIELDS = ("type", "classifier", "occurred_at", "location_id", "details")

@@ -76,7 +76,7 @@ def test_staff_session_login_works_for_the_api(client, staff_user):
 def _authenticate(key: str):
     from django.test import RequestFactory
 
-    from tradehub.partners.authentication import ApiKeyAuthentication
+    from tradehub.api.authentication import ApiKeyAuthentication
 
     request = RequestFactory().get(URL, HTTP_AUTHORIZATION=f"Api-Key {key}")
     return ApiKeyAuthentication().authenticate(request)

@@ -121,3 +121,44 @@ def test_excursions_are_acknowledged_by_an_admin_action_with_a_comment(admin_cli
     excursion.refresh_from_db()
     assert excursion.acknowledged and excursion.acknowledged_by
     assert excursion.comment == "Checked: 2 °C pulp."
+
+
+def test_the_chart_draws_the_air_and_the_estimated_product_line_with_a_legend(
+    admin_client, partner, products
+):
+    """Return air at 0 °C with a +5 °C defrost for 20 minutes: the air band reaches 5 °C, the
+    product line (8 h lag, cartons on pallets) stays near 0 °C, at 5 × (1 − e^(−(1/3)/8)) ≈ 0.2 °C
+    at most, as `shelf_life.ThermalLag` computes it for the shelf life."""
+    from shipments.services.shelf import estimated_product_buckets
+
+    kiwi = make_shipment(partner, lots=[{"product": "kiwifruit"}], setpoint_c=0.0)
+    start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    start -= dt.timedelta(hours=6)
+    TemperatureReading.objects.bulk_create(
+        TemperatureReading(
+            shipment=kiwi,
+            sensor_id="RA1",
+            sensor_kind="return_air",
+            recorded_at=start + dt.timedelta(minutes=5 * i),
+            temperature_c=5.0 if 36 <= i < 40 else 0.0,
+        )
+        for i in range(72)
+    )
+    process_readings(kiwi.pk)
+    product = estimated_product_buckets(kiwi, 300)
+    assert len(product) == 72
+    assert max(p["avg"] for p in product) == pytest.approx(5 * (1 - 2.71828 ** (-1 / 24)), abs=0.01)
+    assert kiwi.excursions.count() == 0
+
+    html = admin_client.get(reverse("admin:shipments_shipment_change", args=[kiwi.pk]))
+    chart = html.content.decode().split('class="temperature-chart"', 1)[1].split("</svg>", 1)[0]
+    legend = chart.split('class="legend"', 1)[1]
+    assert "air, min–max per interval" in legend and "air, average" in legend
+    assert "product, estimated (τ 8 h)" in legend
+    assert chart.count('class="product-temperature"') == 1
+
+
+def test_a_chart_of_product_probes_has_no_estimated_line(admin_client, shipment):
+    html = admin_client.get(reverse("admin:shipments_shipment_change", args=[shipment.pk]))
+    chart = html.content.decode().split('class="temperature-chart"', 1)[1].split("</svg>", 1)[0]
+    assert "product-temperature" not in chart and "min–max per interval" in chart

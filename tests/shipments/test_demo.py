@@ -73,3 +73,22 @@ def test_the_demo_tells_the_corridor_right():
     assert (caspian.planned_arrival - caspian.planned_departure).days == 15
     georgia = Shipment.objects.get(partner_reference="DEMO-BAKU-TBILISI-01")
     assert (georgia.origin.code, georgia.destination.code) == ("AZBAK", "GETBS")
+
+
+def test_the_demo_ashgabat_tomatoes_get_advice_to_go_to_a_nearer_destination():
+    """Cherry tomatoes with six days left (the warm spell at Altynkol) booked on a week by rail to
+    Ashgabat: the expiry alert names Bishkek and Tashkent, which they still reach sellable."""
+    from shipments.alerts.services import scan_alerts
+    from shipments.models import Alert
+
+    call_command("load_demo_data", stdout=io.StringIO())
+    ashgabat = Shipment.objects.get(partner_reference="DEMO-DIST-TMASB")
+    lot = ashgabat.lots.get()
+    assert lot.product.code == "cherry-tomato"
+    assert ashgabat.planned_arrival is not None
+    assert lot.shelf_life_ends_at < ashgabat.planned_arrival
+    scan_alerts()
+    alert = Alert.objects.get(kind="expires_before_arrival", lot=lot)
+    options = alert.details["reroute_options"]
+    assert [o["destination"] for o in options] == ["KGFRU", "UZTAS"]
+    assert "Could still reach sellable: KGFRU" in alert.message

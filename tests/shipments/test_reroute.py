@@ -5,22 +5,12 @@ import datetime as dt
 import pytest
 
 from shipments.alerts.rules import expires_before_arrival
-from shipments.models import LeadTime, Shipment
+from shipments.models import Shipment
 from shipments.reroute import advise, load_lead_times
 from tests.factories import PartnerFactory
-from tests.shipments.factories import location, make_shipment
+from tests.shipments.factories import make_shipment
 
 pytestmark = pytest.mark.django_db
-
-
-def lead(origin: str, destination: str, mode: str, hours: float) -> None:
-    LeadTime.objects.create(
-        origin=location(origin),
-        destination=location(destination),
-        mode=mode,
-        hours=hours,
-        source="test figure",
-    )
 
 
 @pytest.fixture
@@ -52,9 +42,9 @@ def ashgabat_tomatoes(partner, products) -> Shipment:
             }
         ],
     )
-    load_lead_times()  # Almaty -> Tashkent by road, 16.5 h (published bus timetable)
-    lead("KZALA", "KGFRU", "road", 10)
-    lead("KZALA", "TMASB", "rail", 7 * 24)
+    # The seeded table: Almaty -> Bishkek by road 5 h and -> Tashkent 16.5 h (bus times, lower
+    # bounds for a truck), -> Ashgabat by rail 7 days (planning estimate).
+    load_lead_times()
     return shipment
 
 
@@ -71,7 +61,10 @@ def test_a_tomato_lot_that_will_rot_before_ashgabat_is_advised_a_nearer_reachabl
     ]
     best = advice.options[0]
     assert best.remaining_at_arrival_hours == pytest.approx(
-        advice.remaining_shelf_life_hours - 10, abs=0.1
+        advice.remaining_shelf_life_hours - 5, abs=0.1
+    )
+    assert advice.options[2].remaining_at_arrival_hours == pytest.approx(
+        advice.remaining_shelf_life_hours - 168, abs=0.1
     )
     assert best.procedure == "eaeu_mutual_trade"  # Kazakhstan -> Kyrgyzstan inside the EAEU
     assert advice.options[1].procedure == "reexport_under_transit"
@@ -124,3 +117,27 @@ def test_the_expiry_alert_offers_the_reroute_advice(ashgabat_tomatoes):
     assert "Re-route advice: Could still reach sellable: KGFRU" in message
     assert "/api/v1/lots/TOM-ASB-1/reroute-options/" in message
     assert candidates[0].details["reroute_options"][0]["destination"] == "KGFRU"
+
+
+def test_the_alert_in_the_admin_shows_the_ranked_options_as_advice_only(
+    client, staff_user, ashgabat_tomatoes
+):
+    from django.urls import reverse
+
+    from shipments.alerts.services import scan_alerts
+    from shipments.models import Alert
+
+    scan_alerts()
+    alert = Alert.objects.get(kind="expires_before_arrival", lot__lot_code="TOM-ASB-1")
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:shipments_alert_change", args=[alert.pk])).content.decode()
+    table = page.split('class="reroute-advice"', 1)[1].split("</table>", 1)[0]
+    rows = table.split("<tr")[2:]  # after the header row
+    assert [row.split("<td>", 2)[1].split(" ", 1)[0] for row in rows] == ["KGFRU", "UZTAS", "TMASB"]
+    assert [row.split('"', 2)[1] for row in rows] == ["reachable", "reachable", "unreachable"]
+    assert "Release, then mutual trade inside the EAEU" in rows[0]
+    assert "none: it would arrive spoilt" in rows[2]
+    assert "Advice only: nothing moves until a person re-books the shipment." in page
+    # Nothing moved: the shipment still goes to Ashgabat.
+    ashgabat_tomatoes.refresh_from_db()
+    assert ashgabat_tomatoes.destination.code == "TMASB"

@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from tradehub import errors as domain
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
@@ -123,8 +125,83 @@ def problem(
     return body
 
 
+def _nest(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Turn `{pointer, code, detail}` errors into DRF's nested detail, so the problem handler
+    gives the same pointers back. An error on a node that also has errors below it (`/documents`
+    and `/documents/0/issued_on`) goes under the node's `non_field_errors`, which the handler
+    reports at the node's own pointer."""
+    root: dict[str, Any] = {}
+    for error in errors:
+        parts = [p for p in error["pointer"].split("/") if p] or ["non_field_errors"]
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if isinstance(child, list):
+                child = node[part] = {"non_field_errors": child}
+            node = child
+        leaf = node.setdefault(parts[-1], [])
+        if isinstance(leaf, dict):
+            leaf = leaf.setdefault("non_field_errors", [])
+        leaf.append(exceptions.ErrorDetail(error["detail"], error.get("code", "invalid")))
+    return root
+
+
+def validation_error(errors: list[dict[str, Any]]) -> exceptions.ValidationError:
+    """A 400 with one entry per `{pointer, code, detail}` error; members beyond those three (the
+    `candidates` of a commodity code) are kept on the entry they came with."""
+    error = exceptions.ValidationError(_nest(errors))
+    extras = {
+        (e["pointer"], e.get("code")): {
+            k: v for k, v in e.items() if k not in ("pointer", "code", "detail")
+        }
+        for e in errors
+    }
+    if any(extras.values()):
+        entries = [
+            {**entry, **extras.get((entry["pointer"], entry["code"]), {})}
+            for entry in flatten_errors(error.detail)
+        ]
+        error.extra = {"errors": entries}  # type: ignore[attr-defined]
+    return error
+
+
+class DomainProblem(exceptions.APIException):
+    """A domain error as DRF sees it: the status of its kind, its message, code and extras."""
+
+    def __init__(self, error: domain.DomainError, status_code: int) -> None:
+        super().__init__(str(error), error.code)
+        self.status_code = status_code
+        self.extra = dict(error.extra)
+        if error.errors:
+            self.extra["errors"] = error.errors
+
+
+# The one mapping from a kind of domain error to the status partners see (most specific first).
+DOMAIN_STATUSES: tuple[tuple[type[domain.DomainError], int], ...] = (
+    (domain.Invalid, status.HTTP_400_BAD_REQUEST),
+    (domain.StaleVersion, status.HTTP_412_PRECONDITION_FAILED),
+    (domain.Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (domain.Conflict, status.HTTP_409_CONFLICT),
+    (domain.DomainError, status.HTTP_409_CONFLICT),
+)
+
+
+def api_exception(error: domain.DomainError) -> exceptions.APIException:
+    """The API error for a domain error: 400 with a pointer per invalid part, 409 (with
+    `remaining`, `reference`, ... as members), 412 or 422."""
+    if isinstance(error, domain.Invalid):
+        api_error = validation_error(error.errors)
+        if error.extra:
+            api_error.extra = {**error.extra, **getattr(api_error, "extra", {})}  # type: ignore[attr-defined]
+        return api_error
+    status_code = next(code for kind, code in DOMAIN_STATUSES if isinstance(error, kind))
+    return DomainProblem(error, status_code)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler that answers every error as problem+json."""
+    if isinstance(exc, domain.DomainError):
+        exc = api_exception(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -39,7 +39,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from rest_framework import exceptions
 
-from tradehub.partners.authentication import ApiKeyAuthentication
+from tradehub.api.authentication import ApiKeyAuthentication
 from tradehub.partners.principals import ApiClient
 
 from .choices import IdempotencyStatus

@@ -1,4 +1,5 @@
-"""`Authorization: Api-Key <key>` authentication for partner systems.
+"""The API-key check behind `Authorization: Api-Key <key>` (the DRF authentication class that
+reads the header is `tradehub.api.authentication.ApiKeyAuthentication`).
 
 Keys are checked against their stored hash once, then kept in an in-process cache so a request
 does not pay two queries (key, partner) for every call. The cache is invalidated on revocation:
@@ -18,14 +19,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
 
 from .models import PartnerAPIKey
 from .principals import ApiClient
@@ -35,7 +34,12 @@ logger = logging.getLogger(__name__)
 KEYWORD = "Api-Key"
 GENERATION_KEY = "partners:api-key-generation"
 MAX_CACHED_KEYS = 10_000
-_REQUEST_ATTR = "_tradehub_api_key_result"
+
+
+class KeyRejected(Exception):
+    """The key is unknown, revoked or expired, or its partner is inactive (the API answers 401)."""
+
+    EMPTY = _("Empty API key.")
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,8 @@ def invalidate_cached_keys() -> None:
     transaction.on_commit(bump)
 
 
-def _lookup(key: str) -> ApiClient:
-    """The caller of a valid, unrevoked key (cached), or AuthenticationFailed."""
+def lookup(key: str) -> ApiClient:
+    """The caller of a valid, unrevoked key (cached), or KeyRejected."""
     digest = _digest(key)
     generation = current_generation()
     now = time.monotonic()
@@ -129,7 +133,7 @@ def _lookup(key: str) -> ApiClient:
             # get_from_key refuses revoked keys; expiry and partner status are checked below.
             api_key = cast(PartnerAPIKey, PartnerAPIKey.objects.get_from_key(key))
         except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
+            raise KeyRejected(_("Invalid or revoked API key.")) from None
         client = ApiClient(api_key=api_key, partner=api_key.partner)
         if generation == _UNAVAILABLE:
             with _lock:  # a revocation during the outage may not have reached the token
@@ -140,46 +144,5 @@ def _lookup(key: str) -> ApiClient:
                     _cache.clear()
                 _cache[digest] = _Entry(client, generation, now)
     if client.api_key.has_expired or not client.partner.is_active:
-        raise exceptions.AuthenticationFailed(_("API key expired or partner inactive."))
+        raise KeyRejected(_("API key expired or partner inactive."))
     return client
-
-
-class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Authenticate a partner system by its hashed, revocable API key."""
-
-    def authenticate(self, request: Any) -> tuple[ApiClient, PartnerAPIKey] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _sep, key = header.partition(" ")
-        if scheme.lower() != KEYWORD.lower():
-            return None
-        key = key.strip()
-        if not key:
-            raise exceptions.AuthenticationFailed(_("Empty API key."))
-        # The idempotency middleware and DRF both authenticate one request: look it up once.
-        http_request = getattr(request, "_request", request)
-        memo = getattr(http_request, _REQUEST_ATTR, None)
-        if memo is not None and memo[0] == key:
-            client = memo[1]
-        else:
-            client = _lookup(key)
-            setattr(http_request, _REQUEST_ATTR, (key, client))
-        return client, client.api_key
-
-    def authenticate_header(self, request: Any) -> str:
-        # A WWW-Authenticate value makes DRF answer 401 (not 403) when credentials are missing.
-        return KEYWORD
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    """Documents the API-key scheme in the OpenAPI schema."""
-
-    target_class = "tradehub.partners.authentication.ApiKeyAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`, issued in the admin or by `manage.py create_partner`.",
-        }

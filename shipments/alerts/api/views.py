@@ -11,14 +11,12 @@ from rest_framework.response import Response
 
 from shipments.models import Alert
 from tradehub.api.etags import ETagMixin
-from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.notifications.choices import Severity
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
-from . import selectors, services
-from .choices import AlertKind, AlertState, AlertSubjectType
-from .states import AlertTransitionNotAllowed
+from .. import selectors, services
+from ..choices import AlertKind, AlertState, AlertSubjectType
 
 
 class AlertSubjectSerializer(serializers.Serializer):
@@ -133,8 +131,5 @@ class AlertViewSet(
         alert = self.get_object()
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
-        except AlertTransitionNotAllowed as exc:
-            raise Conflict(str(exc), state=exc.state) from exc
+        alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
         return Response(AlertSerializer(alert).data)

@@ -1,0 +1,1 @@
+"""The alerts API (views and serializers of `/api/v1/alerts/`)."""

@@ -252,7 +252,7 @@ class LotInline(ReadOnlyInline):
         return f"{lot.chilling_damage:.2f} of the onset dose"
 
     @admin.display(description=_("Condition"))
-    def conditionbadge(self, lot: Lot) -> SafeString:
+    def condition_badge(self, lot: Lot) -> SafeString:
         return badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, GREY))
 
 
@@ -420,7 +420,7 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         return super().get_queryset(request).annotate(worst_end=Min("lots__shelf_life_ends_at"))
 
     @admin.display(description=_("Status"), ordering="status")
-    def statusbadge(self, shipment: Shipment) -> SafeString:
+    def status_badge(self, shipment: Shipment) -> SafeString:
         return badge(shipment.get_status_display(), STATUS_COLOURS.get(shipment.status, GREY))
 
     @admin.display(description=ETA_HEADER, ordering="estimated_arrival")
@@ -569,7 +569,7 @@ class ExcursionAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-a
         return False
 
     @admin.display(description=_("kind"), ordering="kind")
-    def kindbadge(self, excursion: Excursion) -> SafeString:
+    def kind_badge(self, excursion: Excursion) -> SafeString:
         return badge(excursion.get_kind_display(), EXCURSION_COLOURS.get(excursion.kind, RED))
 
     @admin.display(description=_("duration"))
@@ -583,7 +583,7 @@ class ExcursionAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-a
         )
 
     @admin.display(description=_("acknowledged"), ordering="acknowledged")
-    def acknowledgedbadge(self, excursion: Excursion) -> SafeString:
+    def acknowledged_badge(self, excursion: Excursion) -> SafeString:
         if excursion.acknowledged:
             return badge(gettext("acknowledged"), GREEN)
         return badge(gettext("not acknowledged"), RED)

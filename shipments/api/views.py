@@ -45,6 +45,7 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
@@ -82,7 +83,7 @@ from .serializers import (
     ShipmentVersionSerializer,
     TelemetryInputSerializer,
 )
-from .telemetry import PayloadTooLarge, parse_time, validate_readings
+from .telemetry import parse_time, validate_readings
 
 PAGINATION_PARAMETERS = [
     OpenApiParameter(

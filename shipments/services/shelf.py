@@ -2,7 +2,7 @@
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -213,16 +213,26 @@ def refresh_conditions(shipment: Shipment, now: dt.datetime | None = None) -> in
     """Recompute the condition of every lot of a shipment (after its ETA moved); returns changes."""
     now = now or timezone.now()
     arrival = shipment_arrival(shipment)
+    return len(
+        recompute_conditions(shipment.lots.select_related("product"), now, lambda _: arrival)
+    )
+
+
+def recompute_conditions(
+    lots: Iterable[Lot], now: dt.datetime, arrival_of: Callable[[Lot], dt.datetime | None]
+) -> list[Lot]:
+    """Recompute each lot's condition against the arrival it must outlast and save the ones that
+    changed (condition and `updated_at`); returns them."""
     changed = []
-    for lot in shipment.lots.select_related("product"):
-        condition = lot_condition(lot, now, arrival)
+    for lot in lots:
+        condition = lot_condition(lot, now, arrival_of(lot))
         if condition != lot.condition:
             lot.condition = condition
             lot.updated_at = now
             changed.append(lot)
     if changed:
         Lot.objects.bulk_update(changed, ["condition", "updated_at"])
-    return len(changed)
+    return changed
 
 
 def _upsert_excursions(

@@ -11,7 +11,7 @@ from shipments.models import Product
 from shipments.services.distribution import infer_product, products_matching
 from tradehub.reference.choices import RouteMode
 
-from .common import ConsigneeSerializer, LocationCodeField
+from .common import ConsigneeSerializer, LocationCodeField, check_planned_times
 from .shipments import ShipmentSerializer
 
 
@@ -102,11 +102,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
     lines = DistributionLineSerializer(many=True, allow_empty=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         return attrs
 
 

@@ -7,8 +7,6 @@ from shipments.choices import RequiredDocumentStatus
 from shipments.models import RequiredDocument
 from tradehub.reference.choices import RequiredDocumentType
 
-from .common import storable_json
-
 
 class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
     """One entry of a shipment's checklist of documents."""
@@ -43,6 +41,4 @@ class RequiredDocumentUpdateSerializer(serializers.Serializer):
     """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
 
     status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices)
-    reference = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, validators=[storable_json]
-    )
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)

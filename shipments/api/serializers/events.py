@@ -9,8 +9,6 @@ from rest_framework import serializers
 from shipments.choices import EventClassifier, TrackingEventType
 from shipments.models import TrackingEvent
 
-from .common import storable_json
-
 MAX_EVENTS = 1000
 ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
@@ -25,7 +23,7 @@ class EventInputSerializer(serializers.Serializer):
     location = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=5
     )
-    details = serializers.DictField(required=False, default=dict, validators=[storable_json])
+    details = serializers.DictField(required=False, default=dict)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # An event that actually happened cannot lie in the future (beyond clock drift);

@@ -12,7 +12,7 @@ from shipments.models import Leg, Shipment
 from shipments.selectors import shipment_warnings
 from tradehub.reference.choices import LegMode, OnwardProcedure
 
-from .common import ConsigneeSerializer, LocationCodeField, consignee_out
+from .common import ConsigneeSerializer, LocationCodeField, check_planned_times, consignee_out
 from .documents import RequiredDocumentSerializer
 from .lots import LotInputSerializer, LotSerializer
 
@@ -46,11 +46,7 @@ class LegInputSerializer(serializers.Serializer):
             ) from exc
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         return attrs
 
 
@@ -80,11 +76,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
         return unique_legs(legs)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         declaration = None
         reference = attrs.get("declaration")
         if reference:

@@ -110,7 +110,8 @@ def save_checklist(request: HttpRequest, formset: Any) -> None:
 class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Staff edit the figures per product and add products or cultivar overrides (set `parent`).
 
-    Every field staff change is remembered, so `load_products --update` never overwrites it."""
+    Every field staff change (all fields of a product they add) is remembered, so
+    `load_products --update` never overwrites it."""
 
     list_display = [
         "code",
@@ -194,6 +195,10 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:
             obj.staff_edited_fields = sorted(set(obj.staff_edited_fields) | set(form.changed_data))
+        else:
+            # A product staff add is theirs in full: a later table row of the same code never
+            # overwrites it (`load_products --update`).
+            obj.staff_edited_fields = sorted(form.fields)
         super().save_model(request, obj, form, change)
 
 

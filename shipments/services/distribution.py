@@ -88,10 +88,13 @@ def products_matching(commodity_code: str) -> list[Product]:
 def infer_product(goods_item: GoodsItem) -> Product | None:
     """The one product a goods item's commodity code designates, or None when zero or several do.
 
-    Where several products share the HS subheading, the one marked `default_for_hs` is meant."""
+    Where several products share the HS subheading, the one marked `default_for_hs` is meant;
+    without one, the product itself rather than its cultivar overrides (a staff-added override
+    names one cultivar, which a commodity code cannot tell apart)."""
     matches = products_matching(goods_item.commodity_code)
     if len(matches) > 1:
-        matches = [p for p in matches if p.default_for_hs]
+        defaults = [p for p in matches if p.default_for_hs]
+        matches = defaults or [p for p in matches if p.parent_id is None]
     return matches[0] if len(matches) == 1 else None
 
 

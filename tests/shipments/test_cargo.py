@@ -19,6 +19,11 @@ def test_static_expiry_is_packing_day_plus_storage_life():
 
 
 def test_kiwifruit_with_apples_warns_about_ethylene_and_says_what_to_do(products):
+    """UC Davis Produce Facts: as little as 5-10 ppb ethylene softens kiwifruit (sensitivity very
+    high); Cantwell (UC Davis): apples produce very high amounts."""
+    kiwi, apple = by_code("kiwifruit", "apple")
+    assert (kiwi.ethylene_sensitivity, apple.ethylene_production) == ("very_high", "very_high")
+    assert "5-10 ppb" in kiwi.sources["ethylene"]
     warnings = mixed_load_warnings(by_code("kiwifruit", "apple"), None)
     ethylene = [w for w in warnings if w.startswith("Ethylene: apple")]
     assert len(ethylene) == 1 and "kiwifruit" in ethylene[0]
@@ -26,6 +31,10 @@ def test_kiwifruit_with_apples_warns_about_ethylene_and_says_what_to_do(products
 
 
 def test_grapes_with_so2_pads_warn_against_mixing(products):
+    """Lipton & Harvey 1977 (USDA MRR 1070): grapes are compatible with other produce only if not
+    fumigated with SO₂ and no SO₂-releasing pads are in the packages."""
+    (grapes,) = by_code("table-grape")
+    assert grapes.so2_pads and "Lipton & Harvey 1977" in grapes.sources["so2"]
     warnings = mixed_load_warnings(by_code("table-grape", "apple"), None)
     so2 = [w for w in warnings if w.startswith("SO₂")]
     assert len(so2) == 1 and "apple" in so2[0] and "Do not mix" in so2[0]
@@ -33,6 +42,11 @@ def test_grapes_with_so2_pads_warn_against_mixing(products):
 
 
 def test_garlic_with_apples_warns_about_odour(products):
+    """NC State Extension HIL-803: onions (and garlic) stored separately, apples not with onions;
+    McGregor 1989 groups: apple group 1 (0-2 °C, 90-95 % RH), garlic group 3 (65-75 % RH)."""
+    garlic, apple = by_code("garlic", "apple")
+    assert garlic.strong_odour and apple.odour_sensitive
+    assert "HIL-803" in garlic.sources["odour"]
     warnings = mixed_load_warnings(by_code("garlic", "apple"), None)
     odour = [w for w in warnings if w.startswith("Odour")]
     assert len(odour) == 1 and "garlic" in odour[0] and "apple takes up odours" in odour[0]

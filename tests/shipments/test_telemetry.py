@@ -304,6 +304,11 @@ def defrost_day() -> list[float]:
 
 
 def test_kiwifruit_at_0c_with_defrost_cycles_in_the_air_raises_no_excursion(api, kiwi):
+    """UC Davis Produce Facts: kiwifruit optimum 0 °C. Return air at 0 °C with four defrosts a
+    day (+5 °C for 20 minutes) through the 8 h lag of cartons on pallets."""
+    product = kiwi.lots.get().product
+    assert (product.storage_temp_optimal_c, product.storage_temp_max_c) == (0, 2)
+    assert "optimum 0 °C" in product.sources["temperature"]
     assert post(api, air(kiwi, defrost_day())).status_code == 202
     process_readings(kiwi.pk)
     assert not Excursion.objects.filter(shipment=kiwi).exists()

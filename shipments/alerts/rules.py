@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from declarations.choices import DeclarationEventType, DeclarationStatus
 from declarations.models import Declaration
@@ -29,6 +30,7 @@ from shipments.choices import (
 )
 from shipments.models import Excursion, Lot, Shipment
 from tradehub.notifications.choices import Severity
+from tradehub.reference.selectors import is_fresh_produce
 from tradehub.times import iso_time, text_time
 
 from .choices import AlertKind, AlertSubjectType
@@ -40,7 +42,6 @@ OPEN_STATUSES = [
     ShipmentStatus.CUSTOMS_HOLD,
     ShipmentStatus.EXCEPTION,
 ]
-PERISHABLE_CHAPTERS = ("07", "08")
 
 
 @dataclass
@@ -290,7 +291,7 @@ def customs_hold_overdue(
     )
     for declaration in declarations.prefetch_related("goods_items").order_by("id"):
         codes = [item.commodity_code for item in declaration.goods_items.all()]
-        if not any(code.startswith(PERISHABLE_CHAPTERS) for code in codes):
+        if not _perishable(codes, now):
             continue
         since = (
             declaration.control_since  # type: ignore[attr-defined]
@@ -355,8 +356,10 @@ def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) ->
 TRANSIT_OVERDUE_SEVERITY = {True: Severity.HIGH, False: Severity.MEDIUM}
 
 
-def _perishable(codes: Iterable[str]) -> bool:
-    return any(code.startswith(PERISHABLE_CHAPTERS) for code in codes)
+def _perishable(codes: Iterable[str], now: dt.datetime) -> bool:
+    """Whether any of the goods is fresh produce (`tradehub.reference.selectors.is_fresh_produce`)."""
+    day = timezone.localdate(now)
+    return any(is_fresh_produce(code, day) for code in codes)
 
 
 def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
@@ -381,7 +384,7 @@ def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None)
             Candidate(
                 dedup_key=f"{AlertKind.TRANSIT_OVERDUE}:declaration:{declaration.pk}",
                 kind=AlertKind.TRANSIT_OVERDUE,
-                severity=TRANSIT_OVERDUE_SEVERITY[_perishable(codes)],
+                severity=TRANSIT_OVERDUE_SEVERITY[_perishable(codes, now)],
                 subject_type=AlertSubjectType.DECLARATION,
                 subject_reference=declaration.reference,
                 partner_id=declaration.partner_id,

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Avg,
     BigIntegerField,
     Count,
     Exists,
@@ -18,6 +17,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Sum,
 )
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from .models import (
     Leg,
     Lot,
     Product,
+    ReadingHour,
     RequiredDocument,
     Shipment,
     TemperatureReading,
@@ -153,6 +154,88 @@ class EpochBucket(Func):
         )
 
 
+HOUR = dt.timedelta(hours=1)
+
+
+def _floor_hour(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _ceil_hour(at: dt.datetime) -> dt.datetime:
+    floor = _floor_hour(at)
+    return floor if floor == at else floor + HOUR
+
+
+Partial = list[float | int | None]  # min, max, sum, count of one bucket
+
+
+def _raw_buckets(
+    shipment: Shipment,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    seconds: int,
+    limit: int,
+    received_since: dt.datetime | None,
+    offset_seconds: int,
+) -> dict[int, Partial]:
+    """Per bucket (epoch seconds of its start): min, max, sum and count of the raw readings."""
+    rows = (
+        readings_between(shipment, start, end, received_since)
+        .order_by()
+        .annotate(bucket=EpochBucket("recorded_at", seconds, offset_seconds))
+        .values("bucket")
+        .annotate(
+            min=Min("temperature_c"),
+            max=Max("temperature_c"),
+            sum=Sum("temperature_c"),
+            count=Count("id"),
+        )
+        .order_by("bucket")[:limit]
+    )
+    return {int(r["bucket"]): [r["min"], r["max"], r["sum"], r["count"]] for r in rows}
+
+
+def _rollup_buckets(
+    shipment: Shipment,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    seconds: int,
+    limit: int,
+    offset_seconds: int,
+) -> dict[int, Partial]:
+    """The same from the hourly rollups of the whole hours in [start, end)."""
+    hours = ReadingHour.objects.filter(shipment=shipment)
+    if start is not None:
+        hours = hours.filter(hour__gte=start)
+    if end is not None:
+        hours = hours.filter(hour__lt=end)
+    rows = (
+        hours.order_by()
+        .annotate(bucket=EpochBucket("hour", seconds, offset_seconds))
+        .values("bucket")
+        .annotate(
+            min=Min("temperature_min"),
+            max=Max("temperature_max"),
+            sum=Sum("temperature_sum"),
+            count=Sum("count"),
+        )
+        .order_by("bucket")[:limit]
+    )
+    return {int(r["bucket"]): [r["min"], r["max"], r["sum"], r["count"]] for r in rows}
+
+
+def _merge(into: dict[int, Partial], part: dict[int, Partial]) -> None:
+    for bucket, (low, high, total, count) in part.items():
+        have = into.get(bucket)
+        if have is None:
+            into[bucket] = [low, high, total, count]
+        else:
+            have[0] = min(have[0], low)  # type: ignore[type-var]
+            have[1] = max(have[1], high)  # type: ignore[type-var]
+            have[2] = (have[2] or 0) + (total or 0)
+            have[3] = (have[3] or 0) + (count or 0)
+
+
 def bucketed_readings(
     shipment: Shipment,
     start: dt.datetime | None,
@@ -164,31 +247,44 @@ def bucketed_readings(
 ) -> list[dict[str, Any]]:
     """Min, max and average temperature per time bucket, computed by the database; at most
     `limit` buckets. Buckets are aligned on midnight of the zone `offset_seconds` east of UTC
-    (so `1d` buckets are that zone's calendar days)."""
-    rows = (
-        readings_between(shipment, start, end, received_since)
-        .order_by()
-        .annotate(bucket=EpochBucket("recorded_at", seconds, offset_seconds))
-        .values("bucket")
-        .annotate(
-            min=Min("temperature_c"),
-            max=Max("temperature_c"),
-            avg=Avg("temperature_c"),
-            count=Count("id"),
+    (so `1d` buckets are that zone's calendar days).
+
+    Buckets of whole hours on an hour-aligned zone read the hourly rollups kept at ingest
+    (`ReadingHour`) for the whole hours of the range and raw readings only for the partial hours
+    at its ends, so a whole-history chart costs what its hours number, not its readings; other
+    widths, zones and `received_since` read raw readings. Both give the same figures."""
+    merged: dict[int, Partial] = {}
+    rollups = received_since is None and seconds % 3600 == 0 and offset_seconds % 3600 == 0
+    inner_start = _ceil_hour(start) if start is not None else None
+    inner_end = _floor_hour(end) if end is not None else None
+    if rollups and (inner_start is None or inner_end is None or inner_start < inner_end):
+        if start is not None and inner_start is not None and start < inner_start:
+            _merge(
+                merged,
+                _raw_buckets(shipment, start, inner_start, seconds, limit, None, offset_seconds),
+            )
+        _merge(
+            merged,
+            _rollup_buckets(shipment, inner_start, inner_end, seconds, limit, offset_seconds),
         )
-        .order_by("bucket")[:limit]
-    )
+        if end is not None and inner_end is not None and inner_end < end:
+            _merge(
+                merged, _raw_buckets(shipment, inner_end, end, seconds, limit, None, offset_seconds)
+            )
+    else:
+        merged = _raw_buckets(shipment, start, end, seconds, limit, received_since, offset_seconds)
     result = []
-    for row in rows:
-        begin = dt.datetime.fromtimestamp(int(row["bucket"]), tz=dt.UTC)
+    for bucket in sorted(merged)[:limit]:
+        low, high, total, count = merged[bucket]
+        begin = dt.datetime.fromtimestamp(bucket, tz=dt.UTC)
         result.append(
             {
                 "start": begin,
                 "end": begin + dt.timedelta(seconds=seconds),
-                "min": row["min"],
-                "max": row["max"],
-                "avg": round(row["avg"], 3) if row["avg"] is not None else None,
-                "count": row["count"],
+                "min": low,
+                "max": high,
+                "avg": round(total / count, 3) if total is not None and count else None,
+                "count": count,
             }
         )
     return result

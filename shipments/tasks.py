@@ -5,7 +5,7 @@ from celery import shared_task
 from tradehub.celery import DurableTask
 
 from . import selectors
-from .services import housekeeping, shelf, tracking
+from .services import housekeeping, shelf, telemetry, tracking
 
 
 @shared_task(base=DurableTask)
@@ -52,3 +52,16 @@ def mark_overdue_shipments_task() -> int:
     if count >= housekeeping.BATCH_SIZE:
         mark_overdue_shipments_task.delay()
     return count
+
+
+@shared_task
+def ensure_reading_partitions_task() -> list[str]:
+    """Create the readings partitions of this month and the months ahead (PostgreSQL)."""
+    return telemetry.ensure_reading_partitions()
+
+
+@shared_task
+def prune_readings_task() -> int:
+    """Drop raw readings past `TELEMETRY_RAW_RETENTION_MONTHS`, keeping the hourly rollups."""
+    result = telemetry.prune_readings()
+    return len(result["dropped"]) + result["deleted"]

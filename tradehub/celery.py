@@ -177,6 +177,16 @@ app.conf.beat_schedule = {
         "task": "shipments.tasks.mark_lots_at_risk_task",
         "schedule": 900.0,
     },
+    # Telemetry: monthly readings partitions created ahead (TELEMETRY_PARTITIONS_AHEAD), and raw
+    # readings past TELEMETRY_RAW_RETENTION_MONTHS dropped a whole month at a time (rollups stay).
+    "shipments-ensure-reading-partitions": {
+        "task": "shipments.tasks.ensure_reading_partitions_task",
+        "schedule": 6 * 3600.0,
+    },
+    "shipments-prune-readings": {
+        "task": "shipments.tasks.prune_readings_task",
+        "schedule": 24 * 3600.0,
+    },
     "shipments-mark-overdue-shipments": {
         "task": "shipments.tasks.mark_overdue_shipments_task",
         "schedule": 300.0,

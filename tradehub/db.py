@@ -31,6 +31,7 @@ def insert_reporting_conflicts(
     compare_fields: Sequence[str] = (),
     *,
     using: str | None = None,
+    with_inserted: Callable[[str], str] | None = None,
 ) -> tuple[int, int]:
     """Insert `rows` into `model`'s table, skipping rows whose `unique_fields` already exist; return
     how many rows were actually inserted, and how many of the skipped ones were conflicts: rows
@@ -58,6 +59,12 @@ def insert_reporting_conflicts(
     count before and after (exact only without concurrent writers). Note that on SQLite
     ``ignore_conflicts`` (INSERT OR IGNORE) also skips rows breaking NOT NULL or CHECK constraints, so
     validate rows before calling.
+
+    ``with_inserted`` (PostgreSQL only; ignored elsewhere): a function that receives the name of a
+    relation holding exactly the rows this call inserted (the insert's ``RETURNING`` of the written
+    columns) and returns one data-modifying SQL statement over it, run as a CTE of the same statement
+    (e.g. an upsert of rollups). Rows skipped as duplicates never reach it. Other databases must
+    derive the same effect themselves after the call.
     """
     if not rows:
         return 0, 0
@@ -96,7 +103,7 @@ def insert_reporting_conflicts(
     with transaction.atomic(using=alias, savepoint=False):
         if connection.vendor == "postgresql":
             inserted, conflicts = _copy_insert(
-                connection, model, columns, key_fields, values, compare
+                connection, model, columns, key_fields, values, compare, with_inserted
             )
         else:
             inserted = _bulk_create_insert(connection, model, columns, values)
@@ -243,9 +250,11 @@ def _copy_insert(
     key_fields: list[models.Field],
     values: list[tuple[Any, ...]],
     compare: Sequence[models.Field] = (),
+    with_inserted: Callable[[str], str] | None = None,
 ) -> tuple[int, int]:
-    """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING; returns the inserted count
-    and how many rows met a stored row with the same key but other `compare` values."""
+    """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING (with `with_inserted`'s
+    statement over the inserted rows as a CTE); returns the inserted count and how many rows met a
+    stored row with the same key but other `compare` values."""
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     tmp = qn(f"_insert_{uuid.uuid4().hex[:16]}")
@@ -264,8 +273,16 @@ def _copy_insert(
         with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
             for row in values:
                 copy.write_row([p(v) for p, v in zip(prep, row, strict=True)])
-        cursor.execute(insert)
-        inserted = int(cursor.rowcount)
+        if with_inserted is None:
+            cursor.execute(insert)
+            inserted = int(cursor.rowcount)
+        else:
+            also = with_inserted("_inserted")
+            cursor.execute(
+                f"WITH _inserted AS ({insert} RETURNING {cols}), _also AS ({also}) "  # noqa: S608
+                "SELECT count(*) FROM _inserted"
+            )
+            inserted = int(cursor.fetchone()[0])
         conflicts = 0
         if compare and inserted < len(values):
             # Rows just inserted equal themselves; any difference is against an older row.

@@ -3,7 +3,7 @@
 from .alerts import Alert
 from .products import Product
 from .shipments import Leg, Lot, RequiredDocument, Shipment, ShipmentVersion
-from .telemetry import Excursion, TemperatureReading
+from .telemetry import Excursion, ReadingHour, TemperatureReading
 from .tracking import LeadTime, TrackingEvent
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Leg",
     "Lot",
     "Product",
+    "ReadingHour",
     "RequiredDocument",
     "Shipment",
     "ShipmentVersion",

@@ -59,6 +59,43 @@ class TemperatureReading(models.Model):
         return f"{self.sensor_id} {local_label(self.recorded_at)} {self.temperature_c} °C"
 
 
+class ReadingHour(models.Model):
+    """Hourly rollup of one sensor's readings on a shipment, kept at ingest: what long charts read.
+
+    One row per (shipment, sensor, UTC hour), updated in the statement that stores the readings, from
+    the readings that statement actually inserted (a re-sent duplicate adds nothing). Kept when the
+    retention job drops raw readings (`prune_readings`), so whole-history charts outlive raw data.
+    """
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="reading_hours", verbose_name=_("shipment")
+    )
+    sensor_id = models.CharField(max_length=64, verbose_name=_("sensor id"))
+    hour = models.DateTimeField(verbose_name=_("hour"))
+    count = models.IntegerField(verbose_name=_("readings"))
+    temperature_min = models.FloatField(verbose_name=_("lowest temperature"))
+    temperature_max = models.FloatField(verbose_name=_("highest temperature"))
+    temperature_sum = models.FloatField(verbose_name=_("sum of temperatures"))
+    humidity_count = models.IntegerField(default=0, verbose_name=_("readings with humidity"))
+    humidity_min = models.FloatField(null=True, blank=True, verbose_name=_("lowest humidity"))
+    humidity_max = models.FloatField(null=True, blank=True, verbose_name=_("highest humidity"))
+    humidity_sum = models.FloatField(null=True, blank=True, verbose_name=_("sum of humidities"))
+
+    class Meta:
+        verbose_name = _("hourly reading rollup")
+        verbose_name_plural = _("hourly reading rollups")
+        ordering = ["shipment", "hour", "sensor_id"]
+        constraints = [
+            # Leads with (shipment, hour): the upsert target and the chart's range scan in one index.
+            models.UniqueConstraint(
+                fields=["shipment", "hour", "sensor_id"], name="reading_hour_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {local_label(self.hour)} x{self.count}"
+
+
 class Excursion(models.Model):
     """A breach of a product's temperature limits during a shipment: start, end, peak, degree-hours."""
 

@@ -1,13 +1,111 @@
-"""Telemetry intake: deduplicated bulk insert (COPY on PostgreSQL), then incremental processing."""
+"""Telemetry intake: deduplicated bulk insert (COPY on PostgreSQL) that keeps the hourly rollups,
+then incremental processing."""
 
+import datetime as dt
+from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
-from shipments.models import Shipment, TemperatureReading
+from shipments.models import ReadingHour, Shipment, TemperatureReading
 from tradehub.db import insert_reporting_conflicts
+from tradehub.partitions import (
+    add_months,
+    drop_month_partitions_before,
+    ensure_month_partitions,
+    is_partitioned,
+    month_start,
+)
 
 from .tracking import IntakeResult
+
+HOUR = dt.timedelta(hours=1)
+
+
+def rollup_sql(inserted: str) -> str:
+    """PostgreSQL: upsert the hourly rollups of the readings in relation `inserted` (the rows the
+    same statement just stored, so re-sent duplicates add nothing). Ordered by key so concurrent
+    batches lock rollup rows in the same order."""
+    table = ReadingHour._meta.db_table
+    return (
+        f"INSERT INTO {table} AS h (shipment_id, sensor_id, hour, count, temperature_min, "  # noqa: S608
+        "temperature_max, temperature_sum, humidity_count, humidity_min, humidity_max, "
+        "humidity_sum) "
+        "SELECT shipment_id, sensor_id, date_trunc('hour', recorded_at, 'UTC'), count(*), "
+        "min(temperature_c), max(temperature_c), sum(temperature_c), count(humidity_pct), "
+        "min(humidity_pct), max(humidity_pct), sum(humidity_pct) "
+        f"FROM {inserted} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2 "
+        "ON CONFLICT (shipment_id, hour, sensor_id) DO UPDATE SET "
+        "count = h.count + EXCLUDED.count, "
+        "temperature_min = LEAST(h.temperature_min, EXCLUDED.temperature_min), "
+        "temperature_max = GREATEST(h.temperature_max, EXCLUDED.temperature_max), "
+        "temperature_sum = h.temperature_sum + EXCLUDED.temperature_sum, "
+        "humidity_count = h.humidity_count + EXCLUDED.humidity_count, "
+        "humidity_min = LEAST(h.humidity_min, EXCLUDED.humidity_min), "
+        "humidity_max = GREATEST(h.humidity_max, EXCLUDED.humidity_max), "
+        "humidity_sum = CASE WHEN h.humidity_sum IS NULL THEN EXCLUDED.humidity_sum "
+        "WHEN EXCLUDED.humidity_sum IS NULL THEN h.humidity_sum "
+        "ELSE h.humidity_sum + EXCLUDED.humidity_sum END"
+    )
+
+
+def _hour_of(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def recompute_rollups(rows: list[dict[str, Any]]) -> None:
+    """Portable path (SQLite): rebuild the rollups of the (shipment, sensor, hour)s `rows` touch
+    from the stored readings (idempotent; PostgreSQL keeps them in the insert statement)."""
+    touched: dict[int, set[tuple[str, dt.datetime]]] = defaultdict(set)
+    for row in rows:
+        touched[row["shipment_id"]].add((row["sensor_id"], _hour_of(row["recorded_at"])))
+    for shipment_id, keys in touched.items():
+        first = min(hour for _, hour in keys)
+        last = max(hour for _, hour in keys) + HOUR
+        sensors = {sensor for sensor, _ in keys}
+        aggregated: dict[tuple[str, dt.datetime], dict[str, Any]] = {}
+        readings = TemperatureReading.objects.filter(
+            shipment_id=shipment_id,
+            sensor_id__in=sensors,
+            recorded_at__gte=first,
+            recorded_at__lt=last,
+        ).values_list("sensor_id", "recorded_at", "temperature_c", "humidity_pct")
+        for sensor, at, temperature, humidity in readings.iterator():
+            key = (sensor, _hour_of(at))
+            if key not in keys:
+                continue
+            agg = aggregated.setdefault(
+                key,
+                {"count": 0, "t": [], "h": []},
+            )
+            agg["count"] += 1
+            agg["t"].append(temperature)
+            if humidity is not None:
+                agg["h"].append(humidity)
+        stale = ReadingHour.objects.filter(
+            shipment_id=shipment_id, hour__gte=first, hour__lt=last, sensor_id__in=sensors
+        ).values_list("pk", "sensor_id", "hour")
+        ReadingHour.objects.filter(
+            pk__in=[pk for pk, sensor, hour in stale if (sensor, hour) in keys]
+        ).delete()
+        ReadingHour.objects.bulk_create(
+            ReadingHour(
+                shipment_id=shipment_id,
+                sensor_id=sensor,
+                hour=hour,
+                count=agg["count"],
+                temperature_min=min(agg["t"]),
+                temperature_max=max(agg["t"]),
+                temperature_sum=sum(agg["t"]),
+                humidity_count=len(agg["h"]),
+                humidity_min=min(agg["h"]) if agg["h"] else None,
+                humidity_max=max(agg["h"]) if agg["h"] else None,
+                humidity_sum=sum(agg["h"]) if agg["h"] else None,
+            )
+            for (sensor, hour), agg in sorted(aggregated.items())
+        )
 
 
 def _flag_late_readings(earliest: dict[int, Any]) -> None:
@@ -37,7 +135,10 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
             rows,
             ["shipment", "sensor_id", "recorded_at"],
             ["temperature_c", "humidity_pct"],
+            with_inserted=rollup_sql,
         )
+        if inserted and connection.vendor != "postgresql":
+            recompute_rollups(list(unique.values()))
         from shipments.tasks import process_readings_task
 
         if inserted:
@@ -55,3 +156,52 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
     return IntakeResult(
         accepted=inserted, duplicates=len(rows) - inserted - conflicts, conflicts=conflicts
     )
+
+
+# --- partitions and retention (PostgreSQL: monthly partitions; elsewhere one plain table) -------
+
+READINGS_TABLE = TemperatureReading._meta.db_table
+PRUNE_BATCH = 10_000
+
+
+def ensure_reading_partitions(now: dt.datetime | None = None) -> list[str]:
+    """Create the readings partitions of this month and `TELEMETRY_PARTITIONS_AHEAD` months
+    ahead that are missing (PostgreSQL; nothing elsewhere); returns the names created."""
+    now = now or timezone.now()
+    months = settings.TELEMETRY_PARTITIONS_AHEAD + 1
+    return ensure_month_partitions(connection, READINGS_TABLE, "recorded_at", now, months)
+
+
+def retention_cutoff(
+    now: dt.datetime | None = None, months: int | None = None
+) -> dt.datetime | None:
+    """Raw readings recorded before this instant are dropped: the start of the month
+    `TELEMETRY_RAW_RETENTION_MONTHS` months before this one (None: keep everything)."""
+    months = settings.TELEMETRY_RAW_RETENTION_MONTHS if months is None else months
+    if months <= 0:
+        return None
+    return add_months(month_start(now or timezone.now()), -months)
+
+
+def prune_readings(now: dt.datetime | None = None, months: int | None = None) -> dict[str, Any]:
+    """Drop raw readings recorded before `retention_cutoff` and keep their hourly rollups: whole
+    monthly partitions on PostgreSQL (a catalogue change, not a DELETE), batched DELETEs elsewhere.
+    Returns the cutoff, the partitions dropped and the rows deleted."""
+    cutoff = retention_cutoff(now, months)
+    result: dict[str, Any] = {"cutoff": cutoff, "dropped": [], "deleted": 0}
+    if cutoff is None:
+        return result
+    if is_partitioned(connection, READINGS_TABLE):
+        result["dropped"] = drop_month_partitions_before(
+            connection, READINGS_TABLE, "recorded_at", cutoff
+        )
+        return result
+    while True:
+        ids = list(
+            TemperatureReading.objects.filter(recorded_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
+        if not ids:
+            return result
+        result["deleted"] += TemperatureReading.objects.filter(pk__in=ids).delete()[0]

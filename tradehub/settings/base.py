@@ -451,6 +451,11 @@ CONTROL_TOWER: list[dict[str, Any]] = [
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Telemetry growth: monthly readings partitions beat keeps ready beyond the current month
+# (PostgreSQL), and whole months of raw readings kept before `prune_readings` drops them (hourly
+# rollups are kept; 0 keeps raw readings forever).
+TELEMETRY_PARTITIONS_AHEAD = env.int("TELEMETRY_PARTITIONS_AHEAD", default=3)
+TELEMETRY_RAW_RETENTION_MONTHS = env.int("TELEMETRY_RAW_RETENTION_MONTHS", default=13)
 # Trade report: the currency values are converted into, and how long an official exchange rate
 # holds over days without a publication (weekends, holidays) before it counts as missing.
 TRADE_REPORT_CURRENCY = env.str("TRADE_REPORT_CURRENCY", default="USD")

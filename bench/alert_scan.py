@@ -191,7 +191,7 @@ def main() -> None:
     analyse(vacuum=True)
     # Warm-up: raise the alerts once. Delivery of their outbox messages is not scheduled (no
     # broker traffic from a bench); the messages themselves are written as in production.
-    with mock.patch("tradehub.notifications.services._schedule_delivery"):
+    with mock.patch("tradehub.notifications.services.outbox.schedule_delivery"):
         raised, _, _ = scan()
     assert raised > 0, "the live lots should raise alerts"
 

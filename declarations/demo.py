@@ -7,7 +7,8 @@ customs gateway is configured.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from tradehub.reference.models import CustomsOffice, Location
 
 from . import services
 from .choices import CustomsMessageType, MessageSource, RiskChannel
+from .inputs import DeclarationInput, DocumentInput, GoodsItemInput, TransportDocumentInput
 from .models import Declaration
 
 DEMO_PARTNER = "Xinjiang Fresh Export Co"
@@ -29,18 +31,19 @@ def _container(prefix: str) -> str:
     return prefix + iso6346.calc_check_digit(prefix)
 
 
-def _item(description: str, code: str, count: int, net: int, value: int) -> dict[str, Any]:
+def _item(description: str, code: str, count: int, net: int, value: int) -> GoodsItemInput:
     gross = round(net * 1.08)
-    return {
-        "description": description,
-        "commodity_code": code,
-        "origin_country": "CN",
-        "packages": {"count": count, "kind": "CT"},
-        "gross_kg": f"{gross}.000",
-        "net_kg": f"{net}.000",
-        "invoice_value": f"{value}.00",
-        "currency": "USD",
-    }
+    return GoodsItemInput(
+        description=description,
+        commodity_code=code,
+        origin_country="CN",
+        packages_count=count,
+        packages_kind="CT",
+        gross_kg=Decimal(f"{gross}.000"),
+        net_kg=Decimal(f"{net}.000"),
+        invoice_value=Decimal(f"{value}.00"),
+        currency="USD",
+    )
 
 
 # EAEU 10-digit codes: fresh tomatoes have one per season (`tomato_code`), the others are fixed.
@@ -60,17 +63,18 @@ def tomato_code(office: CustomsOffice) -> str:
     return eaeu_codes_for("070200", declaration_day(Declaration(office=office)))[0].code
 
 
-def with_codes(items: list[dict[str, Any]], office: CustomsOffice) -> list[dict[str, Any]]:
+def with_codes(items: list[GoodsItemInput], office: CustomsOffice) -> list[GoodsItemInput]:
     """Goods items with today's seasonal codes filled in."""
-    items = copy.deepcopy(items)
-    for item in items:
-        if item["commodity_code"] == TOMATOES_TODAY:
-            item["commodity_code"] = tomato_code(office)
-    return items
+    return [
+        dataclasses.replace(item, commodity_code=tomato_code(office))
+        if item.commodity_code == TOMATOES_TODAY
+        else item
+        for item in items
+    ]
 
 
 # lrn -> (goods items, border crossing, container prefix, documents complete?, target state)
-DEMO_DECLARATIONS: list[tuple[str, list[dict[str, Any]], str, str, bool, str]] = [
+DEMO_DECLARATIONS: list[tuple[str, list[GoodsItemInput], str, str, bool, str]] = [
     ("XFE-DEMO-0001", [TOMATOES, GRAPES], "KZHOR", "CSQU305438", True, "released"),
     ("XFE-DEMO-0002", [DRAGON_FRUIT, KIWIFRUIT], "KZDOS", "MSKU123456", True, "under_control"),
     ("XFE-DEMO-0003", [KIWIFRUIT], "KZHOR", "TGHU765432", True, "accepted"),
@@ -83,43 +87,45 @@ DEMO_DECLARATIONS: list[tuple[str, list[dict[str, Any]], str, str, bool, str]] =
 
 
 def _data(
-    lrn: str, items: list[dict[str, Any]], border: str, container: str, complete: bool
-) -> dict[str, Any]:
-    documents: list[dict[str, Any]] = [
-        {
-            "type": "phytosanitary_certificate",
-            "number": f"CN-PH-{lrn[-4:]}",
-            "issued_by": "GACC Urumqi",
-            "goods_items": list(range(1, len(items) + 1)),
-        },
-        {"type": "transport_document", "number": f"SMGS {lrn[-4:]} 118"},
+    lrn: str, items: list[GoodsItemInput], border: str, container: str, complete: bool
+) -> DeclarationInput:
+    documents = [
+        DocumentInput(
+            type="phytosanitary_certificate",
+            number=f"CN-PH-{lrn[-4:]}",
+            issued_by="GACC Urumqi",
+            goods_items=list(range(1, len(items) + 1)),
+        ),
+        DocumentInput(type="transport_document", number=f"SMGS {lrn[-4:]} 118"),
         # An import cannot be lodged without its commercial invoice.
-        {"type": "invoice", "number": f"INV-{lrn}"},
+        DocumentInput(type="invoice", number=f"INV-{lrn}"),
     ]
     if complete:
         documents.append(
-            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"}
+            DocumentInput(
+                type="certificate_of_origin", number=f"CO-{lrn}", issued_by="CCPIT Xinjiang"
+            )
         )
     office = CustomsOffice.objects.select_related("location").get(code="50510")
-    return {
-        "lrn": lrn,
-        "procedure": "import",
-        "office": office,
-        "border_crossing": Location.objects.get(code=border),
-        "transport_mode": "rail",
-        "transport_document": {"type": "smgs", "number": f"SMGS {lrn[-4:]} 118 773"},
-        "containers": [_container(container)],
-        "seals": [f"CN {lrn[-4:]}12"],
-        "consignor": {"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
-        "consignee": {
+    return DeclarationInput(
+        lrn=lrn,
+        procedure="import",
+        office=office,
+        border_crossing=Location.objects.get(code=border),
+        transport_mode="rail",
+        transport_document=TransportDocumentInput(type="smgs", number=f"SMGS {lrn[-4:]} 118 773"),
+        containers=[_container(container)],
+        seals=[f"CN {lrn[-4:]}12"],
+        consignor={"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        consignee={
             "name": "Almaty Fresh Distribution LLP",
             "country": "KZ",
             "tax_id": "123456789012",
         },
-        "declarant": {"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
-        "goods_items": with_codes(items, office),
-        "documents": documents,
-    }
+        declarant={"name": "Almaty Fresh Distribution LLP", "country": "KZ"},
+        goods_items=with_codes(items, office),
+        documents=documents,
+    )
 
 
 def _decide(declaration: Declaration, message_type: str, **extra: Any) -> Declaration:
@@ -185,7 +191,9 @@ def load(stdout: Any) -> None:
             continue
         data = _data(lrn, items, border, container, complete)
         if target == "registration_refused":
-            data["consignee"] = {"name": data["consignee"]["name"], "country": "KZ"}
+            data = dataclasses.replace(
+                data, consignee={"name": data.consignee["name"], "country": "KZ"}
+            )
         with transaction.atomic():
             declaration = services.create_declaration(partner=partner, data=data, actor=ACTOR)
             _advance(declaration, target)

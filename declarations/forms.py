@@ -37,6 +37,7 @@ from .exceptions import (
     DuplicateLrn,
     ProcedureNotAllowed,
 )
+from .inputs import DeclarationInput
 from .models import Declaration
 from .states import TransitionNotAllowed
 
@@ -494,7 +495,10 @@ class DeclarationKeyIn:
             self.non_field_errors.append(str(exc))
         return None
 
-    def _validated(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _validated(self, body: dict[str, Any]) -> DeclarationInput:
+        """The body checked by the API's own input serializer (the same rules and pointers),
+        as the services take it."""
+        from .api.inputs import declaration_input
         from .api.serializers import DeclarationUpdateSerializer, DeclarationWriteSerializer
 
         serializer: Any
@@ -509,7 +513,7 @@ class DeclarationKeyIn:
             )
         if not serializer.is_valid():
             raise KeyInFailed(list(flatten_errors(serializer.errors)))
-        return dict(serializer.validated_data)
+        return declaration_input(serializer.validated_data)
 
     def _save(self, *, actor: str, submit: bool) -> Declaration:
         body = self.payload()

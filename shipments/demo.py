@@ -35,6 +35,13 @@ from declarations import services as declaration_services
 from declarations.choices import CustomsMessageType, RiskChannel
 from declarations.demo import DEMO_PARTNER, GRAPES, TOMATOES, with_codes
 from declarations.demo import DRAGON_FRUIT as DRAGON_FRUIT_ITEM
+from declarations.inputs import (
+    DeclarationInput,
+    DocumentInput,
+    GoodsItemInput,
+    TransitInput,
+    TransportDocumentInput,
+)
 from declarations.models import Declaration
 from tradehub.partners.models import Partner
 from tradehub.reference.models import CustomsOffice, Location
@@ -183,7 +190,7 @@ def _release(declaration: Declaration, at: dt.datetime) -> Declaration:
 
 def _transit_data(
     lrn: str,
-    items: list[dict[str, Any]],
+    items: list[GoodsItemInput],
     *,
     office: str,
     border: str,
@@ -191,40 +198,42 @@ def _transit_data(
     containers: list[str],
     route: list[str],
     deadline: dt.datetime,
-) -> dict[str, Any]:
+) -> DeclarationInput:
     departure = _office(office)
-    return {
-        "lrn": lrn,
-        "procedure": "transit",
-        "office": departure,
-        "border_crossing": _loc(border),
-        "transport_mode": mode,
-        "transport_document": {
-            "type": "smgs" if mode == "rail" else "cmr",
-            "number": f"{'SMGS' if mode == 'rail' else 'CMR'} {lrn[-2:]} 118 773",
-        },
-        "containers": containers,
-        "seals": [f"KZ 0{lrn[-2:]}4501"],
-        "consignor": {"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
-        "consignee": dict(IMPORTER),
-        "declarant": dict(IMPORTER),
-        "goods_items": with_codes(items, departure),
-        "documents": [
-            {
-                "type": "phytosanitary_certificate",
-                "number": f"CN-PH-{lrn[-5:]}",
-                "issued_by": "GACC Urumqi",
-            },
-            {"type": "invoice", "number": f"INV-{lrn}"},
-            {"type": "certificate_of_origin", "number": f"CO-{lrn}", "issued_by": "CCPIT Xinjiang"},
+    return DeclarationInput(
+        lrn=lrn,
+        procedure="transit",
+        office=departure,
+        border_crossing=_loc(border),
+        transport_mode=mode,
+        transport_document=TransportDocumentInput(
+            type="smgs" if mode == "rail" else "cmr",
+            number=f"{'SMGS' if mode == 'rail' else 'CMR'} {lrn[-2:]} 118 773",
+        ),
+        containers=containers,
+        seals=[f"KZ 0{lrn[-2:]}4501"],
+        consignor={"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        consignee=dict(IMPORTER),
+        declarant=dict(IMPORTER),
+        goods_items=with_codes(items, departure),
+        documents=[
+            DocumentInput(
+                type="phytosanitary_certificate",
+                number=f"CN-PH-{lrn[-5:]}",
+                issued_by="GACC Urumqi",
+            ),
+            DocumentInput(type="invoice", number=f"INV-{lrn}"),
+            DocumentInput(
+                type="certificate_of_origin", number=f"CO-{lrn}", issued_by="CCPIT Xinjiang"
+            ),
         ],
-        "transit": {
-            "destination_office": _office("50510"),
-            "route": [_loc(code) for code in route],
-            "navigation_seals": [f"KZ-ENP-0{lrn[-2:]}0112", f"KZ-ENP-0{lrn[-2:]}0113"],
-            "delivery_deadline": deadline,
-        },
-    }
+        transit=TransitInput(
+            destination_office=_office("50510"),
+            route=[_loc(code) for code in route],
+            navigation_seals=[f"KZ-ENP-0{lrn[-2:]}0112", f"KZ-ENP-0{lrn[-2:]}0113"],
+            delivery_deadline=deadline,
+        ),
+    )
 
 
 def _inbound(

@@ -3,9 +3,16 @@ to 400 / 409 problem responses in `tradehub.api.exceptions`, the admin shows the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
 
 from tradehub.errors import Conflict, DomainError, Invalid
+
+if TYPE_CHECKING:
+    from declarations.models import GoodsItem
+
+    from .models import Product
 
 
 class ShipmentError(DomainError):
@@ -44,4 +51,30 @@ class EventConflict(ShipmentConflict):
                 for c in conflicts
             ],
             conflicts=conflicts,
+        )
+
+
+class ProductRequired(ShipmentInvalid):
+    """A line draws on a goods item whose commodity code designates no product or several: the
+    caller names the product (`/product` of the line). One wording for the API and the admin
+    (translated for staff; the API always answers in English)."""
+
+    def __init__(self, goods_item: GoodsItem, matches: list[Product]) -> None:
+        self.goods_item = goods_item
+        self.matches = matches
+        if matches:
+            message = _(
+                "Several products match commodity code %(code)s (%(products)s): give `product`."
+            ) % {
+                "code": goods_item.commodity_code,
+                "products": ", ".join(product.code for product in matches),
+            }
+        else:
+            message = _("No product matches commodity code %(code)s: give `product`.") % {
+                "code": goods_item.commodity_code
+            }
+        super().__init__(
+            [{"pointer": "/product", "code": "product_required", "detail": message}],
+            message,
+            code="product_required",
         )

@@ -26,6 +26,7 @@ from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location, RouteRule
 from tradehub.times import zone_label
 
+from .exceptions import ProductRequired
 from .models import Product
 from .services import distribution as distribution_services
 from .services.shipments import LotInput
@@ -74,9 +75,10 @@ class ProductsForm(forms.Form):
                 help_text=_("Only needed when the goods on a line are of this item."),
             )
 
-    def product(self, item: GoodsItem) -> Product | None:
+    def product(self, item: GoodsItem) -> Product:
+        """The product chosen for the item, else the one its code designates (ProductRequired)."""
         chosen: Product | None = self.cleaned_data.get(f"product_{item.sequence}")
-        return chosen or distribution_services.infer_product(item)
+        return distribution_services.resolve_product(item, chosen)
 
 
 class DestinationForm(forms.Form):
@@ -287,13 +289,10 @@ class BaseDestinationFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             name = (data.get("consignee_name") or "").strip()
             lines = []
             for item, kg, packages in quantities:
-                product = products.product(item)
-                if product is None:
-                    products.add_error(
-                        f"product_{item.sequence}",
-                        _("Several or no products match %(code)s: choose one.")
-                        % {"code": item.commodity_code},
-                    )
+                try:
+                    product = products.product(item)
+                except ProductRequired as exc:
+                    products.add_error(f"product_{item.sequence}", str(exc))
                     continue
                 lines.append(
                     LotInput(product=product, net_kg=kg, packages=packages, goods_item=item)

@@ -3,8 +3,8 @@
 For a lot, the candidates are the destinations its partner already ships to (destinations of the
 partner's shipments) that have a known lead time from the lot's shipment origin: the median
 door-to-door time of delivered shipments of that origin, destination and mode where any were
-delivered, else the `LeadTime` table (planning figures with their sources, `data/lead_times.json`,
-editable in the admin). The lot is assumed to leave now (or at its actual departure, if it has left)
+delivered in the last year, else the `LeadTime` table (planning figures with their sources,
+`data/lead_times.json`, editable in the admin). The lot is assumed to leave now (or at its actual departure, if it has left)
 and to be kept at its optimum on the way; an option is reachable when shelf life is left at arrival.
 Options are ranked by the shelf life left at arrival, each with the onward customs procedure and
 documents the route data requires (`tradehub.reference.selectors.onward_route`). Nothing moves: a
@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from tradehub.reference.models import Location
 from tradehub.reference.selectors import onward_route
 
 LEAD_TIME_TABLE = Path(__file__).resolve().parent / "data" / "lead_times.json"
+# Delivered shipments count as lead-time observations for this many days after arrival.
+OBSERVED_LEAD_TIME_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -85,25 +88,29 @@ class RerouteAdvice:
         return f"Could still reach sellable: {listing}."
 
 
-def observed_lead_times() -> dict[tuple[int, int, str], KnownLeadTime]:
-    """Median door-to-door hours of delivered shipments, per (origin, destination, first-leg mode)."""
-    rows = (
-        Shipment.objects.filter(
-            status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.ARRIVED],
-            actual_departure__isnull=False,
-            actual_arrival__gt=F("actual_departure"),
-            legs__sequence=1,
-        )
-        .values_list(
-            "origin_id", "destination_id", "legs__mode", "actual_departure", "actual_arrival"
-        )
-        .order_by()
+def observed_lead_times(
+    origin: Location, since: dt.datetime, destinations: Iterable[int] | None = None
+) -> dict[tuple[int, str], KnownLeadTime]:
+    """Median door-to-door hours of shipments from `origin` delivered since `since`, per
+    (destination, first-leg mode); only `destinations` when given. Older deliveries are left out:
+    lead times drift, and the scan stays bounded by a window of deliveries, not all history."""
+    rows = Shipment.objects.filter(
+        origin=origin,
+        status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.ARRIVED],
+        actual_departure__isnull=False,
+        actual_arrival__gte=since,
+        actual_arrival__gt=F("actual_departure"),
+        legs__sequence=1,
     )
-    durations: dict[tuple[int, int, str], list[float]] = defaultdict(list)
-    for origin, destination, mode, departed, arrived in rows:
+    if destinations is not None:
+        rows = rows.filter(destination_id__in=list(destinations))
+    durations: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for destination, mode, departed, arrived in rows.values_list(
+        "destination_id", "legs__mode", "actual_departure", "actual_arrival"
+    ).order_by():
         if departed is not None and arrived is not None:
             hours = (arrived - departed).total_seconds() / 3600.0
-            durations[(origin, destination, mode)].append(hours)
+            durations[(destination, mode)].append(hours)
     return {
         key: KnownLeadTime(
             statistics.median(values),
@@ -114,15 +121,18 @@ def observed_lead_times() -> dict[tuple[int, int, str], KnownLeadTime]:
     }
 
 
-def known_lead_times(origin: Location) -> dict[tuple[int, str], KnownLeadTime]:
-    """(destination, mode) -> lead time from `origin`: observed where delivered, else the table."""
-    known = {
-        (lt.destination_id, lt.mode): KnownLeadTime(lt.hours, lt.source)
-        for lt in LeadTime.objects.filter(origin=origin)
-    }
-    for (o, d, mode), lead in observed_lead_times().items():
-        if o == origin.pk:
-            known[(d, mode)] = lead
+def known_lead_times(
+    origin: Location, now: dt.datetime, destinations: Iterable[int] | None = None
+) -> dict[tuple[int, str], KnownLeadTime]:
+    """(destination, mode) -> lead time from `origin`: observed where delivered within
+    `OBSERVED_LEAD_TIME_DAYS`, else the table."""
+    table = LeadTime.objects.filter(origin=origin)
+    if destinations is not None:
+        destinations = set(destinations)
+        table = table.filter(destination_id__in=destinations)
+    known = {(lt.destination_id, lt.mode): KnownLeadTime(lt.hours, lt.source) for lt in table}
+    since = now - dt.timedelta(days=OBSERVED_LEAD_TIME_DAYS)
+    known.update(observed_lead_times(origin, since, destinations))
     return known
 
 
@@ -133,15 +143,17 @@ def advise(lot: Lot, now: dt.datetime) -> RerouteAdvice:
     arrival = shipment_arrival(shipment)
     start = max(now, shipment.actual_departure or now)
     partner_destinations = set(
-        Shipment.objects.filter(partner_id=shipment.partner_id).values_list(
-            "destination_id", flat=True
-        )
+        Shipment.objects.filter(partner_id=shipment.partner_id)
+        .exclude(destination_id=shipment.origin_id)
+        .values_list("destination_id", flat=True)
+        .distinct()
+        .order_by()
     )
+    leads = known_lead_times(shipment.origin, now, partner_destinations)
+    places = Location.objects.select_related("country").in_bulk({d for d, _ in leads})
     options = []
-    for (destination_id, mode), lead in known_lead_times(shipment.origin).items():
-        if destination_id not in partner_destinations or destination_id == shipment.origin_id:
-            continue
-        destination = Location.objects.select_related("country").get(pk=destination_id)
+    for (destination_id, mode), lead in leads.items():
+        destination = places[destination_id]
         arrival_at = start + dt.timedelta(hours=lead.hours)
         spent = (arrival_at - now).total_seconds() / 3600.0
         route = onward_route(

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import TransportMode
 from tradehub.reference.models import CustomsOffice, Location
 
@@ -65,7 +66,7 @@ class ContainerNumberField(serializers.CharField):
         return normalize_container(super().to_internal_value(data))
 
 
-class PartySerializer(serializers.Serializer[dict[str, Any]]):
+class PartySerializer(StrictSerializer[dict[str, Any]]):
     """A consignor, consignee or declarant."""
 
     name = serializers.CharField(max_length=200)
@@ -74,14 +75,14 @@ class PartySerializer(serializers.Serializer[dict[str, Any]]):
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class TransportDocumentSerializer(serializers.Serializer[dict[str, Any]]):
+class TransportDocumentSerializer(StrictSerializer[dict[str, Any]]):
     """The transport contract document (SMGS rail note, CMR, ...)."""
 
     type = serializers.ChoiceField(choices=TransportDocumentType.choices)
     number = serializers.CharField(max_length=70)
 
 
-class PackagesSerializer(serializers.Serializer[dict[str, Any]]):
+class PackagesSerializer(StrictSerializer[dict[str, Any]]):
     """How many packages of which kind (UN/ECE Rec. 21 code, e.g. CT for carton)."""
 
     count = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
@@ -98,10 +99,9 @@ def _net_exceeds_gross(data: Mapping[str, Any]) -> bool:
         return False
 
 
-class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
+class GoodsItemInputSerializer(StrictSerializer[dict[str, Any]]):
     """One goods item as a partner sends it; its sequence is its position (1..n)."""
 
-    sequence = serializers.IntegerField(read_only=True)
     description = serializers.CharField(max_length=500)
     commodity_code = CommodityCodeField(max_length=16, validators=[validate_commodity_code])
     origin_country = UpperCharField(min_length=2, max_length=2, validators=[validate_country])
@@ -125,6 +125,9 @@ class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
         allow_blank=True,
         help_text="Where the goods are kept under customs control (warehouse, zone, licence)",
     )
+
+    class Meta:
+        representation = "GoodsItemSerializer"
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         try:
@@ -153,7 +156,7 @@ class GoodsItemInputSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
-class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
+class DocumentInputSerializer(StrictSerializer[dict[str, Any]]):
     """A supporting document; `goods_items` lists the sequences it covers (empty: all)."""
 
     type = serializers.ChoiceField(choices=DeclarationDocumentType.choices)
@@ -164,8 +167,9 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
     goods_items = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=999
     )
-    file = serializers.CharField(read_only=True)
-    sequence = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        representation = "DocumentSerializer"
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         issued, until = attrs.get("issued_on"), attrs.get("valid_until")
@@ -174,7 +178,7 @@ class DocumentInputSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
-class TransitInputSerializer(serializers.Serializer[dict[str, Any]]):
+class TransitInputSerializer(StrictSerializer[dict[str, Any]]):
     """The transit block of a `transit` declaration (its office is the office of departure)."""
 
     destination_office = serializers.SlugRelatedField(
@@ -201,42 +205,18 @@ class TransitInputSerializer(serializers.Serializer[dict[str, Any]]):
     delivery_deadline = serializers.DateTimeField(
         help_text="The delivery deadline asked (customs may set another on release)"
     )
-    # Server-owned fields of the representation: a transit block sent back as read is accepted.
-    declaration = serializers.CharField(read_only=True)
-    transit_number = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
-    overdue = serializers.BooleanField(read_only=True)
-    departure_office = serializers.CharField(read_only=True)
-    seals = serializers.ListField(read_only=True)
-    requested_deadline = serializers.DateTimeField(read_only=True)
-    opened_at = serializers.DateTimeField(read_only=True)
-    arrived_at = serializers.DateTimeField(read_only=True)
-    arrival_source = serializers.CharField(read_only=True)
-    completed_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        representation = "TransitSerializer"
 
 
-class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
+class DeclarationWriteSerializer(StrictSerializer[dict[str, Any]]):
     """The body of POST /declarations/.
 
     Server-owned fields of the representation are declared read-only so that a body sent back as
     it was read is accepted and they change nothing.
     """
 
-    reference = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
-    version = serializers.IntegerField(read_only=True)
-    number = serializers.CharField(read_only=True)
-    channel = serializers.CharField(read_only=True)
-    totals = serializers.DictField(read_only=True)
-    rejection_errors = serializers.ListField(read_only=True)
-    cancellation = serializers.DictField(read_only=True)
-    distribution = serializers.ListField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
-    accepted_at = serializers.DateTimeField(read_only=True)
-    released_at = serializers.DateTimeField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
     lrn = serializers.CharField(max_length=35)
     procedure = serializers.ChoiceField(choices=Procedure.choices, required=False)
     parent = serializers.CharField(  # type: ignore[assignment]
@@ -280,6 +260,9 @@ class DeclarationWriteSerializer(serializers.Serializer[dict[str, Any]]):
         help_text="For `procedure: transit`: office of destination, route, navigation seals and "
         "the delivery deadline asked",
     )
+
+    class Meta:
+        representation = "DeclarationSerializer"
 
     def validate_lrn(self, value: str) -> str:
         value = value.strip()
@@ -336,7 +319,7 @@ class DeclarationUpdateSerializer(DeclarationWriteSerializer):
     """The body of PATCH and amend: any subset of the create fields. A list given (goods items,
     documents, containers, seals) replaces the whole list. The `parent` is set at creation."""
 
-    parent = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    parent = None  # type: ignore[assignment]  # set at creation; sent back, it is ignored
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -344,13 +327,13 @@ class DeclarationUpdateSerializer(DeclarationWriteSerializer):
             field.required = False
 
 
-class CancelSerializer(serializers.Serializer[dict[str, Any]]):
+class CancelSerializer(StrictSerializer[dict[str, Any]]):
     """Why the declarant wants the declaration cancelled."""
 
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+class ErrorSerializer(StrictSerializer[dict[str, Any]]):
     """A structured error pointing at a field of the declaration."""
 
     pointer = serializers.CharField(max_length=200)
@@ -358,7 +341,7 @@ class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
     detail = serializers.CharField(max_length=1000)
 
 
-class CustomsMessageInputSerializer(serializers.Serializer[dict[str, Any]]):
+class CustomsMessageInputSerializer(StrictSerializer[dict[str, Any]]):
     """A customs decision sent by a gateway integration (or staff)."""
 
     message_id = serializers.CharField(max_length=100)
@@ -713,7 +696,7 @@ class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
     channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_null=True)
 
 
-class DocumentFileSerializer(serializers.Serializer[dict[str, Any]]):
+class DocumentFileSerializer(StrictSerializer[dict[str, Any]]):
     """A scan of a document: PDF, PNG or JPEG, at most 10 MB (multipart/form-data)."""
 
     file = serializers.FileField()

@@ -18,12 +18,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.reference.choices import TransportMode
 
 from .. import selectors, services
 from ..choices import DeclarationStatus, Procedure
 from ..models import Declaration
+from .inputs import document_input
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer
 from .views import REFERENCE, _visible_declaration
 
@@ -81,7 +83,7 @@ class StockSerializer(serializers.Serializer[dict[str, Any]]):
 # --- input --------------------------------------------------------------------------------------
 
 
-class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
+class StockLineSerializer(StrictSerializer[dict[str, Any]]):
     """How much of one goods item of the stock to draw."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -89,7 +91,7 @@ class StockLineSerializer(serializers.Serializer[dict[str, Any]]):
     packages = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
-class DrawFromStockSerializer(serializers.Serializer[dict[str, Any]]):
+class DrawFromStockSerializer(StrictSerializer[dict[str, Any]]):
     """A child declaration drawn from the stock by lines: the rest comes from the parent."""
 
     procedure = serializers.ChoiceField(
@@ -179,9 +181,11 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
             ],
             actor=actor_label(request.user),
             lrn=data.get("lrn") or "",
-            consignee=data.get("consignee"),
+            consignee=dict(data["consignee"]) if data.get("consignee") else None,
             transport_mode=data["transport_mode"],
-            documents=data.get("documents"),
+            documents=[document_input(d) for d in data["documents"]]
+            if data.get("documents") is not None
+            else None,
         )
         fresh = selectors.declarations_with_details().get(pk=child.pk)
         return Response(DeclarationSerializer(fresh).data, status=status.HTTP_201_CREATED)

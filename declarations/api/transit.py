@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
@@ -49,7 +50,7 @@ class TransitFilterSet(UpdatedSinceFilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class ArrivalSerializer(serializers.Serializer[dict[str, Any]]):
+class ArrivalSerializer(StrictSerializer[dict[str, Any]]):
     """When the goods were presented at the office of destination (default: now)."""
 
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)

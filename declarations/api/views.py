@@ -27,6 +27,7 @@ from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from .. import selectors, services
 from ..choices import DeclarationStatus, MessageSource, Procedure, RiskChannel
 from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
+from .inputs import declaration_input
 from .serializers import (
     CancelSerializer,
     CustomsMessageInputSerializer,
@@ -136,7 +137,9 @@ class DeclarationViewSet(
         )
         payload.is_valid(raise_exception=True)
         declaration = services.create_declaration(
-            partner=partner, data=payload.validated_data, actor=actor_label(request.user)
+            partner=partner,
+            data=declaration_input(payload.validated_data),
+            actor=actor_label(request.user),
         )
         return self._render(declaration, status.HTTP_201_CREATED)
 
@@ -161,7 +164,9 @@ class DeclarationViewSet(
         )
         payload.is_valid(raise_exception=True)
         declaration = services.update_draft(
-            declaration, data=payload.validated_data, actor=actor_label(request.user)
+            declaration,
+            data=declaration_input(payload.validated_data),
+            actor=actor_label(request.user),
         )
         return self._render(declaration)
 
@@ -194,7 +199,9 @@ class DeclarationViewSet(
         )
         payload.is_valid(raise_exception=True)
         declaration = services.amend(
-            declaration, data=payload.validated_data, actor=actor_label(request.user)
+            declaration,
+            data=declaration_input(payload.validated_data),
+            actor=actor_label(request.user),
         )
         return self._render(declaration, status.HTTP_202_ACCEPTED)
 

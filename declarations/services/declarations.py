@@ -4,7 +4,6 @@ amend, cancel, attach document files, and distribution marks."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +16,7 @@ from ..choices import (
     DeclarationEventType,
 )
 from ..exceptions import DeclarationInvalid, DuplicateLrn
+from ..inputs import DeclarationInput, DocumentInput, GoodsItemInput
 from ..models import (
     Declaration,
     DeclarationVersion,
@@ -51,12 +51,13 @@ JSON_FIELDS = ("containers", "seals", "consignor", "consignee", "declarant")
 # --- content ------------------------------------------------------------------------------------
 
 
-def _set_fields(declaration: Declaration, data: Mapping[str, Any]) -> list[str]:
-    """Copy partner-writable top-level fields from validated data; returns the names changed."""
+def _set_fields(declaration: Declaration, data: DeclarationInput) -> list[str]:
+    """Copy the partner-writable top-level fields given; returns the names changed."""
     changed: list[str] = []
+    given = data.given()
     for name in (*SCALAR_FIELDS, *JSON_FIELDS):
-        if name in data:
-            value = data[name]
+        if name in given:
+            value = getattr(data, name)
             if name == "declarant" and value is None:
                 value = {}
             if name in ("office", "border_crossing"):
@@ -67,33 +68,32 @@ def _set_fields(declaration: Declaration, data: Mapping[str, Any]) -> list[str]:
             if current != new:
                 setattr(declaration, name, value)
                 changed.append(name)
-    if "transport_document" in data:
-        document = data["transport_document"] or {}
-        new = (document.get("type", ""), document.get("number", ""))
+    if "transport_document" in given:
+        document = data.transport_document
+        new = (document.type, document.number) if document is not None else ("", "")
         if new != (declaration.transport_document_type, declaration.transport_document_number):
             declaration.transport_document_type, declaration.transport_document_number = new
             changed.append("transport_document")
     return changed
 
 
-def _goods_item_values(data: Mapping[str, Any], source: GoodsItem | None) -> dict[str, Any]:
-    packages = data["packages"]
+def _goods_item_values(data: GoodsItemInput, source: GoodsItem | None) -> dict[str, Any]:
     return {
         "source_item": source,
-        "storage_place": data.get("storage_place") or "",
-        "description": data["description"],
-        "commodity_code": normalize_commodity_code(data["commodity_code"]),
-        "origin_country": data["origin_country"],
-        "packages_count": packages["count"],
-        "packages_kind": packages["kind"],
-        "gross_kg": data["gross_kg"],
-        "net_kg": data["net_kg"],
-        "invoice_value": data["invoice_value"],
-        "currency": data["currency"],
+        "storage_place": data.storage_place or "",
+        "description": data.description,
+        "commodity_code": normalize_commodity_code(data.commodity_code),
+        "origin_country": data.origin_country,
+        "packages_count": data.packages_count,
+        "packages_kind": data.packages_kind,
+        "gross_kg": data.gross_kg,
+        "net_kg": data.net_kg,
+        "invoice_value": data.invoice_value,
+        "currency": data.currency,
     }
 
 
-def _replace_goods_items(declaration: Declaration, items: list[Mapping[str, Any]]) -> None:
+def _replace_goods_items(declaration: Declaration, items: list[GoodsItemInput]) -> None:
     """Make the goods items exactly `items` (sequence 1..n), updating rows in place by sequence
     so documents keep their links to the items that stay."""
     existing = {item.sequence: item for item in declaration.goods_items.all()}
@@ -111,20 +111,20 @@ def _replace_goods_items(declaration: Declaration, items: list[Mapping[str, Any]
         GoodsItem.objects.filter(pk__in=[item.pk for item in existing.values()]).delete()
 
 
-def _replace_documents(declaration: Declaration, documents: list[Mapping[str, Any]]) -> None:
+def _replace_documents(declaration: Declaration, documents: list[DocumentInput]) -> None:
     """Make the documents exactly `documents`; a document with the same type and number keeps
     its row (and uploaded file)."""
     items_by_sequence = {item.sequence: item for item in declaration.goods_items.all()}
     existing = {(doc.type, doc.number): doc for doc in declaration.documents.all()}
     for data in documents:
-        document = existing.pop((data["type"], data["number"]), None) or Document(
-            declaration=declaration, type=data["type"], number=data["number"]
+        document = existing.pop((data.type, data.number), None) or Document(
+            declaration=declaration, type=data.type, number=data.number
         )
-        document.issued_by = data.get("issued_by") or ""
-        document.issued_on = data.get("issued_on")
-        document.valid_until = data.get("valid_until")
+        document.issued_by = data.issued_by or ""
+        document.issued_on = data.issued_on
+        document.valid_until = data.valid_until
         document.save()
-        sequences = data.get("goods_items") or []
+        sequences = data.goods_items or []
         missing = [s for s in sequences if s not in items_by_sequence]
         if missing:
             raise DeclarationInvalid(
@@ -192,13 +192,13 @@ def _raise_duplicate_lrn(partner: Partner, lrn: str, exclude_pk: int | None = No
 
 
 @transaction.atomic
-def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str) -> Declaration:
+def create_declaration(*, partner: Partner, data: DeclarationInput, actor: str) -> Declaration:
     """Create a draft declaration with its goods items and documents, all or nothing.
 
     A declaration that names a `parent` draws its goods from the parent's stock: the parent is
     locked, the procedure must be allowed to draw on it, and what is drawn must remain.
     """
-    _raise_duplicate_lrn(partner, data["lrn"])
+    _raise_duplicate_lrn(partner, data.lrn)
     declaration = Declaration(partner=partner)
     _set_fields(declaration, data)
     parent = data.get("parent")
@@ -211,7 +211,7 @@ def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str)
             declaration.save()
     except IntegrityError:
         # Another request created the same LRN between our check and insert.
-        _raise_duplicate_lrn(partner, data["lrn"])
+        _raise_duplicate_lrn(partner, data.lrn)
         raise
     _replace_goods_items(declaration, list(data.get("goods_items") or []))
     _check_commodity_codes(declaration)
@@ -227,10 +227,11 @@ def create_declaration(*, partner: Partner, data: Mapping[str, Any], actor: str)
     return declaration
 
 
-def _apply_changes(declaration: Declaration, data: Mapping[str, Any]) -> list[str]:
-    """Apply a PATCH-style body: top-level fields, goods items and documents if present."""
-    if "lrn" in data and data["lrn"] != declaration.lrn:
-        _raise_duplicate_lrn(declaration.partner, data["lrn"], exclude_pk=declaration.pk)
+def _apply_changes(declaration: Declaration, data: DeclarationInput) -> list[str]:
+    """Apply a PATCH-style input: top-level fields, goods items and documents if given."""
+    given = data.given()
+    if "lrn" in given and data.lrn != declaration.lrn:
+        _raise_duplicate_lrn(declaration.partner, data.lrn, exclude_pk=declaration.pk)
     changed = _set_fields(declaration, data)
     try:
         with transaction.atomic():
@@ -241,24 +242,24 @@ def _apply_changes(declaration: Declaration, data: Mapping[str, Any]) -> list[st
     parent = lock_parent(declaration.parent) if declaration.parent is not None else None
     if "procedure" in changed:
         check_parentage(declaration, parent)
-    if "goods_items" in data:
-        _replace_goods_items(declaration, list(data["goods_items"] or []))
+    if "goods_items" in given:
+        _replace_goods_items(declaration, list(data.goods_items or []))
         changed.append("goods_items")
         check_drawing(declaration)
-    if "goods_items" in data or "office" in changed:
+    if "goods_items" in given or "office" in changed:
         _check_commodity_codes(declaration)
-    if "documents" in data:
-        _replace_documents(declaration, list(data["documents"] or []))
+    if "documents" in given:
+        _replace_documents(declaration, list(data.documents or []))
         changed.append("documents")
-    if "transit" in data or "procedure" in changed:
+    if "transit" in given or "procedure" in changed:
         write_transit(declaration, data.get("transit"))
-        if "transit" in data:
+        if "transit" in given:
             changed.append("transit")
     return changed
 
 
 @transaction.atomic
-def update_draft(declaration: Declaration, *, data: Mapping[str, Any], actor: str) -> Declaration:
+def update_draft(declaration: Declaration, *, data: DeclarationInput, actor: str) -> Declaration:
     """Edit a draft (409 once submitted: use amend)."""
     declaration = _lock(declaration)
     if declaration.status != S.DRAFT:
@@ -301,7 +302,7 @@ def assert_amendable(declaration: Declaration) -> None:
 
 
 @transaction.atomic
-def amend(declaration: Declaration, *, data: Mapping[str, Any], actor: str) -> Declaration:
+def amend(declaration: Declaration, *, data: DeclarationInput, actor: str) -> Declaration:
     """Amend before release: keep a snapshot of the current version, apply the changes as
     version n+1 and resubmit it to customs (a customs number already given stays)."""
     declaration = _lock(declaration)

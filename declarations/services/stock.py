@@ -10,9 +10,8 @@ sum of everything drawn within what was declared, under concurrency.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db import transaction
 
@@ -23,6 +22,7 @@ from tradehub.reference.selectors import eaeu_code_in_season
 
 from ..choices import DeclarationDocumentType
 from ..exceptions import DeclarationInvalid, ProcedureNotAllowed
+from ..inputs import DeclarationInput, DocumentInput, GoodsItemInput, Party
 from ..models import Declaration, GoodsItem
 from ..procedures import StockFrom, may_draw_on, rule_for
 from ..states import DISTRIBUTION_STATUSES
@@ -123,7 +123,7 @@ def check_parentage(declaration: Declaration, parent: Declaration | None) -> Non
 
 
 def resolve_source_items(
-    declaration: Declaration, items: list[Mapping[str, Any]]
+    declaration: Declaration, items: list[GoodsItemInput]
 ) -> list[GoodsItem | None]:
     """The parent's goods item each child item draws from (by sequence), with a pointer per
     problem: a child item must name one, of the same HS subheading and origin."""
@@ -132,7 +132,7 @@ def resolve_source_items(
     sources: list[GoodsItem | None] = []
     errors: list[dict[str, str]] = []
     for index, data in enumerate(items):
-        sequence = data.get("source_item")
+        sequence = data.source_item
         pointer = f"/goods_items/{index}/source_item"
         if parent is None:
             if sequence is not None:
@@ -158,7 +158,7 @@ def resolve_source_items(
                     else f"{parent.reference} has no goods item {sequence}.",
                 }
             )
-        elif str(data.get("commodity_code", ""))[:6] != source.commodity_code[:6]:
+        elif str(data.commodity_code)[:6] != source.commodity_code[:6]:
             errors.append(
                 {
                     "pointer": f"/goods_items/{index}/commodity_code",
@@ -198,7 +198,7 @@ def _share(value: Decimal, part: Decimal, whole: Decimal, places: str) -> Decima
 
 def child_goods_items(
     lines: Iterable[tuple[GoodsItem, Decimal, int]], day: dt.date | None = None
-) -> list[dict[str, Any]]:
+) -> list[GoodsItemInput]:
     """Goods items of a child drawn from the parent's items: (source item, net kg, packages).
 
     Gross weight and invoice value are the source's pro rata; packages, when not given, too
@@ -213,25 +213,26 @@ def child_goods_items(
         )
         gross = max(_share(source.gross_kg, net_kg, source.net_kg, "0.001"), net_kg)
         items.append(
-            {
-                "description": source.description,
-                "commodity_code": eaeu_code_in_season(source.commodity_code, day)
+            GoodsItemInput(
+                description=source.description,
+                commodity_code=eaeu_code_in_season(source.commodity_code, day)
                 if day is not None
                 else source.commodity_code,
-                "origin_country": source.origin_country,
-                "packages": {"count": count, "kind": source.packages_kind},
-                "gross_kg": gross,
-                "net_kg": net_kg,
-                "invoice_value": _share(source.invoice_value, net_kg, source.net_kg, "0.01"),
-                "currency": source.currency,
-                "source_item": source.sequence,
-                "storage_place": source.storage_place,
-            }
+                origin_country=source.origin_country,
+                packages_count=count,
+                packages_kind=source.packages_kind,
+                gross_kg=gross,
+                net_kg=net_kg,
+                invoice_value=_share(source.invoice_value, net_kg, source.net_kg, "0.01"),
+                currency=source.currency,
+                source_item=source.sequence,
+                storage_place=source.storage_place,
+            )
         )
     return items
 
 
-def inherited_documents(parent: Declaration, sources: list[GoodsItem]) -> list[dict[str, Any]]:
+def inherited_documents(parent: Declaration, sources: list[GoodsItem]) -> list[DocumentInput]:
     """The parent's documents that cover the drawn items, re-pointed at the child's items."""
     positions: dict[int, list[int]] = {}
     for position, source in enumerate(sources, start=1):
@@ -245,14 +246,14 @@ def inherited_documents(parent: Declaration, sources: list[GoodsItem]) -> list[d
             continue
         goods = sorted(p for pk in covered for p in positions.get(pk, []))
         documents.append(
-            {
-                "type": document.type,
-                "number": document.number,
-                "issued_by": document.issued_by,
-                "issued_on": document.issued_on,
-                "valid_until": document.valid_until,
-                "goods_items": goods,
-            }
+            DocumentInput(
+                type=document.type,
+                number=document.number,
+                issued_by=document.issued_by,
+                issued_on=document.issued_on,
+                valid_until=document.valid_until,
+                goods_items=goods,
+            )
         )
     return documents
 
@@ -277,11 +278,11 @@ def child_data(
     procedure: str,
     lines: list[tuple[GoodsItem, Decimal, int]],
     lrn: str = "",
-    consignee: Mapping[str, Any] | None = None,
+    consignee: Party | None = None,
     transport_mode: str = "road",
-    documents: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """The body of a child declaration drawn from `parent` by lines, ready for create_declaration.
+    documents: list[DocumentInput] | None = None,
+) -> DeclarationInput:
+    """The input of a child declaration drawn from `parent` by lines, for create_declaration.
 
     A release for free circulation is made by the parent's consignee (the importer in the
     office's country) unless a consignee there is named; a re-export ships to the named foreign
@@ -300,21 +301,21 @@ def child_data(
         local = named.get("country") == office_country and named.get("name")
         consignor, receiver = dict(parent.consignor), named if local else dict(parent.consignee)
     sources = [source for source, _, _ in lines]
-    return {
-        "lrn": lrn or free_lrn(parent.partner, parent.lrn),
-        "procedure": procedure,
-        "office": office,
-        "border_crossing": None if reexport else parent.border_crossing,
-        "transport_mode": transport_mode,
-        "containers": [],
-        "seals": [],
-        "consignor": consignor,
-        "consignee": receiver,
-        "declarant": dict(parent.declarant) or None,
-        "parent": parent,
-        "goods_items": child_goods_items(lines, declaration_day(parent)),
-        "documents": documents if documents is not None else inherited_documents(parent, sources),
-    }
+    return DeclarationInput(
+        lrn=lrn or free_lrn(parent.partner, parent.lrn),
+        procedure=procedure,
+        office=office,
+        border_crossing=None if reexport else parent.border_crossing,
+        transport_mode=transport_mode,
+        containers=[],
+        seals=[],
+        consignor=consignor,
+        consignee=receiver,
+        declarant=dict(parent.declarant) or None,
+        parent=parent,
+        goods_items=child_goods_items(lines, declaration_day(parent)),
+        documents=documents if documents is not None else inherited_documents(parent, sources),
+    )
 
 
 @transaction.atomic
@@ -326,9 +327,9 @@ def draw_from_stock(
     lines: list[tuple[int, Decimal, int]],
     actor: str,
     lrn: str = "",
-    consignee: Mapping[str, Any] | None = None,
+    consignee: Party | None = None,
     transport_mode: str = "road",
-    documents: list[dict[str, Any]] | None = None,
+    documents: list[DocumentInput] | None = None,
 ) -> Declaration:
     """Create a child declaration (draft) drawing `lines` (goods item sequence, net kg,
     packages) from the parent's stock; goods descriptions, codes, origin, and pro-rata weights

@@ -5,8 +5,6 @@ carrier, or by the inbound shipment's tracking event), completed by the office o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +13,7 @@ from tradehub.reference.models import CustomsOffice
 
 from ..choices import DeclarationEventType, Procedure, TransitStatus
 from ..exceptions import DeclarationInvalid, ProcedureNotAllowed
+from ..inputs import TransitInput
 from ..models import Declaration, Transit
 from ..states import TRANSIT_ORDER, CustomsState, transit_status
 from .common import _lock, record_event
@@ -26,7 +25,7 @@ TRANSIT_EVENTS: dict[str, str] = {
 }
 
 
-def write_transit(declaration: Declaration, data: Mapping[str, Any] | None) -> Transit | None:
+def write_transit(declaration: Declaration, data: TransitInput | None) -> Transit | None:
     """Create or change the transit block of a declaration (drafts and amendments); a `transit`
     declaration must have one, any other must not."""
     existing = getattr(declaration, "transit", None) if declaration.pk else None
@@ -57,7 +56,7 @@ def write_transit(declaration: Declaration, data: Mapping[str, Any] | None) -> T
                 ]
             )
         return existing
-    office: CustomsOffice = data["destination_office"]
+    office: CustomsOffice = data.destination_office
     if office.pk == declaration.office_id:
         raise DeclarationInvalid(
             [
@@ -71,9 +70,9 @@ def write_transit(declaration: Declaration, data: Mapping[str, Any] | None) -> T
         )
     transit = existing or Transit(declaration=declaration)
     transit.destination_office = office
-    transit.route = [location.code for location in data.get("route") or []]
-    transit.navigation_seals = list(data.get("navigation_seals") or [])
-    transit.requested_deadline = data["delivery_deadline"]
+    transit.route = [location.code for location in data.route]
+    transit.navigation_seals = list(data.navigation_seals)
+    transit.requested_deadline = data.delivery_deadline
     transit.save()
     return transit
 

@@ -29,6 +29,7 @@ from shipments.choices import (
     TrackingEventType,
 )
 from shipments.models import Excursion, Lot, Shipment
+from shipments.shelf_life import HUMIDITY_KINDS
 from tradehub.notifications.choices import Severity
 from tradehub.reference.selectors import is_fresh_produce
 from tradehub.times import iso_time, text_time
@@ -226,6 +227,9 @@ def temperature_excursion(
         lot = exc.lot
         if lot is not None:
             lot.shipment = exc.shipment
+        # Humidity excursions hold % RH in peak_c and degree_hours (one vocabulary, two units).
+        humidity = exc.kind in HUMIDITY_KINDS
+        what, unit = ("humidity excursion", "% RH") if humidity else ("temperature excursion", "°C")
         out.append(
             Candidate(
                 dedup_key=f"{AlertKind.TEMPERATURE_EXCURSION}:excursion:{exc.pk}",
@@ -234,9 +238,9 @@ def temperature_excursion(
                 subject_type=AlertSubjectType.LOT if lot else AlertSubjectType.SHIPMENT,
                 subject_reference=lot_reference(lot) if lot else exc.shipment.reference,
                 partner_id=exc.shipment.partner_id,
-                message=f"{exc.get_kind_display()} temperature excursion for {product} on "
+                message=f"{exc.get_kind_display()} {what} for {product} on "
                 f"{exc.shipment.reference} since {text_time(exc.started_at)} ({state}): "
-                f"peak {exc.peak_c:.1f} °C, {exc.degree_hours:.1f} °C·h.",
+                f"peak {exc.peak_c:.1f} {unit}, {exc.degree_hours:.1f} {unit}·h.",
                 shipment=exc.shipment,
                 lot=lot,
                 details={"excursion_kind": exc.kind, "peak_c": exc.peak_c},

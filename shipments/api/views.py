@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
 from shipments.alerts.selectors import open_alerts_by_lot
-from shipments.choices import RequiredDocumentStatus, ShipmentKind
+from shipments.choices import RequiredDocumentStatus
 from shipments.models import (
     Excursion,
     Lot,
@@ -184,51 +184,24 @@ class ShipmentViewSet(
         )
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        legs = leg_inputs(values["legs"])
-        lots = lot_inputs(values["lots"])
-        declaration = values["declaration"]
-        if (
-            values["kind"] == ShipmentKind.DISTRIBUTION
-            and declaration is not None
-            and any(lot.goods_item is not None for lot in lots)
-        ):
-            # Drawing on declared goods is a distribution: same locks, status rule and
-            # declaration status change as POST /declarations/{reference}/distribution/.
-            shipment = distribution_services.distribute(
-                declaration,
-                [
-                    distribution_services.DistributionShipment(
-                        destination=values["destination"],
-                        origin=values["origin"],
-                        lines=lots,
-                        consignee=dict(values["consignee"] or {}),
-                        planned_departure=values.get("planned_departure"),
-                        planned_arrival=values.get("planned_arrival"),
-                        setpoint_c=values.get("setpoint_c"),
-                        partner_reference=values["partner_reference"],
-                        legs=legs,
-                    )
-                ],
-                request.user,
-            )[0]
-        else:
-            shipment = shipment_services.create_shipment(
-                partner,
-                shipment_services.ShipmentInput(
-                    kind=values["kind"],
-                    origin=values["origin"],
-                    destination=values["destination"],
-                    partner_reference=values["partner_reference"],
-                    declaration=declaration,
-                    setpoint_c=values.get("setpoint_c"),
-                    package_kind=values.get("package_kind") or "pallet_cartons",
-                    planned_departure=values.get("planned_departure"),
-                    planned_arrival=values.get("planned_arrival"),
-                    consignee=dict(values["consignee"] or {}),
-                    legs=legs,
-                    lots=lots,
-                ),
-            )
+        shipment = distribution_services.create_or_distribute(
+            partner,
+            shipment_services.ShipmentInput(
+                kind=values["kind"],
+                origin=values["origin"],
+                destination=values["destination"],
+                partner_reference=values["partner_reference"],
+                declaration=values["declaration"],
+                setpoint_c=values.get("setpoint_c"),
+                package_kind=values.get("package_kind") or "pallet_cartons",
+                planned_departure=values.get("planned_departure"),
+                planned_arrival=values.get("planned_arrival"),
+                consignee=dict(values["consignee"] or {}),
+                legs=leg_inputs(values["legs"]),
+                lots=lot_inputs(values["lots"]),
+            ),
+            request.user,
+        )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
 

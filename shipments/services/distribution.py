@@ -29,8 +29,9 @@ from declarations.models import Declaration, GoodsItem
 from declarations.procedures import may_draw_on, rule_for
 from declarations.selectors import needs_phytosanitary_certificate
 from shipments.choices import ShipmentKind
-from shipments.exceptions import ShipmentConflict
+from shipments.exceptions import ProductRequired, ShipmentConflict
 from shipments.models import Product, Shipment
+from tradehub.partners.models import Partner
 from tradehub.partners.principals import actor_label
 from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location
@@ -96,6 +97,17 @@ def infer_product(goods_item: GoodsItem) -> Product | None:
         defaults = [p for p in matches if p.default_for_hs]
         matches = defaults or [p for p in matches if p.parent_id is None]
     return matches[0] if len(matches) == 1 else None
+
+
+def resolve_product(goods_item: GoodsItem, product: Product | None = None) -> Product:
+    """The product of a line drawing on a goods item: the one given, else the one its commodity
+    code designates (ProductRequired when none or several do)."""
+    if product is not None:
+        return product
+    inferred = infer_product(goods_item)
+    if inferred is None:
+        raise ProductRequired(goods_item, products_matching(goods_item.commodity_code))
+    return inferred
 
 
 def distribution_origin(declaration: Declaration) -> Location:
@@ -310,3 +322,27 @@ def distribute(
         created.append(shipment)
     declaration_services.sync_distribution_status(declaration, actor=actor_label(user))
     return created
+
+
+def create_or_distribute(partner: Partner, shipment: ShipmentInput, user: Any) -> Shipment:
+    """Create a shipment; one that draws declared goods to a regional destination (kind
+    `distribution`, a declaration, lots naming its goods items) is a distribution: the same
+    locks, route rules, checklist and declaration status change as `distribute`."""
+    if (
+        shipment.kind == ShipmentKind.DISTRIBUTION
+        and shipment.declaration is not None
+        and any(lot.goods_item is not None for lot in shipment.lots)
+    ):
+        request = DistributionShipment(
+            destination=shipment.destination,
+            origin=shipment.origin,
+            lines=shipment.lots,
+            consignee=shipment.consignee,
+            planned_departure=shipment.planned_departure,
+            planned_arrival=shipment.planned_arrival,
+            setpoint_c=shipment.setpoint_c,
+            partner_reference=shipment.partner_reference,
+            legs=shipment.legs,
+        )
+        return distribute(shipment.declaration, [request], user)[0]
+    return create_shipment(partner, shipment)

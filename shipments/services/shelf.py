@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Avg, Case, Count, Value, When
 from django.utils import timezone
 
 from shipments import shelf_life
@@ -27,6 +28,8 @@ LAG_KEY = "_lag"
 RH_SUFFIX = ":rh"
 # τ when a shipment's package kind has no entry in PACKAGE_TIME_CONSTANT_HOURS (cartons on pallets).
 DEFAULT_TIME_CONSTANT_HOURS = 8.0
+# Fine steps (s) the chart's product estimate averages air readings over before the lag.
+FINE_STEPS_SECONDS = (60, 300, 900, 1800, 3600)
 # Readings are read from the database in chunks so memory stays flat for long histories.
 READING_CHUNK = 20_000
 
@@ -41,28 +44,49 @@ def estimated_product_buckets(shipment: Shipment, seconds: int) -> list[dict[str
     chart: product probes as measured, supply/return air through the same thermal lag as
     `process_readings` (τ of the package kind), ambient left out. Empty when the shipment has no
     air readings (then the readings themselves are the product temperature). Buckets are aligned
-    like `selectors.bucketed_readings` (epoch multiples of `seconds`)."""
-    readings = TemperatureReading.objects.filter(shipment=shipment)
+    like `selectors.bucketed_readings` (epoch multiples of `seconds`).
+
+    The database averages the readings per fine step (at most τ/20 and dividing `seconds`), and the
+    lag runs over those averages rather than every reading: the lag is linear, so over a step this
+    short the estimate differs from the reading-by-reading one by hundredths of a degree (tested),
+    and a chart of 100,000 readings reads a few thousand rows instead of all of them."""
+    from shipments.selectors import EpochBucket
+
+    readings = TemperatureReading.objects.filter(shipment=shipment, temperature_c__isnull=False)
     if not readings.filter(sensor_kind__in=shelf_life.AIR_SENSOR_KINDS).exists():
         return []
-    lag = shelf_life.ThermalLag(time_constant_hours(shipment))
-    sums: dict[int, list[float]] = {}
-    rows = readings.order_by("recorded_at", "id").values_list(
-        "recorded_at", "temperature_c", "sensor_kind"
+    tau = time_constant_hours(shipment)
+    step = max([w for w in FINE_STEPS_SECONDS if w <= tau * 3600 / 20 and seconds % w == 0] or [60])
+    rows = (
+        readings.filter(
+            sensor_kind__in=[*shelf_life.AIR_SENSOR_KINDS, *shelf_life.PRODUCT_SENSOR_KINDS]
+        )
+        .order_by()
+        .annotate(
+            step=EpochBucket("recorded_at", step),
+            air=Case(
+                When(sensor_kind__in=shelf_life.AIR_SENSOR_KINDS, then=Value(True)),
+                default=Value(False),
+            ),
+        )
+        .values("step", "air")
+        .annotate(avg=Avg("temperature_c"), count=Count("id"))
+        .order_by("step", "air")
     )
-    for at, temp, kind in rows.iterator(chunk_size=READING_CHUNK):
-        if temp is None or not math.isfinite(temp):
+    lag = shelf_life.ThermalLag(tau)
+    # Mean of the estimate over a step in which the air holds at `air`: the exponential's average.
+    mean_share = tau * 3600 / step * (1 - math.exp(-step / (tau * 3600)))
+    sums: dict[int, list[float]] = {}
+    for row in rows:
+        if not math.isfinite(row["avg"]):
             continue
-        if kind in shelf_life.AIR_SENSOR_KINDS:
-            value = lag.update(at, float(temp))
-        elif kind in shelf_life.PRODUCT_SENSOR_KINDS:
-            value = float(temp)
-        else:
-            continue
-        bucket = int(at.timestamp() // seconds * seconds)
-        acc = sums.setdefault(bucket, [0.0, 0.0])
-        acc[0] += value
-        acc[1] += 1
+        at = dt.datetime.fromtimestamp(int(row["step"]), tz=dt.UTC)
+        value = air = float(row["avg"])
+        if row["air"]:
+            value = air + (lag.update(at, air) - air) * mean_share
+        acc = sums.setdefault(int(row["step"]) // seconds * seconds, [0.0, 0.0])
+        acc[0] += value * row["count"]
+        acc[1] += row["count"]
     return [
         {"start": dt.datetime.fromtimestamp(b, tz=dt.UTC), "avg": round(total / n, 3)}
         for b, (total, n) in sorted(sums.items())

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from tradehub.api.etags import ETagMixin, check_if_match
 from tradehub.api.exceptions import Conflict
+from tradehub.api.serializers import StrictModelSerializer, StrictSerializer
 from tradehub.partners.models import Partner
 from tradehub.partners.principals import partner_of
 from tradehub.urls import handler404, handler500  # noqa: F401 - the project's error pages
@@ -32,18 +33,18 @@ def count(name: str) -> None:
     CALLS[name] = CALLS.get(name, 0) + 1
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(StrictModelSerializer):
     class Meta:
         model = Partner
         fields = ["reference", "name", "contact_email", "updated_at"]
         read_only_fields = ["reference", "updated_at"]
 
 
-class ItemSerializer(serializers.Serializer):
+class ItemSerializer(StrictSerializer):
     n = serializers.IntegerField()
 
 
-class CreateSerializer(serializers.Serializer):
+class CreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     temperature_c = serializers.FloatField(required=False)
     items = ItemSerializer(many=True, required=False)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import factory
 
 from declarations import services
+from declarations.inputs import DeclarationInput
 from declarations.models import Declaration, Document, GoodsItem
 from tests.factories import PartnerFactory
 from tradehub.reference.models import CustomsOffice, Location
@@ -106,14 +107,16 @@ def payload(**overrides: Any) -> dict[str, Any]:
     return with_todays_codes(body)
 
 
-def validated(body: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    """Run a body through the API's input serializer, as the view does."""
+def validated(body: dict[str, Any], partial: bool = False, **context: Any) -> DeclarationInput:
+    """Run a body through the API's input serializer and build the services' input, as the view
+    does (context: `parents`, `declaration`)."""
+    from declarations.api.inputs import declaration_input
     from declarations.api.serializers import DeclarationUpdateSerializer, DeclarationWriteSerializer
 
     serializer_class = DeclarationUpdateSerializer if partial else DeclarationWriteSerializer
-    serializer = serializer_class(data=with_todays_codes(copy.deepcopy(body)))
+    serializer = serializer_class(data=with_todays_codes(copy.deepcopy(body)), context=context)
     serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return declaration_input(serializer.validated_data)
 
 
 _counter = iter(range(1, 10**9))

@@ -16,6 +16,7 @@ from declarations.exceptions import (
     MessageConflict,
     TransitionNotAllowed,
 )
+from declarations.inputs import DeclarationInput
 from declarations.models import CustomsMessage, DeclarationEvent, GoodsItem
 from tests.declarations.factories import (
     GRAPES,
@@ -91,7 +92,7 @@ def test_update_draft_replaces_goods_items_in_place_and_keeps_document_links():
 def test_update_is_refused_once_submitted():
     declaration = submitted()
     with pytest.raises(TransitionNotAllowed):
-        services.update_draft(declaration, data={"seals": []}, actor="test")
+        services.update_draft(declaration, data=DeclarationInput(seals=[]), actor="test")
 
 
 def test_submit_moves_draft_to_submitted():
@@ -160,7 +161,7 @@ def test_amend_keeps_the_old_version_and_resubmits_the_new_one():
 def test_amend_that_breaks_the_phyto_rule_changes_nothing():
     declaration = submitted()
     with pytest.raises(DeclarationInvalid):
-        services.amend(declaration, data={"documents": []}, actor="test")
+        services.amend(declaration, data=DeclarationInput(documents=[]), actor="test")
     declaration.refresh_from_db()
     assert declaration.version == 1 and declaration.documents.count() == 3
     assert not declaration.versions.exists()
@@ -170,7 +171,7 @@ def test_amend_after_release_is_refused():
     declaration = submitted()
     post(declaration, "r1", "released", 1)
     with pytest.raises(TransitionNotAllowed):
-        services.amend(declaration, data={}, actor="test")
+        services.amend(declaration, data=DeclarationInput(), actor="test")
 
 
 def test_a_declaration_refused_registration_is_corrected_and_lodged_again():
@@ -196,7 +197,7 @@ def test_a_refused_release_is_final():
     declaration = post(declaration, "x1", "rejected", 2, errors=[])
     assert declaration.status == S.REJECTED
     for attempt in (
-        lambda: services.amend(declaration, data={}, actor="test"),
+        lambda: services.amend(declaration, data=DeclarationInput(), actor="test"),
         lambda: services.request_cancellation(declaration, reason="x", actor="test"),
     ):
         with pytest.raises(TransitionNotAllowed):

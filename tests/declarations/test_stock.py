@@ -1,6 +1,8 @@
 """A stock under customs control: child declarations (release for free circulation, re-export)
 draw on it by goods item, never more than declared, and give it back when cancelled or refused."""
 
+from dataclasses import replace
+
 import pytest
 
 from declarations import services
@@ -189,17 +191,19 @@ def test_a_re_export_must_name_the_stock_it_leaves_from():
 def test_a_child_item_must_name_an_item_of_the_parent_of_the_same_subheading():
     parent = stock_declaration()
     body = validated(payload(lrn="C-1"))
-    body["parent"] = parent
-    for item in body["goods_items"]:
-        item["source_item"] = None
+    body = replace(
+        body,
+        parent=parent,
+        goods_items=[replace(item, source_item=None) for item in body.goods_items],
+    )
     with pytest.raises(DeclarationInvalid) as info:
         services.create_declaration(partner=parent.partner, data=body, actor="t")
     assert [e["pointer"] for e in info.value.errors] == [
         "/goods_items/0/source_item",
         "/goods_items/1/source_item",
     ]
-    body["goods_items"][0]["source_item"] = 2  # tomatoes drawn from the grapes
-    body["goods_items"][1]["source_item"] = 2
+    # Tomatoes drawn from the grapes.
+    body = replace(body, goods_items=[replace(item, source_item=2) for item in body.goods_items])
     with pytest.raises(DeclarationInvalid) as info:
         services.create_declaration(partner=parent.partner, data=body, actor="t")
     assert [e["pointer"] for e in info.value.errors] == ["/goods_items/0/commodity_code"]

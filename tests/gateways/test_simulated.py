@@ -12,6 +12,7 @@ from declarations import services
 from declarations import tasks as core_tasks
 from declarations.choices import DeclarationStatus as S
 from declarations.gateway import ManualGateway, get_gateway
+from declarations.inputs import DeclarationInput
 from declarations.models import CustomsMessage, Declaration
 from declarations.risk import assess_channel
 from gateways.simulated import tasks
@@ -188,7 +189,7 @@ def test_a_local_consignee_without_a_tax_id_is_refused_registration_without_a_nu
     assert declaration.rejection_errors[0]["pointer"] == "/consignee/tax_id"
     # Corrected and lodged again, it is registered.
     fixed = {**anonymous, "tax_id": "123456789012"}
-    declaration = services.amend(declaration, data={"consignee": fixed}, actor="test")
+    declaration = services.amend(declaration, data=DeclarationInput(consignee=fixed), actor="test")
     assess(declaration.pk, declaration.version)
     assert reload(declaration).status == S.ACCEPTED
 
@@ -204,7 +205,7 @@ def test_assessment_twice_sends_its_messages_once():
 
 def test_assessment_of_a_superseded_version_does_nothing():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
-    services.amend(declaration, data={}, actor="test")
+    services.amend(declaration, data=DeclarationInput(), actor="test")
     assess(declaration.pk, 1)
     assert reload(declaration).status == S.SUBMITTED
     assess(declaration.pk, 2)
@@ -222,7 +223,7 @@ def test_amended_accepted_declaration_keeps_its_number():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
     assess(declaration.pk)
     number = reload(declaration).number
-    declaration = services.amend(reload(declaration), data={}, actor="test")
+    declaration = services.amend(reload(declaration), data=DeclarationInput(), actor="test")
     assess(declaration.pk, declaration.version)
     declaration = reload(declaration)
     assert declaration.status == S.ACCEPTED and declaration.number == number

@@ -11,7 +11,7 @@ from tests.notifications.factories import WebhookSubscriptionFactory
 from tradehub.notifications import services
 from tradehub.notifications.choices import MessageStatus
 from tradehub.notifications.models import DeliveryAttempt, OutboundMessage
-from tradehub.notifications.services import OutsideTransactionError
+from tradehub.notifications.services import OutsideTransactionError, delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,7 @@ def test_message_claimed_by_a_dead_worker_is_retaken_after_its_lease(
     (message,) = publish(subscription.partner)
     now = timezone.now()
     # A worker claimed it and died before sending (status sending, lease running).
-    claim, _ = services._claim(message.pk, now)
+    claim, _ = delivery._claim(message.pk, now)
     assert claim is not None
     assert services.deliver_message(message.pk) == "skipped: claimed by another worker"
     assert services.due_message_ids(now + timedelta(seconds=30)) == []

@@ -112,7 +112,10 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
     webhook_receiver.delay = 0.02  # keep the batch in flight long enough to kill it midway
 
     # Enqueue 500 deliveries (the tasks go to this test's own broker below).
-    with mock.patch.object(services, "_schedule_delivery"), transaction.atomic():
+    with (
+        mock.patch("tradehub.notifications.services.outbox.schedule_delivery"),
+        transaction.atomic(),
+    ):
         for n in range(TOTAL):
             services.publish_event(
                 "shipment.status_changed",

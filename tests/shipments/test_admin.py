@@ -162,3 +162,38 @@ def test_a_chart_of_product_probes_has_no_estimated_line(admin_client, shipment)
     html = admin_client.get(reverse("admin:shipments_shipment_change", args=[shipment.pk]))
     chart = html.content.decode().split('class="temperature-chart"', 1)[1].split("</svg>", 1)[0]
     assert "product-temperature" not in chart and "min–max per interval" in chart
+
+
+def test_the_charts_product_line_matches_the_models_reading_by_reading_estimate(partner, products):
+    """The chart lags 15-minute air averages; the model lags every reading. A day of one-minute
+    return air with four 20-minute defrosts (+5 °C): the two agree within 0.02 °C per bucket."""
+    from shipments import shelf_life
+    from shipments.services.shelf import estimated_product_buckets
+
+    kiwi = make_shipment(partner, lots=[{"product": "kiwifruit"}], setpoint_c=0.0)
+    start = dt.datetime(2026, 6, 1, 0, 0, 30, tzinfo=dt.UTC)
+    temps = [5.0 if 180 <= i % 360 < 200 else 0.0 for i in range(1440)]
+    TemperatureReading.objects.bulk_create(
+        TemperatureReading(
+            shipment=kiwi,
+            sensor_id="RA1",
+            sensor_kind="return_air",
+            recorded_at=start + dt.timedelta(minutes=i),
+            temperature_c=t,
+        )
+        for i, t in enumerate(temps)
+    )
+    exact = shelf_life.product_series(
+        [(start + dt.timedelta(minutes=i), t, "return_air") for i, t in enumerate(temps)],
+        shelf_life.ThermalLag(8.0),
+    )
+    by_bucket: dict[dt.datetime, list[float]] = {}
+    for reading in exact:
+        key = dt.datetime.fromtimestamp(reading.recorded_at.timestamp() // 3600 * 3600, tz=dt.UTC)
+        by_bucket.setdefault(key, []).append(reading.temperature_c or 0.0)
+    chart = estimated_product_buckets(kiwi, 3600)
+    assert [p["start"] for p in chart] == sorted(by_bucket)
+    for point in chart:
+        values = by_bucket[point["start"]]
+        assert point["avg"] == pytest.approx(sum(values) / len(values), abs=0.02)
+    assert max(p["avg"] for p in chart) > 0.1  # the defrosts do show, a little

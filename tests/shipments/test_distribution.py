@@ -298,3 +298,37 @@ def test_every_invalid_line_of_every_shipment_is_reported_in_one_answer(api, dec
         "/shipments/1/lines/1/net_kg",
     ]
     assert not Shipment.objects.exists()
+
+
+def test_a_line_whose_code_names_no_product_asks_for_it_in_one_wording(
+    api, admin_client, declaration
+):
+    from django.urls import reverse
+
+    declaration.goods_items.filter(sequence=1).update(commodity_code="0101210000")
+    line = {"goods_item": 1, "net_kg": "10.000", "packages": 2}
+    response = distribute(api, declaration, [shipment("KZCIT", [line])])
+    assert response.status_code == 400
+    expected = "No product matches commodity code 0101210000: give `product`."
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/shipments/0/lines/0/product",
+            "code": "product_required",
+            "detail": expected,
+        }
+    ]
+    # The admin's distribution form says the same (shipments.exceptions.ProductRequired).
+    page = admin_client.post(
+        reverse("admin:shipments_shipment_distribute"),
+        {
+            "declaration": declaration.reference,
+            "rows-TOTAL_FORMS": "1",
+            "rows-INITIAL_FORMS": "0",
+            "rows-0-destination": "KZCIT",
+            "rows-0-net_kg_1": "10",
+            "rows-0-packages_1": "2",
+        },
+    )
+    assert page.status_code == 200
+    assert expected in page.content.decode()
+    assert not Shipment.objects.filter(declaration=declaration).exists()

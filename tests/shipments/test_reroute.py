@@ -91,6 +91,20 @@ def test_lead_times_are_learned_from_delivered_shipments(ashgabat_tomatoes, part
         actual_departure=departed,
         actual_arrival=departed + dt.timedelta(hours=20),
     )
+    # A delivery more than a year old no longer counts (lead times drift).
+    old = make_shipment(
+        partner,
+        kind="distribution",
+        origin="KZALA",
+        destination="KGFRU",
+        legs=[("road", "KZALA", "KGFRU")],
+    )
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+    Shipment.objects.filter(pk=old.pk).update(
+        status="delivered",
+        actual_departure=long_ago,
+        actual_arrival=long_ago + dt.timedelta(hours=90),
+    )
     advice = advise(ashgabat_tomatoes.lots.get(), dt.datetime.now(dt.UTC))
     bishkek = next(o for o in advice.options if o.destination.code == "KGFRU")
     assert bishkek.lead_time.hours == pytest.approx(20)

@@ -341,6 +341,12 @@ def test_humidity_outside_the_band_is_an_excursion_ambient_sensors_are_left_out(
     assert set(kinds) == {"humidity_low"}
     assert kinds["humidity_low"].peak_c == 80
     assert kinds["humidity_low"].limit_c == 90
+    # Its alert speaks of humidity in % RH (the excursion fields hold % RH for these kinds).
+    from shipments.alerts.rules import temperature_excursion
+
+    (alert,) = temperature_excursion(NOW, [grapes.pk])
+    assert "Relative humidity below its band humidity excursion for Table grape" in alert.message
+    assert "peak 80.0 % RH" in alert.message and "°C" not in alert.message
 
 
 def test_an_unknown_sensor_kind_is_refused_naming_the_field(api, kiwi):

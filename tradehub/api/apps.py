@@ -13,7 +13,5 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from .queries import install_query_checks
-        from .serializers import install_request_checks
 
-        install_request_checks()
         install_query_checks()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from shipments.models import Alert
 from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
@@ -65,7 +66,7 @@ class AlertSerializer(serializers.ModelSerializer):
         return alert.lot.lot_code if alert.lot is not None else None
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(StrictSerializer):
     """Body of the acknowledge action."""
 
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.models import Location
 
 
@@ -32,7 +33,7 @@ class LocationCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class ConsigneeSerializer(serializers.Serializer):
+class ConsigneeSerializer(StrictSerializer):
     """Who receives a shipment (the same party shape as a declaration's consignee)."""
 
     name = serializers.CharField(max_length=200)

@@ -7,15 +7,17 @@ from typing import Any
 from rest_framework import serializers
 
 from declarations.choices import DeclarationStatus
+from shipments.exceptions import ProductRequired
 from shipments.models import Product
-from shipments.services.distribution import infer_product, products_matching
+from shipments.services.distribution import resolve_product
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RouteMode
 
 from .common import ConsigneeSerializer, LocationCodeField, check_planned_times
 from .shipments import ShipmentSerializer
 
 
-class DistributionLineSerializer(serializers.Serializer):
+class DistributionLineSerializer(StrictSerializer):
     """A line of a distribution: a quantity of one goods item, becoming one lot."""
 
     goods_item = serializers.IntegerField(min_value=1)
@@ -44,25 +46,15 @@ class DistributionLineSerializer(serializers.Serializer):
             return attrs
         item = items[attrs["goods_item"]]
         attrs["goods_item"] = item
-        if attrs.get("product") is None:
-            attrs["product"] = infer_product(item)
-            if attrs["product"] is None:
-                matches = products_matching(item.commodity_code)
-                codes = ", ".join(product.code for product in matches)
-                raise serializers.ValidationError(
-                    {
-                        "product": f"Several products match commodity code "
-                        f"{item.commodity_code} ({codes}): give `product`."
-                        if matches
-                        else f"No product matches commodity code {item.commodity_code}: "
-                        "give `product`."
-                    },
-                    code="product_required",
-                )
+        try:
+            attrs["product"] = resolve_product(item, attrs.get("product"))
+        except ProductRequired as exc:
+            # A field error of this line, reported with every other invalid field at once.
+            raise serializers.ValidationError({"product": str(exc)}, code=exc.code) from exc
         return attrs
 
 
-class DistributionShipmentSerializer(serializers.Serializer):
+class DistributionShipmentSerializer(StrictSerializer):
     """One regional shipment of a distribution."""
 
     destination = LocationCodeField()
@@ -106,7 +98,7 @@ class DistributionShipmentSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionSerializer(serializers.Serializer):
+class DistributionSerializer(StrictSerializer):
     """`POST /declarations/{reference}/distribution/` body; with the declaration's goods items
     by sequence in the context (`goods_items`), every invalid line is reported at once."""
 

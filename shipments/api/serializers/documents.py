@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from shipments.choices import RequiredDocumentStatus
 from shipments.models import RequiredDocument
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RequiredDocumentType
 
 
@@ -37,7 +38,7 @@ class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
         return document.country or None
 
 
-class RequiredDocumentUpdateSerializer(serializers.Serializer):
+class RequiredDocumentUpdateSerializer(StrictSerializer):
     """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
 
     status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices)

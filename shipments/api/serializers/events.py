@@ -8,12 +8,13 @@ from rest_framework import serializers
 
 from shipments.choices import EventClassifier, TrackingEventType
 from shipments.models import TrackingEvent
+from tradehub.api.serializers import StrictSerializer
 
 MAX_EVENTS = 1000
 ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
 
-class EventInputSerializer(serializers.Serializer):
+class EventInputSerializer(StrictSerializer):
     """One tracking event in a batch."""
 
     event_id = serializers.CharField(max_length=100)

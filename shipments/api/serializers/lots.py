@@ -14,10 +14,11 @@ from shipments.alerts.choices import AlertKind
 from shipments.choices import LotCondition
 from shipments.models import Lot, Product
 from shipments.services.shelf import lot_condition, precooling_of, remaining_hours, shipment_arrival
+from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
 
 
-class LotInputSerializer(serializers.Serializer):
+class LotInputSerializer(StrictSerializer):
     """A lot in a create request."""
 
     product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())

@@ -2,19 +2,17 @@
 
 from rest_framework import serializers
 
-from shipments.choices import Ripeness
 from shipments.models import Product
+from tradehub.api.serializers import StrictModelSerializer
 
 
-class ProductSerializer(serializers.ModelSerializer[Product]):
+class ProductSerializer(StrictModelSerializer[Product]):
     """A perishable profile."""
 
     # DRF takes declared fields off the class, so the name does not shadow Field.parent at runtime.
     parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", read_only=True, allow_null=True, default=None
     )
-    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (no stage).
-    ripeness = serializers.ChoiceField(choices=Ripeness.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Product

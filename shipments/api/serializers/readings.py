@@ -6,11 +6,12 @@ from rest_framework import serializers
 
 from shipments.choices import ExcursionKind, SensorKind
 from shipments.models import Excursion, TemperatureReading
+from tradehub.api.serializers import StrictModelSerializer, StrictSerializer
 
 MAX_READINGS = 10_000
 
 
-class ReadingInputSerializer(serializers.Serializer):
+class ReadingInputSerializer(StrictSerializer):
     """One reading (documentation only: rows are validated by `shipments.api.telemetry`)."""
 
     shipment = serializers.CharField(help_text="Shipment reference")
@@ -25,19 +26,14 @@ class ReadingInputSerializer(serializers.Serializer):
     )
 
 
-class TelemetryInputSerializer(serializers.Serializer):
+class TelemetryInputSerializer(StrictSerializer):
     """`POST /telemetry/` body (documentation only)."""
 
     readings = ReadingInputSerializer(many=True)
 
 
-class ReadingSerializer(serializers.ModelSerializer[TemperatureReading]):
+class ReadingSerializer(StrictModelSerializer[TemperatureReading]):
     """A stored reading."""
-
-    # Read-only model fields lose `allow_blank`; declared so the schema admits "" (not given).
-    sensor_kind = serializers.ChoiceField(
-        choices=SensorKind.choices, allow_blank=True, read_only=True
-    )
 
     class Meta:
         model = TemperatureReading

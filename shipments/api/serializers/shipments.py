@@ -10,6 +10,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from shipments.choices import PackageKind, ShipmentKind, ShipmentStatus
 from shipments.models import Leg, Shipment
 from shipments.selectors import shipment_warnings
+from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import LegMode, OnwardProcedure
 
 from .common import ConsigneeSerializer, LocationCodeField, check_planned_times, consignee_out
@@ -17,7 +18,7 @@ from .documents import RequiredDocumentSerializer
 from .lots import LotInputSerializer, LotSerializer
 
 
-class LegInputSerializer(serializers.Serializer):
+class LegInputSerializer(StrictSerializer):
     """A leg in a create request; `from` and `to` are UN/LOCODEs."""
 
     sequence = serializers.IntegerField(min_value=1, max_value=999)
@@ -50,7 +51,7 @@ class LegInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ShipmentCreateSerializer(serializers.Serializer):
+class ShipmentCreateSerializer(StrictSerializer):
     """`POST /shipments/`: a shipment with its legs and lots."""
 
     kind = serializers.ChoiceField(choices=ShipmentKind.choices)
@@ -123,7 +124,7 @@ def resolve_goods_items(lots: list[dict[str, Any]], declaration: Any) -> None:
         raise serializers.ValidationError({"lots": errors})
 
 
-class ShipmentUpdateSerializer(serializers.Serializer):
+class ShipmentUpdateSerializer(StrictSerializer):
     """`PATCH /shipments/{reference}/` (while booked): the fields given are corrected; `legs` and
     `lots`, when given, replace all legs or lots (a lot matching an existing one by product,
     goods item, lot code and packed date keeps its shelf-life history)."""
@@ -151,7 +152,7 @@ class ShipmentUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class ShipmentCancelSerializer(serializers.Serializer):
+class ShipmentCancelSerializer(StrictSerializer):
     """`POST /shipments/{reference}/cancel/`."""
 
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -4,12 +4,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from tradehub.api.serializers import StrictModelSerializer
+
 from ..choices import MessageStatus, WebhookEvent
 from ..models import DeliveryAttempt, WebhookSubscription
 from ..security import UnsafeURLError, resolve_webhook_url
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(StrictModelSerializer):
     """A webhook subscription as partners see it (without the secret)."""
 
     events = serializers.ListField(

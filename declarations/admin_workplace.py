@@ -19,14 +19,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tradehub.errors import DomainError
 from tradehub.partners.principals import actor_label
 
 from . import services
 from .decisions import BY_KEY, Decision, next_step, offered
-from .exceptions import DeclarationError, DeclarationInvalid
+from .exceptions import DeclarationInvalid
 from .forms import DeclarationKeyIn
 from .models import Declaration, Document
-from .states import Action, TransitionNotAllowed, can
+from .states import Action, can
 
 
 def _rows(request: HttpRequest, name: str, default: int) -> int:
@@ -223,7 +224,7 @@ class KeyInAdminMixin:
         if request.method == "POST" and form.is_valid():
             try:
                 decision.apply(declaration, actor_label(request.user), form.cleaned_data["text"])
-            except (TransitionNotAllowed, DeclarationError) as exc:
+            except DomainError as exc:
                 messages.error(request, f"{declaration.reference}: {exc}")
             else:
                 fresh = Declaration.objects.get(pk=declaration.pk)
@@ -415,7 +416,7 @@ class KeyInAdminMixin:
             form = upload if "upload" in request.POST else remove
             for error in exc.errors:
                 form.add_error(None, str(error["detail"]))
-        except (TransitionNotAllowed, DeclarationError) as exc:
+        except DomainError as exc:
             messages.error(request, str(exc))
         context = {
             **admin.admin_site.each_context(request),

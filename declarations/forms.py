@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradehub.api.exceptions import flatten_errors
+from tradehub.errors import DomainError
 from tradehub.partners.models import Partner
 from tradehub.reference.choices import TransportMode
 from tradehub.reference.models import CustomsOffice
@@ -31,15 +32,11 @@ from .choices import (
     TransportDocumentType,
 )
 from .exceptions import (
-    AllocationExceeded,
-    DeclarationError,
     DeclarationInvalid,
     DuplicateLrn,
-    ProcedureNotAllowed,
 )
 from .inputs import DeclarationInput
 from .models import Declaration
-from .states import TransitionNotAllowed
 
 PARTIES = ("consignor", "consignee", "declarant")
 PARTY_FIELDS = ("name", "country", "tax_id", "address")
@@ -489,9 +486,7 @@ class DeclarationKeyIn:
             self.add_errors(exc.errors)
         except DuplicateLrn as exc:
             self.header.add_error("lrn", str(exc))
-        except (TransitionNotAllowed, ProcedureNotAllowed, AllocationExceeded) as exc:
-            self.non_field_errors.append(str(exc))
-        except DeclarationError as exc:
+        except DomainError as exc:  # a transition, a procedure, an allocation, ...
             self.non_field_errors.append(str(exc))
         return None
 

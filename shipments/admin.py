@@ -39,7 +39,7 @@ from tradehub.workplace.queues import duration_text
 from . import reroute, selectors
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
-from .choices import LotCondition
+from .choices import LotCondition, TransportMode
 from .models import (
     Alert,
     Excursion,
@@ -241,7 +241,25 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Re-route advice"))
     def reroute_display(self, lot: Lot) -> str:
-        return reroute.advise(lot, timezone.now()).summary
+        """The best three reachable destinations, in the admin's language (the alert and the API
+        carry the English `RerouteAdvice.summary`)."""
+        best = reroute.advise(lot, timezone.now()).reachable[:3]
+        if not best:
+            return gettext(
+                "No known destination can be reached with shelf life left: sell locally."
+            )
+        modes = dict(TransportMode.choices)
+        options = "; ".join(
+            gettext("%(code)s (%(name)s), %(mode)s: %(hours)s h left at arrival")
+            % {
+                "code": o.destination.code,
+                "name": o.destination.name,
+                "mode": modes.get(o.mode, o.mode),
+                "hours": f"{o.remaining_at_arrival_hours:.0f}",
+            }
+            for o in best
+        )
+        return gettext("Could still reach sellable: %(options)s.") % {"options": options}
 
     @admin.display(description=_("Field heat (pre-cooling)"))
     def precooling_display(self, lot: Lot) -> str:

@@ -154,14 +154,14 @@ def _events(shipment: Shipment, events: list[tuple[str, str, dt.datetime, str | 
     tracking.record_events(
         shipment,
         [
-            {
-                "event_id": f"{shipment.partner_reference}-{i}",
-                "type": type_,
-                "classifier": classifier,
-                "occurred_at": at,
-                "location_id": _loc(code).pk if code else None,
-                "details": {"source": "demo"},
-            }
+            tracking.TrackingEventInput(
+                event_id=f"{shipment.partner_reference}-{i}",
+                type=type_,
+                classifier=classifier,
+                occurred_at=at,
+                location_id=_loc(code).pk if code else None,
+                details={"source": "demo"},
+            )
             for i, (type_, classifier, at, code) in enumerate(events, start=1)
         ],
     )

@@ -353,7 +353,7 @@ class CustomsMessageView(generics.ListCreateAPIView[CustomsMessage]):
         actor = actor_label(request.user)
         source = MessageSource.STAFF if request.user.is_staff else MessageSource.GATEWAY
         message, created = services.receive_customs_message(
-            declaration, message_id=message_id, data=data, source=source, actor=actor
+            declaration, message_id=message_id, **data, source=source, actor=actor
         )
         # Applied now for an immediate answer; the queued task finds nothing left to do.
         declaration = services.apply_customs_messages(declaration, actor=actor)

@@ -40,19 +40,6 @@ from .transit import apply_transit_facts
 # --- customs messages ---------------------------------------------------------------------------
 
 
-def _normalised_message(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "type": data["type"],
-        "occurred_at": data["occurred_at"],
-        "number": data.get("number") or "",
-        "channel": data.get("channel") or "",
-        "errors": [dict(e) for e in data.get("errors") or []],
-        "accepted": data.get("accepted"),
-        "delivery_deadline": data.get("delivery_deadline"),
-        "storage_place": data.get("storage_place") or "",
-    }
-
-
 def _same_message(message: CustomsMessage, data: Mapping[str, Any]) -> bool:
     return all(getattr(message, name) == value for name, value in data.items())
 
@@ -69,7 +56,14 @@ def receive_customs_message(
     declaration: Declaration,
     *,
     message_id: str,
-    data: Mapping[str, Any],
+    type: str,
+    occurred_at: dt.datetime,
+    number: str | None = "",
+    channel: str | None = "",
+    errors: Iterable[Mapping[str, Any]] | None = (),
+    accepted: bool | None = None,
+    delivery_deadline: dt.datetime | None = None,
+    storage_place: str | None = "",
     source: str = MessageSource.GATEWAY,
     actor: str = "customs",
 ) -> tuple[CustomsMessage, bool]:
@@ -79,7 +73,16 @@ def receive_customs_message(
     for another declaration, is a MessageConflict.
     """
     declaration = _lock(declaration)
-    values = _normalised_message(data)
+    values: dict[str, Any] = {
+        "type": type,
+        "occurred_at": occurred_at,
+        "number": number or "",
+        "channel": channel or "",
+        "errors": [dict(e) for e in errors or []],
+        "accepted": accepted,
+        "delivery_deadline": delivery_deadline,
+        "storage_place": storage_place or "",
+    }
     existing = CustomsMessage.objects.filter(message_id=message_id).first()
     if existing is not None:
         if existing.declaration_id != declaration.pk:
@@ -259,16 +262,14 @@ def record_customs_decision(
         receive_customs_message(
             locked,
             message_id=f"{source.upper()}-{uuid.uuid4().hex}",
-            data={
-                "type": type,
-                "occurred_at": occurred_at or timezone.now(),
-                "number": number,
-                "channel": channel,
-                "errors": list(errors),
-                "accepted": accepted,
-                "delivery_deadline": delivery_deadline,
-                "storage_place": storage_place,
-            },
+            type=type,
+            occurred_at=occurred_at or timezone.now(),
+            number=number,
+            channel=channel,
+            errors=list(errors),
+            accepted=accepted,
+            delivery_deadline=delivery_deadline,
+            storage_place=storage_place,
             source=source,
             actor=actor,
         )

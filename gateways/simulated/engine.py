@@ -71,7 +71,7 @@ def _send(declaration: Declaration, suffix: str, data: dict[str, Any]) -> None:
     services.receive_customs_message(
         declaration,
         message_id=f"SIM-{declaration.reference}-v{declaration.version}-{suffix}",
-        data=data,
+        **data,
         source=MessageSource.SIMULATED,
         actor=ACTOR,
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shipments.models import Alert
+from tradehub.errors import Invalid
 from tradehub.notifications.emails import AlertView
 from tradehub.notifications.services import notify_alert
 from tradehub.partners.models import Partner
@@ -209,8 +210,14 @@ def acknowledge_alert(alert: Alert, user: Any, comment: str = "") -> Alert:
     return locked
 
 
-class NoteRequired(ValueError):
+class NoteRequired(Invalid):
     """A staff decision that must say why was given no text."""
+
+    def __init__(self) -> None:
+        detail = "Say what was done about the alert."
+        super().__init__(
+            [{"pointer": "/note", "code": "required", "detail": detail}], f"note: {detail}"
+        )
 
 
 @transaction.atomic
@@ -220,7 +227,7 @@ def resolve_alert(alert: Alert, user: Any, note: str) -> Alert:
     The alert rules do not reopen an alert staff resolved while its condition still holds."""
     note = (note or "").strip()
     if not note:
-        raise NoteRequired("note: say what was done about the alert.")
+        raise NoteRequired()
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     now = timezone.now()
     _set_state(
@@ -239,7 +246,11 @@ def assign_alert(alert: Alert, assignee: Any) -> Alert:
     """Give the alert to a staff member (None: nobody)."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if assignee is not None and not assignee.is_staff:
-        raise ValueError("assignee: only staff members handle alerts.")
+        detail = "Only staff members handle alerts."
+        raise Invalid(
+            [{"pointer": "/assignee", "code": "not_staff", "detail": detail}],
+            f"assignee: {detail}",
+        )
     locked.assignee = assignee
     locked.save(update_fields=["assignee", "updated_at"])
     return locked

@@ -348,17 +348,27 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
         codes = {row["location"].strip().upper() for row in rows if row.get("location")}
         locations = dict(Location.objects.filter(code__in=codes).values_list("code", "pk"))
         errors: list[dict[str, Any]] = []
+        inputs: list[tracking_services.TrackingEventInput] = []
         for row in rows:
             code = (row.get("location") or "").strip().upper()
             if code and code not in locations:
                 errors.append({"location": [f"Unknown location {code!r}."]})
-            else:
-                errors.append({})
-                row["location_id"] = locations.get(code) if code else None
+                continue
+            errors.append({})
+            inputs.append(
+                tracking_services.TrackingEventInput(
+                    event_id=row["event_id"],
+                    type=row["type"],
+                    classifier=row["classifier"],
+                    occurred_at=row["occurred_at"],
+                    location_id=locations.get(code) if code else None,
+                    details=row.get("details") or {},
+                )
+            )
         if any(errors):
             raise ValidationError(errors)
         # Event ids re-sent with other content: EventConflict, a 409 naming each one.
-        result = tracking_services.record_events(shipment, rows)
+        result = tracking_services.record_events(shipment, inputs)
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -14,15 +14,22 @@ from .shipments import Lot, Shipment
 
 
 class TemperatureReading(models.Model):
-    """One sensor reading: the table that grows without bound (BRIN on time on PostgreSQL).
+    """One sensor reading: the table that grows without bound (partitioned by month on PostgreSQL).
 
     Deduplicated on (shipment, sensor, time): within a shipment a duplicate is the same sensor and
     time. The shipment is part of the key so that one partner can never suppress another
     partner's readings by reusing a sensor id such as "S1".
     """
 
+    # No index of its own: `reading_series` (shipment, recorded_at) leads with it, and a
+    # shipment-only index tempted the planner to read a shipment's whole month for a window
+    # (migration 0022).
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="readings", verbose_name=_("shipment")
+        Shipment,
+        on_delete=models.CASCADE,
+        related_name="readings",
+        db_index=False,
+        verbose_name=_("shipment"),
     )
     sensor_id = models.CharField(max_length=64, verbose_name=_("sensor id"))
     recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
@@ -52,7 +59,7 @@ class TemperatureReading(models.Model):
             )
         ]
         # The unique index (shipment, sensor, time) serves dedup; per-shipment time range scans
-        # use this one; the BRIN index on recorded_at is created by a PostgreSQL-only migration.
+        # use this one (the only way in: the BRIN index on recorded_at was dropped, 0022).
         indexes = [models.Index(fields=["shipment", "recorded_at"], name="reading_series")]
 
     def __str__(self) -> str:

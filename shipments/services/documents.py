@@ -9,7 +9,7 @@ on the list follows that declaration's status; partners and staff set the others
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -20,6 +20,9 @@ from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import RequiredDocument, Shipment
 from tradehub.reference.choices import RequiredDocumentType
 from tradehub.reference.selectors import OnwardRoute
+
+if TYPE_CHECKING:
+    from .tracking import TrackingEventInput
 
 # Checklist entries that are TradeHub declarations: the one the goods leave customs control under.
 DECLARATION_DOCUMENTS = frozenset(
@@ -137,13 +140,11 @@ def has_moved(shipment: Shipment) -> bool:
     ).exists()
 
 
-def assert_may_depart(shipment: Shipment, events: Iterable[dict[str, Any]]) -> None:
+def assert_may_depart(shipment: Shipment, events: Iterable[TrackingEventInput]) -> None:
     """Refuse (409, naming each document) actual movement events of a shipment that has not
     moved yet while a document it needs is not ready."""
     moving = [
-        e
-        for e in events
-        if e.get("classifier") == EventClassifier.ACTUAL and e.get("type") in MOVEMENT_EVENTS
+        e for e in events if e.classifier == EventClassifier.ACTUAL and e.type in MOVEMENT_EVENTS
     ]
     if not moving or not shipment.required_documents.exists():
         return

@@ -1,7 +1,7 @@
 """Tracking events: idempotent bulk intake and status/ETA derivation from actual events."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +36,18 @@ class IntakeResult:
     conflicts: int = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class TrackingEventInput:
+    """One tracking event as a partner reported it (its location resolved to an id)."""
+
+    event_id: str
+    type: str
+    classifier: str
+    occurred_at: dt.datetime
+    location_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 CONTENT_FIELDS = ("type", "classifier", "occurred_at", "location_id", "details")
 
 
@@ -56,8 +68,8 @@ def _content(row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(row.get(name) for name in CONTENT_FIELDS)
 
 
-def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeResult:
-    """Append new events (validated dicts) ignoring known event ids, then re-derive the status
+def record_events(shipment: Shipment, events: list[TrackingEventInput]) -> IntakeResult:
+    """Append new events ignoring known event ids, then re-derive the status
     after commit. Repeating an event id with the same content, within the batch or across
     batches, is a duplicate; with other content it is a conflict: EventConflict, nothing
     stored (the check runs after the insert, under the same transaction, so a concurrent
@@ -72,22 +84,22 @@ def record_events(shipment: Shipment, events: list[dict[str, Any]]) -> IntakeRes
     for index, event in enumerate(events):
         row = {
             "shipment_id": shipment.pk,
-            "event_id": event["event_id"],
-            "type": event["type"],
-            "classifier": event["classifier"],
-            "occurred_at": event["occurred_at"],
-            "location_id": event.get("location_id"),
-            "details": event.get("details") or {},
+            "event_id": event.event_id,
+            "type": event.type,
+            "classifier": event.classifier,
+            "occurred_at": event.occurred_at,
+            "location_id": event.location_id,
+            "details": event.details or {},
             "received_at": now,
         }
-        earlier = rows.get(event["event_id"])
+        earlier = rows.get(event.event_id)
         if earlier is None:
-            rows[event["event_id"]] = {**row, "index": index}
+            rows[event.event_id] = {**row, "index": index}
         elif _content(earlier) != _content(row):
             conflicts.append(
                 {
                     "index": index,
-                    "event_id": event["event_id"],
+                    "event_id": event.event_id,
                     "stored": None,
                     "same_as_index": earlier["index"],
                 }

@@ -14,7 +14,7 @@ from declarations import services as declaration_services
 from shipments.alerts.services import alert_view
 from shipments.models import Alert
 from shipments.services.changes import ShipmentCorrection, correct_shipment
-from shipments.services.tracking import derive_status, record_events
+from shipments.services.tracking import TrackingEventInput, derive_status, record_events
 from tests.declarations.factories import create_declaration
 from tests.notifications.factories import WebhookSubscriptionFactory
 from tests.shipments.factories import make_shipment
@@ -91,13 +91,12 @@ def test_real_webhook_payloads_validate_against_the_served_schema(served, partne
     record_events(
         shipment,
         [
-            {
-                "event_id": "E1",
-                "type": "departed",
-                "classifier": "actual",
-                "occurred_at": now - dt.timedelta(hours=1),
-                "details": {},
-            }
+            TrackingEventInput(
+                event_id="E1",
+                type="departed",
+                classifier="actual",
+                occurred_at=now - dt.timedelta(hours=1),
+            )
         ],
     )
     derive_status(shipment.pk)

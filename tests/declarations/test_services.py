@@ -42,7 +42,7 @@ def submitted(**overrides):
 
 def post(declaration, message_id, type, minutes, **extra):
     data = {"type": type, "occurred_at": at(minutes), **extra}
-    services.receive_customs_message(declaration, message_id=message_id, data=data)
+    services.receive_customs_message(declaration, message_id=message_id, **data)
     return services.apply_customs_messages(declaration)
 
 
@@ -243,8 +243,8 @@ def test_cancelling_a_released_declaration_is_refused():
 def test_customs_message_twice_is_stored_once():
     declaration = submitted()
     data = {"type": "accepted", "occurred_at": at(1), "number": "N-1", "channel": "green"}
-    _, created = services.receive_customs_message(declaration, message_id="m1", data=data)
-    _, again = services.receive_customs_message(declaration, message_id="m1", data=data)
+    _, created = services.receive_customs_message(declaration, message_id="m1", **data)
+    _, again = services.receive_customs_message(declaration, message_id="m1", **data)
     assert (created, again) == (True, False)
     assert CustomsMessage.objects.filter(message_id="m1").count() == 1
 
@@ -252,18 +252,18 @@ def test_customs_message_twice_is_stored_once():
 def test_reused_message_id_with_other_content_is_a_conflict():
     declaration = submitted()
     services.receive_customs_message(
-        declaration, message_id="m1", data={"type": "released", "occurred_at": at(1)}
+        declaration, message_id="m1", type="released", occurred_at=at(1)
     )
     with pytest.raises(MessageConflict):
         services.receive_customs_message(
-            declaration, message_id="m1", data={"type": "rejected", "occurred_at": at(1)}
+            declaration, message_id="m1", type="rejected", occurred_at=at(1)
         )
 
 
 def test_message_for_a_draft_is_refused():
     with pytest.raises(TransitionNotAllowed):
         services.receive_customs_message(
-            create_declaration(), message_id="m1", data={"type": "released", "occurred_at": at(1)}
+            create_declaration(), message_id="m1", type="released", occurred_at=at(1)
         )
 
 
@@ -285,7 +285,9 @@ def test_customs_number_of_another_declaration_is_a_conflict():
         services.receive_customs_message(
             second,
             message_id="a2",
-            data={"type": "accepted", "occurred_at": at(1), "number": "N-1"},
+            type="accepted",
+            occurred_at=at(1),
+            number="N-1",
         )
 
 
@@ -479,5 +481,5 @@ def test_a_cancelled_draft_never_receives_customs_messages():
     declaration = services.request_cancellation(create_declaration(), reason="", actor="t")
     with pytest.raises(TransitionNotAllowed):
         services.receive_customs_message(
-            declaration, message_id="m1", data={"type": "released", "occurred_at": at(1)}
+            declaration, message_id="m1", type="released", occurred_at=at(1)
         )

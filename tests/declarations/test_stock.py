@@ -23,7 +23,9 @@ def post(declaration, message_id, type, **data):
     services.receive_customs_message(
         declaration,
         message_id=message_id,
-        data={"type": type, "occurred_at": timezone.now() + dt.timedelta(seconds=1), **data},
+        type=type,
+        occurred_at=timezone.now() + dt.timedelta(seconds=1),
+        **data,
     )
     return services.apply_customs_messages(declaration)
 

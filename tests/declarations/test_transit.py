@@ -43,7 +43,9 @@ def post(declaration: Declaration, message_id: str, type: str, minutes: int, **d
     services.receive_customs_message(
         declaration,
         message_id=message_id,
-        data={"type": type, "occurred_at": NOW + dt.timedelta(minutes=minutes), **data},
+        type=type,
+        occurred_at=NOW + dt.timedelta(minutes=minutes),
+        **data,
     )
     return services.apply_customs_messages(declaration)
 

@@ -3,6 +3,7 @@ directly), routing by office and country, and the manual gateway that leaves dec
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -242,7 +243,8 @@ def test_pending_messages_are_applied_by_the_beat_safety_net():
     services.receive_customs_message(
         declaration,
         message_id="late-1",
-        data={"type": "released", "occurred_at": timezone.now()},
+        type="released",
+        occurred_at=timezone.now(),
     )
     assert reload(declaration).status == S.SUBMITTED
     assert core_tasks.apply_pending_customs_messages_task() == 1
@@ -279,12 +281,10 @@ def test_simulated_authority_steps_aside_when_a_gateway_decides():
     services.receive_customs_message(
         declaration,
         message_id="GW-A",
-        data={
-            "type": "accepted",
-            "occurred_at": timezone.now(),
-            "number": "GW/1",
-            "channel": "red",
-        },
+        type="accepted",
+        occurred_at=timezone.now(),
+        number="GW/1",
+        channel="red",
     )
     services.apply_customs_messages(declaration)
     assess(declaration.pk, declaration.version)
@@ -297,14 +297,17 @@ def test_gateway_messages_after_the_simulation_still_fold_by_occurred_at():
     declaration = submit(documents=[PHYTO, INVOICE, ORIGIN])
     assess(declaration.pk)
     earlier = timezone.now() - dt.timedelta(hours=1)
-    for message_id, type, minutes, extra in [
+    messages: list[tuple[str, str, int, dict[str, Any]]] = [
         ("G-2", "released", 2, {}),
         ("G-1", "accepted", 1, {"number": "GW/2", "channel": "yellow"}),
-    ]:
+    ]
+    for message_id, type, minutes, extra in messages:
         services.receive_customs_message(
             declaration,
             message_id=message_id,
-            data={"type": type, "occurred_at": earlier + dt.timedelta(minutes=minutes), **extra},
+            type=type,
+            occurred_at=earlier + dt.timedelta(minutes=minutes),
+            **extra,
         )
         services.apply_customs_messages(declaration)
     declaration = reload(declaration)

@@ -20,7 +20,9 @@ class ToyGateway(CustomsGateway):
             declaration,
             message_id=f"{self.options.get('prefix', 'TOY')}-{declaration.reference}-"
             f"v{declaration.version}-{kind}",
-            data={"type": kind, "occurred_at": timezone.now(), **data},
+            type=kind,
+            occurred_at=timezone.now(),
+            **data,
             source=MessageSource.GATEWAY,
             actor=self.name,
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.factories import StaffUserFactory
 from tests.notifications.conftest import alert_view
+from tradehub.errors import Invalid
 from tradehub.notifications import services
 from tradehub.notifications.choices import MessageStatus
 from tradehub.notifications.models import AlertSubscription, DigestItem, OutboundMessage
@@ -196,6 +197,6 @@ def test_alert_email_is_written_in_the_recipients_language_with_labelled_local_t
 
 
 def test_unknown_email_language_is_refused(partner):
-    with pytest.raises(ValueError, match="language"):
+    with pytest.raises(Invalid, match="language"):
         services.subscribe_alert_email("ops@example.kz", partner=partner, language="de")
     assert not AlertSubscription.objects.exists()

@@ -141,14 +141,17 @@ def release(declaration: Declaration) -> None:
 
     declaration = declaration_services.submit(declaration, actor="test")
     now = timezone.now()
-    for message_id, kind, extra in (
+    messages: list[tuple[str, str, dict[str, Any]]] = [
         (f"{declaration.reference}-a", "accepted", {"number": f"50510/{declaration.pk:06d}/1"}),
         (f"{declaration.reference}-r", "released", {}),
-    ):
+    ]
+    for message_id, kind, extra in messages:
         declaration_services.receive_customs_message(
             declaration,
             message_id=message_id,
-            data={"type": kind, "occurred_at": now + dt.timedelta(seconds=len(kind)), **extra},
+            type=kind,
+            occurred_at=now + dt.timedelta(seconds=len(kind)),
+            **extra,
         )
     declaration_services.apply_customs_messages(declaration)
 

@@ -160,3 +160,19 @@ def test_the_alert_in_the_admin_shows_the_ranked_options_as_advice_only(
     # Nothing moved: the shipment still goes to Ashgabat.
     ashgabat_tomatoes.refresh_from_db()
     assert ashgabat_tomatoes.destination.code == "TMASB"
+
+
+def test_the_lot_list_gives_the_advice_in_the_admins_language(ashgabat_tomatoes):
+    """The admin's lot list (Russian here; needs the compiled catalogue, as bin/test builds it)."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    from shipments.admin import LotInline
+
+    inline = LotInline(Shipment, admin.site)
+    lot = ashgabat_tomatoes.lots.get()
+    assert inline.reroute_display(lot).startswith("Could still reach sellable: KGFRU (")
+    with translation.override("ru"):
+        text = inline.reroute_display(lot)
+    assert text.startswith("Ещё можно доставить в товарном виде: KGFRU (")
+    assert "Автотранспорт: по прибытии останется" in text

@@ -37,13 +37,13 @@ def report(shipment, events: list[tuple[str, str, dt.datetime, str]]) -> None:
     tracking.record_events(
         shipment,
         [
-            {
-                "event_id": f"ev-{kind}-{at.isoformat()}",
-                "type": kind,
-                "classifier": classifier,
-                "occurred_at": at,
-                "location_id": location(code).pk,
-            }
+            tracking.TrackingEventInput(
+                event_id=f"ev-{kind}-{at.isoformat()}",
+                type=kind,
+                classifier=classifier,
+                occurred_at=at,
+                location_id=location(code).pk,
+            )
             for kind, classifier, at, code in events
         ],
     )

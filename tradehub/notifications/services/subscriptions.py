@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tradehub.errors import Invalid
 from tradehub.partners.models import Partner
 
 from ..choices import MessageStatus, Severity
@@ -27,8 +28,10 @@ def subscribe_alert_email(
     written in `language` (one of LANGUAGES; default LANGUAGE_CODE)."""
     language = language or settings.LANGUAGE_CODE
     if language not in dict(settings.LANGUAGES):
-        raise ValueError(
-            f"language: {language!r} is not one of {', '.join(dict(settings.LANGUAGES))}"
+        detail = f"{language!r} is not one of {', '.join(dict(settings.LANGUAGES))}"
+        raise Invalid(
+            [{"pointer": "/language", "code": "invalid_choice", "detail": detail}],
+            f"language: {detail}",
         )
     subscription, _ = AlertSubscription.objects.update_or_create(
         email=email.strip().lower(),

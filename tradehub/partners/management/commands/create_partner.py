@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tradehub.errors import Invalid
 from tradehub.partners.choices import PartnerKind
 from tradehub.partners.models import Partner
 from tradehub.partners.services import create_partner, issue_api_key
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                 subscription = subscribe_alert_email(
                     options["alert_email"], partner=partner, language=options["alert_language"]
                 )
-            except ValueError as exc:
+            except Invalid as exc:
                 raise CommandError(f"--alert-language: {exc}") from exc
             self.stdout.write(f"Alert emails for {partner.name} go to {subscription.email}.")
         _, key = issue_api_key(partner, options["key_name"])

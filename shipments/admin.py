@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradehub.errors import DomainError
 from tradehub.partners.principals import actor_label
+from tradehub.reference.choices import LegMode
 from tradehub.times import zone_label
 from tradehub.ui.admin import (
     AMBER,
@@ -39,7 +40,7 @@ from tradehub.workplace.queues import duration_text
 from . import reroute, selectors
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
-from .choices import LotCondition, TransportMode
+from .choices import LotCondition
 from .models import (
     Alert,
     Excursion,
@@ -248,7 +249,7 @@ class LotInline(ReadOnlyInline):
             return gettext(
                 "No known destination can be reached with shelf life left: sell locally."
             )
-        modes = dict(TransportMode.choices)
+        modes = dict(LegMode.choices)
         options = "; ".join(
             gettext("%(code)s (%(name)s), %(mode)s: %(hours)s h left at arrival")
             % {

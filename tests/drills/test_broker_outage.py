@@ -14,8 +14,8 @@ from django.utils import timezone
 from shipments.models import Shipment
 from shipments.products import load_products
 from tests.drills.conftest import PrivateRedis, Processes
+from tests.processes import wait_for
 from tests.shipments.factories import make_shipment
-from tests.waiting import wait_for
 from tradehub.celery import app as celery_app
 from tradehub.celery import publish_stats
 from tradehub.settings.base import redis_cache

@@ -8,9 +8,11 @@ queue, so counting the tower costs what is in the queues, not the history kept.
 Data: a live set with a few rows in every queue (submitted, registered, under control red and
 yellow, released, an opened transit past its deadline, a shipment at risk, one overdue, one on
 customs hold, open alerts, an unacknowledged excursion, a failing delivery). History: N rows in
-each big table the tiles read, all out of every queue — distributed declarations, delivered
-shipments with an OK lot each, resolved alerts, acknowledged excursions, delivered outbox
-messages — written with INSERT … SELECT generate_series, then ANALYZE (as autovacuum would).
+each big table the tiles read, all out of every queue — distributed declarations with a completed
+transit each, delivered shipments, OK lots and customs-hold events (all under one delivered
+shipment: the planner's worst case for a per-shipment lookup), resolved alerts, acknowledged
+excursions, delivered outbox messages — written with INSERT … SELECT generate_series, then
+ANALYZE (as autovacuum would).
 
 Timing: the tower (`tradehub.workplace.queues.tower`, all tiles, as the admin index counts them)
 is timed ROUNDS times with the live set only (baseline), then with the history loaded, then again
@@ -37,7 +39,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from declarations.models import Declaration, Transit  # noqa: E402
-from shipments.models import Alert, Excursion, Lot, Product, Shipment  # noqa: E402
+from shipments.models import Alert, Excursion, Lot, Product, Shipment, TrackingEvent  # noqa: E402
 from shipments.products import load_products  # noqa: E402
 from tradehub.notifications.models import OutboundMessage  # noqa: E402
 from tradehub.partners.models import Partner  # noqa: E402
@@ -117,7 +119,14 @@ def live_set() -> tuple[Partner, Declaration, Shipment, Lot]:
         shelf_life_ends_at=NOW + dt.timedelta(hours=10),
     )
     shipment("BT-late", status="in_transit", is_overdue=True, estimated_arrival=ago(hours=13))
-    shipment("BT-hold", status="customs_hold")
+    held = shipment("BT-hold", status="customs_hold")
+    TrackingEvent.objects.create(
+        shipment=held,
+        event_id="BT-hold-1",
+        type="customs_hold",
+        classifier="actual",
+        occurred_at=ago(hours=5),
+    )
     old = shipment("BT-template", status="delivered", estimated_arrival=ago(days=30))
     lot = Lot.objects.create(
         shipment=old,
@@ -180,7 +189,33 @@ def load_history(rows: int, template: Declaration, old: Shipment, lot: Lot) -> N
         {"reference": "'HD' || g", "lrn": f"'{MARK}-H-' || g"},
     )
     copy_rows("shipments_shipment", f"t.id = {old.pk}", rows, {"reference": "'HS' || g"})
+    # Every history lot and customs-hold event sits under the one delivered template shipment:
+    # the planner's worst case for a per-shipment lookup (its statistics then say a shipment has
+    # a million lots), which is what made the at-risk tile read the whole lot table until shipments 0023.
     copy_rows("shipments_lot", f"t.id = {lot.pk}", rows, {})
+    copy_rows(
+        "shipments_trackingevent",
+        "t.event_id = 'BT-hold-1'",
+        rows,
+        {
+            "shipment_id": str(old.pk),
+            "event_id": "'HE' || g",
+            "occurred_at": "t.occurred_at - g * interval '1 minute'",
+        },
+    )
+    # Completed transits, one per history declaration (a transit's declaration is unique).
+    names = columns("declarations_transit")
+    select = ", ".join(
+        {"declaration_id": "d.id", "status": "'completed'"}.get(name, f"t.{name}") for name in names
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO declarations_transit ({', '.join(names)}) SELECT {select} "
+            "FROM declarations_transit t, declarations_declaration d "
+            "WHERE t.declaration_id = (SELECT id FROM declarations_declaration "
+            "WHERE partner_id = %s AND lrn = 'L-tr') AND d.partner_id = %s AND d.lrn LIKE %s",
+            [template.partner_id, template.partner_id, f"{MARK}-H-%"],
+        )
     copy_rows(
         "shipments_alert",
         "t.dedup_key = 'bench-tower-live-0'",
@@ -225,6 +260,12 @@ def drop_history(template: Declaration, old: Shipment) -> None:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("DELETE FROM shipments_alert WHERE dedup_key LIKE %s", [f"{MARK}-H-%"])
         cursor.execute("DELETE FROM shipments_excursion WHERE shipment_id = %s", [old.pk])
+        cursor.execute("DELETE FROM shipments_trackingevent WHERE shipment_id = %s", [old.pk])
+        cursor.execute(
+            "DELETE FROM declarations_transit WHERE declaration_id IN "
+            "(SELECT id FROM declarations_declaration WHERE lrn LIKE %s)",
+            [f"{MARK}-H-%"],
+        )
         cursor.execute(
             "DELETE FROM shipments_lot WHERE shipment_id = %s AND id <> (SELECT min(id) FROM shipments_lot WHERE shipment_id = %s)",
             [old.pk, old.pk],
@@ -257,10 +298,29 @@ def per_tile() -> dict[str, float]:
     return {
         queue.key: statistics.median(
             timed(lambda q=queue, lim=limits: count(q, lim, NOW))  # type: ignore[misc]
-            for _ in range(5)
+            for _ in range(ROUNDS)
         )
         for queue, limits in configured()
     }
+
+
+def tile_plans() -> dict[str, tuple[int, float]]:
+    """Each tile's query under EXPLAIN (ANALYZE, BUFFERS): the shared buffers it touched (its
+    plan's total, subplans included) and PostgreSQL's execution time. The buffer count does not
+    depend on the machine's load, so it shows a tile that reads the history when timings are noisy."""
+    plans = {}
+    for queue, limits in configured():
+        with CaptureQueriesContext(connection) as queries:
+            count(queue, limits, NOW)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + queries[-1]["sql"])
+            plan = cursor.fetchone()[0][0]
+        top = plan["Plan"]
+        plans[queue.key] = (
+            top["Shared Hit Blocks"] + top["Shared Read Blocks"],
+            plan["Execution Time"],
+        )
+    return plans
 
 
 def measure(user: object) -> tuple[float, int, list[int]]:
@@ -281,12 +341,19 @@ def main() -> None:
     tower(user, NOW)  # warm-up
     empty_before, queries_empty, counts_empty = measure(user)
     tiles_empty = per_tile()
+    plans_empty = tile_plans()
     load_history(rows, template, old, lot)
     tower(user, NOW)
     loaded, queries_loaded, counts_loaded = measure(user)
     print(f"  with {rows:,} history rows: {loaded * 1000:.1f} ms ({queries_loaded} queries)")
+    plans_loaded = tile_plans()
+    print("    tile: time with history over without; PostgreSQL buffers and ms without → with")
     for key, seconds in per_tile().items():
-        print(f"    {key:<28} {seconds / tiles_empty[key]:6.2f}x its time without history")
+        (blocks_empty, ms_empty), (blocks, ms) = plans_empty[key], plans_loaded[key]
+        print(
+            f"    {key:<28} {seconds / tiles_empty[key]:6.2f}x"
+            f"   {blocks_empty:>4} → {blocks:<6} buffers   {ms_empty:.2f} → {ms:.2f} ms"
+        )
     drop_history(template, old)
     empty_after, _, _ = measure(user)
     reset()

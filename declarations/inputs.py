@@ -11,25 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
+
+from tradehub.inputs import UNSET
+
+__all__ = [
+    "UNSET",
+    "DeclarationInput",
+    "DocumentInput",
+    "GoodsItemInput",
+    "Party",
+    "TransitInput",
+    "TransportDocumentInput",
+]
 
 if TYPE_CHECKING:
     from tradehub.reference.models import CustomsOffice, Location
 
     from .models import Declaration
 
-
-class _Unset:
-    """The marker of a field that was not given."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final[Any] = _Unset()
 
 # A consignor, consignee or declarant, stored as given: name, country (ISO alpha-2), optional
 # tax_id and address.

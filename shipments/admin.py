@@ -37,7 +37,7 @@ from tradehub.ui.admin import (
 from tradehub.workplace.filters import QueueFilter
 from tradehub.workplace.queues import duration_text
 
-from . import reroute, selectors
+from . import reroute, selectors, shelf_life
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .choices import LotCondition
@@ -264,8 +264,38 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Field heat (pre-cooling)"))
     def precooling_display(self, lot: Lot) -> str:
+        """The field-heat assumption in the admin's language (the API's `assumption` stays English)."""
         info = shelf.precooling_of(lot)
-        return f"{info['assumption']} Lost: {info['hours_lost_at_optimum']:.1f} h at the optimum."
+        assumed = info["field_temp_c"] is None
+        field = shelf_life.ASSUMED_FIELD_TEMP_C if assumed else info["field_temp_c"]
+        temp = {"temp": f"{field:g}"}
+        if lot.harvested_at is None:
+            text = gettext(
+                "No harvest time: the lot is counted at its optimum from packing (field heat unknown)."
+            )
+        elif lot.precooled_at is not None:
+            text = (
+                gettext(
+                    "Harvest to pre-cooling charged at %(temp)s °C (assumed), then the cold chain."
+                )
+                if assumed
+                else gettext("Harvest to pre-cooling charged at %(temp)s °C, then the cold chain.")
+            ) % temp
+        else:
+            text = (
+                gettext(
+                    "Pre-cooling not recorded: harvest to the first reading charged at %(temp)s °C "
+                    "(assumed)."
+                )
+                if assumed
+                else gettext(
+                    "Pre-cooling not recorded: harvest to the first reading charged at %(temp)s °C."
+                )
+            ) % temp
+        lost = gettext("Lost: %(hours)s h at the optimum.") % {
+            "hours": f"{info['hours_lost_at_optimum']:.1f}"
+        }
+        return f"{text} {lost}"
 
     @admin.display(description=_("Remaining shelf life"))
     def remaining(self, lot: Lot) -> str:

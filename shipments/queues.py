@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Func, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from tradehub.notifications.choices import Severity
@@ -34,14 +34,15 @@ def _at_risk(queryset: QuerySet[Shipment], now: dt.datetime, limits: Limits) -> 
 
 
 def _worst_shelf_life(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
-    # min() over the shipment's lots (its shipment_id index), not ORDER BY ... LIMIT 1, which
-    # the planner may answer by walking the shelf-life index over every lot ever kept.
+    # A plain min() over the shipment's lots, with no GROUP BY, so PostgreSQL answers it as the
+    # first entry of the (shipment_id, shelf_life_ends_at) index (lot_shipment_shelf_life) for the
+    # few shipments at risk. Grouped, the planner trusted the table's statistics: with many lots
+    # under one shipment it expected every shipment to have as many and read the whole lot table
+    # (bench/control_tower.py, docs/benchmarks.md "control_tower").
     worst = (
         Lot.objects.filter(shipment=OuterRef("pk"))
         .order_by()
-        .values("shipment")
-        .annotate(worst=Min("shelf_life_ends_at"))
-        .values("worst")
+        .values(worst=Func(F("shelf_life_ends_at"), function="MIN"))
     )
     return queryset.annotate(worst_end=Subquery(worst))
 

@@ -223,7 +223,7 @@ class ShipmentViewSet(
         shipment = change_services.correct_shipment(
             shipment,
             change_services.ShipmentCorrection(
-                fields={
+                **{
                     name: values[name]
                     for name in change_services.CORRECTABLE_FIELDS
                     if name in values

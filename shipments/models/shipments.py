@@ -373,6 +373,9 @@ class Lot(models.Model):
                 condition=~Q(condition="expired"),
             ),
             models.Index(fields=["condition"], name="lot_condition"),
+            # A shipment's worst shelf life (control tower, shipments at risk) as the first entry
+            # for that shipment, whatever the planner thinks of the lots per shipment.
+            models.Index(fields=["shipment", "shelf_life_ends_at"], name="lot_shipment_shelf_life"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(net_kg__gt=0), name="lot_net_kg_positive"),

@@ -25,6 +25,7 @@ from shipments.alerts.services import rescan_shipment
 from shipments.choices import ShipmentChange, ShipmentKind, ShipmentStatus
 from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import Leg, Lot, Shipment, ShipmentVersion
+from tradehub.inputs import UNSET
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
 from tradehub.times import iso_time
@@ -35,13 +36,23 @@ from .tracking import derive_status, publish_status_change
 CORRECTABLE_FIELDS = ("planned_departure", "planned_arrival", "setpoint_c")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class ShipmentCorrection:
-    """What a PATCH changes: only the keys present in `fields`; legs/lots replace all when given."""
+    """What a PATCH changes: the fields given (not UNSET); legs/lots replace all when given."""
 
-    fields: dict[str, Any]
+    planned_departure: dt.datetime | None = UNSET
+    planned_arrival: dt.datetime | None = UNSET
+    setpoint_c: float | None = UNSET
     legs: list[LegInput] | None = None
     lots: list[LotInput] | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The correctable fields given, by name."""
+        return {
+            name: getattr(self, name)
+            for name in CORRECTABLE_FIELDS
+            if getattr(self, name) is not UNSET
+        }
 
 
 def snapshot(shipment: Shipment) -> dict[str, Any]:
@@ -232,7 +243,7 @@ def correct_shipment(shipment: Shipment, change: ShipmentCorrection, *, actor: s
             errors=[{"pointer": "/lots", "code": "lots_follow_declaration", "detail": detail}],
             declaration=onward.reference,
         )
-    values = {name: change.fields[name] for name in CORRECTABLE_FIELDS if name in change.fields}
+    values = change.fields()
     start = values.get("planned_departure", shipment.planned_departure)
     end = values.get("planned_arrival", shipment.planned_arrival)
     if start and end and end < start:

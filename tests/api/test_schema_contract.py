@@ -86,7 +86,7 @@ def test_real_webhook_payloads_validate_against_the_served_schema(served, partne
     declaration = create_declaration(partner)
     declaration_services.submit(declaration, actor="test")
     shipment = make_shipment(partner)
-    correct_shipment(shipment, ShipmentCorrection(fields={"setpoint_c": 6.0}), actor="test")
+    correct_shipment(shipment, ShipmentCorrection(setpoint_c=6.0), actor="test")
     now = timezone.now()
     record_events(
         shipment,

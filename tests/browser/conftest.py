@@ -12,11 +12,13 @@ Fixtures for every browser test (tests/browser/test_*.py):
   (`"ru"`, `"zh-CN"`, `"en"`), logged in as `staff_user` unless `login=False`;
 - `laptop` / `phone`: the admin index at 1366 px / 390 px (English);
 - `server_url`: the address of the running server (`server_url + "/admin/"`);
-- `staff_user` (tests/conftest.py): the staff member the pages are logged in as.
+- `staff_user` (tests/conftest.py): the staff member the pages are logged in as;
+- `warm_shipment`: kiwifruit six hours at 24 °C — an excursion, its alert, a lot at risk.
 
 Run them alone with `pytest tests/browser -q`; `pytest -m "not browser"` leaves them out.
 """
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +32,13 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections
 from django.test import Client
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from django.utils import timezone
+
+from shipments.alerts import services as alert_services
+from shipments.models import Shipment, TemperatureReading
+from shipments.products import load_products
+from shipments.services.shelf import process_readings
+from tests.shipments.factories import make_shipment
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -43,6 +52,7 @@ CHROMIUM_ARGS = [
 LAPTOP = 1366
 PHONE = 390
 HEIGHTS = {LAPTOP: 768, PHONE: 844}
+H = dt.timedelta(hours=1)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
 
@@ -171,3 +181,30 @@ def phone(open_page: Callable[..., Any]) -> Any:
 def page_overflows(page: Any) -> bool:
     """True when the page scrolls sideways (wider than its viewport)."""
     return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+
+@pytest.fixture
+def warm_shipment(partner) -> Shipment:
+    """Kiwifruit six hours at 24 °C: an excursion, its alert, a lot at risk."""
+    load_products()
+    now = timezone.now()
+    shipment = make_shipment(
+        partner,
+        lots=[{"product": "kiwifruit", "lot_code": "KW-1"}],
+        planned_departure=now - 48 * H,
+        planned_arrival=now + 24 * H,
+        setpoint_c=0.0,
+    )
+    start = now - 10 * H
+    TemperatureReading.objects.bulk_create(
+        TemperatureReading(
+            shipment=shipment,
+            sensor_id="S1",
+            recorded_at=start + dt.timedelta(minutes=15 * i),
+            temperature_c=24.0 if 8 <= i < 32 else 0.0,
+        )
+        for i in range(40)
+    )
+    process_readings(shipment.pk)
+    alert_services.scan_alerts(timezone.now(), kinds=["temperature_excursion"])
+    return shipment

@@ -1,45 +1,7 @@
 """Lists at 1366 and 390 px, resolving an alert with a note, acknowledging an excursion."""
 
-import datetime as dt
-
-import pytest
-from django.utils import timezone
-
-from shipments.alerts import services as alert_services
-from shipments.models import Alert, Excursion, Shipment, TemperatureReading
-from shipments.products import load_products
-from shipments.services.shelf import process_readings
+from shipments.models import Alert, Excursion
 from tests.browser.conftest import LAPTOP, PHONE, page_overflows
-from tests.shipments.factories import make_shipment
-
-H = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def warm_shipment(partner) -> Shipment:
-    """Kiwifruit six hours at 24 °C: an excursion, its alert, a lot at risk."""
-    load_products()
-    now = timezone.now()
-    shipment = make_shipment(
-        partner,
-        lots=[{"product": "kiwifruit", "lot_code": "KW-1"}],
-        planned_departure=now - 48 * H,
-        planned_arrival=now + 24 * H,
-        setpoint_c=0.0,
-    )
-    start = now - 10 * H
-    TemperatureReading.objects.bulk_create(
-        TemperatureReading(
-            shipment=shipment,
-            sensor_id="S1",
-            recorded_at=start + dt.timedelta(minutes=15 * i),
-            temperature_c=24.0 if 8 <= i < 32 else 0.0,
-        )
-        for i in range(40)
-    )
-    process_readings(shipment.pk)
-    alert_services.scan_alerts(timezone.now(), kinds=["temperature_excursion"])
-    return shipment
 
 
 def test_shipment_list_fits_a_laptop_with_the_important_columns(open_page, warm_shipment):

@@ -292,7 +292,24 @@ def test_grapes_harvested_six_hours_before_pre_cooling_at_30c_lose_about_38_days
     )
     assert "Harvest to pre-cooling charged at 30 °C" in detail["precooling"]["assumption"]
     # 56 days of life minus 38.4 lost in the field minus the hours since pre-cooling.
-    assert detail["remaining_shelf_life_hours"] == pytest.approx(56 * 24 - 921.7 - 2, abs=1)
+    assert detail["remaining_shelf_life_hours"] == pytest.approx(56 * 24 - 922.0 - 2, abs=1)
+    # The admin's lot list says the same in the admin's language.
+    from django.contrib import admin
+    from django.utils import translation
+
+    from shipments.admin import LotInline
+    from shipments.models import Lot, Shipment
+
+    inline = LotInline(Shipment, admin.site)
+    stored = Lot.objects.get(shipment__reference=response.json()["reference"])
+    assert inline.precooling_display(stored) == (
+        "Harvest to pre-cooling charged at 30 °C, then the cold chain. "
+        "Lost: 922.0 h at the optimum."
+    )
+    with translation.override("ru"):
+        assert inline.precooling_display(stored).startswith(
+            "От сбора до предварительного охлаждения учтено 30 °C"
+        )
 
 
 def test_pre_cooling_needs_a_harvest_time_before_it(api, products):

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .headings import HeadingsMixin
 from .queues import tower
 
 
@@ -30,3 +31,14 @@ class TradeHubAdminSite(admin.AdminSite):
         }
         response: TemplateResponse = super().index(request, context)
         return response
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every model admin with headings that read naturally in each language (headings.py)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, HeadingsMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (HeadingsMixin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _chart_data import fill_readings
 from _setup import setup_django, timed
 
 setup_django()
@@ -47,13 +48,11 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from shipments import selectors  # noqa: E402
 from shipments.models import ReadingHour, Shipment, TemperatureReading  # noqa: E402
-from tradehub.partitions import ensure_month_partitions, month_start  # noqa: E402
 from tradehub.partners.models import Partner  # noqa: E402
 from tradehub.partners.services import issue_api_key  # noqa: E402
 from tradehub.reference.models import Location  # noqa: E402
 
 MARK = "bench-charts"
-SENSORS = ("S1", "S2")
 NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 WINDOW = dt.timedelta(hours=48)
 TABLE = TemperatureReading._meta.db_table
@@ -72,33 +71,6 @@ def shipment(partner: Partner, reference: str) -> Shipment:
     )
 
 
-def fill(target: Shipment, count: int) -> None:
-    """`count` readings (two sensors, one a minute each, ending now) and their rollups."""
-    minutes = count // len(SENSORS)
-    first = NOW - dt.timedelta(minutes=minutes - 1)
-    months = (NOW.year - first.year) * 12 + NOW.month - first.month + 2
-    ensure_month_partitions(connection, TABLE, "recorded_at", month_start(first), months)
-    with connection.cursor() as cursor:
-        for sensor in SENSORS:
-            cursor.execute(
-                f"INSERT INTO {TABLE} (shipment_id, sensor_id, recorded_at, temperature_c, "
-                "humidity_pct, sensor_kind) SELECT %s, %s, %s + make_interval(mins => i), "
-                "round((2 + 3 * sin(i / 180.0) + random())::numeric, 2), 90, '' "
-                "FROM generate_series(0, %s) i",
-                [target.pk, sensor, first, minutes - 1],
-            )
-        cursor.execute(
-            "INSERT INTO shipments_readinghour (shipment_id, sensor_id, hour, count, "
-            "temperature_min, temperature_max, temperature_sum, humidity_count, humidity_min, "
-            "humidity_max, humidity_sum) SELECT shipment_id, sensor_id, "
-            "date_trunc('hour', recorded_at, 'UTC'), count(*), min(temperature_c), "
-            "max(temperature_c), sum(temperature_c), count(humidity_pct), min(humidity_pct), "
-            f"max(humidity_pct), sum(humidity_pct) FROM {TABLE} WHERE shipment_id = %s "
-            "GROUP BY 1, 2, 3",
-            [target.pk],
-        )
-
-
 def build(big: int, small: int, rebuild: bool) -> tuple[Shipment, Shipment]:
     if not Location.objects.filter(code="KZALA").exists():
         call_command("load_reference_data", verbosity=0)
@@ -114,7 +86,7 @@ def build(big: int, small: int, rebuild: bool) -> tuple[Shipment, Shipment]:
             have = 0
         if not have:
             print(f"building {size:,} readings for {reference} ...", flush=True)
-            fill(target, size)
+            fill_readings(connection, target.pk, size, NOW)
         pair.append(target)
     # As autovacuum would: statistics, and no dead rows left by an earlier run's rolled-back inserts.
     with connection.cursor() as cursor:

@@ -4,7 +4,8 @@ Run by `bench/e2e/run.py` as `python -m bench.e2e.data` under the production set
 are created through the project's services (the same code the API's POSTs run), so lists and
 details answer real, nested representations: 60 shipments with 3 lots and 2 legs each, 60 import
 declarations with 3 goods items and 3 documents each, 60 alerts (on the shipments' lots), and one
-shipment per telemetry round. Prints one JSON line: the API key and the references to request.
+shipment per telemetry round, and two for the chart workloads (1,000,000 and 10,000 readings).
+Prints one JSON line: the API key and the references to request.
 """
 
 import json
@@ -95,9 +96,57 @@ def build() -> dict[str, Any]:
         "shipment": references[0],
         "declaration": declarations[0],
         "telemetry_shipment": references[-1],
+        **chart_shipments(state.get("chart_key")),
     }
     KEY_FILE.parent.mkdir(exist_ok=True)
     KEY_FILE.write_text(json.dumps(state))
+    return state
+
+
+CHART_SIZES = {"chart_big": 1_000_000, "chart_small": 10_000}
+
+
+def chart_shipments(key: str | None) -> dict[str, Any]:
+    """Two shipments for the chart workloads, of a partner of their own (so the list workloads
+    do not change): BIG with 1,000,000 readings (347 days) and SMALL with 10,000, two sensors a
+    minute each, both ending at the same minute (`bench/_chart_data.py`). Built once."""
+    import datetime as dt
+
+    from django.db import connection
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _chart_data import fill_readings
+
+    from shipments.models import ReadingHour, Shipment, TemperatureReading
+    from tradehub.partners.models import Partner, PartnerAPIKey
+    from tradehub.partners.services import create_partner, issue_api_key
+    from tradehub.reference.models import Location
+
+    name = "Bench E2E Charts"
+    partner = Partner.objects.filter(name=name).first() or create_partner(name)
+    if not key or not PartnerAPIKey.objects.is_valid(key):
+        _, key = issue_api_key(partner, "bench-charts")
+
+    khorgos, almaty = Location.objects.get(code="KZHOR"), Location.objects.get(code="KZALA")
+    end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    state: dict[str, Any] = {"chart_key": key}
+    for label, size in CHART_SIZES.items():
+        reference = f"E2E-{label.upper().replace('_', '-')}"  # at most 20 characters
+        shipment = Shipment.objects.filter(reference=reference).first() or Shipment.objects.create(
+            partner=partner,
+            reference=reference,
+            kind="inbound",
+            origin=khorgos,
+            destination=almaty,
+            status="delivered",
+        )
+        if TemperatureReading.objects.filter(shipment=shipment).count() != size:
+            TemperatureReading.objects.filter(shipment=shipment).delete()
+            ReadingHour.objects.filter(shipment=shipment).delete()
+            fill_readings(connection, shipment.pk, size, end)
+        last = TemperatureReading.objects.filter(shipment=shipment).latest("recorded_at")
+        state[label] = reference
+        state[f"{label}_end"] = (last.recorded_at + dt.timedelta(minutes=1)).isoformat()
     return state
 
 

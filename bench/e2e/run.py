@@ -9,6 +9,10 @@ same way. Every figure is a ratio against its baseline measured moments before, 
 - GET workloads: `wrk` (Debian package; installed with apt-get when missing) drives each URL for a
   fixed time with 8 connections; ratio = TradeHub requests/s / hello requests/s (higher is
   better, 1.00 would be as fast as a bare DRF request);
+- charts: `GET /api/v1/shipments/{ref}/readings/` — a 48-hour window on a shipment with 1,000,000
+  readings against the same window on one with 10,000, and the whole-history hourly chart (rollups)
+  against the same buckets aggregated from raw readings; ratio = time over the baseline's time
+  (lower is better), both measured with wrk in the same round;
 - telemetry: `POST /api/v1/telemetry/` with 10,000 new readings, then the same batch again (all
   duplicates); ratio = time of a raw psycopg COPY of the same rows into a bare table / time of
   the request (higher is better). The web worker's memory growth (RSS) during the POST is read
@@ -318,6 +322,87 @@ def telemetry_rounds(
     return result
 
 
+# --- charts ---------------------------------------------------------------------------------
+
+
+def chart_workloads(v1: str, state: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Label -> (measured URL, baseline URL); the ratio is the measured time over the baseline's.
+
+    - a 48-hour window (15 min buckets, and a raw page of 500) on the shipment with 1,000,000
+      readings vs the same window on the one with 10,000;
+    - the whole-history hourly chart (first page of 500 buckets: rollups) vs the same buckets
+      aggregated from the raw readings (`updated_since` in the past forces the raw path; the
+      answers are identical, checked before timing)."""
+
+    def window(name: str, query: str) -> str:
+        end = dt.datetime.fromisoformat(state[f"{name}_end"])
+        start = end - dt.timedelta(hours=48)
+        z = "%Y-%m-%dT%H:%M:%SZ"
+        return f"{v1}/shipments/{state[name]}/readings/?from={start:{z}}&to={end:{z}}&{query}"
+
+    history = f"{v1}/shipments/{state['chart_big']}/readings/?bucket=1h&page_size=500"
+    return {
+        "48 h window, `?bucket=15m`: 1,000,000 readings vs 10,000": (
+            window("chart_big", "bucket=15m"),
+            window("chart_small", "bucket=15m"),
+        ),
+        "48 h window, raw page `?page_size=500`: 1,000,000 readings vs 10,000": (
+            window("chart_big", "page_size=500"),
+            window("chart_small", "page_size=500"),
+        ),
+        "whole history `?bucket=1h` (rollups) vs the same buckets from raw readings": (
+            history,
+            history + "&updated_since=2000-01-01T00:00:00Z",
+        ),
+    }
+
+
+def same_buckets(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    """The same buckets, counts and extremes; averages equal to their rounding (sums of floats
+    added in another order may differ in the last place)."""
+    return len(a) == len(b) and all(
+        (x["start"], x["count"], x["min"], x["max"]) == (y["start"], y["count"], y["min"], y["max"])
+        and abs(x["avg"] - y["avg"]) <= 0.0011
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def chart_rounds(
+    wrk: str,
+    workloads: dict[str, tuple[str, str]],
+    key: str,
+    seconds: int,
+    rounds: int,
+    servers: list[int],
+) -> dict[str, list[float]]:
+    """Time ratios (baseline requests/s over measured requests/s), one per round; the baseline
+    goes first in even rounds and second in odd ones."""
+    for label, (measured, baseline) in workloads.items():
+        answers = []
+        for url in (measured, baseline):
+            status, body = get(url, key)
+            if status != 200 or not json.loads(body)["results"]:
+                raise RuntimeError(f"{label}: {url} answered {status}: {body[:300]!r}")
+            answers.append(json.loads(body)["results"])
+        if "whole history" in label and not same_buckets(answers[0], answers[1]):
+            raise RuntimeError(f"{label}: rollups and raw readings disagree")
+    # At least 5 s: the raw whole-history aggregation takes about a second a request here.
+    seconds = max(seconds, 5)
+    ratios: dict[str, list[float]] = {label: [] for label in workloads}
+    for round_no in range(rounds):
+        for label, (measured, baseline) in workloads.items():
+            if round_no % 2:
+                fast = wrk_rps(wrk, measured, seconds, key, servers)
+                base = wrk_rps(wrk, baseline, seconds, key, servers)
+            else:
+                base = wrk_rps(wrk, baseline, seconds, key, servers)
+                fast = wrk_rps(wrk, measured, seconds, key, servers)
+            if not fast or not base:
+                raise RuntimeError(f"{label}: no request finished within {seconds} s")
+            ratios[label].append(base / fast)
+    return ratios
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -501,10 +586,15 @@ def main() -> None:
                 rates[label].append(measured)
             print(".", end="", flush=True)
         telemetry = telemetry_rounds(app, master, state, env, rounds)
+        charts = chart_rounds(
+            wrk, chart_workloads(v1, state), state["chart_key"], seconds, rounds, servers
+        )
         print()
     purge_queue(env)
 
-    table = render(started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry)
+    table = render(
+        started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry, charts
+    )
     print(table)
     if not args.no_write:
         write_doc(table)
@@ -545,6 +635,7 @@ def render(
     ratios: dict[str, list[float]],
     rates: dict[str, list[float]],
     telemetry: dict[str, list[float]],
+    charts: dict[str, list[float]] | None = None,
 ) -> str:
     lines = [
         f"Measured with `bin/bench e2e{' --quick' if rounds == 2 and seconds == 2 else ''}` on "
@@ -571,6 +662,17 @@ def render(
         f"| web worker memory growth during one {READINGS:,}-reading POST | "
         f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |"
     )
+    if charts:
+        lines += [
+            "",
+            "Temperature charts (issue #15 targets: window ≤ 1.50x, whole history ≤ 0.25x): time of "
+            "the request over its baseline's, both TradeHub requests in the same round, alternating "
+            "which goes first. Lower is faster.",
+            "",
+            "| chart request | time vs baseline |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {label} | {spread(values)} |" for label, values in charts.items()]
     return "\n".join(lines)
 
 

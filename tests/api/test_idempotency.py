@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -188,6 +189,8 @@ def test_a_key_held_by_a_request_whose_connection_died_never_blocks(machinery, c
     try:
         other.set_autocommit(False)
         with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            holder_pid = cursor.fetchone()[0]
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                 [f"partner:{caller.pk}\nk-held"],
@@ -198,6 +201,15 @@ def test_a_key_held_by_a_request_whose_connection_died_never_blocks(machinery, c
         assert held.json()["errors"][0]["code"] == "idempotency_request_in_progress"
     finally:
         other.close()  # the holder's connection drops without committing anything
+    # The server ends the holder's backend (and frees its locks) a moment after the client hangs
+    # up; on a loaded machine that moment is visible, so wait for the backend to be gone.
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [holder_pid])
+            if cursor.fetchone() is None:
+                break
+            time.sleep(0.01)
     retry = post(api, CREATE, {"name": "Held Co"}, key="k-held")
     assert retry.status_code == 201
     assert machinery.CALLS["create"] == 1

@@ -242,3 +242,50 @@ def test_an_unhandled_error_is_a_500_problem_json(machinery, api):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 500
+
+
+FAST_PARSE_CASES = [
+    b'{"readings": [{"a": 1, "b": "x:y", "c": [1.5, -0, null, true]}]}',
+    b'{"a": 1, "a": 2}',  # duplicate key: orjson alone would keep the last
+    b'{"a": 1, "a": 2, "b": "\\u003a"}',  # an escaped colon must not hide the duplicate
+    b'{"a": {"k": 1, "k": 1}}',
+    b'{"n": 123456789012345678901234567890}',  # orjson alone would return a float
+    b'{"n": 9223372036854775808}',
+    b'{"s": "\\u0000"}',
+    b'{"s": "\\ud800"}',
+    b'{"f": 1e400}',
+    b'{"f": 1.5e-400}',
+    b"[" * 300 + b"]" * 300,
+    b'"text"',
+    b"null",
+    b"\xef\xbb\xbf{}",
+]
+
+
+@pytest.mark.parametrize("body", FAST_PARSE_CASES)
+def test_fast_parse_answers_like_the_strict_parser_or_steps_aside(body):
+    """orjson takes a body only when its reading is provably the strict parser's: same document,
+    and every body the strict parser refuses goes the old way (for the old error)."""
+    import io
+
+    from rest_framework.exceptions import ParseError, ValidationError
+
+    from tradehub.api import parsers
+
+    fast = parsers._fast_parse(body)
+    try:
+        strict: object = parsers.StrictJSONParser().parse(io.BytesIO(body))
+    except (ParseError, ValidationError):
+        strict = "refused"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parsers, "_fast_parse", lambda body: None)
+        try:
+            old: object = parsers.StrictJSONParser().parse(io.BytesIO(body))
+        except (ParseError, ValidationError):
+            old = "refused"
+    assert strict == old
+    if fast is not None:
+        assert fast == old
+        assert type(fast) is type(old)
+    if old == "refused":
+        assert fast is None

@@ -83,8 +83,8 @@ def test_distribute_to_five_destinations_in_one_form_in_chinese(open_page, partn
     )
     assert not page_overflows(page)
     data: dict[str, str] = {}
-    for item in declaration.goods_items.all():
-        data[f"product_{item.sequence}"] = str(product_for(item.commodity_code).pk)
+    for goods in declaration.goods_items.all():
+        data[f"product_{goods.sequence}"] = str(product_for(goods.commodity_code).pk)
     for index, (destination, mode, item, kg, packages) in enumerate(FIVE):
         data.update(
             {

@@ -161,6 +161,11 @@ def onset_hours_function(pairs: OnsetPairs) -> Callable[[float], float | None]:
     return hours
 
 
+_INIT_NAMES: dict[type, tuple[str, ...]] = {}
+_PROFILES: dict[Any, ProductProfile] = {}
+_PROFILES_KEPT = 1024  # products in the catalogue are far fewer; the memo is emptied when full
+
+
 @dataclass(frozen=True)
 class ProductProfile:
     """The storage facts of a product that the shelf-life model needs."""
@@ -223,12 +228,29 @@ class ProductProfile:
 
     @classmethod
     def from_obj(cls, obj: Any) -> ProductProfile:
-        """Build from any object with the same attribute names (e.g. a shipments Product)."""
-        names = [f.name for f in fields(cls) if f.init]
+        """Build from any object with the same attribute names (e.g. a shipments Product).
+
+        Profiles are immutable and depend only on these values, so one built from the same
+        values (and types) is reused: a list of 50 shipments asked for the profile of each lot
+        three times (remaining hours, pre-cooling, condition), and building one (validation,
+        compiled rate function) was an eighth of the list's time."""
+        names = _INIT_NAMES.get(cls)
+        if names is None:
+            names = _INIT_NAMES[cls] = tuple(f.name for f in fields(cls) if f.init)
         kwargs = {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
         if "chilling_onset" in kwargs:
             kwargs["chilling_onset"] = tuple(tuple(p) for p in kwargs["chilling_onset"])
-        return cls(**kwargs)
+        try:
+            key: Any = (cls, tuple((n, type(v), v) for n, v in kwargs.items()))
+            profile = _PROFILES.get(key)
+        except TypeError:  # a value that cannot be hashed: build it every time
+            return cls(**kwargs)
+        if profile is None:
+            profile = cls(**kwargs)
+            if len(_PROFILES) >= _PROFILES_KEPT:
+                _PROFILES.clear()
+            _PROFILES[key] = profile
+        return profile
 
     @property
     def storage_life_hours(self) -> float:

@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tradehub.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["tradehub.api.queries.StrictFilterBackend"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["tradehub.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["tradehub.api.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["tradehub.api.throttling.PartnerRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "tradehub.api.schema.AutoSchema",

@@ -10,19 +10,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tradehub.api.serializers import StrictSerializer
+from tradehub.reference.choices import TransportMode
 from tradehub.reference.models import CustomsOffice, Location
 
 from .. import hooks
 from ..choices import (
-    Channel,
     CustomsMessageType,
+    DeclarationDocumentType,
     DeclarationStatus,
-    DocumentType,
     MessageSource,
     Procedure,
+    RiskChannel,
     TransitStatus,
     TransportDocumentType,
-    TransportMode,
 )
 from ..models import (
     Declaration,
@@ -159,7 +159,7 @@ class GoodsItemInputSerializer(StrictSerializer[dict[str, Any]]):
 class DocumentInputSerializer(StrictSerializer[dict[str, Any]]):
     """A supporting document; `goods_items` lists the sequences it covers (empty: all)."""
 
-    type = serializers.ChoiceField(choices=DocumentType.choices)
+    type = serializers.ChoiceField(choices=DeclarationDocumentType.choices)
     number = serializers.CharField(max_length=70)
     issued_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
     issued_on = serializers.DateField(required=False, allow_null=True)
@@ -349,7 +349,7 @@ class CustomsMessageInputSerializer(StrictSerializer[dict[str, Any]]):
     occurred_at = serializers.DateTimeField()
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     channel = serializers.ChoiceField(
-        choices=Channel.choices, required=False, allow_blank=True, allow_null=True
+        choices=RiskChannel.choices, required=False, allow_blank=True, allow_null=True
     )
     errors = ErrorSerializer(many=True, required=False, allow_null=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(required=False, allow_null=True)
@@ -371,7 +371,7 @@ class CustomsMessageInputSerializer(StrictSerializer[dict[str, Any]]):
             raise serializers.ValidationError(
                 {"accepted": "A cancellation decision says whether it is accepted (true/false)."}
             )
-        if kind == CustomsMessageType.CONTROL and attrs.get("channel") == Channel.GREEN:
+        if kind == CustomsMessageType.CONTROL and attrs.get("channel") == RiskChannel.GREEN:
             raise serializers.ValidationError({"channel": "Control is the yellow or red channel."})
         return attrs
 
@@ -682,7 +682,7 @@ class CustomsMessageSerializer(serializers.Serializer[Any]):
     received_at = serializers.DateTimeField()
     source = serializers.ChoiceField(choices=MessageSource.choices)  # type: ignore[assignment]
     number = serializers.CharField()
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True)
+    channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_blank=True)
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(allow_null=True)
     delivery_deadline = serializers.DateTimeField(allow_null=True)
@@ -698,7 +698,7 @@ class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
     declaration = serializers.CharField(help_text="The declaration's reference")
     status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     number = serializers.CharField(allow_null=True)
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
+    channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_null=True)
 
 
 class DocumentFileSerializer(StrictSerializer[dict[str, Any]]):

@@ -482,6 +482,11 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print, do not edit the doc")
     parser.add_argument("--profile", metavar="WORKLOAD", help="py-spy one workload and stop")
     parser.add_argument(
+        "--telemetry-only",
+        action="store_true",
+        help="only the telemetry rows (paired with raw COPY), printed, the doc left alone",
+    )
+    parser.add_argument(
         "--declarations",
         type=int,
         default=0,
@@ -562,6 +567,12 @@ def main() -> None:
         status, body = get(f"{v1}/shipments/{state['telemetry_shipment']}/", state["key"])
         state["telemetry_shipment_id"] = telemetry_shipment_id(env, state["telemetry_shipment"])
 
+        if args.telemetry_only:
+            telemetry = telemetry_rounds(app, master, state, env, rounds)
+            purge_queue(env)
+            print(f"{started:%Y-%m-%d %H:%MZ}, commit {revision}; {host}; {rounds} rounds")
+            print("\n".join(render_telemetry(rounds, telemetry)))
+            return
         if args.profile == "telemetry":
             out = ROOT / "var" / "profile-telemetry.txt"
             spies = [
@@ -701,19 +712,7 @@ def render(
     for label, values in ratios.items():
         rate = statistics.median(rates[label])
         lines.append(f"| {label} | {spread(values)} | DRF hello | {rate:.0f} |")
-    lines.append(
-        f"| `POST /telemetry/`, {READINGS:,} new readings | {spread(telemetry['new'])} | "
-        "raw psycopg COPY of the same rows into a bare table | "
-        f"{READINGS / statistics.median(telemetry['new_seconds']):.0f} readings/s |"
-    )
-    lines.append(
-        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY | "
-        f"{READINGS / statistics.median(telemetry['again_seconds']):.0f} readings/s |"
-    )
-    lines.append(
-        f"| web worker memory growth during one {READINGS:,}-reading POST | "
-        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |"
-    )
+    lines.extend(render_telemetry(rounds, telemetry))
     if charts:
         lines += [
             "",
@@ -726,6 +725,19 @@ def render(
         ]
         lines += [f"| {label} | {spread(values)} |" for label, values in charts.items()]
     return "\n".join(lines)
+
+
+def render_telemetry(rounds: int, telemetry: dict[str, list[float]]) -> list[str]:
+    """The telemetry rows of the table."""
+    return [
+        f"| `POST /telemetry/`, {READINGS:,} new readings | {spread(telemetry['new'])} | "
+        "raw psycopg COPY of the same rows into a bare table | "
+        f"{READINGS / statistics.median(telemetry['new_seconds']):.0f} readings/s |",
+        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY | "
+        f"{READINGS / statistics.median(telemetry['again_seconds']):.0f} readings/s |",
+        f"| web worker memory growth during one {READINGS:,}-reading POST | "
+        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |",
+    ]
 
 
 def render_pairs(pairs: dict[str, tuple[str, str]], rates: dict[str, list[float]]) -> str:

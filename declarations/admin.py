@@ -10,11 +10,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from tradehub.ui.admin import AMBER, BLUE, GREEN, GREY, RED, ReadOnlyInline, badge
 from tradehub.workplace.filters import QueueFilter
 
 from .admin_procedures import ChildDeclarationInline, ProcedureAdminMixin, TransitInline
 from .admin_workplace import KeyInAdminMixin, document_file_links, document_position
-from .choices import Channel, DeclarationStatus
+from .choices import DeclarationStatus, RiskChannel
 from .models import (
     CustomsMessage,
     CustomsNumberSeries,
@@ -25,32 +26,25 @@ from .models import (
     GoodsItem,
 )
 
+# Declaration statuses and channels on the palette every admin uses (tradehub.ui.admin): red
+# needs action, amber watch, blue moving, green done, grey not (or no longer) in play.
 STATUS_COLOURS: dict[str, str] = {
-    DeclarationStatus.DRAFT: "#6c757d",
-    DeclarationStatus.SUBMITTED: "#0d6efd",
-    DeclarationStatus.ACCEPTED: "#0dcaf0",
-    DeclarationStatus.UNDER_CONTROL: "#fd7e14",
-    DeclarationStatus.RELEASED: "#198754",
-    DeclarationStatus.PARTIALLY_DISTRIBUTED: "#20c997",
-    DeclarationStatus.DISTRIBUTED: "#146c43",
-    DeclarationStatus.REGISTRATION_REFUSED: "#b02a37",
-    DeclarationStatus.REJECTED: "#dc3545",
-    DeclarationStatus.CANCELLED: "#343a40",
+    DeclarationStatus.DRAFT: GREY,
+    DeclarationStatus.SUBMITTED: BLUE,
+    DeclarationStatus.ACCEPTED: BLUE,
+    DeclarationStatus.UNDER_CONTROL: AMBER,
+    DeclarationStatus.RELEASED: GREEN,
+    DeclarationStatus.PARTIALLY_DISTRIBUTED: GREEN,
+    DeclarationStatus.DISTRIBUTED: GREEN,
+    DeclarationStatus.REGISTRATION_REFUSED: RED,
+    DeclarationStatus.REJECTED: RED,
+    DeclarationStatus.CANCELLED: GREY,
 }
 CHANNEL_COLOURS: dict[str, str] = {
-    Channel.GREEN: "#198754",
-    Channel.YELLOW: "#ffc107",
-    Channel.RED: "#dc3545",
+    RiskChannel.GREEN: GREEN,
+    RiskChannel.YELLOW: AMBER,
+    RiskChannel.RED: RED,
 }
-
-
-def _badge(label: str, colour: str) -> SafeString:
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
-        'font-weight:600;white-space:nowrap">{}</span>',
-        colour,
-        label,
-    )
 
 
 def _errors_html(errors: list[dict[str, Any]]) -> SafeString:
@@ -64,23 +58,6 @@ def _errors_html(errors: list[dict[str, Any]]) -> SafeString:
             ((e.get("pointer", "/"), e.get("code", ""), e.get("detail", "")) for e in errors),
         ),
     )
-
-
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    """An inline that shows rows and never adds, changes or deletes them."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class GoodsItemInline(ReadOnlyInline):
@@ -284,15 +261,13 @@ class DeclarationAdmin(KeyInAdminMixin, ProcedureAdminMixin, admin.ModelAdmin): 
 
     @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, declaration: Declaration) -> SafeString:
-        return _badge(
-            declaration.get_status_display(), STATUS_COLOURS.get(declaration.status, "#6c757d")
-        )
+        return badge(declaration.get_status_display(), STATUS_COLOURS.get(declaration.status, GREY))
 
     @admin.display(description=_("Channel"), ordering="channel")
     def channel_badge(self, declaration: Declaration) -> SafeString:
         if not declaration.channel:
             return format_html("{}", "—")
-        return _badge(declaration.get_channel_display(), CHANNEL_COLOURS[declaration.channel])
+        return badge(declaration.get_channel_display(), CHANNEL_COLOURS[declaration.channel])
 
     @admin.display(description=_("Rejection errors"))
     def rejection_errors_display(self, declaration: Declaration) -> SafeString:

@@ -21,7 +21,7 @@ class DeclarationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Channel(models.TextChoices):
+class RiskChannel(models.TextChoices):
     """Customs risk channel: green (release), yellow (documentary check), red (inspection)."""
 
     GREEN = "green", _("Green")
@@ -39,16 +39,6 @@ class Procedure(models.TextChoices):
     REEXPORT = "reexport", _("Re-export")
 
 
-class TransportMode(models.TextChoices):
-    """How the goods arrive at the border."""
-
-    RAIL = "rail", _("Rail")
-    ROAD = "road", _("Road")
-    SEA = "sea", _("Sea")
-    AIR = "air", _("Air")
-    MULTIMODAL = "multimodal", _("Multimodal")
-
-
 class TransportDocumentType(models.TextChoices):
     """The transport contract document."""
 
@@ -59,7 +49,7 @@ class TransportDocumentType(models.TextChoices):
     AIR_WAYBILL = "air_waybill", _("Air waybill")
 
 
-class DocumentType(models.TextChoices):
+class DeclarationDocumentType(models.TextChoices):
     """Supporting documents attached to a declaration."""
 
     PHYTOSANITARY_CERTIFICATE = "phytosanitary_certificate", _("Phytosanitary certificate")
@@ -91,7 +81,7 @@ class MessageSource(models.TextChoices):
     STAFF = "staff", _("Staff (admin)")
 
 
-class EventType(models.TextChoices):
+class DeclarationEventType(models.TextChoices):
     """Entries of the append-only declaration history."""
 
     CREATED = "created", _("Created")

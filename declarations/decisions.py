@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .choices import Channel, CustomsMessageType, DeclarationStatus, TransitStatus
+from .choices import CustomsMessageType, DeclarationStatus, RiskChannel, TransitStatus
 from .models import Declaration
 from .states import Action, assert_transition, can
 
@@ -41,7 +41,7 @@ def _transit_status(declaration: Declaration) -> str | None:
 
 
 def _red(declaration: Declaration) -> bool:
-    return declaration.status == S.UNDER_CONTROL and declaration.channel == Channel.RED
+    return declaration.status == S.UNDER_CONTROL and declaration.channel == RiskChannel.RED
 
 
 def _accept(channel: str) -> Callable[[Declaration, str, str], Any]:
@@ -50,7 +50,7 @@ def _accept(channel: str) -> Callable[[Declaration, str, str], Any]:
         services.record_customs_decision(
             declaration, type=CustomsMessageType.ACCEPTED, channel=channel, actor=actor
         )
-        if channel != Channel.GREEN:
+        if channel != RiskChannel.GREEN:
             services.record_customs_decision(
                 declaration, type=CustomsMessageType.CONTROL, channel=channel, actor=actor
             )
@@ -100,21 +100,21 @@ DECISIONS: tuple[Decision, ...] = (
         label=_("Register: green channel"),
         consequence=_("Customs registers it (a number is assigned) and releases without checks."),
         offered=lambda d: can(d.status, Action.ACCEPT),
-        apply=_accept(Channel.GREEN),
+        apply=_accept(RiskChannel.GREEN),
     ),
     Decision(
         key="accept_yellow",
         label=_("Register: yellow channel (documentary check)"),
         consequence=_("Customs registers it and checks the documents before release."),
         offered=lambda d: can(d.status, Action.ACCEPT),
-        apply=_accept(Channel.YELLOW),
+        apply=_accept(RiskChannel.YELLOW),
     ),
     Decision(
         key="accept_red",
         label=_("Register: red channel (inspection)"),
         consequence=_("Customs registers it and inspects the goods before release."),
         offered=lambda d: can(d.status, Action.ACCEPT),
-        apply=_accept(Channel.RED),
+        apply=_accept(RiskChannel.RED),
     ),
     Decision(
         key="refuse_registration",
@@ -245,8 +245,8 @@ NEXT_STEP: dict[str, str | Promise] = {
     S.CANCELLED: _("Cancelled: nothing more to do."),
 }
 UNDER_CONTROL_STEP: dict[str, str | Promise] = {
-    Channel.RED: _("Red channel: inspect the goods, then record the result with notes."),
-    Channel.YELLOW: _("Yellow channel: check the documents, then release or refuse release."),
+    RiskChannel.RED: _("Red channel: inspect the goods, then record the result with notes."),
+    RiskChannel.YELLOW: _("Yellow channel: check the documents, then release or refuse release."),
 }
 
 

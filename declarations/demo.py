@@ -18,7 +18,7 @@ from tradehub.partners.models import Partner
 from tradehub.reference.models import CustomsOffice, Location
 
 from . import services
-from .choices import Channel, CustomsMessageType, MessageSource
+from .choices import CustomsMessageType, MessageSource, RiskChannel
 from .inputs import DeclarationInput, DocumentInput, GoodsItemInput, TransportDocumentInput
 from .models import Declaration
 
@@ -157,7 +157,7 @@ def _advance(declaration: Declaration, target: str) -> None:
         return
     if target == "rejected":
         # Release is refused after registration (the declaration has its number): final.
-        declaration = _decide(declaration, CustomsMessageType.ACCEPTED, channel=Channel.RED)
+        declaration = _decide(declaration, CustomsMessageType.ACCEPTED, channel=RiskChannel.RED)
         _decide(
             declaration,
             CustomsMessageType.REJECTED,
@@ -171,7 +171,7 @@ def _advance(declaration: Declaration, target: str) -> None:
             ],
         )
         return
-    channel = Channel.RED if target == "under_control" else Channel.GREEN
+    channel = RiskChannel.RED if target == "under_control" else RiskChannel.GREEN
     declaration = _decide(declaration, CustomsMessageType.ACCEPTED, channel=channel)
     if target == "under_control":
         _decide(declaration, CustomsMessageType.CONTROL, channel=channel)

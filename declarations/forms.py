@@ -20,16 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from tradehub.api.exceptions import flatten_errors
 from tradehub.errors import DomainError
 from tradehub.partners.models import Partner
+from tradehub.reference.choices import TransportMode
 from tradehub.reference.models import CustomsOffice
 from tradehub.times import zone_label
 
 from . import services
 from .choices import (
+    DeclarationDocumentType,
     DeclarationStatus,
-    DocumentType,
     Procedure,
     TransportDocumentType,
-    TransportMode,
 )
 from .exceptions import (
     DeclarationInvalid,
@@ -180,7 +180,7 @@ class GoodsItemForm(forms.Form):
 class DocumentForm(forms.Form):
     """One supporting document, optionally with its scan."""
 
-    type = _choice(_("Type"), DocumentType.choices)
+    type = _choice(_("Type"), DeclarationDocumentType.choices)
     number = _text(_("Number"))
     issued_by = _text(_("Issued by"))
     issued_on = forms.CharField(

@@ -1,9 +1,9 @@
 """Extension points for apps that build on declarations (shipments), without importing them.
 
-- `status_changed` is sent after the transaction commits whenever a declaration's status changes
-  (kwargs: declaration, old_status, new_status, event).
-- `status_recorded` is sent inside that same transaction (same kwargs), for state that must change
-  atomically with the status (a shipment's checklist entry that follows the declaration).
+- `status_recorded` is sent inside the transaction that changes a declaration's status (kwargs:
+  declaration, old_status, new_status, event), for state that must change atomically with the
+  status (shipments: a checklist entry that follows the declaration). Partners hear status
+  changes through the `declaration.status_changed` webhook (the outbox), not through a signal.
 - `register_distribution_summary(provider)` lets the shipments app say how much of each goods
   item has been allocated; until one is registered the summary is an empty list. The provider
   takes several declarations at once (a page of a list) and answers by declaration id, so a list
@@ -20,7 +20,6 @@ from django.dispatch import Signal
 if TYPE_CHECKING:
     from .models import Declaration
 
-status_changed = Signal()
 status_recorded = Signal()
 
 DistributionSummaryProvider = Callable[[Sequence["Declaration"]], dict[int, list[dict[str, Any]]]]

@@ -11,18 +11,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradehub.ids import new_reference
+from tradehub.reference.choices import TransportMode
 
 from .choices import (
-    Channel,
     CustomsMessageType,
+    DeclarationDocumentType,
+    DeclarationEventType,
     DeclarationStatus,
-    DocumentType,
-    EventType,
     MessageSource,
     Procedure,
+    RiskChannel,
     TransitStatus,
     TransportDocumentType,
-    TransportMode,
 )
 from .validators import (
     validate_commodity_code,
@@ -126,7 +126,7 @@ class Declaration(models.Model):
     )
     channel = models.CharField(
         max_length=8,
-        choices=Channel.choices,
+        choices=RiskChannel.choices,
         null=True,
         blank=True,
         editable=False,
@@ -380,7 +380,9 @@ class Document(models.Model):
         related_name="documents",
         verbose_name=_("declaration"),
     )
-    type = models.CharField(max_length=32, choices=DocumentType.choices, verbose_name=_("type"))
+    type = models.CharField(
+        max_length=32, choices=DeclarationDocumentType.choices, verbose_name=_("type")
+    )
     number = models.CharField(max_length=70, verbose_name=_("number"))
     issued_by = models.CharField(max_length=200, blank=True, verbose_name=_("issued by"))
     issued_on = models.DateField(null=True, blank=True, verbose_name=_("issued on"))
@@ -455,7 +457,9 @@ class DeclarationEvent(models.Model):
     declaration = models.ForeignKey(
         Declaration, on_delete=models.CASCADE, related_name="events", verbose_name=_("declaration")
     )
-    type = models.CharField(max_length=32, choices=EventType.choices, verbose_name=_("type"))
+    type = models.CharField(
+        max_length=32, choices=DeclarationEventType.choices, verbose_name=_("type")
+    )
     occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("occurred at"))
     actor = models.CharField(max_length=200, verbose_name=_("actor"))
     payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
@@ -503,7 +507,7 @@ class CustomsMessage(models.Model):
     actor = models.CharField(max_length=200, blank=True, verbose_name=_("actor"))
     number = models.CharField(max_length=40, blank=True, verbose_name=_("number"))
     channel = models.CharField(
-        max_length=8, choices=Channel.choices, blank=True, verbose_name=_("channel")
+        max_length=8, choices=RiskChannel.choices, blank=True, verbose_name=_("channel")
     )
     errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
     accepted = models.BooleanField(

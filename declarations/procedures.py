@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from tradehub.reference.choices import OnwardProcedure as O
 
-from .choices import DocumentType
+from .choices import DeclarationDocumentType
 from .choices import Procedure as P
 
 
@@ -64,7 +64,7 @@ PROCEDURES: Mapping[str, ProcedureRule] = {
         P.IMPORT,
         GoodsStatus.FREE_CIRCULATION,
         # The customs value is declared from the commercial invoice (EAEU CC Art. 108).
-        required_documents=(DocumentType.INVOICE,),
+        required_documents=(DeclarationDocumentType.INVOICE,),
         parents=frozenset({P.TRANSIT, P.CUSTOMS_WAREHOUSE}),
         serves=frozenset({O.FREE_CIRCULATION, O.EAEU_MUTUAL_TRADE}),
         source="EAEU Customs Code Art. 134 (release for domestic consumption: the goods become "
@@ -88,7 +88,7 @@ PROCEDURES: Mapping[str, ProcedureRule] = {
     P.REEXPORT: ProcedureRule(
         P.REEXPORT,
         GoodsStatus.CUSTOMS_CONTROL,
-        required_documents=(DocumentType.INVOICE,),
+        required_documents=(DeclarationDocumentType.INVOICE,),
         parents=frozenset({P.TRANSIT, P.CUSTOMS_WAREHOUSE}),
         needs_parent=True,
         serves=frozenset({O.REEXPORT_UNDER_TRANSIT}),

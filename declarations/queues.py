@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradehub.workplace.queues import Limits, Queue
 
-from .choices import Channel, DeclarationStatus, TransitStatus
+from .choices import DeclarationStatus, RiskChannel, TransitStatus
 from .models import Declaration
 
 S = DeclarationStatus
@@ -65,8 +65,8 @@ UNDER_CONTROL = Queue(
     clock_label=_("since selection"),
     split_field="channel",
     split_values=(
-        (Channel.RED, _("red: awaiting inspection")),
-        (Channel.YELLOW, _("yellow: documentary check")),
+        (RiskChannel.RED, _("red: awaiting inspection")),
+        (RiskChannel.YELLOW, _("yellow: documentary check")),
     ),
 )
 

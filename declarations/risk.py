@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .choices import Channel, DocumentType
+from .choices import DeclarationDocumentType, RiskChannel
 from .models import Declaration
 
 REJECTED_CHAPTERS = frozenset({"93"})
@@ -46,7 +46,7 @@ class RiskAssessment:
 
     registration_errors: list[dict[str, Any]] = field(default_factory=list)
     release_errors: list[dict[str, Any]] = field(default_factory=list)
-    channel: str = Channel.GREEN
+    channel: str = RiskChannel.GREEN
     reasons: tuple[str, ...] = ()
 
 
@@ -97,18 +97,18 @@ def assess_channel(declaration: Declaration) -> tuple[str, list[str]]:
         if item.gross_kg > 0 and (item.gross_kg - item.net_kg) / item.gross_kg > MAX_TARE_SHARE:
             red.append(f"goods item {item.sequence}: packaging over 25 % of gross weight")
     if red:
-        return Channel.RED, red
+        return RiskChannel.RED, red
     present = set(declaration.documents.values_list("type", flat=True))
     yellow: list[str] = []
     consignor_country = (declaration.consignor or {}).get("country")
-    if DocumentType.CERTIFICATE_OF_ORIGIN not in present:
+    if DeclarationDocumentType.CERTIFICATE_OF_ORIGIN not in present:
         for item in declaration.goods_items.order_by("sequence"):
             if item.origin_country != consignor_country:
                 yellow.append(
                     f"goods item {item.sequence}: origin {item.origin_country} differs from the "
                     f"consignor's country {consignor_country} and no certificate of origin"
                 )
-    if DocumentType.INVOICE not in present:
+    if DeclarationDocumentType.INVOICE not in present:
         total_usd = sum(
             (
                 item.invoice_value * USD_RATES[item.currency]
@@ -120,8 +120,8 @@ def assess_channel(declaration: Declaration) -> tuple[str, list[str]]:
         if total_usd > INVOICE_REQUIRED_ABOVE_USD:
             yellow.append(f"invoice value {total_usd:.0f} USD without a commercial invoice")
     if yellow:
-        return Channel.YELLOW, yellow
-    return Channel.GREEN, []
+        return RiskChannel.YELLOW, yellow
+    return RiskChannel.GREEN, []
 
 
 def assess_risk(declaration: Declaration) -> RiskAssessment:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradehub.errors import DomainError
 from tradehub.partners.principals import actor_label
+from tradehub.reference.choices import LegMode
 from tradehub.times import zone_label
 from tradehub.ui.admin import (
     AMBER,
@@ -27,6 +28,7 @@ from tradehub.ui.admin import (
     GREY,
     RED,
     AuditRecordAdmin,
+    ReadOnlyInline,
     admin_link,
     admin_links,
     badge,
@@ -38,7 +40,7 @@ from tradehub.workplace.queues import duration_text
 from . import reroute, selectors, shelf_life
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
-from .choices import LotCondition, TransportMode
+from .choices import LotCondition
 from .models import (
     Alert,
     Excursion,
@@ -65,7 +67,6 @@ STATUS_COLOURS = {
     "cancelled": GREY,
 }
 EXCURSION_COLOURS = {"high": RED, "low": BLUE, "chilling": BLUE, "freezing": BLUE}
-_badge = badge
 
 
 ETA_HEADER = lazy(lambda: gettext("ETA") + f" ({zone_label()})", str)()
@@ -202,20 +203,6 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    """An inline that only shows rows."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class LegInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Leg
     extra = 0
@@ -262,7 +249,7 @@ class LotInline(ReadOnlyInline):
             return gettext(
                 "No known destination can be reached with shelf life left: sell locally."
             )
-        modes = dict(TransportMode.choices)
+        modes = dict(LegMode.choices)
         options = "; ".join(
             gettext("%(code)s (%(name)s), %(mode)s: %(hours)s h left at arrival")
             % {
@@ -320,7 +307,7 @@ class LotInline(ReadOnlyInline):
 
     @admin.display(description=_("Condition"))
     def condition_badge(self, lot: Lot) -> SafeString:
-        return _badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, "#555"))
+        return badge(lot.get_condition_display(), CONDITION_COLOURS.get(lot.condition, GREY))
 
 
 class EventInline(ReadOnlyInline):
@@ -513,11 +500,11 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         left = end - timezone.now()
         hours = left.total_seconds() / 3600
         if hours <= 0:
-            return _badge(_("expired"), CONDITION_COLOURS["expired"])
+            return badge(_("expired"), CONDITION_COLOURS["expired"])
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
-        return _badge(days_hours(left), colour)
+        return badge(days_hours(left), colour)
 
     @admin.display(description=_("Mixed-load warnings"))
     def warnings_display(self, shipment: Shipment) -> SafeString | str:

@@ -32,12 +32,8 @@ class ShipmentsConfig(AppConfig):
             on_declaration_status_changed, dispatch_uid="shipments.checklist_follows_declaration"
         )
 
-        # Alerts: admin, tasks, open alerts shown on lots, and a re-scan when a status changes.
+        # `shipments.alerts` is a sub-package of this app, not an app of its own (its model is
+        # shipments.Alert): Django's admin and Celery discover only `<app>.admin` and
+        # `<app>.tasks`, so its two modules are registered here, and nowhere else.
         from .alerts import admin as _alerts_admin  # noqa: F401
         from .alerts import tasks as _alerts_tasks  # noqa: F401
-        from .alerts.selectors import open_alerts_by_lot
-        from .alerts.signals import connect_signals
-        from .selectors import register_open_alerts_provider
-
-        register_open_alerts_provider(open_alerts_by_lot)
-        connect_signals()

@@ -3,8 +3,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shipments.shelf_life import EXCURSION_VOCABULARY
-
 
 class TempGroup(models.TextChoices):
     """Storage temperature groups: products of different groups should not share a reefer."""
@@ -60,16 +58,7 @@ class ShipmentChange(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class TransportMode(models.TextChoices):
-    """How a leg travels."""
-
-    RAIL = "rail", _("Rail")
-    ROAD = "road", _("Road")
-    SEA = "sea", _("Sea")
-    AIR = "air", _("Air")
-
-
-class DocumentStatus(models.TextChoices):
+class RequiredDocumentStatus(models.TextChoices):
     """Where a document a shipment needs stands."""
 
     MISSING = "missing", _("Missing")
@@ -97,7 +86,7 @@ class LotCondition(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class EventType(models.TextChoices):
+class TrackingEventType(models.TextChoices):
     """Tracking event vocabulary (close to DCSA / EPCIS business steps)."""
 
     DEPARTED = "departed", _("Departed")
@@ -119,11 +108,17 @@ class EventClassifier(models.TextChoices):
     PLANNED = "planned", _("Planned")
 
 
-# Which limit an excursion broke: the one vocabulary is `shipments.shelf_life.EXCURSION_VOCABULARY`.
-ExcursionKind = models.TextChoices(  # type: ignore[misc,call-overload]
-    "ExcursionKind",
-    [(kind.upper(), (kind, _(label))) for kind, label in EXCURSION_VOCABULARY.items()],
-)
+class ExcursionKind(models.TextChoices):
+    """Which limit an excursion broke: the one vocabulary of excursions (`shipments.shelf_life`
+    judges readings by these kinds, the Excursion model and the API store and show them)."""
+
+    HIGH = "high", _("Above the storage range")
+    LOW = "low", _("Below the storage range")
+    CHILLING = "chilling", _("Below the chilling threshold")
+    FREEZING = "freezing", _("At or below the freezing point")
+    KILLING_RANGE = "killing_range", _("Inside the killing range")
+    HUMIDITY_HIGH = "humidity_high", _("Relative humidity above its band")
+    HUMIDITY_LOW = "humidity_low", _("Relative humidity below its band")
 
 
 class Ripeness(models.TextChoices):

@@ -32,7 +32,7 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from declarations import services as declaration_services
-from declarations.choices import Channel, CustomsMessageType
+from declarations.choices import CustomsMessageType, RiskChannel
 from declarations.demo import DEMO_PARTNER, GRAPES, TOMATOES, with_codes
 from declarations.demo import DRAGON_FRUIT as DRAGON_FRUIT_ITEM
 from declarations.inputs import (
@@ -184,7 +184,7 @@ def _decide(declaration: Declaration, kind: str, at: dt.datetime, **extra: Any) 
 def _release(declaration: Declaration, at: dt.datetime) -> Declaration:
     """Lodge a declaration and have customs register (green) and release it at `at`."""
     declaration = declaration_services.submit(declaration, actor=ACTOR)
-    declaration = _decide(declaration, CustomsMessageType.ACCEPTED, at, channel=Channel.GREEN)
+    declaration = _decide(declaration, CustomsMessageType.ACCEPTED, at, channel=RiskChannel.GREEN)
     return _decide(declaration, CustomsMessageType.RELEASED, at + dt.timedelta(minutes=40))
 
 

@@ -12,7 +12,13 @@ from tradehub.notifications.choices import Severity
 from tradehub.workplace.queues import Limits, Queue
 
 from .alerts.choices import AlertState
-from .choices import FINISHED_STATUSES, EventClassifier, EventType, LotCondition, ShipmentStatus
+from .choices import (
+    FINISHED_STATUSES,
+    EventClassifier,
+    LotCondition,
+    ShipmentStatus,
+    TrackingEventType,
+)
 from .models import Alert, Excursion, Lot, Shipment, TrackingEvent
 
 RISKY = (LotCondition.AT_RISK, LotCondition.EXPIRED)
@@ -52,7 +58,9 @@ def _on_hold(queryset: QuerySet[Shipment], now: dt.datetime, limits: Limits) -> 
 
 def _held_since(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
     latest = TrackingEvent.objects.filter(
-        shipment=OuterRef("pk"), type=EventType.CUSTOMS_HOLD, classifier=EventClassifier.ACTUAL
+        shipment=OuterRef("pk"),
+        type=TrackingEventType.CUSTOMS_HOLD,
+        classifier=EventClassifier.ACTUAL,
     ).order_by("-occurred_at")
     return queryset.annotate(held_since=Subquery(latest.values("occurred_at")[:1]))
 

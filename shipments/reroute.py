@@ -22,9 +22,10 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F
 
-from shipments.choices import ShipmentStatus, TransportMode
+from shipments.choices import ShipmentStatus
 from shipments.models import LeadTime, Lot, Shipment
 from shipments.services.shelf import remaining_hours, shipment_arrival
+from tradehub.reference.choices import LegMode
 from tradehub.reference.models import Location
 from tradehub.reference.selectors import onward_route
 
@@ -190,7 +191,7 @@ def load_lead_times(path: Path = LEAD_TIME_TABLE) -> int:
                 "code", "pk"
             )
         )
-        if len(places) < 2 or row["mode"] not in TransportMode.values:
+        if len(places) < 2 or row["mode"] not in LegMode.values:
             continue
         _, was_created = LeadTime.objects.get_or_create(
             origin_id=places[row["origin"]],

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -36,26 +36,6 @@ from .models import (
     TemperatureReading,
     TrackingEvent,
 )
-
-# --- open alerts: the alerts module registers a provider; until then every lot has none. -------
-
-OpenAlertsProvider = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
-_open_alert_providers: list[OpenAlertsProvider] = []
-
-
-def register_open_alerts_provider(provider: OpenAlertsProvider) -> OpenAlertsProvider:
-    """Let the alerts module say which alerts are open per lot id (last registered wins)."""
-    if provider not in _open_alert_providers:
-        _open_alert_providers.append(provider)
-    return provider
-
-
-def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Open alerts per lot id, as `{reference, kind, severity}` dicts ([] without alerts)."""
-    if not _open_alert_providers or not lot_ids:
-        return {}
-    return _open_alert_providers[-1](lot_ids)
-
 
 # --- shipments ---------------------------------------------------------------------------------
 

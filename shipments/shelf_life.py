@@ -53,12 +53,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a string for translation (makemessages finds the name) without needing Django settings:
-    this module stays pure and runs without a configured project (bench, scripts)."""
-    return message
-
+from shipments.choices import ExcursionKind
 
 # Q10 per band exactly as USDA Agriculture Handbook 66 (Saltveit, "Respiratory metabolism", table of the
 # effect of temperature on the rate of deterioration) assumes them: 3.0 for 0–10 °C, 2.5 for 10–20 °C, 2.0
@@ -77,29 +72,19 @@ AT_RISK_REMAINING_FRACTION = 0.25
 CHILLING_AT_RISK_DOSE = 1.0
 
 Condition = Literal["ok", "at_risk", "expired"]
-ExcursionKind = Literal[
-    "high", "low", "chilling", "freezing", "killing_range", "humidity_high", "humidity_low"
-]
-# The one vocabulary of excursions (the Excursion model's choices are built from it): kind -> meaning.
-EXCURSION_VOCABULARY: dict[str, str] = {
-    "high": gettext_noop("Above the storage range"),
-    "low": gettext_noop("Below the storage range"),
-    "chilling": gettext_noop("Below the chilling threshold"),
-    "freezing": gettext_noop("At or below the freezing point"),
-    "killing_range": gettext_noop("Inside the killing range"),
-    "humidity_high": gettext_noop("Relative humidity above its band"),
-    "humidity_low": gettext_noop("Relative humidity below its band"),
-}
-EXCURSION_KINDS: tuple[ExcursionKind, ...] = tuple(EXCURSION_VOCABULARY)  # type: ignore[arg-type]
-# The kinds judged on temperature, in the order `track_excursions` checks them.
+# Excursion kinds are `shipments.choices.ExcursionKind`; the kinds judged on temperature, in the
+# order `track_excursions` checks them:
 TEMPERATURE_KINDS: tuple[ExcursionKind, ...] = (
-    "high",
-    "low",
-    "chilling",
-    "freezing",
-    "killing_range",
+    ExcursionKind.HIGH,
+    ExcursionKind.LOW,
+    ExcursionKind.CHILLING,
+    ExcursionKind.FREEZING,
+    ExcursionKind.KILLING_RANGE,
 )
-HUMIDITY_KINDS: tuple[ExcursionKind, ...] = ("humidity_high", "humidity_low")
+HUMIDITY_KINDS: tuple[ExcursionKind, ...] = (
+    ExcursionKind.HUMIDITY_HIGH,
+    ExcursionKind.HUMIDITY_LOW,
+)
 # Humidity excursions: logger RH readings swing by a few % around the set value, so an RH band edge
 # counts as broken only beyond it by this much, and the breach ends back inside by the hysteresis
 # too (operating settings, % RH, not literature figures).
@@ -159,6 +144,11 @@ def onset_hours_function(pairs: OnsetPairs) -> Callable[[float], float | None]:
         return max(1.0, exp(logs[-1][1]))  # pragma: no cover - t == warmest handled above
 
     return hours
+
+
+_INIT_NAMES: dict[type, tuple[str, ...]] = {}
+_PROFILES: dict[Any, ProductProfile] = {}
+_PROFILES_KEPT = 1024  # products in the catalogue are far fewer; the memo is emptied when full
 
 
 @dataclass(frozen=True)
@@ -223,12 +213,29 @@ class ProductProfile:
 
     @classmethod
     def from_obj(cls, obj: Any) -> ProductProfile:
-        """Build from any object with the same attribute names (e.g. a shipments Product)."""
-        names = [f.name for f in fields(cls) if f.init]
+        """Build from any object with the same attribute names (e.g. a shipments Product).
+
+        Profiles are immutable and depend only on these values, so one built from the same
+        values (and types) is reused: a list of 50 shipments asked for the profile of each lot
+        three times (remaining hours, pre-cooling, condition), and building one (validation,
+        compiled rate function) was an eighth of the list's time."""
+        names = _INIT_NAMES.get(cls)
+        if names is None:
+            names = _INIT_NAMES[cls] = tuple(f.name for f in fields(cls) if f.init)
         kwargs = {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
         if "chilling_onset" in kwargs:
             kwargs["chilling_onset"] = tuple(tuple(p) for p in kwargs["chilling_onset"])
-        return cls(**kwargs)
+        try:
+            key: Any = (cls, tuple((n, type(v), v) for n, v in kwargs.items()))
+            profile = _PROFILES.get(key)
+        except TypeError:  # a value that cannot be hashed: build it every time
+            return cls(**kwargs)
+        if profile is None:
+            profile = cls(**kwargs)
+            if len(_PROFILES) >= _PROFILES_KEPT:
+                _PROFILES.clear()
+            _PROFILES[key] = profile
+        return profile
 
     @property
     def storage_life_hours(self) -> float:
@@ -703,32 +710,32 @@ def _rules(
     tol, hyst = profile.excursion_tolerance_c, profile.excursion_hysteresis_c
     rules: list[tuple[str, int, float, float, float]] = []
     for kind in kinds:
-        if kind == "high":
+        if kind == ExcursionKind.HIGH:
             hi = profile.storage_temp_max_c
             rules.append((kind, 1, hi, hi + tol, hi + tol - hyst))
-        elif kind == "low":
+        elif kind == ExcursionKind.LOW:
             lo = profile.storage_temp_min_c
             rules.append((kind, -1, lo, lo - tol, lo - tol + hyst))
-        elif kind == "chilling" and profile.chilling_applies:
+        elif kind == ExcursionKind.CHILLING and profile.chilling_applies:
             th = float(profile.chilling_threshold_c)  # type: ignore[arg-type]
             rules.append((kind, -1, th, th - tol, th - tol + hyst))
-        elif kind == "freezing" and profile.highest_freezing_point_c is not None:
+        elif kind == ExcursionKind.FREEZING and profile.highest_freezing_point_c is not None:
             fp = profile.highest_freezing_point_c
             # No tolerance below a freezing point: breached at it (ice may form), closed above it.
             at_fp = math.nextafter(fp, math.inf)
             rules.append((kind, -1, fp, at_fp, at_fp + hyst))
         elif (
-            kind == "killing_range"
+            kind == ExcursionKind.KILLING_RANGE
             and profile.killing_range_min_c is not None
             and profile.killing_range_max_c is not None
         ):
             rules.append((kind, 0, profile.killing_range_min_c, profile.killing_range_max_c, hyst))
-        elif kind == "humidity_high" and profile.rh_max_pct is not None:
+        elif kind == ExcursionKind.HUMIDITY_HIGH and profile.rh_max_pct is not None:
             hi = profile.rh_max_pct
             rules.append(
                 (kind, 1, hi, hi + RH_TOLERANCE_PCT, hi + RH_TOLERANCE_PCT - RH_HYSTERESIS_PCT)
             )
-        elif kind == "humidity_low" and profile.rh_min_pct is not None:
+        elif kind == ExcursionKind.HUMIDITY_LOW and profile.rh_min_pct is not None:
             lo = profile.rh_min_pct
             rules.append(
                 (kind, -1, lo, lo - RH_TOLERANCE_PCT, lo - RH_TOLERANCE_PCT + RH_HYSTERESIS_PCT)
@@ -770,7 +777,9 @@ def track_excursions(
     # `low` does not also count below a chilling threshold that applies (that is a chilling excursion).
     chill_below = (
         profile.chilling_threshold_c
-        if profile.chilling_applies and "chilling" in kinds and "low" in kinds
+        if profile.chilling_applies
+        and ExcursionKind.CHILLING in kinds
+        and ExcursionKind.LOW in kinds
         else None
     )
     # Fast path bounds: strictly inside them nothing can open (or stay open: closes are inside too).
@@ -797,7 +806,12 @@ def track_excursions(
                 exc = temp - limit
             elif side < 0:
                 breached = temp < (open_at if cur is None else close_at)
-                if breached and kind == "low" and chill_below is not None and temp < chill_below:
+                if (
+                    breached
+                    and kind == ExcursionKind.LOW
+                    and chill_below is not None
+                    and temp < chill_below
+                ):
                     breached = False
                 exc = limit - temp
             elif cur is None:

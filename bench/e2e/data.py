@@ -6,6 +6,13 @@ details answer real, nested representations: 60 shipments with 3 lots and 2 legs
 declarations with 3 goods items and 3 documents each, 60 alerts (on the shipments' lots), and one
 shipment per telemetry round, and two for the chart workloads (1,000,000 and 10,000 readings).
 Prints one JSON line: the API key and the references to request.
+
+With `--declarations N` (the pagination figures of issue #15: `bin/bench e2e --declarations
+1000000`) it also makes sure the database holds N bulk declarations, a tenth of them of one
+partner ("Bench E2E Bulk Partner", with its own API key) and the rest spread over nine others,
+written by `INSERT … SELECT … generate_series` copies of a declaration the services made (three
+goods items each for the bulk partner's, none for the others'), one every 30 seconds back from
+now, so cursors and `updated_since` walk real index ranges. Built once; later runs reuse them.
 """
 
 import json
@@ -18,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = ROOT / "var" / "bench-e2e.json"
 PARTNER = "Bench E2E Partner"
 PER_LIST = 60  # more than one page of 50
+BULK_PARTNER = "Bench E2E Bulk Partner"
+BULK_PREFIX = "BULK-"
 
 
 def setup() -> None:
@@ -92,6 +101,7 @@ def build() -> dict[str, Any]:
         .values_list("reference", flat=True)
     )
     state = {
+        **state,
         "key": key,
         "shipment": references[0],
         "declaration": declarations[0],
@@ -101,6 +111,85 @@ def build() -> dict[str, Any]:
     KEY_FILE.parent.mkdir(exist_ok=True)
     KEY_FILE.write_text(json.dumps(state))
     return state
+
+
+def build_bulk(state: dict[str, Any], total: int) -> dict[str, Any]:
+    """`total` bulk declarations (a tenth the bulk partner's), built with SQL, reused."""
+    from django.db import connection, transaction
+
+    from declarations.models import Declaration
+    from tradehub.partners.models import Partner, PartnerAPIKey
+    from tradehub.partners.services import create_partner, issue_api_key
+
+    bulk = Partner.objects.filter(name=BULK_PARTNER).first() or create_partner(BULK_PARTNER)
+    others = [
+        Partner.objects.filter(name=f"{BULK_PARTNER} {n}").first()
+        or create_partner(f"{BULK_PARTNER} {n}")
+        for n in range(1, 10)
+    ]
+    key = state.get("bulk_key")
+    if not key or not PartnerAPIKey.objects.is_valid(key):
+        _, key = issue_api_key(bulk, "bench-bulk")
+    have = Declaration.objects.filter(reference__startswith=BULK_PREFIX).count()
+    if have < total:
+        template = Declaration.objects.exclude(reference__startswith=BULK_PREFIX).order_by("id")[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "ORDER BY ordinal_position",
+                ["declarations_declaration"],
+            )
+            columns = [row[0] for row in cursor.fetchall() if row[0] != "id"]
+            made = {
+                "reference": f"'{BULK_PREFIX}' || lpad(n::text, 9, '0')",
+                "lrn": f"'{BULK_PREFIX}' || n",
+                "number": "NULL",
+                "parent_id": "NULL",
+                "created_at": "now() - make_interval(secs => 30 * n)",
+                "updated_at": "now() - make_interval(secs => 30 * n)",
+                "partner_id": (
+                    f"CASE WHEN n %% 10 = 0 THEN {bulk.pk} "
+                    f"ELSE (ARRAY[{','.join(str(p.pk) for p in others)}])[n %% 10] END"
+                ),
+            }
+            select = ", ".join(made.get(column, f"t.{column}") for column in columns)
+            goods_columns = [
+                column
+                for column in _columns(cursor, "declarations_goodsitem")
+                if column not in {"id", "declaration_id", "source_item_id", "updated_at"}
+            ]
+            with transaction.atomic():
+                cursor.execute(
+                    f"INSERT INTO declarations_declaration ({', '.join(columns)}) "
+                    f"SELECT {select} FROM declarations_declaration t, "
+                    "generate_series(%s, %s) AS n WHERE t.id = %s",
+                    [have + 1, total, template.pk],
+                )
+                cursor.execute(
+                    "INSERT INTO declarations_goodsitem "
+                    f"(declaration_id, source_item_id, updated_at, {', '.join(goods_columns)}) "
+                    f"SELECT d.id, NULL, d.updated_at, {', '.join('g.' + c for c in goods_columns)} "
+                    "FROM declarations_declaration d JOIN declarations_goodsitem g "
+                    "ON g.declaration_id = %s "
+                    "WHERE d.partner_id = %s AND d.reference LIKE %s "
+                    "AND NOT EXISTS (SELECT 1 FROM declarations_goodsitem x "
+                    "WHERE x.declaration_id = d.id)",
+                    [template.pk, bulk.pk, BULK_PREFIX + "%"],
+                )
+            cursor.execute("ANALYZE declarations_declaration")
+            cursor.execute("ANALYZE declarations_goodsitem")
+    state = {**state, "bulk_key": key, "bulk_total": total}
+    KEY_FILE.write_text(json.dumps(state))
+    return state
+
+
+def _columns(cursor: Any, table: str) -> list[str]:
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 CHART_SIZES = {"chart_big": 1_000_000, "chart_small": 10_000}
@@ -152,4 +241,7 @@ def chart_shipments(key: str | None) -> dict[str, Any]:
 
 if __name__ == "__main__":
     setup()
-    print(json.dumps(build()))
+    built = build()
+    if "--declarations" in sys.argv:
+        built = build_bulk(built, int(sys.argv[sys.argv.index("--declarations") + 1]))
+    print(json.dumps(built))

@@ -481,6 +481,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, help="wrk seconds per measurement (5, quick 2)")
     parser.add_argument("--no-write", action="store_true", help="print, do not edit the doc")
     parser.add_argument("--profile", metavar="WORKLOAD", help="py-spy one workload and stop")
+    parser.add_argument(
+        "--telemetry-only",
+        action="store_true",
+        help="only the telemetry rows (paired with raw COPY), printed, the doc left alone",
+    )
+    parser.add_argument(
+        "--declarations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also build N bulk declarations (a tenth one partner's) and time its first and "
+        "last pages and an empty updated_since poll (issue #15: 1000000)",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     seconds = args.seconds or (2 if args.quick else 5)
@@ -491,12 +504,15 @@ def main() -> None:
     ensure_database(env)
     python = str(VENV_BIN / "python")
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    state = json.loads(
-        run([python, "-m", "bench.e2e.data"], env, capture_output=True).stdout.splitlines()[-1]
-    )
+    data_cmd = [python, "-m", "bench.e2e.data"]
+    if args.declarations:
+        data_cmd += ["--declarations", str(args.declarations)]
+    state = json.loads(run(data_cmd, env, capture_output=True).stdout.splitlines()[-1])
     started = dt.datetime.now(dt.UTC)
     revision = commit()  # what the servers run: read before they start, not after the run
     host = machine()  # the load average at the start
+    if args.declarations:
+        host += f"; {args.declarations:,} bulk declarations"
     hello_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.e2e.hello"}
     with (
         gunicorn("tradehub.wsgi:application", env, "/api/v1/health/") as (app, master),
@@ -505,34 +521,58 @@ def main() -> None:
         v1 = app + "/api/v1"
         workloads = {
             "DRF hello (noise: baseline vs itself)": (hello + "/hello/", None),
-            "`GET /products/?page_size=1` (request stack)": (v1 + "/products/?page_size=1", "k"),
-            "`GET /shipments/{ref}/` (detail)": (v1 + f"/shipments/{state['shipment']}/", "k"),
+            "`GET /products/?page_size=1` (request stack)": (v1 + "/products/?page_size=1", "key"),
+            "`GET /shipments/{ref}/` (detail)": (v1 + f"/shipments/{state['shipment']}/", "key"),
             "`GET /shipments/?page_size=50` (3 lots, 2 legs each)": (
                 v1 + "/shipments/?page_size=50",
-                "k",
+                "key",
             ),
             "`GET /declarations/{ref}/` (detail)": (
                 v1 + f"/declarations/{state['declaration']}/",
-                "k",
+                "key",
             ),
             "`GET /declarations/?page_size=50` (3 goods items each)": (
                 v1 + "/declarations/?page_size=50",
-                "k",
+                "key",
             ),
-            "`GET /alerts/?page_size=50`": (v1 + "/alerts/?page_size=50", "k"),
-            "`GET /locations/?search=alma`": (v1 + "/locations/?search=alma", "k"),
+            "`GET /alerts/?page_size=50`": (v1 + "/alerts/?page_size=50", "key"),
+            "`GET /locations/?search=alma`": (v1 + "/locations/?search=alma", "key"),
         }
+        pairs: dict[str, tuple[str, str]] = {}
+        if args.declarations:
+            bulk = f"{args.declarations:,} declarations, {args.declarations // 10:,} the partner's"
+            first = f"`GET /declarations/?page_size=50`, {bulk}: first page"
+            last = f"the same list's last page (`cursor=`, {args.declarations // 10:,} rows back)"
+            one = "`GET /declarations/?page_size=1` (the same partner)"
+            poll = "`GET /declarations/?updated_since=<start of the run>` (answers nothing)"
+            since = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+            workloads[first] = (v1 + "/declarations/?page_size=50", "bulk_key")
+            workloads[last] = (v1 + "/declarations/?" + last_page_query(env, state), "bulk_key")
+            workloads[one] = (v1 + "/declarations/?page_size=1", "bulk_key")
+            workloads[poll] = (v1 + f"/declarations/?updated_since={since}", "bulk_key")
+            pairs = {
+                "last page / first page (target ≤ 1.5)": (last, first),
+                "empty `updated_since` poll / 1-row list (target ≤ 1.2)": (poll, one),
+            }
         # Every URL answers 200 (lists with 50 objects) before anything is timed.
         for label, (url, auth) in workloads.items():
-            status, body = get(url, state["key"] if auth else None)
+            status, body = get(url, state[auth] if auth else None)
             if status != 200:
                 raise RuntimeError(f"{label}: {url} answered {status}: {body[:300]!r}")
+            if "page_size=50" in url and "cursor=" in url and not json.loads(body)["results"]:
+                raise RuntimeError(f"{label}: the last page is empty")
             document = json.loads(body)
-            if "page_size=50" in url and len(document["results"]) != 50:
+            if "page_size=50" in url and "cursor=" not in url and len(document["results"]) != 50:
                 raise RuntimeError(f"{label}: {len(document['results'])} objects, not 50")
         status, body = get(f"{v1}/shipments/{state['telemetry_shipment']}/", state["key"])
         state["telemetry_shipment_id"] = telemetry_shipment_id(env, state["telemetry_shipment"])
 
+        if args.telemetry_only:
+            telemetry = telemetry_rounds(app, master, state, env, rounds)
+            purge_queue(env)
+            print(f"{started:%Y-%m-%d %H:%MZ}, commit {revision}; {host}; {rounds} rounds")
+            print("\n".join(render_telemetry(rounds, telemetry)))
+            return
         if args.profile == "telemetry":
             out = ROOT / "var" / "profile-telemetry.txt"
             spies = [
@@ -571,7 +611,7 @@ def main() -> None:
             secs = max(seconds, 10)
             out = ROOT / "var" / f"profile-{re.sub(r'[^a-z0-9]+', '-', args.profile)}.txt"
             profile(
-                worker, secs, out, lambda: wrk_rps(wrk, url, secs, state["key"] if auth else None)
+                worker, secs, out, lambda: wrk_rps(wrk, url, secs, state[auth] if auth else None)
             )
             return
 
@@ -581,7 +621,7 @@ def main() -> None:
         for _ in range(rounds):
             for label, (url, auth) in workloads.items():
                 baseline = wrk_rps(wrk, hello + "/hello/", seconds, None, servers)
-                measured = wrk_rps(wrk, url, seconds, state["key"] if auth else None, servers)
+                measured = wrk_rps(wrk, url, seconds, state[auth] if auth else None, servers)
                 ratios[label].append(measured / baseline)
                 rates[label].append(measured)
             print(".", end="", flush=True)
@@ -595,10 +635,33 @@ def main() -> None:
     table = render(
         started, f"{revision}; {host}", rounds, seconds, ratios, rates, telemetry, charts
     )
+    if pairs:
+        table += "\n\n" + render_pairs(pairs, rates)
     print(table)
     if not args.no_write:
         write_doc(table)
         print(f"written to {DOC.relative_to(ROOT)}")
+
+
+def last_page_query(env: dict[str, str], state: dict[str, Any]) -> str:
+    """The query string of the bulk partner's last page of 50, as the `next` link of the page
+    before it would spell it (DRF's cursor: base64 of `p=<created_at of that page's last row>`)."""
+    import base64
+    import urllib.parse
+
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT d.created_at FROM declarations_declaration d JOIN partners_partner p "
+            "ON p.id = d.partner_id WHERE p.name = %s ORDER BY d.created_at, d.id "
+            "OFFSET 50 LIMIT 1",
+            ["Bench E2E Bulk Partner"],
+        ).fetchone()
+        assert row is not None, "no bulk declarations"
+    position = str(row[0].astimezone(dt.UTC))
+    cursor = base64.b64encode(urllib.parse.urlencode({"p": position}).encode()).decode()
+    return urllib.parse.urlencode({"page_size": 50, "cursor": cursor})
 
 
 def telemetry_shipment_id(env: dict[str, str], reference: str) -> int:
@@ -649,19 +712,7 @@ def render(
     for label, values in ratios.items():
         rate = statistics.median(rates[label])
         lines.append(f"| {label} | {spread(values)} | DRF hello | {rate:.0f} |")
-    lines.append(
-        f"| `POST /telemetry/`, {READINGS:,} new readings | {spread(telemetry['new'])} | "
-        "raw psycopg COPY of the same rows into a bare table | "
-        f"{READINGS / statistics.median(telemetry['new_seconds']):.0f} readings/s |"
-    )
-    lines.append(
-        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY | "
-        f"{READINGS / statistics.median(telemetry['again_seconds']):.0f} readings/s |"
-    )
-    lines.append(
-        f"| web worker memory growth during one {READINGS:,}-reading POST | "
-        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |"
-    )
+    lines.extend(render_telemetry(rounds, telemetry))
     if charts:
         lines += [
             "",
@@ -673,6 +724,31 @@ def render(
             "| --- | --- |",
         ]
         lines += [f"| {label} | {spread(values)} |" for label, values in charts.items()]
+    return "\n".join(lines)
+
+
+def render_telemetry(rounds: int, telemetry: dict[str, list[float]]) -> list[str]:
+    """The telemetry rows of the table."""
+    return [
+        f"| `POST /telemetry/`, {READINGS:,} new readings | {spread(telemetry['new'])} | "
+        "raw psycopg COPY of the same rows into a bare table | "
+        f"{READINGS / statistics.median(telemetry['new_seconds']):.0f} readings/s |",
+        f"| the same batch re-sent (all duplicates) | {spread(telemetry['again'])} | raw COPY | "
+        f"{READINGS / statistics.median(telemetry['again_seconds']):.0f} readings/s |",
+        f"| web worker memory growth during one {READINGS:,}-reading POST | "
+        f"{max(telemetry['rss_mb']):.1f} MB (largest of {rounds} rounds) | — | — |",
+    ]
+
+
+def render_pairs(pairs: dict[str, tuple[str, str]], rates: dict[str, list[float]]) -> str:
+    """Time of one workload over another's, per round (from the same rounds' requests/s)."""
+    lines = [
+        "| pagination at scale | time ratio (lower is better) |",
+        "| --- | --- |",
+    ]
+    for label, (slow, fast) in pairs.items():
+        values = [f / s for f, s in zip(rates[fast], rates[slow], strict=True)]
+        lines.append(f"| {label} | {spread(values)} |")
     return "\n".join(lines)
 
 

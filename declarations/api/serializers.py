@@ -10,19 +10,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tradehub.api.serializers import StrictSerializer
+from tradehub.reference.choices import TransportMode
 from tradehub.reference.models import CustomsOffice, Location
 
 from .. import hooks
 from ..choices import (
-    Channel,
     CustomsMessageType,
+    DeclarationDocumentType,
     DeclarationStatus,
-    DocumentType,
     MessageSource,
     Procedure,
+    RiskChannel,
     TransitStatus,
     TransportDocumentType,
-    TransportMode,
 )
 from ..models import (
     Declaration,
@@ -159,7 +159,7 @@ class GoodsItemInputSerializer(StrictSerializer[dict[str, Any]]):
 class DocumentInputSerializer(StrictSerializer[dict[str, Any]]):
     """A supporting document; `goods_items` lists the sequences it covers (empty: all)."""
 
-    type = serializers.ChoiceField(choices=DocumentType.choices)
+    type = serializers.ChoiceField(choices=DeclarationDocumentType.choices)
     number = serializers.CharField(max_length=70)
     issued_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
     issued_on = serializers.DateField(required=False, allow_null=True)
@@ -349,7 +349,7 @@ class CustomsMessageInputSerializer(StrictSerializer[dict[str, Any]]):
     occurred_at = serializers.DateTimeField()
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     channel = serializers.ChoiceField(
-        choices=Channel.choices, required=False, allow_blank=True, allow_null=True
+        choices=RiskChannel.choices, required=False, allow_blank=True, allow_null=True
     )
     errors = ErrorSerializer(many=True, required=False, allow_null=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(required=False, allow_null=True)
@@ -371,7 +371,7 @@ class CustomsMessageInputSerializer(StrictSerializer[dict[str, Any]]):
             raise serializers.ValidationError(
                 {"accepted": "A cancellation decision says whether it is accepted (true/false)."}
             )
-        if kind == CustomsMessageType.CONTROL and attrs.get("channel") == Channel.GREEN:
+        if kind == CustomsMessageType.CONTROL and attrs.get("channel") == RiskChannel.GREEN:
             raise serializers.ValidationError({"channel": "Control is the yellow or red channel."})
         return attrs
 
@@ -617,7 +617,12 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
         documents = list(declaration.documents.all())
         for sequence, document in enumerate(sorted(documents, key=lambda d: d.pk), start=1):
             document.sequence = sequence  # type: ignore[attr-defined]
-        return list(DocumentSerializer(sorted(documents, key=lambda d: d.pk), many=True).data)
+        # One document serializer per declaration serializer (a page of 50 built 50 before).
+        serializer: serializers.ListSerializer[Document] | None = self.__dict__.get("_documents")
+        if serializer is None:
+            serializer = self.__dict__["_documents"] = DocumentSerializer(many=True)  # type: ignore[assignment]
+        assert serializer is not None
+        return list(serializer.to_representation(sorted(documents, key=lambda d: d.pk)))
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, declaration: Declaration) -> dict[str, Any]:
@@ -677,7 +682,7 @@ class CustomsMessageSerializer(serializers.Serializer[Any]):
     received_at = serializers.DateTimeField()
     source = serializers.ChoiceField(choices=MessageSource.choices)  # type: ignore[assignment]
     number = serializers.CharField()
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True)
+    channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_blank=True)
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]
     accepted = serializers.BooleanField(allow_null=True)
     delivery_deadline = serializers.DateTimeField(allow_null=True)
@@ -693,7 +698,7 @@ class CustomsMessageResultSerializer(serializers.Serializer[dict[str, Any]]):
     declaration = serializers.CharField(help_text="The declaration's reference")
     status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     number = serializers.CharField(allow_null=True)
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
+    channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_null=True)
 
 
 class DocumentFileSerializer(StrictSerializer[dict[str, Any]]):

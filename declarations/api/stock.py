@@ -20,9 +20,10 @@ from rest_framework.views import APIView
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.api.serializers import StrictSerializer
 from tradehub.partners.principals import actor_label, partner_of
+from tradehub.reference.choices import TransportMode
 
 from .. import selectors, services
-from ..choices import DeclarationStatus, Procedure, TransportMode
+from ..choices import DeclarationStatus, Procedure
 from ..models import Declaration
 from .inputs import document_input
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer

@@ -25,7 +25,7 @@ from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
 from .. import selectors, services
-from ..choices import Channel, DeclarationStatus, MessageSource, Procedure
+from ..choices import DeclarationStatus, MessageSource, Procedure, RiskChannel
 from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
 from .inputs import declaration_input
 from .serializers import (
@@ -51,7 +51,7 @@ class DeclarationFilterSet(UpdatedSinceFilterSet):
     """Filters of the declaration list."""
 
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
-    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    channel = django_filters.ChoiceFilter(choices=RiskChannel.choices)
     procedure = django_filters.ChoiceFilter(choices=Procedure.choices)
     lrn = django_filters.CharFilter()
     number = django_filters.CharFilter()

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from tradehub.api.schema import webhook_event
 
-from ..choices import Channel, DeclarationStatus
+from ..choices import DeclarationStatus, RiskChannel
 
 
 class DeclarationStatusChangedSerializer(serializers.Serializer[dict[str, Any]]):
@@ -18,7 +18,7 @@ class DeclarationStatusChangedSerializer(serializers.Serializer[dict[str, Any]])
     previous_status = serializers.ChoiceField(choices=DeclarationStatus.choices)
     version = serializers.IntegerField()
     number = serializers.CharField(allow_null=True)
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True)
+    channel = serializers.ChoiceField(choices=RiskChannel.choices, allow_null=True)
     occurred_at = serializers.DateTimeField(help_text="When the change happened (UTC, `Z`).")
 
 

@@ -4,7 +4,7 @@
 options); `settings.CUSTOMS_GATEWAY_ROUTES` says which one serves an office — by office code,
 else by the office's country, else `*`. `settings.CUSTOMS_GATEWAY` may name one gateway for every
 office (e.g. `manual`); its default, `routes`, uses the routes. Adding a gateway is a package of
-its own plus settings: no core file changes (tests/declarations/toy_gateway.py proves it).
+its own plus settings: no core file changes (tests/gateways/toy.py and tests/gateways/test_toy_gateway.py prove it).
 Every gateway talks to the core only through the public inbound services of
 `declarations.services` (receive/apply customs messages, customs numbers, risk assessment).
 """

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
-
-from django.db import transaction
 
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
@@ -14,8 +11,8 @@ from tradehub.times import iso_time
 
 from .. import hooks
 from ..choices import (
+    DeclarationEventType,
     DeclarationStatus,
-    EventType,
 )
 from ..models import (
     Declaration,
@@ -26,15 +23,15 @@ S = DeclarationStatus
 
 
 STATUS_EVENTS: Mapping[str, str] = {
-    S.SUBMITTED: EventType.SUBMITTED,
-    S.ACCEPTED: EventType.ACCEPTED,
-    S.UNDER_CONTROL: EventType.UNDER_CONTROL,
-    S.REGISTRATION_REFUSED: EventType.REGISTRATION_REFUSED,
-    S.RELEASED: EventType.RELEASED,
-    S.REJECTED: EventType.REJECTED,
-    S.CANCELLED: EventType.CANCELLED,
-    S.PARTIALLY_DISTRIBUTED: EventType.PARTIALLY_DISTRIBUTED,
-    S.DISTRIBUTED: EventType.DISTRIBUTED,
+    S.SUBMITTED: DeclarationEventType.SUBMITTED,
+    S.ACCEPTED: DeclarationEventType.ACCEPTED,
+    S.UNDER_CONTROL: DeclarationEventType.UNDER_CONTROL,
+    S.REGISTRATION_REFUSED: DeclarationEventType.REGISTRATION_REFUSED,
+    S.RELEASED: DeclarationEventType.RELEASED,
+    S.REJECTED: DeclarationEventType.REJECTED,
+    S.CANCELLED: DeclarationEventType.CANCELLED,
+    S.PARTIALLY_DISTRIBUTED: DeclarationEventType.PARTIALLY_DISTRIBUTED,
+    S.DISTRIBUTED: DeclarationEventType.DISTRIBUTED,
 }
 
 
@@ -64,7 +61,7 @@ def _lock(declaration: Declaration | int) -> Declaration:
 
 def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEvent) -> None:
     """Publish a status change: the partner's `declaration.status_changed` webhooks go into the
-    outbox in this same transaction; in-process listeners hear the signal once it commits."""
+    outbox and `hooks.status_recorded` listeners run, both in this same transaction."""
     if old == new:
         return
     publish_event(
@@ -90,16 +87,6 @@ def _announce(declaration: Declaration, old: str, new: str, event: DeclarationEv
         from .declarations import sync_distribution_status
 
         sync_distribution_status(declaration.parent_id, actor=event.actor)
-    transaction.on_commit(
-        partial(
-            hooks.status_changed.send,
-            sender=Declaration,
-            declaration=declaration,
-            old_status=old,
-            new_status=new,
-            event=event,
-        )
-    )
 
 
 def _gateway(declaration: Declaration) -> Any:

@@ -16,7 +16,7 @@ from tradehub.reference.models import CustomsOffice
 
 from ..choices import (
     CustomsMessageType,
-    EventType,
+    DeclarationEventType,
     MessageSource,
 )
 from ..exceptions import MessageConflict
@@ -114,7 +114,7 @@ def receive_customs_message(
         raise MessageConflict(f"message_id {message_id!r} was already received.") from None
     record_event(
         declaration,
-        EventType.CUSTOMS_MESSAGE_RECEIVED,
+        DeclarationEventType.CUSTOMS_MESSAGE_RECEIVED,
         actor,
         message_id=message_id,
         message_type=message.type,
@@ -158,7 +158,7 @@ def apply_customs_messages(
     for message in stale:
         record_event(
             declaration,
-            EventType.CUSTOMS_MESSAGE_APPLIED,
+            DeclarationEventType.CUSTOMS_MESSAGE_APPLIED,
             actor,
             message_id=message.message_id,
             message_type=message.type,
@@ -179,7 +179,7 @@ def apply_customs_messages(
         if step.message_id in pending_ids:
             record_event(
                 declaration,
-                EventType.CUSTOMS_MESSAGE_APPLIED,
+                DeclarationEventType.CUSTOMS_MESSAGE_APPLIED,
                 actor,
                 message_id=step.message_id,
                 effective=step.effective,
@@ -195,7 +195,10 @@ def apply_customs_messages(
     if refused and declaration.cancellation_requested_at and declaration.status != S.CANCELLED:
         declaration.cancellation_requested_at = None
         record_event(
-            declaration, EventType.CANCELLATION_REFUSED, actor, message_id=refused[-1].message_id
+            declaration,
+            DeclarationEventType.CANCELLATION_REFUSED,
+            actor,
+            message_id=refused[-1].message_id,
         )
 
     old = declaration.status
@@ -223,7 +226,7 @@ def apply_customs_messages(
     declaration.save()
     if new != old:
         forward = RANK[new] > RANK[old]
-        event_type = STATUS_EVENTS[new] if forward else EventType.STATUS_CORRECTED
+        event_type = STATUS_EVENTS[new] if forward else DeclarationEventType.STATUS_CORRECTED
         payload: dict[str, Any] = {"from": old, "status": new, "version": declaration.version}
         if declaration.number:
             payload["number"] = declaration.number
@@ -280,7 +283,9 @@ def record_inspection_result(
     with transaction.atomic():
         locked = _lock(declaration)
         assert_transition(locked.status, Action.RELEASE if passed else Action.REJECT)
-        record_event(locked, EventType.INSPECTION_RECORDED, actor, passed=passed, note=note)
+        record_event(
+            locked, DeclarationEventType.INSPECTION_RECORDED, actor, passed=passed, note=note
+        )
         errors = (
             []
             if passed

@@ -12,8 +12,8 @@ from django.utils import timezone
 from tradehub.partners.models import Partner
 
 from ..choices import (
-    DocumentType,
-    EventType,
+    DeclarationDocumentType,
+    DeclarationEventType,
 )
 from ..exceptions import DeclarationInvalid, DuplicateLrn
 from ..inputs import DeclarationInput, DocumentInput, GoodsItemInput
@@ -143,7 +143,7 @@ def _replace_documents(declaration: Declaration, documents: list[DocumentInput])
 
 def _missing_documents(declaration: Declaration, present: set[str]) -> list[dict[str, str]]:
     """Documents the declared procedure requires (procedures.py) that are not attached."""
-    labels = dict(DocumentType.choices)
+    labels = dict(DeclarationDocumentType.choices)
     return [
         {
             "pointer": "/documents",
@@ -221,7 +221,7 @@ def create_declaration(*, partner: Partner, data: DeclarationInput, actor: str) 
     if parent is not None:
         check_drawing(declaration)
         payload["parent"] = parent.reference
-    record_event(declaration, EventType.CREATED, actor, **payload)
+    record_event(declaration, DeclarationEventType.CREATED, actor, **payload)
     if parent is not None:
         sync_distribution_status(parent, actor=actor)
     return declaration
@@ -265,7 +265,7 @@ def update_draft(declaration: Declaration, *, data: DeclarationInput, actor: str
     if declaration.status != S.DRAFT:
         raise TransitionNotAllowed(declaration.status, "edit")
     changed = _apply_changes(declaration, data)
-    record_event(declaration, EventType.UPDATED, actor, fields=changed)
+    record_event(declaration, DeclarationEventType.UPDATED, actor, fields=changed)
     declaration.refresh_from_db()
     return declaration
 
@@ -289,7 +289,7 @@ def submit(declaration: Declaration, *, actor: str) -> Declaration:
     declaration.submitted_at = timezone.now()
     declaration.save()
     event = record_event(
-        declaration, EventType.SUBMITTED, actor, status=new, version=declaration.version
+        declaration, DeclarationEventType.SUBMITTED, actor, status=new, version=declaration.version
     )
     _announce(declaration, old, new, event)
     _gateway(declaration).declaration_submitted(declaration)
@@ -327,7 +327,7 @@ def amend(declaration: Declaration, *, data: DeclarationInput, actor: str) -> De
     declaration.save()
     event = record_event(
         declaration,
-        EventType.AMENDED,
+        DeclarationEventType.AMENDED,
         actor,
         version=declaration.version,
         previous_version=declaration.version - 1,
@@ -351,14 +351,16 @@ def request_cancellation(declaration: Declaration, *, reason: str, actor: str) -
         declaration.cancellation_reason = reason
         declaration.cancellation_requested_at = declaration.decided_at = timezone.now()
         declaration.save()
-        event = record_event(declaration, EventType.CANCELLED, actor, reason=reason, status=new)
+        event = record_event(
+            declaration, DeclarationEventType.CANCELLED, actor, reason=reason, status=new
+        )
         _announce(declaration, old, new, event)
         return declaration
     assert_transition(old, Action.REQUEST_CANCELLATION)
     declaration.cancellation_requested_at = timezone.now()
     declaration.cancellation_reason = reason
     declaration.save()
-    record_event(declaration, EventType.CANCELLATION_REQUESTED, actor, reason=reason)
+    record_event(declaration, DeclarationEventType.CANCELLATION_REQUESTED, actor, reason=reason)
     _gateway(declaration).cancellation_requested(declaration)
     return declaration
 
@@ -428,7 +430,7 @@ def attach_document_file(
     document.file.save(name, file, save=True)
     record_event(
         declaration,
-        EventType.DOCUMENT_FILE_ATTACHED,
+        DeclarationEventType.DOCUMENT_FILE_ATTACHED,
         actor,
         document=position,
         type=document.type,
@@ -460,7 +462,7 @@ def remove_document_file(
     document.save(update_fields=["file", "updated_at"])
     record_event(
         declaration,
-        EventType.DOCUMENT_FILE_REMOVED,
+        DeclarationEventType.DOCUMENT_FILE_REMOVED,
         actor,
         document=position,
         type=document.type,

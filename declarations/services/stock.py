@@ -20,7 +20,7 @@ from tradehub.reference.choices import OnwardProcedure
 from tradehub.reference.models import CustomsOffice
 from tradehub.reference.selectors import eaeu_code_in_season
 
-from ..choices import DocumentType
+from ..choices import DeclarationDocumentType
 from ..exceptions import DeclarationInvalid, ProcedureNotAllowed
 from ..inputs import DeclarationInput, DocumentInput, GoodsItemInput, Party
 from ..models import Declaration, GoodsItem
@@ -32,10 +32,10 @@ from .tariff import declaration_day
 # Documents of the parent a child inherits when it is drawn from the stock (re-mapped to the
 # child's goods items): the commercial and origin papers stay true for part of the goods.
 INHERITED_DOCUMENTS = (
-    DocumentType.INVOICE,
-    DocumentType.CERTIFICATE_OF_ORIGIN,
-    DocumentType.PHYTOSANITARY_CERTIFICATE,
-    DocumentType.TRANSPORT_DOCUMENT,
+    DeclarationDocumentType.INVOICE,
+    DeclarationDocumentType.CERTIFICATE_OF_ORIGIN,
+    DeclarationDocumentType.PHYTOSANITARY_CERTIFICATE,
+    DeclarationDocumentType.TRANSPORT_DOCUMENT,
 )
 
 

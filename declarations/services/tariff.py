@@ -28,7 +28,7 @@ from tradehub.reference.selectors import (
     tariff_requires_10_digits,
 )
 
-from ..choices import DocumentType
+from ..choices import DeclarationDocumentType
 from ..models import Declaration, Document, GoodsItem
 
 # How many candidate codes an error names (a heading such as 0810 has dozens).
@@ -108,7 +108,7 @@ def _certificate_problems(
     """The phytosanitary certificates valid on the day, and errors for those that are not."""
     valid, errors = [], []
     for index, document in enumerate(documents):
-        if document.type != DocumentType.PHYTOSANITARY_CERTIFICATE:
+        if document.type != DeclarationDocumentType.PHYTOSANITARY_CERTIFICATE:
             continue
         if document.issued_on is not None and document.issued_on > day:
             errors.append(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tradehub.reference.models import CustomsOffice
 
-from ..choices import EventType, Procedure, TransitStatus
+from ..choices import DeclarationEventType, Procedure, TransitStatus
 from ..exceptions import DeclarationInvalid, ProcedureNotAllowed
 from ..inputs import TransitInput
 from ..models import Declaration, Transit
@@ -19,9 +19,9 @@ from ..states import TRANSIT_ORDER, CustomsState, transit_status
 from .common import _lock, record_event
 
 TRANSIT_EVENTS: dict[str, str] = {
-    TransitStatus.OPENED: EventType.TRANSIT_OPENED,
-    TransitStatus.ARRIVED: EventType.TRANSIT_ARRIVED,
-    TransitStatus.COMPLETED: EventType.TRANSIT_COMPLETED,
+    TransitStatus.OPENED: DeclarationEventType.TRANSIT_OPENED,
+    TransitStatus.ARRIVED: DeclarationEventType.TRANSIT_ARRIVED,
+    TransitStatus.COMPLETED: DeclarationEventType.TRANSIT_COMPLETED,
 }
 
 

@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from declarations import services
 from declarations.choices import (
-    Channel,
     CustomsMessageType,
+    DeclarationEventType,
     DeclarationStatus,
-    EventType,
     MessageSource,
+    RiskChannel,
     TransitStatus,
 )
 from declarations.models import Declaration
@@ -42,9 +42,9 @@ LODGED = (DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED, DeclarationSt
 
 def release_delay(channel: str, release_seconds: int) -> dt.timedelta | None:
     """How long after registration the authority releases (None: never by itself)."""
-    if channel == Channel.GREEN:
+    if channel == RiskChannel.GREEN:
         return dt.timedelta(seconds=release_seconds)
-    if channel == Channel.YELLOW:
+    if channel == RiskChannel.YELLOW:
         return dt.timedelta(seconds=2 * release_seconds)
     return None
 
@@ -132,7 +132,7 @@ def assess(
             return services.apply_customs_messages(declaration, actor=ACTOR), None
         services.record_event(
             declaration,
-            EventType.RISK_ASSESSED,
+            DeclarationEventType.RISK_ASSESSED,
             ACTOR,
             channel=risk.channel,
             reasons=list(risk.reasons),
@@ -148,7 +148,7 @@ def assess(
                 "channel": risk.channel,
             },
         )
-        if risk.channel != Channel.GREEN:
+        if risk.channel != RiskChannel.GREEN:
             _send(
                 declaration,
                 "control",

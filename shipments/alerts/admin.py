@@ -17,9 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shipments import reroute
-from shipments.choices import TransportMode
 from shipments.models import Alert, Excursion
-from tradehub.reference.choices import OnwardProcedure
+from tradehub.reference.choices import LegMode, OnwardProcedure
 from tradehub.ui.admin import (
     AMBER,
     BLUE,
@@ -168,7 +167,7 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
             gettext("Shelf life left at arrival"),
             gettext("Onward procedure"),
         ]
-        modes = dict(TransportMode.choices)
+        modes = dict(LegMode.choices)
         procedures = dict(OnwardProcedure.choices)
         rows = (
             (

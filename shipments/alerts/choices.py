@@ -24,7 +24,7 @@ class AlertState(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-class SubjectType(models.TextChoices):
+class AlertSubjectType(models.TextChoices):
     """Kind of object an alert is about."""
 
     LOT = "lot", _("Lot")

@@ -15,25 +15,26 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from declarations.choices import DeclarationStatus
-from declarations.choices import EventType as DeclarationEventType
+from declarations.choices import DeclarationEventType, DeclarationStatus
 from declarations.models import Declaration
 from declarations.selectors import overdue_transits
 from shipments import reroute
 from shipments.choices import (
     EventClassifier,
-    EventType,
     ExcursionKind,
     ShipmentKind,
     ShipmentStatus,
+    TrackingEventType,
 )
 from shipments.models import Excursion, Lot, Shipment
 from shipments.shelf_life import HUMIDITY_KINDS
 from tradehub.notifications.choices import Severity
+from tradehub.reference.selectors import is_fresh_produce
 from tradehub.times import iso_time, text_time
 
-from .choices import AlertKind, SubjectType
+from .choices import AlertKind, AlertSubjectType
 
 OPEN_STATUSES = [
     ShipmentStatus.BOOKED,
@@ -42,7 +43,6 @@ OPEN_STATUSES = [
     ShipmentStatus.CUSTOMS_HOLD,
     ShipmentStatus.EXCEPTION,
 ]
-PERISHABLE_CHAPTERS = ("07", "08")
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _lot_candidate(lot: Lot, kind: str, key_suffix: str, message: str, **extra: 
         dedup_key=f"{kind}:lot:{lot.pk}{key_suffix}",
         kind=kind,
         severity=Severity.HIGH,
-        subject_type=SubjectType.LOT,
+        subject_type=AlertSubjectType.LOT,
         subject_reference=lot_reference(lot),
         partner_id=lot.shipment.partner_id,
         message=message,
@@ -235,7 +235,7 @@ def temperature_excursion(
                 dedup_key=f"{AlertKind.TEMPERATURE_EXCURSION}:excursion:{exc.pk}",
                 kind=AlertKind.TEMPERATURE_EXCURSION,
                 severity=Severity.HIGH if severe else Severity.MEDIUM,
-                subject_type=SubjectType.LOT if lot else SubjectType.SHIPMENT,
+                subject_type=AlertSubjectType.LOT if lot else AlertSubjectType.SHIPMENT,
                 subject_reference=lot_reference(lot) if lot else exc.shipment.reference,
                 partner_id=exc.shipment.partner_id,
                 message=f"{exc.get_kind_display()} {what} for {product} on "
@@ -262,7 +262,7 @@ def customs_hold_overdue(
             hold_since=Max(
                 "events__occurred_at",
                 filter=Q(
-                    events__type=EventType.CUSTOMS_HOLD,
+                    events__type=TrackingEventType.CUSTOMS_HOLD,
                     events__classifier=EventClassifier.ACTUAL,
                 ),
             )
@@ -277,7 +277,7 @@ def customs_hold_overdue(
                 dedup_key=f"{AlertKind.CUSTOMS_HOLD_OVERDUE}:shipment:{shipment.pk}",
                 kind=AlertKind.CUSTOMS_HOLD_OVERDUE,
                 severity=Severity.HIGH,
-                subject_type=SubjectType.SHIPMENT,
+                subject_type=AlertSubjectType.SHIPMENT,
                 subject_reference=shipment.reference,
                 partner_id=shipment.partner_id,
                 message=f"Shipment {shipment.reference} has been on customs hold for "
@@ -295,7 +295,7 @@ def customs_hold_overdue(
     )
     for declaration in declarations.prefetch_related("goods_items").order_by("id"):
         codes = [item.commodity_code for item in declaration.goods_items.all()]
-        if not any(code.startswith(PERISHABLE_CHAPTERS) for code in codes):
+        if not _perishable(codes, now):
             continue
         since = (
             declaration.control_since  # type: ignore[attr-defined]
@@ -309,7 +309,7 @@ def customs_hold_overdue(
                 dedup_key=f"{AlertKind.CUSTOMS_HOLD_OVERDUE}:declaration:{declaration.pk}",
                 kind=AlertKind.CUSTOMS_HOLD_OVERDUE,
                 severity=Severity.HIGH,
-                subject_type=SubjectType.DECLARATION,
+                subject_type=AlertSubjectType.DECLARATION,
                 subject_reference=declaration.reference,
                 partner_id=declaration.partner_id,
                 message=f"Declaration {declaration.reference} (LRN {declaration.lrn}) with fresh "
@@ -345,7 +345,7 @@ def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) ->
                 dedup_key=f"{AlertKind.ARRIVAL_LATE}:shipment:{shipment.pk}",
                 kind=AlertKind.ARRIVAL_LATE,
                 severity=Severity.MEDIUM,
-                subject_type=SubjectType.SHIPMENT,
+                subject_type=AlertSubjectType.SHIPMENT,
                 subject_reference=shipment.reference,
                 partner_id=shipment.partner_id,
                 message=f"Shipment {shipment.reference} to {shipment.destination.code} {why}.",
@@ -360,8 +360,10 @@ def arrival_late(now: dt.datetime, shipment_ids: Iterable[int] | None = None) ->
 TRANSIT_OVERDUE_SEVERITY = {True: Severity.HIGH, False: Severity.MEDIUM}
 
 
-def _perishable(codes: Iterable[str]) -> bool:
-    return any(code.startswith(PERISHABLE_CHAPTERS) for code in codes)
+def _perishable(codes: Iterable[str], now: dt.datetime) -> bool:
+    """Whether any of the goods is fresh produce (`tradehub.reference.selectors.is_fresh_produce`)."""
+    day = timezone.localdate(now)
+    return any(is_fresh_produce(code, day) for code in codes)
 
 
 def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None) -> list[Candidate]:
@@ -386,8 +388,8 @@ def transit_overdue(now: dt.datetime, shipment_ids: Iterable[int] | None = None)
             Candidate(
                 dedup_key=f"{AlertKind.TRANSIT_OVERDUE}:declaration:{declaration.pk}",
                 kind=AlertKind.TRANSIT_OVERDUE,
-                severity=TRANSIT_OVERDUE_SEVERITY[_perishable(codes)],
-                subject_type=SubjectType.DECLARATION,
+                severity=TRANSIT_OVERDUE_SEVERITY[_perishable(codes, now)],
+                subject_type=AlertSubjectType.DECLARATION,
                 subject_reference=declaration.reference,
                 partner_id=declaration.partner_id,
                 message=f"Transit {declaration.number or declaration.reference} from "

@@ -23,6 +23,17 @@ from .choices import AlertKind, AlertState
 from .rules import RULES, Candidate, hours_left
 from .states import assert_transition
 
+
+def rescan_shipment(shipment_id: int) -> None:
+    """Re-evaluate one shipment's alerts once the caller's transaction commits. The services
+    whose writes can raise or resolve an alert call this as their last step: readings processed
+    (`shelf.process_readings`), status and ETA derived (`tracking.derive_status`), a shipment
+    cancelled (`changes.cancel_shipment`)."""
+    from .tasks import scan_shipment_alerts_task
+
+    scan_shipment_alerts_task.delay(shipment_id)  # CommitAwareTask: sent after commit
+
+
 logger = logging.getLogger(__name__)
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from shipments.choices import SensorKind
 from shipments.models import Shipment
+from tradehub.api.exceptions import PayloadTooLarge
 
 MAX_SENSOR_ID = 64
 TEMPERATURE_RANGE = (-80.0, 80.0)
@@ -29,14 +29,6 @@ ROW_FIELDS = frozenset(
 )
 
 Errors = dict[str, list[ErrorDetail]]
-
-
-class PayloadTooLarge(APIException):
-    """413: more rows than one request may carry."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Too many rows in one request."
-    default_code = "payload_too_large"
 
 
 def _number(value: Any) -> float | None:
@@ -60,17 +52,6 @@ def parse_time(value: Any) -> dt.datetime | None:
         return parsed.astimezone(dt.UTC)
     except (ValueError, OverflowError):  # OverflowError: e.g. year 1 with a positive offset
         return None
-
-
-def storable_text(value: str) -> bool:
-    """Text PostgreSQL can store: valid UTF-8 (no lone surrogates) and no NUL character."""
-    if chr(0) in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 _KINDS = frozenset(SensorKind.values)
@@ -149,8 +130,6 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
         add("sensor_id", "required", "A sensor id is required.")
     elif len(sensor) > MAX_SENSOR_ID:
         add("sensor_id", "max_length", f"At most {MAX_SENSOR_ID} characters.")
-    elif not storable_text(sensor):
-        add("sensor_id", "invalid", "Contains a NUL or an invalid Unicode character.")
     else:
         out["sensor_id"] = sensor.strip()
     if "recorded_at" not in row:

@@ -26,7 +26,8 @@ from rest_framework.views import APIView
 
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
-from shipments.choices import DocumentStatus
+from shipments.alerts.selectors import open_alerts_by_lot
+from shipments.choices import RequiredDocumentStatus
 from shipments.models import (
     Excursion,
     Lot,
@@ -44,6 +45,7 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
@@ -81,7 +83,7 @@ from .serializers import (
     ShipmentVersionSerializer,
     TelemetryInputSerializer,
 )
-from .telemetry import PayloadTooLarge, parse_time, validate_readings
+from .telemetry import parse_time, validate_readings
 
 PAGINATION_PARAMETERS = [
     OpenApiParameter(
@@ -105,7 +107,7 @@ def serializer_context(view: Any, lots: list[Any] | None = None) -> dict[str, An
     context = view.get_serializer_context() if hasattr(view, "get_serializer_context") else {}
     context["now"] = timezone.now()
     if lots is not None:
-        context["open_alerts"] = selectors.open_alerts_by_lot([lot.pk for lot in lots])
+        context["open_alerts"] = open_alerts_by_lot([lot.pk for lot in lots])
     return context
 
 
@@ -593,7 +595,7 @@ class DistributionView(APIView):
 class RequiredDocumentFilter(UpdatedSinceFilterSet):
     """Filters of a shipment's checklist."""
 
-    status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
+    status = django_filters.ChoiceFilter(choices=RequiredDocumentStatus.choices)
     type = django_filters.ChoiceFilter(choices=RequiredDocumentType.choices)
     country = django_filters.CharFilter(
         method="filter_country", help_text="Transit country (ISO alpha-2) the entry is for"

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from shipments.alerts.choices import AlertKind, SubjectType
+from shipments.alerts.choices import AlertKind, AlertSubjectType
 from shipments.choices import ShipmentChange, ShipmentStatus
 from tradehub.api.schema import webhook_event
 from tradehub.notifications.choices import Severity
@@ -50,7 +50,7 @@ class ShipmentChangedSerializer(serializers.Serializer):
 class AlertSubjectPayloadSerializer(serializers.Serializer):
     """What an alert is about."""
 
-    type = serializers.ChoiceField(choices=SubjectType.choices)
+    type = serializers.ChoiceField(choices=AlertSubjectType.choices)
     reference = serializers.CharField()
 
 

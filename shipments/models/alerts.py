@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shipments.alerts.choices import AlertKind, AlertState, SubjectType
+from shipments.alerts.choices import AlertKind, AlertState, AlertSubjectType
 from tradehub.ids import new_reference
 from tradehub.notifications.choices import Severity
 
@@ -33,7 +33,7 @@ class Alert(models.Model):
     kind = models.CharField(max_length=30, choices=AlertKind.choices, verbose_name=_("kind"))
     severity = models.CharField(max_length=10, choices=Severity.choices, verbose_name=_("severity"))
     subject_type = models.CharField(
-        max_length=20, choices=SubjectType.choices, verbose_name=_("subject type")
+        max_length=20, choices=AlertSubjectType.choices, verbose_name=_("subject type")
     )
     subject_reference = models.CharField(max_length=80, verbose_name=_("subject reference"))
     shipment = models.ForeignKey(

@@ -10,16 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shipments.choices import (
     FINISHED_STATUSES,
-    DocumentStatus,
     LotCondition,
     PackageKind,
+    RequiredDocumentStatus,
     ShipmentChange,
     ShipmentKind,
     ShipmentStatus,
-    TransportMode,
 )
 from tradehub.ids import new_reference
-from tradehub.reference.choices import OnwardProcedure, RequiredDocumentType
+from tradehub.reference.choices import LegMode, OnwardProcedure, RequiredDocumentType
 
 from .products import Product
 
@@ -235,7 +234,7 @@ class Leg(models.Model):
         Shipment, on_delete=models.CASCADE, related_name="legs", verbose_name=_("shipment")
     )
     sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
-    mode = models.CharField(max_length=10, choices=TransportMode.choices, verbose_name=_("mode"))
+    mode = models.CharField(max_length=10, choices=LegMode.choices, verbose_name=_("mode"))
     from_location = models.ForeignKey(
         "reference.Location",
         on_delete=models.PROTECT,
@@ -419,8 +418,8 @@ class RequiredDocument(models.Model):
     )
     status = models.CharField(
         max_length=10,
-        choices=DocumentStatus.choices,
-        default=DocumentStatus.MISSING,
+        choices=RequiredDocumentStatus.choices,
+        default=RequiredDocumentStatus.MISSING,
         verbose_name=_("status"),
     )
     reference = models.CharField(

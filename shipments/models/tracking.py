@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shipments.choices import EventClassifier, EventType, TransportMode
+from shipments.choices import EventClassifier, TrackingEventType
+from tradehub.reference.choices import LegMode
 
 from .shipments import Shipment
 
@@ -15,7 +16,9 @@ class TrackingEvent(models.Model):
         Shipment, on_delete=models.CASCADE, related_name="events", verbose_name=_("shipment")
     )
     event_id = models.CharField(max_length=100, verbose_name=_("event id"))
-    type = models.CharField(max_length=20, choices=EventType.choices, verbose_name=_("type"))
+    type = models.CharField(
+        max_length=20, choices=TrackingEventType.choices, verbose_name=_("type")
+    )
     classifier = models.CharField(
         max_length=10, choices=EventClassifier.choices, verbose_name=_("classifier")
     )
@@ -77,7 +80,7 @@ class LeadTime(models.Model):
         related_name="lead_times_to",
         verbose_name=_("destination"),
     )
-    mode = models.CharField(max_length=10, choices=TransportMode.choices, verbose_name=_("mode"))
+    mode = models.CharField(max_length=10, choices=LegMode.choices, verbose_name=_("mode"))
     hours = models.FloatField(verbose_name=_("hours"))
     source = models.TextField(verbose_name=_("source"), help_text=_("Where the figure comes from"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -21,10 +21,10 @@ from declarations.exceptions import AllocationExceeded
 from declarations.models import Declaration
 from declarations.services import Quantity
 from declarations.services.allocation import lock_goods_items
+from shipments.alerts.services import rescan_shipment
 from shipments.choices import ShipmentChange, ShipmentKind, ShipmentStatus
 from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import Leg, Lot, Shipment, ShipmentVersion
-from shipments.signals import shipment_status_changed
 from tradehub.inputs import UNSET
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
@@ -312,9 +312,5 @@ def cancel_shipment(shipment: Shipment, *, reason: str, actor: str) -> Shipment:
         declaration_services.sync_distribution_status(declaration, actor=actor)
     publish_status_change(shipment, old_status, None, now, reason=reason or "cancelled")
     _publish_changed(shipment, version, now)
-    transaction.on_commit(
-        lambda: shipment_status_changed.send(
-            sender=Shipment, shipment=shipment, old_status=old_status, new_status=shipment.status
-        )
-    )
+    rescan_shipment(shipment.pk)
     return shipment

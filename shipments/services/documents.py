@@ -15,7 +15,7 @@ from django.db import transaction
 
 from declarations.choices import DeclarationStatus
 from declarations.models import Declaration
-from shipments.choices import MOVEMENT_EVENTS, DocumentStatus, EventClassifier
+from shipments.choices import MOVEMENT_EVENTS, EventClassifier, RequiredDocumentStatus
 from shipments.exceptions import ShipmentConflict, ShipmentInvalid
 from shipments.models import RequiredDocument, Shipment
 from tradehub.reference.choices import RequiredDocumentType
@@ -43,10 +43,10 @@ RELEASED = frozenset(
 def status_of_declaration(declaration: Declaration) -> str:
     """A declaration as a checklist entry: released is accepted, lodged is provided."""
     if declaration.status in RELEASED:
-        return DocumentStatus.ACCEPTED
+        return RequiredDocumentStatus.ACCEPTED
     if declaration.status in LODGED:
-        return DocumentStatus.PROVIDED
-    return DocumentStatus.MISSING
+        return RequiredDocumentStatus.PROVIDED
+    return RequiredDocumentStatus.MISSING
 
 
 def create_checklist(
@@ -96,7 +96,7 @@ def set_document(
             declaration=locked.reference,
         )
     number = locked.reference if reference is None else reference.strip()
-    if status != DocumentStatus.MISSING and not number:
+    if status != RequiredDocumentStatus.MISSING and not number:
         detail = "Give the document's number when it is provided or accepted."
         raise ShipmentInvalid(
             [{"pointer": "/reference", "code": "invalid", "detail": detail}], detail
@@ -128,8 +128,8 @@ def departure_blockers(shipment: Shipment) -> list[RequiredDocument]:
     return [
         entry
         for entry in checklist_of(shipment)
-        if entry.status == DocumentStatus.MISSING
-        or (entry.managed and entry.status != DocumentStatus.ACCEPTED)
+        if entry.status == RequiredDocumentStatus.MISSING
+        or (entry.managed and entry.status != RequiredDocumentStatus.ACCEPTED)
     ]
 
 

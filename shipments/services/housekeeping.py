@@ -10,7 +10,7 @@ from shipments.choices import FINISHED_STATUSES, LotCondition
 from shipments.models import Lot, Product, Shipment
 from shipments.shelf_life import AT_RISK_REMAINING_FRACTION
 
-from .shelf import lot_condition, shipment_arrival
+from .shelf import recompute_conditions, shipment_arrival
 
 BATCH_SIZE = 500
 
@@ -59,15 +59,8 @@ def mark_lots_at_risk(
         .select_related("product", "shipment")
         .order_by("shelf_life_ends_at")[:batch_size]
     )
-    changed = []
-    for lot in lots:
-        condition = lot_condition(lot, now, shipment_arrival(lot.shipment))
-        if condition != lot.condition:
-            lot.condition = condition
-            lot.updated_at = now
-            changed.append(lot)
+    changed = recompute_conditions(lots, now, lambda lot: shipment_arrival(lot.shipment))
     if changed:
-        Lot.objects.bulk_update(changed, ["condition", "updated_at"])
         _touch_shipments(Lot.objects.filter(pk__in=[lot.pk for lot in changed]), now)
     return len(changed)
 

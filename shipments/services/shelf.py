@@ -2,7 +2,7 @@
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -12,10 +12,12 @@ from django.db.models import Avg, Case, Count, Value, When
 from django.utils import timezone
 
 from shipments import shelf_life
+from shipments.alerts.services import rescan_shipment
 from shipments.cargo import packed_at
 from shipments.choices import (
     FINISHED_STATUSES,
     PACKAGE_TIME_CONSTANT_HOURS,
+    ExcursionKind,
     LotCondition,
     SensorKind,
 )
@@ -235,16 +237,26 @@ def refresh_conditions(shipment: Shipment, now: dt.datetime | None = None) -> in
     """Recompute the condition of every lot of a shipment (after its ETA moved); returns changes."""
     now = now or timezone.now()
     arrival = shipment_arrival(shipment)
+    return len(
+        recompute_conditions(shipment.lots.select_related("product"), now, lambda _: arrival)
+    )
+
+
+def recompute_conditions(
+    lots: Iterable[Lot], now: dt.datetime, arrival_of: Callable[[Lot], dt.datetime | None]
+) -> list[Lot]:
+    """Recompute each lot's condition against the arrival it must outlast and save the ones that
+    changed (condition and `updated_at`); returns them."""
     changed = []
-    for lot in shipment.lots.select_related("product"):
-        condition = lot_condition(lot, now, arrival)
+    for lot in lots:
+        condition = lot_condition(lot, now, arrival_of(lot))
         if condition != lot.condition:
             lot.condition = condition
             lot.updated_at = now
             changed.append(lot)
     if changed:
         Lot.objects.bulk_update(changed, ["condition", "updated_at"])
-    return len(changed)
+    return changed
 
 
 def _upsert_excursions(
@@ -270,15 +282,16 @@ def _upsert_excursions(
 
 
 def _limit(product: Product, kind: str) -> float | None:
-    return {
-        "high": product.storage_temp_max_c,
-        "low": product.storage_temp_min_c,
-        "chilling": product.chilling_threshold_c,
-        "freezing": product.highest_freezing_point_c,
-        "killing_range": product.killing_range_min_c,
-        "humidity_high": product.rh_max_pct,
-        "humidity_low": product.rh_min_pct,
-    }.get(kind)
+    limits: dict[str, float | None] = {
+        ExcursionKind.HIGH: product.storage_temp_max_c,
+        ExcursionKind.LOW: product.storage_temp_min_c,
+        ExcursionKind.CHILLING: product.chilling_threshold_c,
+        ExcursionKind.FREEZING: product.highest_freezing_point_c,
+        ExcursionKind.KILLING_RANGE: product.killing_range_min_c,
+        ExcursionKind.HUMIDITY_HIGH: product.rh_max_pct,
+        ExcursionKind.HUMIDITY_LOW: product.rh_min_pct,
+    }
+    return limits.get(kind)
 
 
 @transaction.atomic
@@ -380,4 +393,5 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
             "updated_at",
         ]
     )
+    rescan_shipment(shipment.pk)
     return processed

@@ -8,15 +8,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shipments.alerts.services import rescan_shipment
 from shipments.choices import (
     FINISHED_STATUSES,
     EventClassifier,
-    EventType,
     ShipmentStatus,
+    TrackingEventType,
 )
 from shipments.exceptions import EventConflict
 from shipments.models import Leg, Shipment, TrackingEvent
-from shipments.signals import shipment_status_changed
 from tradehub.db import insert_ignoring_duplicates
 from tradehub.notifications.choices import WebhookEvent
 from tradehub.notifications.services import publish_event
@@ -182,14 +182,14 @@ def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> 
             break  # delivery is final; later actual events do not move the cargo back
         at, loc = event.occurred_at, event.location_id
         leg: Leg | None
-        if event.type == EventType.DEPARTED:
+        if event.type == TrackingEventType.DEPARTED:
             leg = _leg_for(legs, loc, departing=True)
             if leg is not None:
                 leg.actual_departure = at
             departure = departure or at
             at_destination = False
             status = ShipmentStatus.IN_TRANSIT
-        elif event.type == EventType.ARRIVED:
+        elif event.type == TrackingEventType.ARRIVED:
             leg = _leg_for(legs, loc, departing=False)
             if leg is not None:
                 leg.actual_arrival = at
@@ -200,7 +200,7 @@ def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> 
                 status = ShipmentStatus.ARRIVED
             else:
                 status = ShipmentStatus.IN_TRANSIT
-        elif event.type == EventType.TRANSSHIPPED:
+        elif event.type == TrackingEventType.TRANSSHIPPED:
             inbound = _leg_for(legs, loc, departing=False) if loc is not None else None
             if inbound is not None:
                 inbound.actual_arrival = at
@@ -209,22 +209,22 @@ def replay(shipment: Shipment, legs: list[Leg], events: list[TrackingEvent]) -> 
                 outbound.actual_departure = at
             departure = departure or at
             status = ShipmentStatus.IN_TRANSIT
-        elif event.type == EventType.BORDER_CROSSED:
+        elif event.type == TrackingEventType.BORDER_CROSSED:
             departure = departure or at
             status = ShipmentStatus.AT_BORDER
-        elif event.type == EventType.CUSTOMS_HOLD:
+        elif event.type == TrackingEventType.CUSTOMS_HOLD:
             status = ShipmentStatus.CUSTOMS_HOLD
-        elif event.type == EventType.CUSTOMS_RELEASED:
+        elif event.type == TrackingEventType.CUSTOMS_RELEASED:
             status = ShipmentStatus.ARRIVED if at_destination else ShipmentStatus.IN_TRANSIT
-        elif event.type == EventType.DELIVERED:
+        elif event.type == TrackingEventType.DELIVERED:
             if last_leg is not None and last_leg.actual_arrival is None:
                 last_leg.actual_arrival = at
             arrival = arrival or at
             status = ShipmentStatus.DELIVERED
-        elif event.type == EventType.EXCEPTION:
+        elif event.type == TrackingEventType.EXCEPTION:
             status = ShipmentStatus.EXCEPTION
         # door_opened changes nothing about where the cargo is.
-        if event.type != EventType.DOOR_OPENED:
+        if event.type != TrackingEventType.DOOR_OPENED:
             cause = event
     return Derived(status=status, actual_departure=departure, actual_arrival=arrival, cause=cause)
 
@@ -241,7 +241,7 @@ def estimated_arrival(shipment: Shipment, derived: Derived) -> dt.datetime | Non
         shipment.events.filter(
             Q(location__isnull=True) | Q(location_id=shipment.destination_id),
             classifier=EventClassifier.ESTIMATED,
-            type__in=[EventType.ARRIVED, EventType.DELIVERED],
+            type__in=[TrackingEventType.ARRIVED, TrackingEventType.DELIVERED],
         )
         .order_by("-received_at", "-id")
         .values_list("occurred_at", flat=True)
@@ -310,12 +310,5 @@ def derive_status(shipment_id: int, now: dt.datetime | None = None) -> str | Non
     refresh_conditions(shipment, now)
     if shipment.status != old_status:
         publish_status_change(shipment, old_status, cause, now)
-        transaction.on_commit(
-            lambda: shipment_status_changed.send(
-                sender=Shipment,
-                shipment=shipment,
-                old_status=old_status,
-                new_status=shipment.status,
-            )
-        )
+    rescan_shipment(shipment.pk)
     return shipment.status

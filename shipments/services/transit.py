@@ -7,10 +7,10 @@ from declarations import services as declaration_services
 from declarations.choices import TransitStatus
 from declarations.exceptions import ProcedureNotAllowed
 from declarations.models import Transit
-from shipments.choices import EventClassifier, EventType, ShipmentKind
+from shipments.choices import EventClassifier, ShipmentKind, TrackingEventType
 from shipments.models import Shipment, TrackingEvent
 
-LINKED_EVENTS = (EventType.BORDER_CROSSED, EventType.ARRIVED)
+LINKED_EVENTS = (TrackingEventType.BORDER_CROSSED, TrackingEventType.ARRIVED)
 
 
 def transit_of(shipment: Shipment) -> Transit | None:
@@ -38,7 +38,7 @@ def link_transit_events(shipment: Shipment, events: list[TrackingEvent]) -> Tran
         (
             e
             for e in events
-            if e.type == EventType.ARRIVED
+            if e.type == TrackingEventType.ARRIVED
             and e.classifier == EventClassifier.ACTUAL
             and e.location_id == destination
         ),

@@ -70,3 +70,22 @@ def test_retry_after_is_when_the_next_request_fits(num, prev, cur, elapsed):
     assert estimate_after(wait + 0.01) + 1 <= num + 1e-6
     if wait > 1:
         assert estimate_after(wait - 1) + 1 > num - 1e-6
+
+
+@pytest.mark.django_db
+def test_redis_counts_in_one_pipelined_round_trip(
+    machinery, api, settings, fresh_cache, monkeypatch
+):
+    """The throttle talks to the Redis backend itself (not the `cache` proxy, which no
+    isinstance check recognises), so it never takes the ADD/INCR/GET path of other caches."""
+    from django.core.cache.backends.redis import RedisCache
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the throttle used the several-round-trip path")
+
+    monkeypatch.setattr(RedisCache, "add", refuse)
+    monkeypatch.setattr(RedisCache, "incr", refuse)
+    settings.API_THROTTLE_RATE = "1000/min"
+    assert api.get(PING).status_code != 429
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    assert [int(redis.get(key)) for key in redis.keys("*throttle:api:*")] == [1]

@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError
 
 from declarations import services
+from declarations.choices import DeclarationEventType
 from declarations.choices import DeclarationStatus as S
-from declarations.choices import EventType
 from declarations.exceptions import (
     DeclarationInvalid,
     DuplicateLrn,
@@ -53,7 +53,7 @@ def test_create_numbers_goods_items_links_documents_and_records_event():
     assert list(declaration.goods_items.values_list("sequence", flat=True)) == [1, 2]
     phyto = declaration.documents.get(type="phytosanitary_certificate")
     assert sorted(i.sequence for i in phyto.goods_items.all()) == [1, 2]
-    assert declaration.events.get().type == EventType.CREATED
+    assert declaration.events.get().type == DeclarationEventType.CREATED
 
 
 def test_same_lrn_for_the_same_partner_is_a_duplicate_naming_the_first():
@@ -86,7 +86,7 @@ def test_update_draft_replaces_goods_items_in_place_and_keeps_document_links():
     assert declaration.seals == ["S-1", "S-2"]
     phyto = declaration.documents.get(type="phytosanitary_certificate")
     assert [i.sequence for i in phyto.goods_items.all()] == [1]
-    assert declaration.events.order_by("id").last().type == EventType.UPDATED  # type: ignore[union-attr]
+    assert declaration.events.order_by("id").last().type == DeclarationEventType.UPDATED  # type: ignore[union-attr]
 
 
 def test_update_is_refused_once_submitted():
@@ -98,7 +98,7 @@ def test_update_is_refused_once_submitted():
 def test_submit_moves_draft_to_submitted():
     declaration = submitted()
     assert declaration.status == S.SUBMITTED and declaration.submitted_at is not None
-    assert declaration.events.filter(type=EventType.SUBMITTED).exists()
+    assert declaration.events.filter(type=DeclarationEventType.SUBMITTED).exists()
 
 
 def test_submit_twice_is_refused():
@@ -181,7 +181,7 @@ def test_a_declaration_refused_registration_is_corrected_and_lodged_again():
     assert declaration.status == S.REGISTRATION_REFUSED
     assert declaration.number is None
     assert declaration.rejection_errors == [error]
-    assert declaration.events.filter(type=EventType.REGISTRATION_REFUSED).exists()
+    assert declaration.events.filter(type=DeclarationEventType.REGISTRATION_REFUSED).exists()
     consignee = {"name": "Almaty Fresh", "country": "KZ", "tax_id": "123456789012"}
     data = validated({"consignee": consignee}, partial=True)
     declaration = services.amend(declaration, data=data, actor="test")
@@ -227,7 +227,7 @@ def test_cancelling_a_lodged_declaration_is_a_request_customs_decides():
     assert declaration.cancellation_requested_at is not None
     declaration = post(declaration, "c1", "cancellation_decision", 1, accepted=False)
     assert declaration.status == S.SUBMITTED and declaration.cancellation_requested_at is None
-    assert declaration.events.filter(type=EventType.CANCELLATION_REFUSED).exists()
+    assert declaration.events.filter(type=DeclarationEventType.CANCELLATION_REFUSED).exists()
     services.request_cancellation(declaration, reason="again", actor="t")
     declaration = post(declaration, "c2", "cancellation_decision", 2, accepted=True)
     assert declaration.status == S.CANCELLED
@@ -329,7 +329,7 @@ def test_a_late_earlier_release_corrects_a_rejection_and_says_so():
     declaration = post(declaration, "r", "released", 3)
     assert declaration.status == S.RELEASED
     assert declaration.rejection_errors == []
-    assert declaration.events.filter(type=EventType.STATUS_CORRECTED).exists()
+    assert declaration.events.filter(type=DeclarationEventType.STATUS_CORRECTED).exists()
 
 
 def test_applying_without_pending_messages_changes_nothing():

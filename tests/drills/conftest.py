@@ -12,16 +12,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
+
+from tests.processes import LONE_WORKER, start_celery, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,16 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 120) -> float:
-    """Poll until true; returns the seconds it took (a measured figure, never asserted on)."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class PrivateRedis:
@@ -97,15 +85,6 @@ class PrivateRedis:
             self.process = None
 
 
-def database_url() -> str:
-    """The URL of this test run's database (worker and beat processes use the test database)."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Processes:
     """Celery worker / beat processes started by a drill; all stopped at the end."""
 
@@ -116,25 +95,13 @@ class Processes:
     def celery(
         self, role: str, env: dict[str, str], name: str | None = None, loglevel: str = "WARNING"
     ) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-m", "celery", "-A", "tradehub", role, f"--loglevel={loglevel}"]
+        args = [role, f"--loglevel={loglevel}"]
         if role == "worker":
-            args += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            args += ["--pool=solo", *LONE_WORKER]
         else:
             args += ["--schedule", str(self.workdir / f"{name or 'beat'}-schedule")]
         log = (self.workdir / f"{name or role}.log").open("ab")
-        process = subprocess.Popen(
-            args,
-            cwd=REPO,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "tradehub.settings.test",
-                "DATABASE_URL": database_url(),
-                **env,
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_celery(*args, env=env, log=log)
         self.started.append(process)
         return process
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from shipments.models import Shipment
 from shipments.products import load_products
-from tests.drills.conftest import PrivateRedis, Processes, wait_for
+from tests.drills.conftest import PrivateRedis, Processes
+from tests.processes import wait_for
 from tests.shipments.factories import make_shipment
 from tradehub.celery import app as celery_app
 from tradehub.celery import publish_stats

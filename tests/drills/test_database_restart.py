@@ -23,11 +23,10 @@ from tests.drills.conftest import (
     PrivatePostgres,
     PrivateRedis,
     Processes,
-    database_url,
     free_port,
     pg_bin,
-    wait_for,
 )
+from tests.processes import database_url, wait_for
 
 TASKS = 30
 

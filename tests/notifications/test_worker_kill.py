@@ -11,24 +11,23 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from unittest import mock
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
 from celery import Celery
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from tests.notifications.factories import WebhookSubscriptionFactory
+from tests.processes import LONE_WORKER, start_celery, wait_for
 from tradehub.notifications import services
 from tradehub.notifications.choices import MessageStatus
 from tradehub.notifications.models import DeliveryAttempt, OutboundMessage
 
-REPO = Path(__file__).resolve().parents[2]
 TOTAL = 500
 LEASE_SECONDS = 3
 
@@ -43,19 +42,8 @@ def kill_test_broker_url() -> str:
     return urlunsplit(parts._replace(path=f"/{15 - current if current != 15 else 14}"))
 
 
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def start_worker(broker: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tradehub.settings.test",
-        "DATABASE_URL": worker_database_url(),
         "REDIS_URL": broker,
         "CELERY_BROKER_URL": broker,
         "WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
@@ -63,27 +51,14 @@ def start_worker(broker: str, log: Path) -> subprocess.Popen[bytes]:
         "OUTBOX_RETRY_BASE_SECONDS": "1",
         "OUTBOX_MAX_ATTEMPTS": "20",
     }
-    handle = log.open("ab")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tradehub",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=4",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=REPO,
+    return start_celery(
+        "worker",
+        "--pool=prefork",
+        "--concurrency=4",
+        *LONE_WORKER,
+        "--loglevel=WARNING",
         env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: SIGKILL reaches every pool child
+        log=log.open("ab"),
     )
 
 
@@ -91,15 +66,6 @@ def kill(worker: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.worker
@@ -141,7 +107,7 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
             producer.send_task(
                 "tradehub.notifications.tasks.deliver_message_task", args=[message_id]
             )
-        wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, 120, "the batch to start")
+        wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, "the batch to start", 120)
         kill(worker)
         in_flight = OutboundMessage.objects.filter(status=MessageStatus.SENDING).count()
         delivered_at_kill = OutboundMessage.objects.filter(status=MessageStatus.DELIVERED).count()
@@ -158,7 +124,7 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
                 return False
             return True
 
-        wait_for(all_delivered, 180, "every message to be delivered")
+        wait_for(all_delivered, "every message to be delivered", 180)
     finally:
         kill(worker)
         redis.Redis.from_url(broker).flushdb()

@@ -12,6 +12,7 @@ from tradehub.reference.selectors import (
     eaeu_code_valid_on,
     eaeu_codes_for,
     eaeu_suggestions,
+    is_fresh_produce,
     phytosanitary_certificate_required,
     phytosanitary_rule,
     tariff_requires_10_digits,
@@ -220,3 +221,19 @@ def test_longest_prefix_wins_and_rows_are_effective_dated():
     assert phytosanitary_certificate_required("0809100000", dt.date(2026, 6, 30))
     assert phytosanitary_certificate_required("0809210000", day)
     assert not phytosanitary_certificate_required("0808108005", dt.date(2017, 6, 30))
+
+
+@pytest.mark.parametrize(
+    ("code", "fresh"),
+    [
+        ("0702000000", True),  # tomatoes
+        ("080610", True),  # grapes, fresh
+        ("0808108000", True),  # apples
+        ("0713", False),  # dried pulses: regulated (grain), not fresh produce
+        ("0712", False),  # dried vegetables: not on the list
+        ("0802", False),  # nuts
+        ("060311", False),  # cut flowers: regulated, not produce
+    ],
+)
+def test_fresh_produce_is_the_regulated_lists_fresh_vegetables_and_fruit(code, fresh):
+    assert is_fresh_produce(code, dt.date(2026, 7, 15)) is fresh

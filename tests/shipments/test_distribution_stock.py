@@ -228,3 +228,38 @@ def test_the_checklist_api_validates_tenancy_etags_and_managed_entries(api, othe
     assert other_api.patch(url, {"status": "missing"}, format="json").status_code == 404
     only_missing = api.get(base, {"status": "accepted"}).json()["results"]
     assert {d["type"] for d in only_missing} == {"snt"}
+
+
+def test_a_document_without_its_number_is_the_same_refusal_in_the_api_and_the_admin(api, warehouse):
+    """The service raises a domain error (shipments.exceptions.ShipmentInvalid): the API
+    answers 400 with a pointer, the admin's checklist shows its message."""
+    from types import SimpleNamespace
+
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    from shipments.admin import save_checklist
+    from tests.factories import StaffUserFactory
+
+    created = distribute(api, warehouse, [request("KGFRU", "road", 2, "100.000")])
+    reference = created.json()["shipments"][0]["reference"]
+    entry = RequiredDocument.objects.get(shipment__reference=reference, type="snt")
+    url = f"/api/v1/shipments/{reference}/documents/{entry.sequence}/"
+    answer = api.patch(url, {"status": "provided"}, format="json")
+    detail = "Give the document's number when it is provided or accepted."
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [
+        {"pointer": "/reference", "code": "invalid", "detail": detail}
+    ]
+    http: Any = RequestFactory().post("/admin/")
+    http.user = StaffUserFactory()
+    http._messages = CookieStorage(http)
+    form = SimpleNamespace(
+        instance=entry,
+        has_changed=lambda: True,
+        cleaned_data={"status": "provided", "reference": ""},
+    )
+    save_checklist(http, SimpleNamespace(forms=[form]))
+    assert [str(m) for m in http._messages] == [f"snt: {detail}"]
+    entry.refresh_from_db()
+    assert entry.status == "missing"

@@ -16,6 +16,7 @@ from shipments.shelf_life import (
     DEFAULT_Q10_10_20,
     DEFAULT_Q10_20_30,
     DEFAULT_Q10_30_40,
+    ExcursionEvent,
     ExcursionTracker,
     LotState,
     ProductProfile,
@@ -337,7 +338,7 @@ def test_open_excursion_is_reported_open_then_closed_across_calls():
 def test_tomato_cold_spell_is_a_chilling_excursion_with_a_freezing_part():
     temps = [13.0, 4.0, 4.0, -1.0, -1.0, -1.0, -1.0, 4.0, 4.0, 13.0]
     _, events = track_excursions(ExcursionTracker(), TOMATO, series(temps))
-    kinds = {e.kind: e for e in events}
+    kinds: dict[str, ExcursionEvent] = {e.kind: e for e in events}
     assert set(kinds) == {"chilling", "freezing"}
     assert kinds["chilling"].peak_c == -1.0
     assert kinds["chilling"].started_at == T0 + timedelta(minutes=10)

@@ -7,6 +7,9 @@ import pytest
 from django.utils import timezone
 
 from shipments.api.telemetry import _check_row, _fast_row
+from shipments.models import ReadingHour, TemperatureReading
+from tests.shipments.factories import make_shipment
+from tests.shipments.test_telemetry import START, post, rows
 
 NOW = timezone.now()
 GOOD: dict[str, Any] = {
@@ -89,3 +92,42 @@ def test_the_usual_rows_take_the_fast_path():
         {"temperature_c": -3},
     ):
         assert _fast_row({**GOOD, **change}, NOW) is not None
+
+
+@pytest.fixture
+def kiwi(partner, products):
+    return make_shipment(partner, lots=[{"product": "kiwifruit", "packed_on": START.date()}])
+
+
+def _rollups(shipment) -> list[tuple]:
+    return list(
+        ReadingHour.objects.filter(shipment=shipment)
+        .order_by("hour", "sensor_id")
+        .values_list("sensor_id", "hour", "count", "temperature_sum", "humidity_sum")
+    )
+
+
+@pytest.mark.django_db
+def test_a_resent_batch_is_recognised_before_any_copy_with_its_conflicts(api, kiwi):
+    first = rows(kiwi, [1.0, 2.0, 3.0, 4.0]) + rows(kiwi, [5.0, 6.0], sensor="S2")
+    assert post(api, first).json() == {"accepted": 6, "duplicates": 0, "conflicts": 0}
+    rollups = _rollups(kiwi)
+    assert post(api, first).json() == {"accepted": 0, "duplicates": 6, "conflicts": 0}
+    changed = [*first[:4], first[4] | {"temperature_c": 9.5}, first[5] | {"humidity_pct": None}]
+    assert post(api, changed).json() == {"accepted": 0, "duplicates": 4, "conflicts": 2}
+    inside = [*first, first[0] | {"temperature_c": 7.0}]  # an in-batch conflict on top
+    assert post(api, inside).json() == {"accepted": 0, "duplicates": 6, "conflicts": 1}
+    assert _rollups(kiwi) == rollups  # duplicates add nothing
+    assert TemperatureReading.objects.filter(shipment=kiwi).count() == 6
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_ends_are_stored_but_not_its_middle_is_still_inserted(api, kiwi):
+    batch = rows(kiwi, [1.0, 2.0, 3.0, 4.0])
+    assert post(api, [batch[0], batch[3]]).json()["accepted"] == 2
+    assert post(api, batch).json() == {"accepted": 2, "duplicates": 2, "conflicts": 0}
+    # Other readings of the series between the batch's ends do not fool the check either.
+    every_minute = rows(kiwi, [0.5] * 46, step_min=1)
+    assert post(api, every_minute).json()["accepted"] == 42
+    sparse = rows(kiwi, [1.0, 2.0, 0.5], step_min=15)
+    assert post(api, sparse).json() == {"accepted": 0, "duplicates": 2, "conflicts": 1}

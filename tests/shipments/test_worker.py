@@ -6,29 +6,16 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from shipments.models import Excursion, Lot, Shipment
 from shipments.products import load_products
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.processes import LONE_WORKER, start_celery, wait_for
 
 
 @pytest.fixture
@@ -36,32 +23,14 @@ def celery_worker_process(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A real worker on this test run's database and broker (the broker DB is purged)."""
     broker = settings.CELERY_BROKER_URL
     redis.Redis.from_url(broker).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tradehub.settings.test",
-        "DATABASE_URL": worker_database_url(),
-        "CELERY_BROKER_URL": broker,
-    }
     log = (tmp_path / "worker.log").open("ab")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tradehub",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    worker = start_celery(
+        "worker",
+        "--pool=solo",
+        *LONE_WORKER,
+        "--loglevel=WARNING",
+        env={"CELERY_BROKER_URL": broker},
+        log=log,
     )
     try:
         yield worker
@@ -70,15 +39,6 @@ def celery_worker_process(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
             os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
         redis.Redis.from_url(broker).flushdb()
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.worker

@@ -12,6 +12,8 @@ class ApiConfig(AppConfig):
     verbose_name = _("Partner API")
 
     def ready(self) -> None:
+        from .fieldcache import install_field_cache
         from .queries import install_query_checks
 
         install_query_checks()
+        install_field_cache()

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import BaseCache, cache
+from django.core.cache import BaseCache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
@@ -34,7 +34,10 @@ class CacheBreaker:
         self.lock = threading.Lock()
 
     def store(self) -> BaseCache:
-        return self.fallback if time.monotonic() < self.down_until else cache
+        # The backend itself, not `django.core.cache.cache`: that is a proxy, and
+        # `isinstance(proxy, RedisCache)` is False, which silently sent every request down the
+        # four-round-trip path below instead of the pipelined one.
+        return self.fallback if time.monotonic() < self.down_until else caches["default"]
 
     def failed(self, exc: Exception) -> None:
         with self.lock:

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Channel(models.TextChoices):
+class DeliveryChannel(models.TextChoices):
     """How an outbound message travels."""
 
     EMAIL = "email", _("Email")

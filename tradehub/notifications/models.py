@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tradehub.ids import new_reference
 from tradehub.partners.models import Partner
 
-from .choices import Channel, MessageStatus, Severity
+from .choices import DeliveryChannel, MessageStatus, Severity
 
 
 class WebhookSubscription(models.Model):
@@ -61,7 +61,9 @@ class OutboundMessage(models.Model):
         default=partial(new_reference, "MSG"),
         verbose_name=_("reference"),
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
+    channel = models.CharField(
+        max_length=10, choices=DeliveryChannel.choices, verbose_name=_("channel")
+    )
     event_type = models.CharField(
         max_length=60,
         help_text=_("Webhook event type, or the email kind (alert, digest)."),
@@ -122,7 +124,7 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(channel=Channel.EMAIL) | ~Q(recipient_email=""),
+                condition=~Q(channel=DeliveryChannel.EMAIL) | ~Q(recipient_email=""),
                 name="outbound_email_has_recipient",
             ),
             models.CheckConstraint(
@@ -158,7 +160,7 @@ class OutboundMessage(models.Model):
     @property
     def recipient(self) -> str:
         """Email address or webhook URL, for display."""
-        if self.channel == Channel.EMAIL:
+        if self.channel == DeliveryChannel.EMAIL:
             return self.recipient_email
         return self.webhook.url if self.webhook else "(deleted webhook)"
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
-from .choices import Channel
+from .choices import DeliveryChannel
 from .models import OutboundMessage
 from .security import UnsafeURLError, resolve_webhook_url
 from .signing import signature_headers
@@ -129,7 +129,7 @@ def send_webhook(message: OutboundMessage) -> SendResult:
 
 def send(message: OutboundMessage) -> SendResult:
     """Deliver one message over its channel."""
-    if message.channel == Channel.EMAIL:
+    if message.channel == DeliveryChannel.EMAIL:
         return send_email(message)
     return send_webhook(message)
 

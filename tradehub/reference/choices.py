@@ -1,5 +1,7 @@
 """Location functions, customs-office roles and the vocabulary of route requirements."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,11 +43,30 @@ class Relation(models.TextChoices):
     THIRD_COUNTRY = "third_country", _("Outside the customs union")
 
 
-class RouteMode(models.TextChoices):
-    """Modes a route rule is written for."""
+class TransportMode(models.TextChoices):
+    """The one transport-mode vocabulary: how goods travel (a declaration's mode at the border; legs
+    and route rules use the subsets below, built from these members)."""
 
-    ROAD = "road", _("Road")
     RAIL = "rail", _("Rail")
+    ROAD = "road", _("Road")
+    SEA = "sea", _("Sea")
+    AIR = "air", _("Air")
+    MULTIMODAL = "multimodal", _("Multimodal")
+
+
+def _modes(name: str, *modes: TransportMode) -> type[models.TextChoices]:
+    """A choices class holding some members of `TransportMode` (same values and labels)."""
+    return models.TextChoices(  # type: ignore[call-overload,no-any-return]
+        name, [(mode.name, (mode.value, mode.label)) for mode in modes], module=__name__
+    )
+
+
+# A leg (and a tracking event) travels by one mode, never "multimodal".
+LegMode: Any = _modes(
+    "LegMode", TransportMode.RAIL, TransportMode.ROAD, TransportMode.SEA, TransportMode.AIR
+)
+# Route rules are written for road and rail.
+RouteMode: Any = _modes("RouteMode", TransportMode.ROAD, TransportMode.RAIL)
 
 
 class RequiredDocumentType(models.TextChoices):

@@ -213,6 +213,18 @@ def phytosanitary_certificate_required(code: str, day: dt.date) -> bool:
     return rule is not None and rule.certificate_required
 
 
+# Fresh produce, in TradeHub's one definition: goods the EAEU list of regulated products names
+# under its items of fresh vegetables and fresh fruit (list_item of the loaded data). Dried,
+# frozen and preserved goods of the same chapters, seeds and grain are not fresh produce.
+FRESH_PRODUCE_LIST_ITEMS = frozenset({"Свежие овощи", "Свежие фрукты"})
+
+
+def is_fresh_produce(code: str, day: dt.date) -> bool:
+    """Whether goods under this code are fresh fruit or vegetables on the day (EAEU list)."""
+    rule = phytosanitary_rule(code, day)
+    return rule is not None and rule.list_item in FRESH_PRODUCE_LIST_ITEMS
+
+
 def vat_rate(country_code: str, day: dt.date) -> Decimal | None:
     """The standard VAT rate (percent) of the country in force on the day, or None if not loaded."""
     return (

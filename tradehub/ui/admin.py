@@ -1,9 +1,10 @@
-"""Pieces every admin uses: coloured badges, links between records, audit records that cannot be
+"""Pieces every admin uses: coloured badges, read-only inlines, links between records, audit records that cannot be
 deleted, the one page for decisions that take a note."""
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -38,6 +39,23 @@ def admin_links(objects: Iterable[models.Model]) -> SafeString | str:
     if not rows:
         return "–"
     return format_html_join(mark_safe("<br>"), "{}", rows)
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    """An inline that shows rows and never adds, changes or deletes them."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AuditRecordAdmin:

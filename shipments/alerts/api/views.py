@@ -17,13 +17,13 @@ from tradehub.notifications.choices import Severity
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
 from .. import selectors, services
-from ..choices import AlertKind, AlertState, SubjectType
+from ..choices import AlertKind, AlertState, AlertSubjectType
 
 
 class AlertSubjectSerializer(serializers.Serializer):
     """What the alert is about."""
 
-    type = serializers.ChoiceField(choices=SubjectType.choices)
+    type = serializers.ChoiceField(choices=AlertSubjectType.choices)
     reference = serializers.CharField()
 
 

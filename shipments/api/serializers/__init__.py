@@ -6,7 +6,6 @@ from .common import (
     IntakeResultSerializer,
     LocationCodeField,
     consignee_out,
-    storable_json,
 )
 from .distribution import (
     DistributionLineSerializer,
@@ -93,6 +92,5 @@ __all__ = [
     "TelemetryInputSerializer",
     "consignee_out",
     "resolve_goods_items",
-    "storable_json",
     "unique_legs",
 ]

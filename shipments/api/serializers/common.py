@@ -1,5 +1,6 @@
-"""Shapes shared by the shipments API resources: location codes, the consignee party, JSON
-that PostgreSQL can store, the answer to a bulk intake."""
+"""Shapes shared by the shipments API resources: location codes, the consignee party, the
+answer to a bulk intake. (Text PostgreSQL cannot store, NUL or a lone surrogate, never gets here:
+`tradehub.api.parsers.StrictJSONParser` refuses it in every JSON body, with its pointer.)"""
 
 from typing import Any
 
@@ -9,29 +10,14 @@ from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.models import Location
 
 
-def _storable(value: Any) -> bool:
-    if isinstance(value, str):
-        if chr(0) in value:
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_storable(k) and _storable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_storable(v) for v in value)
-    return True
-
-
-def storable_json(value: Any) -> Any:
-    """Reject JSON that PostgreSQL's jsonb cannot store: NUL characters or lone surrogates."""
-    if not _storable(value):
+def check_planned_times(attrs: dict[str, Any]) -> None:
+    """A shipment may not be planned to arrive before it departs: 400 on `planned_arrival` (the
+    request shapes of a shipment, its legs and a distribution share this one check)."""
+    start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
+    if start and end and end < start:
         raise serializers.ValidationError(
-            "Contains a NUL or an invalid Unicode character.", code="invalid"
+            {"planned_arrival": "Must not be before planned_departure."}
         )
-    return value
 
 
 class LocationCodeField(serializers.SlugRelatedField):

@@ -13,7 +13,7 @@ from shipments.services.distribution import resolve_product
 from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RouteMode
 
-from .common import ConsigneeSerializer, LocationCodeField
+from .common import ConsigneeSerializer, LocationCodeField, check_planned_times
 from .shipments import ShipmentSerializer
 
 
@@ -94,11 +94,7 @@ class DistributionShipmentSerializer(StrictSerializer):
     lines = DistributionLineSerializer(many=True, allow_empty=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         return attrs
 
 

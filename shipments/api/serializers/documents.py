@@ -3,19 +3,17 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shipments.choices import DocumentStatus
+from shipments.choices import RequiredDocumentStatus
 from shipments.models import RequiredDocument
 from tradehub.api.serializers import StrictSerializer
 from tradehub.reference.choices import RequiredDocumentType
-
-from .common import storable_json
 
 
 class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
     """One entry of a shipment's checklist of documents."""
 
     type = serializers.ChoiceField(choices=RequiredDocumentType.choices, read_only=True)
-    status = serializers.ChoiceField(choices=DocumentStatus.choices, read_only=True)
+    status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices, read_only=True)
     country = serializers.SerializerMethodField()
     managed = serializers.BooleanField(
         read_only=True, help_text="Follows a TradeHub declaration's status; not set by hand"
@@ -43,7 +41,5 @@ class RequiredDocumentSerializer(serializers.ModelSerializer[RequiredDocument]):
 class RequiredDocumentUpdateSerializer(StrictSerializer):
     """`PATCH …/documents/{sequence}/`: where the document stands, and its number."""
 
-    status = serializers.ChoiceField(choices=DocumentStatus.choices)
-    reference = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, validators=[storable_json]
-    )
+    status = serializers.ChoiceField(choices=RequiredDocumentStatus.choices)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)

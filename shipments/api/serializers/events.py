@@ -6,11 +6,9 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from shipments.choices import EventClassifier, EventType
+from shipments.choices import EventClassifier, TrackingEventType
 from shipments.models import TrackingEvent
 from tradehub.api.serializers import StrictSerializer
-
-from .common import storable_json
 
 MAX_EVENTS = 1000
 ACTUAL_EVENT_FUTURE_TOLERANCE = dt.timedelta(hours=1)
@@ -20,13 +18,13 @@ class EventInputSerializer(StrictSerializer):
     """One tracking event in a batch."""
 
     event_id = serializers.CharField(max_length=100)
-    type = serializers.ChoiceField(choices=EventType.choices)
+    type = serializers.ChoiceField(choices=TrackingEventType.choices)
     classifier = serializers.ChoiceField(choices=EventClassifier.choices)
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=5
     )
-    details = serializers.DictField(required=False, default=dict, validators=[storable_json])
+    details = serializers.DictField(required=False, default=dict)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # An event that actually happened cannot lie in the future (beyond clock drift);

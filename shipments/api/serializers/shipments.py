@@ -7,13 +7,13 @@ from rest_framework import serializers
 from stdnum import iso6346
 from stdnum.exceptions import ValidationError as StdnumError
 
-from shipments.choices import PackageKind, ShipmentKind, ShipmentStatus, TransportMode
+from shipments.choices import PackageKind, ShipmentKind, ShipmentStatus
 from shipments.models import Leg, Shipment
 from shipments.selectors import shipment_warnings
 from tradehub.api.serializers import StrictSerializer
-from tradehub.reference.choices import OnwardProcedure
+from tradehub.reference.choices import LegMode, OnwardProcedure
 
-from .common import ConsigneeSerializer, LocationCodeField, consignee_out
+from .common import ConsigneeSerializer, LocationCodeField, check_planned_times, consignee_out
 from .documents import RequiredDocumentSerializer
 from .lots import LotInputSerializer, LotSerializer
 
@@ -22,7 +22,7 @@ class LegInputSerializer(StrictSerializer):
     """A leg in a create request; `from` and `to` are UN/LOCODEs."""
 
     sequence = serializers.IntegerField(min_value=1, max_value=999)
-    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    mode = serializers.ChoiceField(choices=LegMode.choices)
     planned_departure = serializers.DateTimeField(required=False, allow_null=True)
     planned_arrival = serializers.DateTimeField(required=False, allow_null=True)
     vehicle = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
@@ -47,11 +47,7 @@ class LegInputSerializer(StrictSerializer):
             ) from exc
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         return attrs
 
 
@@ -81,11 +77,7 @@ class ShipmentCreateSerializer(StrictSerializer):
         return unique_legs(legs)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("planned_departure"), attrs.get("planned_arrival")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"planned_arrival": "Must not be before planned_departure."}
-            )
+        check_planned_times(attrs)
         declaration = None
         reference = attrs.get("declaration")
         if reference:

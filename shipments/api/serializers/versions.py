@@ -2,15 +2,16 @@
 
 from rest_framework import serializers
 
-from shipments.choices import ShipmentChange, ShipmentStatus, TransportMode
+from shipments.choices import ShipmentChange, ShipmentStatus
 from shipments.models import ShipmentVersion
+from tradehub.reference.choices import LegMode
 
 
 class LegSnapshotSerializer(serializers.Serializer):
     """A leg as a shipment version kept it."""
 
     sequence = serializers.IntegerField()
-    mode = serializers.ChoiceField(choices=TransportMode.choices)
+    mode = serializers.ChoiceField(choices=LegMode.choices)
     planned_departure = serializers.DateTimeField(allow_null=True)
     planned_arrival = serializers.DateTimeField(allow_null=True)
     vehicle = serializers.CharField()

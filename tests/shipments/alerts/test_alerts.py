@@ -300,15 +300,31 @@ def test_alert_email_names_shipment_lot_product_shelf_life_eta_and_admin_link(
         assert expected in email.payload["html"]
 
 
-def test_processed_readings_trigger_a_rescan_of_that_shipment():
-    from shipments.alerts.signals import on_task_postrun
-    from shipments.tasks import mark_expired_lots_task, process_readings_task
+def test_services_that_move_alert_inputs_ask_for_one_rescan_each(shipment):
+    """Explicit wiring: processing readings and deriving the status each end with one re-scan of
+    that shipment; a status change does not add a second one."""
+    from shipments.services.shelf import process_readings
+    from shipments.services.tracking import derive_status
+
+    TrackingEvent.objects.create(
+        shipment=shipment,
+        event_id="dep-1",
+        type="departed",
+        classifier="actual",
+        occurred_at=timezone.now() - H,
+    )
+    with mock.patch("shipments.alerts.tasks.scan_shipment_alerts_task.delay") as delay:
+        process_readings(shipment.pk)
+        assert derive_status(shipment.pk) == "in_transit"
+    assert delay.call_args_list == [mock.call(shipment.pk), mock.call(shipment.pk)]
+
+
+def test_cancelling_a_shipment_asks_for_one_rescan(shipment):
+    from shipments.services.changes import cancel_shipment
 
     with mock.patch("shipments.alerts.tasks.scan_shipment_alerts_task.delay") as delay:
-        on_task_postrun(sender=process_readings_task, args=[42], state="SUCCESS")
-        on_task_postrun(sender=process_readings_task, args=[43], state="FAILURE")
-        on_task_postrun(sender=mark_expired_lots_task, args=[], state="SUCCESS")
-    delay.assert_called_once_with(42)
+        cancel_shipment(shipment, reason="client withdrew", actor="staff:test")
+    delay.assert_called_once_with(shipment.pk)
 
 
 def test_acknowledge_honours_if_match(api, shipment):

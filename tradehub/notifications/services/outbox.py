@@ -12,7 +12,7 @@ from tradehub.partners.models import Partner
 from tradehub.times import iso_time
 
 from .. import selectors
-from ..choices import Channel, MessageStatus, WebhookEvent
+from ..choices import DeliveryChannel, MessageStatus, WebhookEvent
 from ..models import OutboundMessage
 
 
@@ -69,7 +69,7 @@ def enqueue_email(
     messages = _insert_messages(
         [
             OutboundMessage(
-                channel=Channel.EMAIL,
+                channel=DeliveryChannel.EMAIL,
                 event_type=event_type,
                 partner=partner,
                 recipient_email=recipient,
@@ -101,7 +101,7 @@ def publish_event(
     now = timezone.now()
     rows = [
         OutboundMessage(
-            channel=Channel.WEBHOOK,
+            channel=DeliveryChannel.WEBHOOK,
             event_type=event_type,
             partner=partner,
             webhook=sub,

@@ -1,0 +1,111 @@
+"""The orjson renderer writes the bytes DRF's JSONRenderer writes (tradehub/api/renderers.py)."""
+
+import datetime as dt
+import math
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.utils.translation import gettext_lazy
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
+
+from tests.api.test_list_queries import LEGS, LOTS, add_alerts, add_declarations
+from tests.shipments.factories import make_shipment
+from tradehub.api.renderers import FastJSONRenderer
+
+ALMATY = dt.timezone(dt.timedelta(hours=5))
+PAYLOADS = [
+    {},
+    [],
+    {"a": None, "b": True, "c": False, "d": 0, "e": -1, "f": 2**63 - 1, "g": -(2**63)},
+    {"big": 2**64, "bigger": -(2**70)},  # orjson refuses: handed to JSONRenderer
+    {"floats": [0.0, -0.0, 1.0, 2.5, 1 / 3, 21.7, -40.0, 1e15, 1e16, 1.5e300, 1e-4, 1e-5, 3e-7]},
+    {"decimals": [Decimal("0"), Decimal("12.500"), Decimal("-0.001"), Decimal("1E+3")]},
+    {
+        "utc": dt.datetime(2026, 11, 30, 8, 15, tzinfo=dt.UTC),
+        "micro": dt.datetime(2026, 11, 30, 8, 15, 0, 123456, tzinfo=dt.UTC),
+        "almaty": dt.datetime(2026, 11, 30, 13, 15, tzinfo=ALMATY),
+        "naive": dt.datetime(2026, 11, 30, 8, 15),
+        "date": dt.date(2026, 2, 28),
+        "time": dt.time(23, 59, 58),
+        "delta": dt.timedelta(hours=36, seconds=1),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    },
+    {
+        "text": 'Черешня, 樱桃, café \u2028 \u2029 "quoted" back\\slash \t\n\r\x00\x1f\x7f 😀',
+        "lazy": gettext_lazy("Partner API"),
+        "error": ErrorDetail("Must be true or false.", "invalid_boolean"),
+        "reference_like": "SHP-1E5X0",
+        "number_like": "1e-05",
+        "colon": "ratio:1e5",
+    },
+    {1: "int key", None: "null key"},  # orjson refuses non-string keys
+    ReturnDict({"results": ReturnList([{"id": 1}], serializer=None)}, serializer=None),  # type: ignore[call-overload]
+    {"tuple": (1, 2), "nested": [[{"a": [None]}]], "bytes": b"raw"},
+]
+
+
+@pytest.mark.parametrize("data", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_same_bytes_as_drf(data):
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+
+
+def test_pretty_printing_is_drfs():
+    data = {"a": [1, {"b": None}]}
+    accepted = "application/json; indent=4"
+    assert FastJSONRenderer().render(data, accepted) == JSONRenderer().render(data, accepted)
+    assert b"\n    " in FastJSONRenderer().render(data, accepted)
+
+
+def test_none_is_empty():
+    assert FastJSONRenderer().render(None) == b""
+
+
+def test_nan_is_null_where_drf_refused():
+    with pytest.raises(ValueError):
+        JSONRenderer().render({"t": math.nan})
+    assert FastJSONRenderer().render({"t": math.nan}) == b'{"t":null}'
+
+
+@pytest.mark.django_db
+def test_partner_lists_and_details_render_as_drf_would(api, partner):
+    """Real answers (nested lots, legs, goods items; nulls, decimals, times) byte for byte."""
+    for _ in range(3):
+        shipment = make_shipment(partner, lots=LOTS, legs=LEGS, destination="KZSCO")
+    add_declarations(partner, 2)
+    add_alerts(partner, 2)
+    urls = [
+        "/api/v1/shipments/",
+        f"/api/v1/shipments/{shipment.reference}/",
+        "/api/v1/declarations/",
+        "/api/v1/alerts/",
+        "/api/v1/products/?page_size=5",
+        "/api/v1/shipments/?page_size=abc",  # a problem answer
+    ]
+    declaration = api.get("/api/v1/declarations/").json()["results"][0]["reference"]
+    urls.append(f"/api/v1/declarations/{declaration}/")
+    for url in urls:
+        response = api.get(url)
+        assert response.content == JSONRenderer().render(response.data), url
+
+
+def test_every_float_python_spells_otherwise_is_caught():
+    import json
+    import random
+
+    import orjson
+
+    from tradehub.api.renderers import spelled_differently
+
+    rng = random.Random(15)
+    values = [1e16, 1e-5, 9.9e-5, 1e-7, 5e-324, 1.7976931348623157e308, 1e22]
+    values += [
+        rng.random() * 10 ** rng.randint(-30, 30) * rng.choice([1, -1]) for _ in range(20000)
+    ]
+    for value in values:
+        rendered = orjson.dumps({"v": value})
+        if rendered != json.dumps({"v": value}, separators=(",", ":")).encode():
+            assert spelled_differently(rendered), value
+    assert not spelled_differently(b'{"product":"table-grape","t":21.5,"code":"SHP-1E5X0"}')

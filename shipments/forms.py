@@ -65,11 +65,12 @@ class ProductsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
-            matches = distribution_services.products_matching(item.commodity_code)
+            # Pre-selected as the API infers it (resolve_product): one rule for both.
+            inferred = distribution_services.infer_product(item)
             self.fields[f"product_{item.sequence}"] = forms.ModelChoiceField(
                 Product.objects.order_by("code"),
                 required=False,
-                initial=matches[0].pk if len(matches) == 1 else None,
+                initial=inferred.pk if inferred is not None else None,
                 label=_("Goods item %(sequence)d (%(code)s): product")
                 % {"sequence": item.sequence, "code": item.commodity_code},
                 help_text=_("Only needed when the goods on a line are of this item."),

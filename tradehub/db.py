@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 from django.utils import timezone
@@ -124,6 +124,7 @@ def copy_insert_prepared(
     *,
     using: str | None = None,
     with_inserted: Callable[[str], str] | None = None,
+    expect_new: bool = False,
 ) -> tuple[int, int]:
     """PostgreSQL only: `insert_reporting_conflicts` for rows the caller has already made ready,
     the hot path of a big batch. `values` are tuples in the order of `columns` (attnames), each
@@ -150,6 +151,7 @@ def copy_insert_prepared(
             [by_attname[name] for name in compare_fields],
             with_inserted,
             prepared=True,
+            plain_first=expect_new,
         )
 
 
@@ -291,6 +293,7 @@ def _copy_insert(
     with_inserted: Callable[[str], str] | None = None,
     *,
     prepared: bool = False,
+    plain_first: bool = False,
 ) -> tuple[int, int]:
     """COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING (with `with_inserted`'s
     statement over the inserted rows as a CTE); returns the inserted count and how many rows met a
@@ -318,6 +321,18 @@ def _copy_insert(
                 prep = [_db_preparer(f, connection) for f in columns]
                 for row in values:
                     copy.write_row([p(v) for p, v in zip(prep, row, strict=True)])
+        if plain_first:
+            plain = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp}"  # noqa: S608
+            try:
+                with transaction.atomic(using=connection.alias):  # a savepoint
+                    cursor.execute(plain)
+                    if with_inserted is not None:
+                        cursor.execute(with_inserted(tmp))  # every row of tmp went in
+            except IntegrityError:
+                pass  # a key was stored after all: back to the savepoint, the usual way below
+            else:
+                cursor.execute(f"DROP TABLE {tmp}")
+                return len(values), 0
         if with_inserted is None:
             cursor.execute(insert)
             inserted = int(cursor.rowcount)

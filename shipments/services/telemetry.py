@@ -153,22 +153,9 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | None:
-    """PostgreSQL, a re-sent batch: when every (shipment, sensor, time) of `unique` is stored
-    already, how many are stored with another temperature or humidity (conflicts; the rest are
-    duplicates); None as soon as one may be missing (then the COPY path decides, as always).
-
-    A new batch pays one indexed probe of its first and last keys; a re-sent one reads its
-    series' stored values over the batch's time span (a few series at most, each read bounded
-    by twice its size), which costs far less than COPYing everything to find nothing new."""
-    keys = list(unique)
-    if len(keys) < 2:
-        return None
-    series: dict[tuple[int, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for key in keys:
-        series[key[0], key[1]].append(key)
-        if len(series) > RESENT_MAX_SERIES:
-            return None
+def _ends_stored(keys: list[tuple[Any, ...]]) -> int:
+    """How many of the batch's first and last keys are stored (one indexed probe): 2 suggests a
+    re-sent batch, 0 a new one (2 or more distinct keys)."""
     table = connection.ops.quote_name(READINGS_TABLE)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -176,8 +163,25 @@ def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | No
             "IN ((%s, %s, %s), (%s, %s, %s))",
             [*keys[0], *keys[-1]],
         )
-        if cursor.fetchone()[0] != 2:  # the keys are distinct
+        return int(cursor.fetchone()[0])
+
+
+def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | None:
+    """PostgreSQL, a re-sent batch (both ends stored): when every (shipment, sensor, time) of
+    `unique` is stored already, how many are stored with another temperature or humidity
+    (conflicts; the rest are duplicates); None as soon as one may be missing (then the COPY path
+    decides, as always).
+
+    It reads the series' stored values over the batch's time span (a few series at most, each
+    read bounded by twice its size), which costs far less than COPYing everything to find
+    nothing new."""
+    series: dict[tuple[int, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for key in unique:
+        series[key[0], key[1]].append(key)
+        if len(series) > RESENT_MAX_SERIES:
             return None
+    table = connection.ops.quote_name(READINGS_TABLE)
+    with connection.cursor() as cursor:
         conflicts = 0
         for (shipment_id, sensor_id), members in series.items():
             times = [key[2] for key in members]
@@ -221,7 +225,9 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
             in_batch_conflicts += 1
     fast = connection.vendor == "postgresql" and all(map(_ready, unique.values()))
     with transaction.atomic():
-        stored_conflicts = _resent_conflicts(unique) if fast else None
+        keys = list(unique)
+        ends = _ends_stored(keys) if fast and len(keys) >= 2 else None
+        stored_conflicts = _resent_conflicts(unique) if ends == 2 else None
         if stored_conflicts is not None:
             # Every reading is stored already (a retry): nothing to COPY, rollups untouched.
             inserted, conflicts = 0, stored_conflicts + in_batch_conflicts
@@ -244,6 +250,7 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
                 ["shipment_id", "sensor_id", "recorded_at"],
                 ["temperature_c", "humidity_pct"],
                 with_inserted=rollup_sql,
+                expect_new=ends == 0,
             )
             conflicts += in_batch_conflicts
         else:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from tests.notifications.factories import AlertSubscriptionFactory, WebhookSubscriptionFactory
 from tradehub.notifications import services
-from tradehub.notifications.choices import MessageStatus
+from tradehub.notifications.choices import DeliveryMessageStatus
 from tradehub.notifications.models import AlertSubscription, OutboundMessage, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -58,12 +58,12 @@ def test_retry_action_makes_a_failed_message_due_again(
     )
     assert response.status_code == 302
     message.refresh_from_db()
-    assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
+    assert (message.status, message.attempts) == (DeliveryMessageStatus.PENDING, 0)
     webhook_receiver.status = 204
     assert message.webhook is not None
     webhook_receiver.secrets.append(message.webhook.secret)
     assert services.deliver_message(message.pk) == "delivered"
-    assert OutboundMessage.objects.get(pk=message.pk).status == MessageStatus.DELIVERED
+    assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryMessageStatus.DELIVERED
 
 
 def test_alert_subscriptions_are_listed(staff_client):

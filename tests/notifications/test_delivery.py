@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.notifications.factories import WebhookSubscriptionFactory
 from tradehub.notifications import services
-from tradehub.notifications.choices import MessageStatus
+from tradehub.notifications.choices import DeliveryMessageStatus
 from tradehub.notifications.models import DeliveryAttempt, OutboundMessage
 from tradehub.notifications.services import OutsideTransactionError, delivery
 
@@ -70,7 +70,7 @@ def test_webhook_delivery_is_signed_and_verifies_with_standard_webhooks(
     assert body["type"] == "declaration.status_changed"
     assert body["data"] == {"reference": "DEC-1", "status": "released"}
     message.refresh_from_db()
-    assert message.status == MessageStatus.DELIVERED
+    assert message.status == DeliveryMessageStatus.DELIVERED
     assert message.delivered_at is not None
     assert message.attempts == 1
 
@@ -95,7 +95,7 @@ def test_failed_attempts_back_off_exponentially_then_mark_failed(
         for _ in range(4):
             outcome = services.deliver_message(message.pk)
             message.refresh_from_db()
-            if message.status == MessageStatus.PENDING:
+            if message.status == DeliveryMessageStatus.PENDING:
                 delay = (message.next_attempt_at - timezone.now()).total_seconds()
                 delays.append(round(delay))
                 # Not due yet: another task (e.g. a duplicate) does nothing.
@@ -103,7 +103,7 @@ def test_failed_attempts_back_off_exponentially_then_mark_failed(
                 traveller.shift(timedelta(seconds=delay))
     assert delays == [10, 20, 40]
     assert outcome == "failed"
-    assert message.status == MessageStatus.FAILED
+    assert message.status == DeliveryMessageStatus.FAILED
     assert "HTTP 500" in message.last_error
     attempts = list(DeliveryAttempt.objects.filter(message=message).order_by("number"))
     assert [a.number for a in attempts] == [1, 2, 3, 4]
@@ -127,7 +127,7 @@ def test_redirects_are_not_followed(subscription, webhook_receiver, settings):
     (message,) = publish(subscription.partner)
     services.deliver_message(message.pk)
     message.refresh_from_db()
-    assert message.status == MessageStatus.FAILED
+    assert message.status == DeliveryMessageStatus.FAILED
     assert "redirects are not followed" in message.last_error
 
 
@@ -136,7 +136,7 @@ def test_private_target_is_refused_again_at_delivery_time(subscription, webhook_
     settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
     services.deliver_message(message.pk)
     message.refresh_from_db()
-    assert message.status == MessageStatus.PENDING
+    assert message.status == DeliveryMessageStatus.PENDING
     assert "Refused" in message.last_error
     assert not webhook_receiver.ids
 
@@ -173,7 +173,7 @@ def test_deleted_subscription_fails_its_pending_messages(subscription):
     (message,) = publish(subscription.partner)
     services.delete_webhook_subscription(subscription)
     message.refresh_from_db()
-    assert message.status == MessageStatus.FAILED
+    assert message.status == DeliveryMessageStatus.FAILED
     assert services.deliver_message(message.pk) == "skipped: already failed"
 
 

@@ -11,7 +11,7 @@ from tests.factories import StaffUserFactory
 from tests.notifications.conftest import alert_view
 from tradehub.errors import Invalid
 from tradehub.notifications import services
-from tradehub.notifications.choices import MessageStatus
+from tradehub.notifications.choices import DeliveryMessageStatus
 from tradehub.notifications.models import AlertSubscription, DigestItem, OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def notify(view, partner):
 
 
 def deliver_all():
-    for message in OutboundMessage.objects.filter(status=MessageStatus.PENDING):
+    for message in OutboundMessage.objects.filter(status=DeliveryMessageStatus.PENDING):
         services.deliver_message(message.pk)
 
 
@@ -129,7 +129,7 @@ def test_smtp_down_then_up_is_retried_then_delivered(smtp_server, partner, setti
     assert services.deliver_message(message.pk).startswith("retry in")
     assert services.deliver_message(message.pk).startswith("retry in")
     message.refresh_from_db()
-    assert message.status == MessageStatus.PENDING
+    assert message.status == DeliveryMessageStatus.PENDING
     assert message.attempts == 2
     assert "Connection refused" in message.last_error or "Error" in message.last_error
     smtp_server.start()

@@ -25,7 +25,7 @@ from django.db import transaction
 from tests.notifications.factories import WebhookSubscriptionFactory
 from tests.processes import LONE_WORKER, start_celery, wait_for
 from tradehub.notifications import services
-from tradehub.notifications.choices import MessageStatus
+from tradehub.notifications.choices import DeliveryMessageStatus
 from tradehub.notifications.models import DeliveryAttempt, OutboundMessage
 
 TOTAL = 500
@@ -109,15 +109,17 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
             )
         wait_for(lambda: sum(webhook_receiver.ids.values()) >= 150, "the batch to start", 120)
         kill(worker)
-        in_flight = OutboundMessage.objects.filter(status=MessageStatus.SENDING).count()
-        delivered_at_kill = OutboundMessage.objects.filter(status=MessageStatus.DELIVERED).count()
+        in_flight = OutboundMessage.objects.filter(status=DeliveryMessageStatus.SENDING).count()
+        delivered_at_kill = OutboundMessage.objects.filter(
+            status=DeliveryMessageStatus.DELIVERED
+        ).count()
         assert delivered_at_kill < TOTAL, "the kill came after the batch had finished"
 
         worker = start_worker(broker, log)
         time.sleep(LEASE_SECONDS + 1)
 
         def all_delivered() -> bool:
-            if OutboundMessage.objects.exclude(status=MessageStatus.DELIVERED).exists():
+            if OutboundMessage.objects.exclude(status=DeliveryMessageStatus.DELIVERED).exists():
                 # What beat does every 30 s: re-enqueue due and lease-expired messages.
                 producer.send_task("tradehub.notifications.tasks.dispatch_due_messages_task")
                 time.sleep(1)
@@ -129,7 +131,7 @@ def test_sigkilled_worker_loses_nothing_and_delivers_each_message_once(
         kill(worker)
         redis.Redis.from_url(broker).flushdb()
 
-    assert OutboundMessage.objects.filter(status=MessageStatus.DELIVERED).count() == TOTAL
+    assert OutboundMessage.objects.filter(status=DeliveryMessageStatus.DELIVERED).count() == TOTAL
     successes = DeliveryAttempt.objects.filter(succeeded=True)
     assert successes.count() == TOTAL
     assert successes.values("message").distinct().count() == TOTAL

@@ -131,3 +131,16 @@ def test_a_batch_whose_ends_are_stored_but_not_its_middle_is_still_inserted(api,
     assert post(api, every_minute).json()["accepted"] == 42
     sparse = rows(kiwi, [1.0, 2.0, 0.5], step_min=15)
     assert post(api, sparse).json() == {"accepted": 0, "duplicates": 2, "conflicts": 1}
+
+
+@pytest.mark.django_db
+def test_a_batch_with_new_ends_but_a_stored_middle_falls_back_and_counts_right(api, kiwi):
+    batch = rows(kiwi, [1.0, 2.0, 3.0, 4.0])
+    assert post(api, [batch[1], batch[2] | {"temperature_c": 8.0}]).json()["accepted"] == 2
+    rollups_before = _rollups(kiwi)
+    assert post(api, batch).json() == {"accepted": 2, "duplicates": 1, "conflicts": 1}
+    # The plain insert tried first was rolled back whole: two readings and their rollups only.
+    assert TemperatureReading.objects.filter(shipment=kiwi).count() == 4
+    counts = {hour: count for _, hour, count, _, _ in _rollups(kiwi)}
+    assert sum(counts.values()) == 4
+    assert sum(count for _, _, count, _, _ in rollups_before) == 2

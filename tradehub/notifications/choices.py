@@ -11,7 +11,7 @@ class DeliveryChannel(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook")
 
 
-class MessageStatus(models.TextChoices):
+class DeliveryMessageStatus(models.TextChoices):
     """Outbox lifecycle: pending -> sending -> delivered, or back to pending for a retry, or failed."""
 
     PENDING = "pending", _("Pending")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tradehub.ids import new_reference
 from tradehub.partners.models import Partner
 
-from .choices import DeliveryChannel, MessageStatus, Severity
+from .choices import DeliveryChannel, DeliveryMessageStatus, Severity
 
 
 class WebhookSubscription(models.Model):
@@ -100,8 +100,8 @@ class OutboundMessage(models.Model):
     )
     status = models.CharField(
         max_length=10,
-        choices=MessageStatus.choices,
-        default=MessageStatus.PENDING,
+        choices=DeliveryMessageStatus.choices,
+        default=DeliveryMessageStatus.PENDING,
         verbose_name=_("status"),
     )
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
@@ -128,7 +128,8 @@ class OutboundMessage(models.Model):
                 name="outbound_email_has_recipient",
             ),
             models.CheckConstraint(
-                condition=~Q(status=MessageStatus.DELIVERED) | Q(delivered_at__isnull=False),
+                condition=~Q(status=DeliveryMessageStatus.DELIVERED)
+                | Q(delivered_at__isnull=False),
                 name="outbound_delivered_has_time",
             ),
         ]
@@ -137,20 +138,20 @@ class OutboundMessage(models.Model):
             models.Index(
                 fields=["next_attempt_at"],
                 name="outbound_pending_due",
-                condition=Q(status=MessageStatus.PENDING),
+                condition=Q(status=DeliveryMessageStatus.PENDING),
             ),
             models.Index(
                 fields=["lease_expires_at"],
                 name="outbound_sending_lease",
-                condition=Q(status=MessageStatus.SENDING),
+                condition=Q(status=DeliveryMessageStatus.SENDING),
             ),
             models.Index(fields=["status", "channel"], name="outbound_status_channel"),
             # The control tower counts deliveries that failed or wait for a retry.
             models.Index(
                 fields=["created_at"],
                 name="outbound_failing",
-                condition=Q(status=MessageStatus.FAILED)
-                | Q(status=MessageStatus.PENDING, attempts__gt=0),
+                condition=Q(status=DeliveryMessageStatus.FAILED)
+                | Q(status=DeliveryMessageStatus.PENDING, attempts__gt=0),
             ),
         ]
 

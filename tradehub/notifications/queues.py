@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tradehub.workplace.queues import Limits, Queue
 
-from .choices import MessageStatus
+from .choices import DeliveryMessageStatus
 from .models import OutboundMessage
 
-FAILING = Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.PENDING, attempts__gt=0)
+FAILING = Q(status=DeliveryMessageStatus.FAILED) | Q(
+    status=DeliveryMessageStatus.PENDING, attempts__gt=0
+)
 
 
 def _failing(
@@ -33,7 +35,7 @@ FAILING_DELIVERIES = Queue(
     clock_label=_("since queued"),
     split_field="status",
     split_values=(
-        (MessageStatus.FAILED, _("gave up")),
-        (MessageStatus.PENDING, _("retrying")),
+        (DeliveryMessageStatus.FAILED, _("gave up")),
+        (DeliveryMessageStatus.PENDING, _("retrying")),
     ),
 )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from tradehub.api.serializers import StrictModelSerializer
 
-from ..choices import MessageStatus, WebhookEvent
+from ..choices import DeliveryMessageStatus, WebhookEvent
 from ..models import DeliveryAttempt, WebhookSubscription
 from ..security import UnsafeURLError, resolve_webhook_url
 
@@ -57,7 +57,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     )
     event = serializers.ChoiceField(source="message.event_type", choices=WebhookEvent.choices)
     attempt = serializers.IntegerField(source="number")
-    message_status = serializers.ChoiceField(source="message.status", choices=MessageStatus.choices)
+    message_status = serializers.ChoiceField(
+        source="message.status", choices=DeliveryMessageStatus.choices
+    )
 
     class Meta:
         model = DeliveryAttempt

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .. import transport
-from ..choices import MessageStatus
+from ..choices import DeliveryMessageStatus
 from ..models import DeliveryAttempt, OutboundMessage
 from .outbox import schedule_delivery
 
@@ -53,9 +53,9 @@ def _claim(message_id: int, now: datetime) -> tuple[_Claim | None, str]:
         )
         if message is None:
             return None, "missing or locked by another worker"
-        if message.status in (MessageStatus.DELIVERED, MessageStatus.FAILED):
+        if message.status in (DeliveryMessageStatus.DELIVERED, DeliveryMessageStatus.FAILED):
             return None, f"already {message.status}"
-        if message.status == MessageStatus.SENDING:
+        if message.status == DeliveryMessageStatus.SENDING:
             if message.lease_expires_at and message.lease_expires_at > now:
                 return None, "claimed by another worker"
             # The previous claimer died (its lease ran out): close its attempt as unknown.
@@ -68,7 +68,7 @@ def _claim(message_id: int, now: datetime) -> tuple[_Claim | None, str]:
             _mark_failed(message, "Worker lost during the last attempt.", now)
             return None, "failed"
         token = uuid.uuid4()
-        message.status = MessageStatus.SENDING
+        message.status = DeliveryMessageStatus.SENDING
         message.claim_token = token
         message.attempts += 1
         message.lease_expires_at = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
@@ -82,7 +82,7 @@ def _claim(message_id: int, now: datetime) -> tuple[_Claim | None, str]:
 
 
 def _mark_failed(message: OutboundMessage, error: str, now: datetime) -> None:
-    message.status = MessageStatus.FAILED
+    message.status = DeliveryMessageStatus.FAILED
     message.last_error = error
     message.claim_token = None
     message.lease_expires_at = None
@@ -103,7 +103,7 @@ def _record(claim: _Claim, result: transport.SendResult) -> float | None:
     attempt.duration_ms = result.duration_ms
     attempt.save(update_fields=["finished_at", "succeeded", "status_code", "error", "duration_ms"])
     if result.ok:
-        message.status = MessageStatus.DELIVERED
+        message.status = DeliveryMessageStatus.DELIVERED
         message.delivered_at = now
         message.last_error = ""
         message.claim_token = None
@@ -123,7 +123,7 @@ def _record(claim: _Claim, result: transport.SendResult) -> float | None:
         _mark_failed(message, result.error[:2000], now)
         return None
     delay = backoff_seconds(message.attempts)
-    message.status = MessageStatus.PENDING
+    message.status = DeliveryMessageStatus.PENDING
     message.next_attempt_at = now + timedelta(seconds=delay)
     message.last_error = result.error[:2000]
     message.claim_token = None
@@ -155,7 +155,9 @@ def deliver_message(message_id: int) -> str:
             # and nobody else can take the message over while this one is still talking.
             still_ours = (
                 OutboundMessage.objects.select_for_update()
-                .filter(pk=message_id, claim_token=claim.token, status=MessageStatus.SENDING)
+                .filter(
+                    pk=message_id, claim_token=claim.token, status=DeliveryMessageStatus.SENDING
+                )
                 .exists()
             )
             if not still_ours:
@@ -167,7 +169,7 @@ def deliver_message(message_id: int) -> str:
         result = transport.send(claim.message)
         with transaction.atomic():
             if not OutboundMessage.objects.filter(
-                pk=message_id, claim_token=claim.token, status=MessageStatus.SENDING
+                pk=message_id, claim_token=claim.token, status=DeliveryMessageStatus.SENDING
             ).exists():
                 return "sent, but the claim had been taken over"
             delay = _record(claim, result)
@@ -187,13 +189,15 @@ def due_message_ids(now: datetime | None = None, limit: int | None = None) -> li
     grace = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     pending = list(
         OutboundMessage.objects.filter(
-            status=MessageStatus.PENDING, next_attempt_at__lte=now - grace
+            status=DeliveryMessageStatus.PENDING, next_attempt_at__lte=now - grace
         )
         .order_by("next_attempt_at")
         .values_list("id", flat=True)[:limit]
     )
     stuck = list(
-        OutboundMessage.objects.filter(status=MessageStatus.SENDING, lease_expires_at__lte=now)
+        OutboundMessage.objects.filter(
+            status=DeliveryMessageStatus.SENDING, lease_expires_at__lte=now
+        )
         .order_by("lease_expires_at")
         .values_list("id", flat=True)[: max(limit - len(pending), 0)]
     )
@@ -213,11 +217,13 @@ def retry_messages(messages: QuerySet[OutboundMessage]) -> int:
     with transaction.atomic():
         ids = list(
             messages.select_for_update()
-            .filter(Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.PENDING))
+            .filter(
+                Q(status=DeliveryMessageStatus.FAILED) | Q(status=DeliveryMessageStatus.PENDING)
+            )
             .values_list("id", flat=True)
         )
         OutboundMessage.objects.filter(pk__in=ids).update(
-            status=MessageStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+            status=DeliveryMessageStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
         )
         schedule_delivery(ids)
     return len(ids)

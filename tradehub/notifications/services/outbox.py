@@ -12,7 +12,7 @@ from tradehub.partners.models import Partner
 from tradehub.times import iso_time
 
 from .. import selectors
-from ..choices import DeliveryChannel, MessageStatus, WebhookEvent
+from ..choices import DeliveryChannel, DeliveryMessageStatus, WebhookEvent
 from ..models import OutboundMessage
 
 
@@ -46,7 +46,7 @@ def _insert_messages(rows: list[OutboundMessage]) -> list[OutboundMessage]:
     OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
     messages = list(
         OutboundMessage.objects.filter(
-            dedup_key__in=[r.dedup_key for r in rows], status=MessageStatus.PENDING
+            dedup_key__in=[r.dedup_key for r in rows], status=DeliveryMessageStatus.PENDING
         ).order_by("id")
     )
     schedule_delivery(m.pk for m in messages)

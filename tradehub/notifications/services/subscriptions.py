@@ -9,7 +9,7 @@ from django.utils import timezone
 from tradehub.errors import Invalid
 from tradehub.partners.models import Partner
 
-from ..choices import MessageStatus, Severity
+from ..choices import DeliveryMessageStatus, Severity
 from ..models import AlertSubscription, OutboundMessage, WebhookSubscription
 from ..signing import new_webhook_secret
 
@@ -80,8 +80,11 @@ def delete_webhook_subscription(subscription: WebhookSubscription) -> None:
     """Delete a subscription; its undelivered messages are marked failed (nowhere to send)."""
     now = timezone.now()
     OutboundMessage.objects.filter(
-        webhook=subscription, status__in=[MessageStatus.PENDING, MessageStatus.SENDING]
+        webhook=subscription,
+        status__in=[DeliveryMessageStatus.PENDING, DeliveryMessageStatus.SENDING],
     ).update(
-        status=MessageStatus.FAILED, last_error="Webhook subscription deleted.", updated_at=now
+        status=DeliveryMessageStatus.FAILED,
+        last_error="Webhook subscription deleted.",
+        updated_at=now,
     )
     subscription.delete()

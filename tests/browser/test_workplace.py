@@ -1,11 +1,14 @@
 """Lists at 1366 and 390 px, resolving an alert with a note, acknowledging an excursion."""
 
+import pytest
+
 from shipments.models import Alert, Excursion
 from tests.browser.conftest import LAPTOP, PHONE, page_overflows
 
 
-def test_shipment_list_fits_a_laptop_with_the_important_columns(open_page, warm_shipment):
-    page = open_page("/admin/shipments/shipment/", width=LAPTOP)
+@pytest.mark.parametrize("language", ["en", "ru", "zh-CN"])
+def test_shipment_list_fits_a_laptop_with_the_important_columns(open_page, warm_shipment, language):
+    page = open_page("/admin/shipments/shipment/", width=LAPTOP, language=language)
     visible = page.locator("#changelist .results").bounding_box()
     assert visible is not None
     right = min(LAPTOP, visible["x"] + visible["width"]) + 1

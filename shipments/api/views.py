@@ -1,7 +1,10 @@
 """Thin views of the shipments API: validate, call a service or selector, render."""
 
 import datetime as dt
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -372,6 +375,19 @@ class ShipmentEventsView(ShipmentChildMixin, generics.ListAPIView[TrackingEvent]
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (process-wide: another thread ending its
+    own pause may turn it back on early, which costs only speed)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class TelemetryView(APIView):
     """Bulk temperature telemetry for any of the caller's shipments."""
 
@@ -383,8 +399,12 @@ class TelemetryView(APIView):
     )
     def post(self, request: Request) -> Response:
         shipments = scope_to_caller(Shipment.objects.all(), request.user, "partner")
-        rows = validate_readings(request.data, shipments, MAX_READINGS)
-        result = telemetry_services.ingest_readings(rows)
+        # A 10,000-reading batch allocates some 100,000 containers, and the cyclic garbage
+        # collector ran over them (and the whole worker heap) again and again: 40 % of parsing and
+        # validation. Nothing here builds cycles; reference counting frees it all the same.
+        with gc_paused():
+            rows = validate_readings(request.data, shipments, MAX_READINGS)
+            result = telemetry_services.ingest_readings(rows)
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 

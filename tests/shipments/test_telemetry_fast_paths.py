@@ -144,3 +144,14 @@ def test_a_batch_with_new_ends_but_a_stored_middle_falls_back_and_counts_right(a
     counts = {hour: count for _, hour, count, _, _ in _rollups(kiwi)}
     assert sum(counts.values()) == 4
     assert sum(count for _, _, count, _, _ in rollups_before) == 2
+
+
+@pytest.mark.django_db
+def test_the_garbage_collector_is_back_on_after_a_batch_good_or_bad(api, kiwi):
+    import gc
+
+    assert gc.isenabled()
+    assert post(api, rows(kiwi, [1.0])).status_code == 202
+    assert gc.isenabled()
+    assert post(api, rows(kiwi, [99.0])).status_code == 400
+    assert gc.isenabled()

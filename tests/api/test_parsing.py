@@ -253,6 +253,8 @@ FAST_PARSE_CASES = [
     b'{"n": 9223372036854775808}',
     b'{"s": "\\u0000"}',
     b'{"s": "\\ud800"}',
+    b'{"s": "\\u0436\\u00e9 \\ud83d\\ude00", "t": "a:b"}',  # escapes orjson reads alike
+    b'{"s": "\\u003A", "s": 1}',
     b'{"f": 1e400}',
     b'{"f": 1.5e-400}',
     b"[" * 300 + b"]" * 300,
@@ -289,3 +291,26 @@ def test_fast_parse_answers_like_the_strict_parser_or_steps_aside(body):
         assert type(fast) is type(old)
     if old == "refused":
         assert fast is None
+
+
+@pytest.mark.parametrize(
+    ("text", "suspicious"),
+    [
+        ('{"a": "x"}', False),
+        ('{"a": 1.5e30, "b": "code01"}', False),
+        ('{"a": 1.5e300}', True),
+        ('{"a": 1e-300}', True),
+        ('{"a": 1E+308}', True),
+        ('{"a": "e000"}', True),
+        ('{"a": 1234567890123456789}', True),
+        ('{"a": 123456789012345678}', False),
+        ('{"a": "\\u0000"}', True),
+        ('{"a": "\\uDc00"}', True),
+        ('{"a": "\\u0436"}', False),
+        ('{"a": "\x00"}', True),
+    ],
+)
+def test_the_cheap_prefilter_finds_every_spelling_that_needs_the_walk(text, suspicious):
+    from tradehub.api.parsers import _may_hold_unstorable
+
+    assert _may_hold_unstorable(text) is suspicious

@@ -51,11 +51,21 @@ MAX_INTEGER = 2**63 - 1
 # three digits or more (or 19+ digits). A body with none of these (the usual case: a 10,000-reading
 # telemetry batch) skips the walk over every value; anything that might hold one (false alarms
 # such as an escaped backslash followed by `u0000` included) is walked.
-_SUSPICIOUS = re.compile(r"\\u(?:0000|[dD][89a-fA-F])|\x00|\d{19}|[eE][+-]?\d{3}")
+_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_NUMBERS = str.maketrans("0123456789E+-", "0000000000e__")
 
 
 def _may_hold_unstorable(text: str) -> bool:
-    return _SUSPICIOUS.search(text) is not None
+    """Whether the text holds one of those spellings: `\\u0000` or `\\uD800`-`\\uDFFF`, a NUL, 19
+    ASCII digits in a row, or `e`/`E`, an optional sign and 3 digits. A few scans at C speed: the
+    single regular expression this replaces (an alternation tried at every character) took
+    0.1-0.3 s on a 10,000-reading body."""
+    if "\x00" in text or ("\\u" in text and _ESCAPE.search(text) is not None):
+        return True
+    if not any(ch in text for ch in "0123456789"):
+        return False
+    numbers = text.translate(_NUMBERS)
+    return "0" * 19 in numbers or "e000" in numbers or "e_000" in numbers
 
 
 def _bad_number(value: Any) -> str | None:
@@ -119,14 +129,17 @@ def _fast_parse(body: bytes) -> Any:
     shown to be the same: then the caller parses it the old way, which also words every error.
 
     orjson differs from the strict parser in three places, each excluded here: it keeps the last
-    of duplicate keys (so: without `\\u` escapes in the body, every `:` outside a string is a key's,
-    and the body must hold as many `:` as orjson's own compact rendering of the document), it
-    turns integers beyond 64 bits into floats (so: no run of 19 digits anywhere), and it accepts
-    the `\\u0000` escape (so: no `\\u` at all, which also excludes lone surrogates). Everything
-    orjson refuses (NaN, overflowing floats, raw control characters, invalid UTF-8, a BOM,
-    trailing data) goes the old way too, for the old message.
+    of duplicate keys (so: every `:` outside a string is a key's, and without an escaped colon
+    `\\u003a` the body must hold as many `:` as orjson's own compact rendering of the document),
+    it turns integers beyond 64 bits into floats (so: no run of 19 digits anywhere), and it accepts
+    the `\\u0000` escape (so: none). Other escapes (`\\u0436`, surrogate pairs) read the same in
+    both; a lone surrogate orjson refuses. Everything orjson refuses (NaN, overflowing floats, raw
+    control characters, invalid UTF-8, a BOM, trailing data) goes the old way too, for the old
+    message.
     """
-    if b"\\u" in body or _NINETEEN_DIGITS in body.translate(_DIGITS_TO_ZERO):
+    if b"\\u" in body and (b"\\u0000" in body or b"\\u003a" in body or b"\\u003A" in body):
+        return None
+    if _NINETEEN_DIGITS in body.translate(_DIGITS_TO_ZERO):
         return None
     try:
         document = orjson.loads(body)

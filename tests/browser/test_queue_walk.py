@@ -1,6 +1,10 @@
 """The control tower walked as staff would, from the landing page to the end of each queue.
 
-At 1366 px and 390 px, in Russian and in Chinese: open the at-risk shipments tile and the shipment
+Declarations (Russian on a phone, Chinese on a laptop): a submitted declaration is registered on the
+red channel from its page (tile "submitted" one fewer, "under control" one more), then inspected
+with notes and released (back to "under control" as before, "released" one more).
+
+Shipments, excursions, alerts (1366 px and 390 px, in Russian and in Chinese): open the at-risk shipments tile and the shipment
 it lists; open the excursions tile, acknowledge the excursion with a comment, back to the tower
 (one fewer); open the open-alerts tile, resolve the alert with a note, back to the tower (one
 fewer). No page of the walk scrolls sideways. Links are followed by clicking, as a person would;
@@ -12,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from declarations import services
 from shipments.models import Alert, Excursion, Shipment
 from tests.browser.conftest import LAPTOP, PHONE, page_overflows
+from tests.declarations.factories import create_declaration
 
 # The page's lang attribute and the tower's heading, per browser language.
 LANGUAGES = {
@@ -108,3 +114,48 @@ def test_walk_the_shipment_excursion_and_alert_queues(
     assert tile_count(page, "alerts_open") == alerts - 1
     alert.refresh_from_db()
     assert alert.state == "resolved" and alert.resolution_note.startswith("Sold to")
+
+
+def decide(page: Any, key: str, text: str = "") -> None:
+    """A decision button on the declaration's page, then its confirmation page."""
+    with page.expect_navigation():
+        page.locator(f'a[data-decision="{key}"]').click()
+    if text:
+        page.fill("[name=text]", text)
+    with page.expect_navigation():
+        page.locator("input[name=confirm]").click()
+
+
+@pytest.mark.parametrize(
+    ("width", "language"), [(PHONE, "ru"), (LAPTOP, "zh-CN")], ids=["ru-phone", "zh-laptop"]
+)
+def test_walk_the_declaration_queues(
+    open_page: Any, partner: Any, width: int, language: str
+) -> None:
+    """Submitted → registered on the red channel → inspected and released, from the tower."""
+    declaration = services.submit(create_declaration(partner), actor="test")
+    page = open_page("/admin/", width=width, language=language)
+    check_page(page, language)
+    submitted = tile_count(page, "declarations_submitted")
+    under_control = tile_count(page, "declarations_under_control")
+    released = tile_count(page, "declarations_released")
+
+    open_tile(page, "declarations_submitted")
+    check_page(page, language)
+    open_row(page, "declaration", declaration.pk)
+    check_page(page, language)
+    decide(page, "accept_red")
+    check_page(page, language)
+    back_to_the_tower(page)
+    assert tile_count(page, "declarations_submitted") == submitted - 1
+    assert tile_count(page, "declarations_under_control") == under_control + 1
+
+    open_tile(page, "declarations_under_control")
+    open_row(page, "declaration", declaration.pk)
+    decide(page, "inspection_passed", "12 of 1200 cartons opened, as declared")
+    check_page(page, language)
+    back_to_the_tower(page)
+    assert tile_count(page, "declarations_under_control") == under_control
+    assert tile_count(page, "declarations_released") == released + 1
+    declaration.refresh_from_db()
+    assert declaration.status == "released"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from declarations.exceptions import ProcedureNotAllowed
 from declarations.models import Declaration
 from tradehub.errors import DomainError
+from tradehub.partners.principals import actor_label
 
 from . import selectors
 from .forms import ProductsForm, destination_formset, zone_hint
@@ -138,7 +139,9 @@ def _create(
         errors.append(_("No row has goods: nothing to create."))
         return None
     try:
-        created = distribution_services.distribute(declaration, requests, request.user)
+        created = distribution_services.distribute(
+            declaration, requests, actor=actor_label(request.user)
+        )
     except ProcedureNotAllowed as exc:
         errors.append(str(exc))
         _mark_destination(formset, str(exc.extra.get("destination", "")), exc)

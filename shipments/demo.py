@@ -44,6 +44,7 @@ from declarations.inputs import (
 )
 from declarations.models import Declaration
 from tradehub.partners.models import Partner
+from tradehub.partners.principals import actor_label
 from tradehub.reference.models import CustomsOffice, Location
 
 from .choices import ShipmentKind
@@ -356,7 +357,10 @@ def _distribute(warehouse: Declaration, now: dt.datetime) -> list[Shipment]:
         )
         for code, consignee, mode, lines in DISTRIBUTION
     ]
-    shipments = {s.destination.code: s for s in distribution.distribute(warehouse, requests, None)}
+    shipments = {
+        s.destination.code: s
+        for s in distribution.distribute(warehouse, requests, actor=actor_label(None))
+    }
     # Shymkent and Bishkek: released for free circulation in Almaty.
     for code in ("KZCIT", "KGFRU"):
         child = shipments[code].onward_declaration

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shipments import reroute
 from shipments.models import Alert, Excursion
+from tradehub.partners.principals import actor_label
 from tradehub.reference.choices import LegMode, OnwardProcedure
 from tradehub.ui.admin import (
     AMBER,
@@ -280,7 +281,9 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
         form = ResolveForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.resolve_alert(alert, request.user, form.cleaned_data["note"])
+                services.resolve_alert(
+                    alert, actor=actor_label(request.user), note=form.cleaned_data["note"]
+                )
             except AlertTransitionNotAllowed:
                 self.message_user(
                     request,
@@ -310,7 +313,11 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
         form = AcknowledgeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.acknowledge_alert(alert, request.user, form.cleaned_data["comment"])
+                services.acknowledge_alert(
+                    alert,
+                    actor=actor_label(request.user),
+                    comment=form.cleaned_data["comment"],
+                )
             except AlertTransitionNotAllowed:
                 self.message_user(
                     request,
@@ -339,7 +346,9 @@ class AlertAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
                 for alert in queryset:
                     try:
                         services.acknowledge_alert(
-                            alert, request.user, form.cleaned_data["comment"]
+                            alert,
+                            actor=actor_label(request.user),
+                            comment=form.cleaned_data["comment"],
                         )
                         done += 1
                     except AlertTransitionNotAllowed:

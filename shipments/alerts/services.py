@@ -16,7 +16,6 @@ from tradehub.errors import Invalid
 from tradehub.notifications.emails import AlertView
 from tradehub.notifications.services import notify_alert
 from tradehub.partners.models import Partner
-from tradehub.partners.principals import actor_label
 from tradehub.times import iso_time
 
 from .choices import AlertKind, AlertState
@@ -196,7 +195,7 @@ def scan_alerts(
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, user: Any, comment: str = "") -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: str, comment: str = "") -> Alert:
     """Staff or the partner takes note of an open alert (409 when it is not open)."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     _set_state(
@@ -204,7 +203,7 @@ def acknowledge_alert(alert: Alert, user: Any, comment: str = "") -> Alert:
         "acknowledge",
         timezone.now(),
         acknowledged_at=timezone.now(),
-        acknowledged_by=actor_label(user),
+        acknowledged_by=actor,
         comment=comment,
     )
     return locked
@@ -221,7 +220,7 @@ class NoteRequired(Invalid):
 
 
 @transaction.atomic
-def resolve_alert(alert: Alert, user: Any, note: str) -> Alert:
+def resolve_alert(alert: Alert, *, actor: str, note: str) -> Alert:
     """Staff close an open or acknowledged alert, saying what was done (409 when resolved).
 
     The alert rules do not reopen an alert staff resolved while its condition still holds."""
@@ -235,7 +234,7 @@ def resolve_alert(alert: Alert, user: Any, note: str) -> Alert:
         "resolve",
         now,
         resolved_at=now,
-        resolved_by=actor_label(user),
+        resolved_by=actor,
         resolution_note=note,
     )
     return locked

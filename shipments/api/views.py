@@ -203,7 +203,7 @@ class ShipmentViewSet(
                 legs=leg_inputs(values["legs"]),
                 lots=lot_inputs(values["lots"]),
             ),
-            request.user,
+            actor=actor_label(request.user),
         )
         shipment = selectors.shipments_with_details().get(pk=shipment.pk)
         return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
@@ -600,7 +600,9 @@ class DistributionView(APIView):
         with transaction.atomic():
             # If-Match (optional) is compared under the declaration's row lock: a stale ETag -> 412.
             lock_and_check_if_match(request, declaration)
-            created = distribution_services.distribute(declaration, requests, request.user)
+            created = distribution_services.distribute(
+                declaration, requests, actor=actor_label(request.user)
+            )
         declaration.refresh_from_db(fields=["status"])
         shipments = list(selectors.shipments_with_details().filter(pk__in=[s.pk for s in created]))
         shipments.sort(key=lambda s: [c.pk for c in created].index(s.pk))

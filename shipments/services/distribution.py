@@ -32,7 +32,6 @@ from shipments.choices import ShipmentKind
 from shipments.exceptions import ProductRequired, ShipmentConflict
 from shipments.models import Product, Shipment
 from tradehub.partners.models import Partner
-from tradehub.partners.principals import actor_label
 from tradehub.reference.choices import RouteMode
 from tradehub.reference.models import Location
 from tradehub.reference.selectors import OnwardRoute, onward_route, route_options
@@ -206,7 +205,7 @@ def _regulated(lines: list[LotInput], on: dt.date) -> bool:
 
 
 def _draw_child(
-    declaration: Declaration, plan: _Plan, user: Any
+    declaration: Declaration, plan: _Plan, actor: str
 ) -> tuple[Declaration, list[LotInput]]:
     """The release or re-export draft drawn from the stock for one shipment, and its lines
     re-pointed at the child's goods items."""
@@ -222,7 +221,7 @@ def _draw_child(
             for line in lines
             if line.goods_item is not None
         ],
-        actor=actor_label(user),
+        actor=actor,
         lrn=request.declaration_lrn,
         consignee=request.consignee,
         transport_mode=plan.route.mode,
@@ -244,7 +243,7 @@ def _draw_child(
 
 @transaction.atomic
 def distribute(
-    declaration: Declaration, shipments: list[DistributionShipment], user: Any
+    declaration: Declaration, shipments: list[DistributionShipment], *, actor: str
 ) -> list[Shipment]:
     """Create regional shipments from a declaration, all or nothing.
 
@@ -285,7 +284,7 @@ def distribute(
     for plan in plans:
         request = plan.request
         if plan.child_procedure is not None:
-            governing, lots = _draw_child(declaration, plan, user)
+            governing, lots = _draw_child(declaration, plan, actor)
         else:
             governing, lots = declaration, request.lines
         shipment = create_shipment(
@@ -320,11 +319,11 @@ def distribute(
             regulated=_regulated(request.lines, on),
         )
         created.append(shipment)
-    declaration_services.sync_distribution_status(declaration, actor=actor_label(user))
+    declaration_services.sync_distribution_status(declaration, actor=actor)
     return created
 
 
-def create_or_distribute(partner: Partner, shipment: ShipmentInput, user: Any) -> Shipment:
+def create_or_distribute(partner: Partner, shipment: ShipmentInput, *, actor: str) -> Shipment:
     """Create a shipment; one that draws declared goods to a regional destination (kind
     `distribution`, a declaration, lots naming its goods items) is a distribution: the same
     locks, route rules, checklist and declaration status change as `distribute`."""
@@ -344,5 +343,5 @@ def create_or_distribute(partner: Partner, shipment: ShipmentInput, user: Any) -
             partner_reference=shipment.partner_reference,
             legs=shipment.legs,
         )
-        return distribute(shipment.declaration, [request], user)[0]
+        return distribute(shipment.declaration, [request], actor=actor)[0]
     return create_shipment(partner, shipment)

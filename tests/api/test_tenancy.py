@@ -146,7 +146,7 @@ def make_checklist(owner: Partner) -> Made:
                 lines=[LotInput(product("cherry-tomato"), Decimal("100"), 10, goods_item=item)],
             )
         ],
-        None,
+        actor="system",
     )
     entries = list(shipment.required_documents.all())
     return {"reference": shipment.reference, "sequence": 2}, [*entries, shipment]

@@ -14,6 +14,7 @@ from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
+from tradehub.partners.principals import actor_label
 from tradehub.partners.scoping import PartnerScopedViewMixin
 
 from .. import selectors, services
@@ -132,5 +133,7 @@ class AlertViewSet(
         alert = self.get_object()
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = services.acknowledge_alert(alert, request.user, body.validated_data["comment"])
+        alert = services.acknowledge_alert(
+            alert, actor=actor_label(request.user), comment=body.validated_data["comment"]
+        )
         return Response(AlertSerializer(alert).data)

@@ -14,6 +14,7 @@ from shipments.models import Alert, Excursion, Lot, Shipment, TrackingEvent
 from tests.shipments.factories import make_shipment
 from tradehub.notifications.models import DigestItem, OutboundMessage
 from tradehub.notifications.services import subscribe_alert_email
+from tradehub.partners.principals import actor_label
 from tradehub.times import local_label
 
 pytestmark = pytest.mark.django_db
@@ -346,7 +347,7 @@ def test_admin_orders_open_alerts_first_then_by_severity(client, staff_user, shi
     Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=now - H)  # arrival_late
     services.scan_alerts(now)
     late = Alert.objects.get(kind="arrival_late")
-    services.acknowledge_alert(late, staff_user, "")
+    services.acknowledge_alert(late, actor=actor_label(staff_user))
     set_shelf_life(lot_of(shipment), now - H)  # expired: high
     services.scan_alerts(now)
     client.force_login(staff_user)

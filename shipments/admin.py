@@ -41,6 +41,7 @@ from . import reroute, selectors, shelf_life
 from .admin_distribution import distribute_page
 from .charts import Band, Span, choose_bucket_seconds, temperature_svg
 from .choices import LotCondition
+from .forms import ShipmentAdminForm
 from .models import (
     Alert,
     Excursion,
@@ -393,6 +394,7 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
     """Shipments at a glance: where they are, when they arrive, how much shelf life is left."""
 
     change_list_template = "admin/shipments/shipment/change_list.html"
+    form = ShipmentAdminForm
     # What staff look for first, left to right; all visible at 1366 px (docs/admin.md).
     list_display = [
         "reference",
@@ -445,7 +447,8 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
                     ("origin", "destination", "declaration"),
                     ("onward_formalities", "onward_declaration"),
                     "onward_route",
-                    "consignee",
+                    ("consignee_name", "consignee_country"),
+                    ("consignee_tax_id", "consignee_address"),
                     "setpoint_c",
                     ("planned_departure", "planned_arrival"),
                     ("estimated_arrival", "actual_departure", "actual_arrival"),

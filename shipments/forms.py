@@ -27,7 +27,7 @@ from tradehub.reference.models import Location, RouteRule
 from tradehub.times import zone_label
 
 from .exceptions import ProductRequired
-from .models import Product
+from .models import Product, Shipment
 from .services import distribution as distribution_services
 from .services.shipments import LotInput
 
@@ -323,3 +323,75 @@ def destination_formset(data: Any, declaration: Declaration, rows: int) -> BaseD
 def zone_hint() -> str:
     """`Almaty, UTC+5`: shown next to the date-time inputs."""
     return zone_label()
+
+
+class ShipmentAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The shipment page: the consignee as labelled fields, not raw JSON. The stored object keeps
+    the API's party shape (`name`, `country`, `tax_id`, `address`); keys this form does not show
+    are kept as they were."""
+
+    PARTY_FIELDS = ("name", "country", "tax_id", "address")
+
+    consignee_name = forms.CharField(
+        label=gettext_lazy("Consignee"), required=False, max_length=200
+    )
+    consignee_country = forms.CharField(
+        label=gettext_lazy("Consignee country"),
+        required=False,
+        min_length=2,
+        max_length=2,
+        help_text=gettext_lazy("ISO 3166 two-letter code, e.g. UZ"),
+        widget=forms.TextInput(attrs={"size": 3}),
+    )
+    consignee_tax_id = forms.CharField(
+        label=gettext_lazy("Consignee tax id"), required=False, max_length=40
+    )
+    consignee_address = forms.CharField(
+        label=gettext_lazy("Consignee address"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
+
+    class Meta:
+        model = Shipment
+        # The editable fields of the shipment page (the admin's fieldsets decide the layout).
+        fields = [
+            "partner",
+            "partner_reference",
+            "kind",
+            "origin",
+            "destination",
+            "declaration",
+            "setpoint_c",
+            "planned_departure",
+            "planned_arrival",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        party = self.instance.consignee or {}
+        for key in self.PARTY_FIELDS:
+            self.fields[f"consignee_{key}"].initial = str(party.get(key, ""))
+
+    def clean_consignee_country(self) -> str:
+        return str(self.cleaned_data["consignee_country"]).strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        given = [key for key in self.PARTY_FIELDS if cleaned.get(f"consignee_{key}")]
+        if given and "name" not in given:
+            # The API refuses a consignee without a name; staff get the same rule.
+            self.add_error("consignee_name", _("Name the consignee, or clear its other fields."))
+        return cleaned
+
+    def save(self, commit: bool = True) -> Shipment:
+        party = dict(self.instance.consignee or {})
+        for key in self.PARTY_FIELDS:
+            value = str(self.cleaned_data.get(f"consignee_{key}") or "").strip()
+            if value:
+                party[key] = value
+            else:
+                party.pop(key, None)
+        self.instance.consignee = party if party.get("name") else {}
+        return super().save(commit=commit)  # type: ignore[no-any-return]

@@ -197,3 +197,55 @@ def test_the_charts_product_line_matches_the_models_reading_by_reading_estimate(
         values = by_bucket[point["start"]]
         assert point["avg"] == pytest.approx(sum(values) / len(values), abs=0.02)
     assert max(p["avg"] for p in chart) > 0.1  # the defrosts do show, a little
+
+
+def _change_form_data(shipment: Shipment) -> dict[str, str]:
+    """What the browser would post back unchanged: every input of the change form's main part."""
+    from shipments.forms import ShipmentAdminForm
+
+    form = ShipmentAdminForm(instance=shipment)
+    data: dict[str, str] = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None:
+            data[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return data
+
+
+def test_the_consignee_is_edited_as_labelled_fields_not_raw_json(admin_client, shipment):
+    from shipments.forms import ShipmentAdminForm
+
+    shipment.consignee = {"name": "Tashkent Fresh", "country": "UZ", "extra": "kept"}
+    shipment.save(update_fields=["consignee"])
+    html = admin_client.get(
+        reverse("admin:shipments_shipment_change", args=[shipment.pk])
+    ).content.decode()
+    assert 'name="consignee_name"' in html and 'value="Tashkent Fresh"' in html
+    assert 'name="consignee"' not in html  # no JSON textarea
+
+    data = _change_form_data(shipment)
+    data.update(consignee_name=" Samarkand Agro ", consignee_country="uz", consignee_tax_id="301")
+    form = ShipmentAdminForm(data=data, instance=shipment)
+    assert form.is_valid(), form.errors
+    form.save()
+    shipment.refresh_from_db()
+    assert shipment.consignee == {
+        "name": "Samarkand Agro",
+        "country": "UZ",
+        "tax_id": "301",
+        "extra": "kept",
+    }
+
+    data.update(consignee_name="", consignee_country="KZ")
+    refused = ShipmentAdminForm(data=data, instance=shipment)
+    assert not refused.is_valid()
+    assert "consignee_name" in refused.errors
+    shipment.refresh_from_db()
+    assert shipment.consignee["name"] == "Samarkand Agro"  # a refusal changes nothing
+
+    data.update(consignee_name="", consignee_country="", consignee_tax_id="", consignee_address="")
+    cleared = ShipmentAdminForm(data=data, instance=shipment)
+    assert cleared.is_valid(), cleared.errors
+    cleared.save()
+    shipment.refresh_from_db()
+    assert shipment.consignee == {}

@@ -507,6 +507,14 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
         colour = CONDITION_COLOURS["ok"] if hours >= 72 else CONDITION_COLOURS["at_risk"]
         if hours < 24:
             colour = CONDITION_COLOURS["expired"]
+        arrival = shipment.estimated_arrival or shipment.planned_arrival
+        if shipment.actual_arrival is None and arrival is not None and end < arrival:
+            # Days of life left mean nothing if they run out on the way: red, and say why.
+            return format_html(
+                '{} <span class="help">{}</span>',
+                badge(days_hours(left), CONDITION_COLOURS["expired"]),
+                _("Expires before arrival"),
+            )
         return badge(days_hours(left), colour)
 
     @admin.display(description=_("Mixed-load warnings"))

@@ -249,3 +249,18 @@ def test_the_consignee_is_edited_as_labelled_fields_not_raw_json(admin_client, s
     cleared.save()
     shipment.refresh_from_db()
     assert shipment.consignee == {}
+
+
+def test_shelf_life_that_runs_out_before_arrival_is_red_and_says_so(admin_client, shipment):
+    now = dt.datetime.now(dt.UTC)
+    late = make_shipment(
+        shipment.partner,
+        lots=[{"product": "cherry-tomato"}],
+        planned_departure=now,
+        planned_arrival=now + dt.timedelta(days=200),
+    )
+    html = admin_client.get(reverse("admin:shipments_shipment_changelist")).content.decode()
+    row = next(r for r in html.split("<tr") if late.reference in r)
+    assert "Expires before arrival" in row and "background:#c62828" in row
+    kept = next(r for r in html.split("<tr") if shipment.reference in r)  # no arrival planned
+    assert "Expires before arrival" not in kept

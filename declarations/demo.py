@@ -23,6 +23,9 @@ from .inputs import DeclarationInput, DocumentInput, GoodsItemInput, TransportDo
 from .models import Declaration
 
 DEMO_PARTNER = "Xinjiang Fresh Export Co"
+# The exporter as consignor. The tax id is a made-up 18-character Unified Social Credit Code
+# (Urumqi region prefix 650100), shaped like a real one but belonging to no company.
+DEMO_CONSIGNOR = {"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78K3PQ1X"}
 ACTOR = "demo"
 
 
@@ -116,7 +119,7 @@ def _data(
         transport_document=TransportDocumentInput(type="smgs", number=f"SMGS {lrn[-4:]} 118 773"),
         containers=[_container(container)],
         seals=[f"CN {lrn[-4:]}12"],
-        consignor={"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        consignor=dict(DEMO_CONSIGNOR),
         consignee={
             "name": "Almaty Fresh Distribution LLP",
             "country": "KZ",

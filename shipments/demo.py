@@ -33,7 +33,7 @@ from stdnum import iso6346
 
 from declarations import services as declaration_services
 from declarations.choices import CustomsMessageType, RiskChannel
-from declarations.demo import DEMO_PARTNER, GRAPES, TOMATOES, with_codes
+from declarations.demo import DEMO_CONSIGNOR, DEMO_PARTNER, GRAPES, TOMATOES, with_codes
 from declarations.demo import DRAGON_FRUIT as DRAGON_FRUIT_ITEM
 from declarations.inputs import (
     DeclarationInput,
@@ -213,7 +213,7 @@ def _transit_data(
         ),
         containers=containers,
         seals=[f"KZ 0{lrn[-2:]}4501"],
-        consignor={"name": DEMO_PARTNER, "country": "CN", "tax_id": "91650100MA78XXXX1X"},
+        consignor=dict(DEMO_CONSIGNOR),
         consignee=dict(IMPORTER),
         declarant=dict(IMPORTER),
         goods_items=with_codes(items, departure),

@@ -283,6 +283,28 @@ def _db_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Callab
     return prepare
 
 
+def _insert_all(
+    cursor: Any,
+    connection: Any,
+    table: str,
+    tmp: str,
+    cols: str,
+    with_inserted: Callable[[str], str] | None,
+) -> bool:
+    """Insert every row of `tmp` with a plain INSERT in a savepoint (cheaper than ON CONFLICT when
+    no key is stored yet). False when a key was stored after all: the savepoint is rolled back and
+    the caller takes the ON CONFLICT way."""
+    plain = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp}"  # noqa: S608
+    try:
+        with transaction.atomic(using=connection.alias):  # a savepoint
+            cursor.execute(plain)
+            if with_inserted is not None:
+                cursor.execute(with_inserted(tmp))  # every row of tmp went in
+    except IntegrityError:
+        return False
+    return True
+
+
 def _copy_insert(
     connection: BaseDatabaseWrapper,
     model: type[models.Model],
@@ -321,18 +343,9 @@ def _copy_insert(
                 prep = [_db_preparer(f, connection) for f in columns]
                 for row in values:
                     copy.write_row([p(v) for p, v in zip(prep, row, strict=True)])
-        if plain_first:
-            plain = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp}"  # noqa: S608
-            try:
-                with transaction.atomic(using=connection.alias):  # a savepoint
-                    cursor.execute(plain)
-                    if with_inserted is not None:
-                        cursor.execute(with_inserted(tmp))  # every row of tmp went in
-            except IntegrityError:
-                pass  # a key was stored after all: back to the savepoint, the usual way below
-            else:
-                cursor.execute(f"DROP TABLE {tmp}")
-                return len(values), 0
+        if plain_first and _insert_all(cursor, connection, table, tmp, cols, with_inserted):
+            cursor.execute(f"DROP TABLE {tmp}")
+            return len(values), 0
         if with_inserted is None:
             cursor.execute(insert)
             inserted = int(cursor.rowcount)

@@ -20,7 +20,8 @@ def backfill(apps, schema_editor):
     elif schema_editor.connection.vendor == "sqlite":
         hour = "strftime('%Y-%m-%d %H:00:00', recorded_at)"
     else:
-        raise NotImplementedError(schema_editor.connection.vendor)
+        vendor = schema_editor.connection.vendor
+        raise NotImplementedError(f"TradeHub runs on PostgreSQL or SQLite, not {vendor}")
     schema_editor.execute(BACKFILL.format(hour=hour), None)
 
 

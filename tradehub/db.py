@@ -283,6 +283,18 @@ def _db_preparer(field: models.Field, connection: BaseDatabaseWrapper) -> Callab
     return prepare
 
 
+def try_transaction_lock(name: str, using: str = "default") -> bool:
+    """Take a named lock held until the current transaction ends, or say it is taken (False).
+    PostgreSQL: a transaction-level advisory lock. SQLite has one writer at a time, so the
+    transaction itself is the lock (True)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+        return bool(cursor.fetchone()[0])
+
+
 def _insert_all(
     cursor: Any,
     connection: Any,

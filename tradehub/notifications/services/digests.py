@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from tradehub.db import try_transaction_lock
 from tradehub.partners.models import Partner
 
 from .. import selectors
@@ -96,9 +97,12 @@ def send_digests(now: datetime | None = None, limit_recipients: int = 500) -> in
     queued = 0
     for email in emails:
         with transaction.atomic():
-            # SKIP LOCKED: two digest runs at once split the entries and never send one twice.
+            # One run per recipient at a time: a second run at once skips the recipient rather
+            # than sending a second digest of the entries the first did not lock yet.
+            if not try_transaction_lock(f"digest:{email}"):
+                continue
             items = list(
-                DigestItem.objects.select_for_update(skip_locked=True)
+                DigestItem.objects.select_for_update()
                 .filter(message__isnull=True, recipient_email=email, created_at__lte=now)
                 .order_by("created_at", "id")[:DIGEST_BATCH]
             )

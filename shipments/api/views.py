@@ -47,6 +47,7 @@ from shipments.services import documents as document_services
 from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
+from tradehub.api.columns import ColumnsForSerializerMixin
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
@@ -121,7 +122,7 @@ def render_shipments(view: Any, shipments: list[Shipment]) -> list[dict[str, Any
     return list(ShipmentSerializer(shipments, many=True, context=context).data)
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
+class ProductViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Product]):
     """The perishable product catalogue (read-only; staff edit it in the admin)."""
 
     queryset = Product.objects.select_related("parent")

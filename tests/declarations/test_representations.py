@@ -22,7 +22,6 @@ from tests.declarations.factories import (
     MACHINE_PARTS,
     TOMATOES,
     create_declaration,
-    payload,
     stock_declaration,
     validated,
 )

@@ -7,6 +7,7 @@ distribution summaries with and without shipments; in two time zones."""
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -49,7 +50,7 @@ def varied_declarations(partner) -> None:
         goods_items=[dict(GRAPES, invoice_value="0.00", net_kg="0.001", gross_kg="0.001")],
     )
     # Unicode, a declarant, decimal edges, every document kind.
-    documents = [
+    documents: list[dict[str, Any]] = [
         {"type": kind, "number": f"№ {index} 文件", "issued_by": "Орган 海关"}
         for index, kind in enumerate(DeclarationDocumentType.values, start=1)
     ]

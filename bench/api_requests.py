@@ -90,6 +90,8 @@ def main() -> None:
         f"shipments/{state['shipment']}/": 50,
         "alerts/?page_size=50": 20,
         f"alerts/{alert}/": 100,
+        "declarations/?page_size=50": 10,
+        f"declarations/{state['declaration']}/": 50,
     }
     chosen = [w for w in workloads if any(w.startswith(a) for a in args)] if args else workloads
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {state['key']}")

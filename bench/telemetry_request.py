@@ -1,6 +1,7 @@
 """`POST /api/v1/telemetry/` in process: 10,000 new readings, then the same batch again.
 
-Run: DATABASE_URL=postgres://... python bench/telemetry_request.py [--profile]   (or bin/bench)
+Run: DATABASE_URL=postgres://... python bench/telemetry_request.py [--profile] [--rounds N]
+(or bin/bench)
 
 The whole request (middleware, authentication, parsing, validation, COPY with rollups, queueing)
 through Django's test client, without gunicorn or sockets: the quick loop for profiling what
@@ -37,7 +38,7 @@ from tradehub.partners.services import create_partner, issue_api_key  # noqa: E4
 from tradehub.reference.models import CustomsOffice  # noqa: E402
 
 N = 10_000
-ROUNDS = 5
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
 RAW = "bench_raw_readings"
 
 if not CustomsOffice.objects.exists():

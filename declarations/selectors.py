@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -43,15 +44,24 @@ def declarations_visible_to(user: Any, *, gateway_sees_all: bool = False) -> Que
 
 def totals(declaration: Declaration) -> dict[str, Any]:
     """Gross and net kg, package count and invoice value per currency over all goods items."""
+    return sum_totals(
+        (item.gross_kg, item.net_kg, item.packages_count, item.currency, item.invoice_value)
+        for item in declaration.goods_items.all()
+    )
+
+
+def sum_totals(items: Iterable[tuple[Decimal, Decimal, int, str, Decimal]]) -> dict[str, Any]:
+    """`totals` over goods items given as (gross kg, net kg, packages, currency, invoice value)
+    (the API's representations read them as plain rows)."""
     gross = Decimal("0.000")
     net = Decimal("0.000")
     packages = 0
     values: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for item in declaration.goods_items.all():
-        gross += item.gross_kg
-        net += item.net_kg
-        packages += item.packages_count
-        values[item.currency] += item.invoice_value
+    for item_gross, item_net, item_packages, currency, value in items:
+        gross += item_gross
+        net += item_net
+        packages += item_packages
+        values[currency] += value
     return {
         "gross_kg": f"{gross:.3f}",
         "net_kg": f"{net:.3f}",

@@ -487,6 +487,12 @@ def main() -> None:
         help="only the telemetry rows (paired with raw COPY), printed, the doc left alone",
     )
     parser.add_argument(
+        "--charts-only",
+        action="store_true",
+        help="only the temperature chart rows (no telemetry writes before them), printed, the "
+        "doc left alone",
+    )
+    parser.add_argument(
         "--declarations",
         type=int,
         default=0,
@@ -572,6 +578,14 @@ def main() -> None:
             purge_queue(env)
             print(f"{started:%Y-%m-%d %H:%MZ}, commit {revision}; {host}; {rounds} rounds")
             print("\n".join(render_telemetry(rounds, telemetry)))
+            return
+        if args.charts_only:
+            servers = workers_of(master) + workers_of(hello_master)
+            charts = chart_rounds(
+                wrk, chart_workloads(v1, state), state["chart_key"], seconds, rounds, servers
+            )
+            print(f"{started:%Y-%m-%d %H:%MZ}, commit {revision}; {host}; {rounds} rounds")
+            print("\n".join(f"| {label} | {spread(values)} |" for label, values in charts.items()))
             return
         if args.profile == "telemetry":
             out = ROOT / "var" / "profile-telemetry.txt"

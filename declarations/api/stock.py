@@ -25,6 +25,7 @@ from tradehub.reference.choices import TransportMode
 from .. import selectors, services
 from ..choices import DeclarationStatus, Procedure
 from ..models import Declaration
+from . import representations
 from .inputs import document_input
 from .serializers import DeclarationSerializer, DocumentInputSerializer, PartySerializer
 from .views import REFERENCE, _visible_declaration
@@ -157,7 +158,7 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
 
     @extend_schema(summary="Declarations drawing on this one (release, re-export, warehouse)")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        return representations.paginated_response(self)
 
     @extend_schema(
         summary="Draw a release or re-export declaration (draft) from the stock by lines",
@@ -187,5 +188,4 @@ class ChildrenView(generics.ListCreateAPIView[Declaration]):
             if data.get("documents") is not None
             else None,
         )
-        fresh = selectors.declarations_with_details().get(pk=child.pk)
-        return Response(DeclarationSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return Response(representations.declaration(child.pk), status=status.HTTP_201_CREATED)

@@ -27,6 +27,7 @@ from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from .. import selectors, services
 from ..choices import DeclarationStatus, MessageSource, Procedure, RiskChannel
 from ..models import CustomsMessage, Declaration, DeclarationEvent, DeclarationVersion
+from . import representations
 from .inputs import declaration_input
 from .serializers import (
     CancelSerializer,
@@ -99,25 +100,28 @@ class DeclarationViewSet(
 
     def get_queryset(self) -> QuerySet[Declaration]:
         self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS
-        return super().get_queryset()
+        queryset = super().get_queryset()
+        if self.action in GATEWAY_READ_ACTIONS:
+            # Reads are shown from plain rows (representations), not from these instances.
+            return queryset.select_related(None).prefetch_related(None)
+        return queryset
 
     def _render(self, declaration: Declaration, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.declarations_with_details().get(pk=declaration.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+        return Response(representations.declaration(declaration.pk), status=status_code)
 
     @extend_schema(
         summary="List declarations, newest first",
         responses={200: DeclarationSerializer(many=True)},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return representations.paginated_response(self)
 
     @extend_schema(
         summary="A declaration with goods items, documents and distribution summary",
         responses={200: DeclarationSerializer},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+        return self._render(self.get_object())
 
     @extend_schema(
         summary="Create a draft declaration",

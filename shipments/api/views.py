@@ -29,7 +29,6 @@ from rest_framework.views import APIView
 
 from declarations.selectors import declarations_visible_to
 from shipments import reroute, selectors
-from shipments.alerts.selectors import open_alerts_by_lot
 from shipments.choices import RequiredDocumentStatus
 from shipments.models import (
     Excursion,
@@ -64,6 +63,7 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
+from .representations import represent_shipments, shipment_rows, shipment_rows_by_id
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -106,20 +106,15 @@ BUCKET = re.compile(r"^(\d{1,6})(s|m|h|d)$")
 BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def serializer_context(view: Any, lots: list[Any] | None = None) -> dict[str, Any]:
-    """Context for shipment output: one `now` for every lot, and open alerts fetched at once."""
-    context = view.get_serializer_context() if hasattr(view, "get_serializer_context") else {}
-    context["now"] = timezone.now()
-    if lots is not None:
-        context["open_alerts"] = open_alerts_by_lot([lot.pk for lot in lots])
-    return context
+def render_shipments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Shipments as the API shows them (`ShipmentSerializer`'s output, built from rows of
+    `representations.shipment_rows`), every lot as of one `now`."""
+    return represent_shipments(rows, timezone.now())
 
 
-def render_shipments(view: Any, shipments: list[Shipment]) -> list[dict[str, Any]]:
-    """Shipments as the API shows them."""
-    lots = [lot for shipment in shipments for lot in shipment.lots.all()]
-    context = serializer_context(view, lots)
-    return list(ShipmentSerializer(shipments, many=True, context=context).data)
+def render_shipment(pk: int) -> dict[str, Any]:
+    """One shipment as the API shows it."""
+    return render_shipments(shipment_rows_by_id([pk]))[0]
 
 
 class ProductViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Product]):
@@ -152,8 +147,11 @@ class ShipmentViewSet(
     if_match_required = ("partial_update",)
 
     def get_queryset(self) -> QuerySet[Shipment]:
-        queryset = super().get_queryset()
-        return selectors.with_at_risk(selectors.with_details(queryset))
+        queryset = selectors.with_at_risk(super().get_queryset())
+        if getattr(self, "action", None) == "retrieve":
+            # The object only answers the lookup and gives the ETag; the output is read as rows.
+            return queryset.only("id", "updated_at", "version")
+        return queryset
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -161,14 +159,12 @@ class ShipmentViewSet(
         return context
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(shipment_rows(self.filter_queryset(self.get_queryset())))
         assert page is not None
-        return self.get_paginated_response(render_shipments(self, list(page)))
+        return self.get_paginated_response(render_shipments(list(page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        shipment = self.get_object()
-        return Response(render_shipments(self, [shipment])[0])
+        return Response(render_shipment(self.get_object().pk))
 
     @extend_schema(
         request=ShipmentCreateSerializer,
@@ -206,8 +202,7 @@ class ShipmentViewSet(
             ),
             actor=actor_label(request.user),
         )
-        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
-        return Response(render_shipments(self, [shipment])[0], status=status.HTTP_201_CREATED)
+        return Response(render_shipment(shipment.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Correct a booked shipment (If-Match required)",
@@ -237,8 +232,7 @@ class ShipmentViewSet(
             ),
             actor=actor_label(request.user),
         )
-        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
-        return Response(render_shipments(self, [shipment])[0])
+        return Response(render_shipment(shipment.pk))
 
     @extend_schema(
         summary="Cancel a booked shipment",
@@ -259,8 +253,7 @@ class ShipmentViewSet(
             reason=payload.validated_data["reason"],
             actor=actor_label(request.user),
         )
-        shipment = selectors.shipments_with_details().get(pk=shipment.pk)
-        return Response(render_shipments(self, [shipment])[0])
+        return Response(render_shipment(shipment.pk))
 
 
 def leg_inputs(legs: list[dict[str, Any]]) -> list[shipment_services.LegInput]:
@@ -605,12 +598,11 @@ class DistributionView(APIView):
                 declaration, requests, actor=actor_label(request.user)
             )
         declaration.refresh_from_db(fields=["status"])
-        shipments = list(selectors.shipments_with_details().filter(pk__in=[s.pk for s in created]))
-        shipments.sort(key=lambda s: [c.pk for c in created].index(s.pk))
+        rows = {row["id"]: row for row in shipment_rows_by_id([s.pk for s in created])}
         body_out = {
             "declaration": declaration.reference,
             "declaration_status": declaration.status,
-            "shipments": render_shipments(self, shipments),
+            "shipments": render_shipments([rows[s.pk] for s in created]),
         }
         return Response(body_out, status=status.HTTP_201_CREATED)
 

@@ -105,10 +105,19 @@ def lot_state(lot: Lot) -> shelf_life.LotState:
 
 def remaining_hours(lot: Lot, now: dt.datetime | None = None) -> float:
     """Hours left if the lot is kept at its optimum from now on (never below zero)."""
-    now = now or timezone.now()
-    hours = shelf_life.remaining_shelf_life_hours(
-        lot_state(lot), profile_of(lot.product), now, packed_at(lot.packed_on)
+    return remaining_hours_of(
+        lot_state(lot), profile_of(lot.product), lot.packed_on, now or timezone.now()
     )
+
+
+def remaining_hours_of(
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    packed_on: dt.date,
+    now: dt.datetime,
+) -> float:
+    """`remaining_hours` from plain values (lists built from rows share it)."""
+    hours = shelf_life.remaining_shelf_life_hours(state, profile, now, packed_at(packed_on))
     return max(0.0, hours)
 
 
@@ -126,29 +135,45 @@ def with_field_heat(lot: Lot, state: shelf_life.LotState) -> shelf_life.LotState
 
 def precooling_of(lot: Lot, now: dt.datetime | None = None) -> dict[str, Any]:
     """The field-heat assumption of a lot, as the API and admin show it."""
-    now = now or timezone.now()
-    state = lot_state(lot)
-    profile = profile_of(lot.product)
-    temp = shelf_life.ASSUMED_FIELD_TEMP_C if lot.field_temp_c is None else lot.field_temp_c
-    if lot.harvested_at is None:
+    return precooling_from(
+        lot_state(lot),
+        profile_of(lot.product),
+        lot.harvested_at,
+        lot.precooled_at,
+        lot.field_temp_c,
+        now or timezone.now(),
+    )
+
+
+def precooling_from(
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    harvested_at: dt.datetime | None,
+    precooled_at: dt.datetime | None,
+    field_temp_c: float | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """`precooling_of` from plain values (lists built from rows share it)."""
+    temp = shelf_life.ASSUMED_FIELD_TEMP_C if field_temp_c is None else field_temp_c
+    if harvested_at is None:
         assumption = (
             "No harvest time: the lot is counted at its optimum from packing (field heat unknown)."
         )
-    elif lot.precooled_at is not None:
+    elif precooled_at is not None:
         assumption = (
             f"Harvest to pre-cooling charged at {temp:g} °C"
-            f"{' (assumed)' if lot.field_temp_c is None else ''}, then the cold chain."
+            f"{' (assumed)' if field_temp_c is None else ''}, then the cold chain."
         )
     else:
         assumption = (
             f"Pre-cooling not recorded: harvest to the first reading charged at {temp:g} °C"
-            f"{' (assumed)' if lot.field_temp_c is None else ''}."
+            f"{' (assumed)' if field_temp_c is None else ''}."
         )
     lost = shelf_life.field_heat_fraction(state, profile, now) * profile.storage_life_hours
     return {
-        "harvested_at": lot.harvested_at,
-        "precooled_at": lot.precooled_at,
-        "field_temp_c": lot.field_temp_c,
+        "harvested_at": harvested_at,
+        "precooled_at": precooled_at,
+        "field_temp_c": field_temp_c,
         "assumption": assumption,
         "hours_lost_at_optimum": round(lost, 2),
     }
@@ -189,12 +214,32 @@ def consumed_until_last_reading(
 
 def lot_condition(lot: Lot, now: dt.datetime, arrival: dt.datetime | None) -> str:
     """The model's condition, and at risk too when the lot will run out before it arrives."""
-    state = lot_state(lot)
-    profile = profile_of(lot.product)
-    condition = shelf_life.condition(state, profile, now, packed_at(lot.packed_on))
-    if condition == LotCondition.OK and arrival is not None and lot.shelf_life_ends_at < arrival:
+    return condition_of(
+        lot_state(lot),
+        profile_of(lot.product),
+        lot.packed_on,
+        now,
+        arrival,
+        lot.shelf_life_ends_at,
+        lambda: went_through_excursion(lot),
+    )
+
+
+def condition_of(
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    packed_on: dt.date,
+    now: dt.datetime,
+    arrival: dt.datetime | None,
+    shelf_life_ends_at: dt.datetime,
+    went_through_excursion: Callable[[], bool],
+) -> str:
+    """`lot_condition` from plain values (lists built from rows share it); the excursion check
+    is only asked for when it can change the answer."""
+    condition = shelf_life.condition(state, profile, now, packed_at(packed_on))
+    if condition == LotCondition.OK and arrival is not None and shelf_life_ends_at < arrival:
         return LotCondition.AT_RISK
-    if condition == LotCondition.OK and went_through_excursion(lot):
+    if condition == LotCondition.OK and went_through_excursion():
         return LotCondition.AT_RISK
     return condition
 
@@ -216,9 +261,16 @@ def went_through_excursion(lot: Lot) -> bool:
 
 def shipment_arrival(shipment: Shipment) -> dt.datetime | None:
     """The arrival a lot must outlast: none once the shipment is finished."""
-    if shipment.status in FINISHED_STATUSES:
+    return arrival_to_outlast(shipment.status, shipment.estimated_arrival, shipment.planned_arrival)
+
+
+def arrival_to_outlast(
+    status: str, estimated_arrival: dt.datetime | None, planned_arrival: dt.datetime | None
+) -> dt.datetime | None:
+    """`shipment_arrival` from plain values."""
+    if status in FINISHED_STATUSES:
         return None
-    return shipment.estimated_arrival or shipment.planned_arrival
+    return estimated_arrival or planned_arrival
 
 
 def apply_state(

@@ -3,6 +3,7 @@ then incremental processing."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shipments.models import ReadingHour, Shipment, TemperatureReading
-from tradehub.db import copy_insert_prepared, insert_reporting_conflicts
+from tradehub.db import copy_insert_prepared, copy_new_rows, insert_reporting_conflicts
 from tradehub.partitions import (
     add_months,
     drop_month_partitions_before,
@@ -24,31 +25,108 @@ from .tracking import IntakeResult
 HOUR = dt.timedelta(hours=1)
 
 
+ROLLUP_COLUMNS = (
+    "shipment_id, sensor_id, hour, count, temperature_min, temperature_max, temperature_sum, "
+    "humidity_count, humidity_min, humidity_max, humidity_sum"
+)
+# Adding to stored rollups: what both ways of computing a batch's rollups end with.
+ROLLUP_MERGE = (
+    "ON CONFLICT (shipment_id, hour, sensor_id) DO UPDATE SET "
+    "count = h.count + EXCLUDED.count, "
+    "temperature_min = LEAST(h.temperature_min, EXCLUDED.temperature_min), "
+    "temperature_max = GREATEST(h.temperature_max, EXCLUDED.temperature_max), "
+    "temperature_sum = h.temperature_sum + EXCLUDED.temperature_sum, "
+    "humidity_count = h.humidity_count + EXCLUDED.humidity_count, "
+    "humidity_min = LEAST(h.humidity_min, EXCLUDED.humidity_min), "
+    "humidity_max = GREATEST(h.humidity_max, EXCLUDED.humidity_max), "
+    "humidity_sum = CASE WHEN h.humidity_sum IS NULL THEN EXCLUDED.humidity_sum "
+    "WHEN EXCLUDED.humidity_sum IS NULL THEN h.humidity_sum "
+    "ELSE h.humidity_sum + EXCLUDED.humidity_sum END"
+)
+
+
 def rollup_sql(inserted: str) -> str:
     """PostgreSQL: upsert the hourly rollups of the readings in relation `inserted` (the rows the
     same statement just stored, so re-sent duplicates add nothing). Ordered by key so concurrent
     batches lock rollup rows in the same order."""
     table = ReadingHour._meta.db_table
     return (
-        f"INSERT INTO {table} AS h (shipment_id, sensor_id, hour, count, temperature_min, "  # noqa: S608
-        "temperature_max, temperature_sum, humidity_count, humidity_min, humidity_max, "
-        "humidity_sum) "
+        f"INSERT INTO {table} AS h ({ROLLUP_COLUMNS}) "  # noqa: S608
         "SELECT shipment_id, sensor_id, date_trunc('hour', recorded_at, 'UTC'), count(*), "
         "min(temperature_c), max(temperature_c), sum(temperature_c), count(humidity_pct), "
         "min(humidity_pct), max(humidity_pct), sum(humidity_pct) "
-        f"FROM {inserted} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2 "
-        "ON CONFLICT (shipment_id, hour, sensor_id) DO UPDATE SET "
-        "count = h.count + EXCLUDED.count, "
-        "temperature_min = LEAST(h.temperature_min, EXCLUDED.temperature_min), "
-        "temperature_max = GREATEST(h.temperature_max, EXCLUDED.temperature_max), "
-        "temperature_sum = h.temperature_sum + EXCLUDED.temperature_sum, "
-        "humidity_count = h.humidity_count + EXCLUDED.humidity_count, "
-        "humidity_min = LEAST(h.humidity_min, EXCLUDED.humidity_min), "
-        "humidity_max = GREATEST(h.humidity_max, EXCLUDED.humidity_max), "
-        "humidity_sum = CASE WHEN h.humidity_sum IS NULL THEN EXCLUDED.humidity_sum "
-        "WHEN EXCLUDED.humidity_sum IS NULL THEN h.humidity_sum "
-        "ELSE h.humidity_sum + EXCLUDED.humidity_sum END"
+        f"FROM {inserted} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2 {ROLLUP_MERGE}"
     )
+
+
+def _lowest(values: list[float]) -> float:
+    # As PostgreSQL's min() over the same order: of equal values (0.0 and -0.0) the last wins.
+    return min(reversed(values))
+
+
+def _highest(values: list[float]) -> float:
+    return max(reversed(values))
+
+
+def _total(values: list[float]) -> float:
+    # As PostgreSQL's sum(float8): added one by one from the first value; -0.0 is the identity
+    # of float addition (0.0 would turn a lone -0.0 into 0.0).
+    return sum(values, -0.0)
+
+
+def rollups_of(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The hourly rollups of `rows` (dicts as `ingest_readings` stores them), equal to what
+    `rollup_sql`'s aggregates give over the same rows in the same order, ordered by its key: one
+    tuple per rollup, in the order of `ROLLUP_COLUMNS`."""
+    # Keyed by the UTC hour as a number (day ordinal * 24 + hour): datetime.replace() cost more
+    # than all the rest of the loop.
+    groups: dict[tuple[int, str, int], tuple[list[float], list[float]]] = {}
+    utc = dt.UTC
+    for row in rows:
+        at = row["recorded_at"].astimezone(utc)
+        key = (row["shipment_id"], row["sensor_id"], at.toordinal() * 24 + at.hour)
+        values = groups.get(key)
+        if values is None:
+            groups[key] = values = ([], [])
+        values[0].append(row["temperature_c"])
+        humidity = row.get("humidity_pct")
+        if humidity is not None:
+            values[1].append(humidity)
+    return [
+        (
+            shipment_id,
+            sensor_id,
+            dt.datetime.fromordinal(hour // 24).replace(hour=hour % 24, tzinfo=utc),
+            len(temperatures),
+            _lowest(temperatures),
+            _highest(temperatures),
+            _total(temperatures),
+            len(humidities),
+            _lowest(humidities) if humidities else None,
+            _highest(humidities) if humidities else None,
+            _total(humidities) if humidities else None,
+        )
+        for shipment_id, sensor_id, hour in sorted(groups, key=lambda k: (k[0], k[2], k[1]))
+        for temperatures, humidities in [groups[shipment_id, sensor_id, hour]]
+    ]
+
+
+def upsert_rollups(rollups: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: add `rollups` (from `rollups_of`) to the stored ones in one statement."""
+    if not rollups:
+        return
+    table = ReadingHour._meta.db_table
+    types = (
+        "bigint", "text", "timestamptz", "integer", "float8", "float8", "float8",
+        "integer", "float8", "float8", "float8",
+    )  # fmt: skip
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS h ({ROLLUP_COLUMNS}) "  # noqa: S608
+            f"SELECT * FROM unnest({arrays}) {ROLLUP_MERGE}",
+            [list(column) for column in zip(*rollups, strict=True)],
+        )
 
 
 def _hour_of(at: dt.datetime) -> dt.datetime:
@@ -233,25 +311,30 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
             inserted, conflicts = 0, stored_conflicts + in_batch_conflicts
         elif fast:
             # The validated rows are already what psycopg sends: no per-value conversion.
-            inserted, conflicts = copy_insert_prepared(
-                TemperatureReading,
-                FAST_COLUMNS,
-                [
-                    (
-                        row["shipment_id"],
-                        row["sensor_id"],
-                        row["recorded_at"],
-                        row["temperature_c"],
-                        row.get("humidity_pct"),
-                        row.get("sensor_kind", ""),
-                    )
-                    for row in unique.values()
-                ],
-                ["shipment_id", "sensor_id", "recorded_at"],
-                ["temperature_c", "humidity_pct"],
-                with_inserted=rollup_sql,
-                expect_new=ends == 0,
-            )
+            values = [
+                (
+                    row["shipment_id"],
+                    row["sensor_id"],
+                    row["recorded_at"],
+                    row["temperature_c"],
+                    row.get("humidity_pct"),
+                    row.get("sensor_kind", ""),
+                )
+                for row in unique.values()
+            ]
+            if ends == 0 and copy_new_rows(TemperatureReading, FAST_COLUMNS, values):
+                # Neither end was stored and no key clashed: every row went in as it is.
+                upsert_rollups(rollups_of(unique.values()))
+                inserted, conflicts = len(values), 0
+            else:
+                inserted, conflicts = copy_insert_prepared(
+                    TemperatureReading,
+                    FAST_COLUMNS,
+                    values,
+                    ["shipment_id", "sensor_id", "recorded_at"],
+                    ["temperature_c", "humidity_pct"],
+                    with_inserted=rollup_sql,
+                )
             conflicts += in_batch_conflicts
         else:
             inserted, conflicts = insert_reporting_conflicts(

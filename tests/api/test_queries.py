@@ -165,3 +165,27 @@ def test_every_page_is_reachable_by_following_next(api, partner):
         url = page["next"]
     assert len(seen) == len(set(seen)) == 7
     assert "page_size=2" in json.dumps(api.get("/api/v1/shipments/?page_size=2").json()["next"])
+
+
+def test_a_filter_set_is_built_only_when_the_query_names_a_filter(api, partner, monkeypatch):
+    """Without filter parameters (a detail, an unfiltered list) the filter set is skipped: each
+    filter would leave the queryset as it is; with one, it filters as before."""
+    from shipments.api.filters import ShipmentFilter
+
+    inbound = make_shipment(partner)
+    make_shipment(partner, kind="direct")
+    built: list[str] = []
+    original = ShipmentFilter.__init__
+
+    def counting_init(self, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ShipmentFilter, "__init__", counting_init)
+    assert api.get(f"/api/v1/shipments/{inbound.reference}/").status_code == 200
+    assert len(api.get("/api/v1/shipments/?page_size=5").json()["results"]) == 2
+    assert built == []
+    filtered = api.get("/api/v1/shipments/?kind=inbound").json()["results"]
+    assert [s["reference"] for s in filtered] == [inbound.reference]
+    assert built == ["ShipmentFilter"]
+    assert api.get("/api/v1/shipments/?at_risk=maybe").status_code == 400

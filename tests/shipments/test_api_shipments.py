@@ -279,7 +279,10 @@ def test_grapes_harvested_six_hours_before_pre_cooling_at_30c_lose_about_38_days
     lot = {
         "product": "table-grape",
         "net_kg": "1000",
-        "packed_on": dt.date.today().isoformat(),
+        # The harvest day in UTC (packing counts from midnight UTC): `date.today()` is the
+        # Almaty date under Django's TIME_ZONE, a day ahead of UTC from 19:00 UTC, and a packing
+        # midnight still to come would push the start of the cold chain past pre-cooling.
+        "packed_on": harvested.date().isoformat(),
         "harvested_at": harvested.isoformat(),
         "precooled_at": (harvested + dt.timedelta(hours=6)).isoformat(),
         "field_temp_c": 30,

@@ -12,6 +12,7 @@ from tests.shipments.factories import make_shipment
 from tests.shipments.test_telemetry import START, post, rows
 
 NOW = timezone.now()
+MINUTE = dt.timedelta(minutes=1)
 GOOD: dict[str, Any] = {
     "shipment": "SHP-1",
     "sensor_id": "S1",
@@ -139,7 +140,7 @@ def test_a_batch_with_new_ends_but_a_stored_middle_falls_back_and_counts_right(a
     assert post(api, [batch[1], batch[2] | {"temperature_c": 8.0}]).json()["accepted"] == 2
     rollups_before = _rollups(kiwi)
     assert post(api, batch).json() == {"accepted": 2, "duplicates": 1, "conflicts": 1}
-    # The plain insert tried first was rolled back whole: two readings and their rollups only.
+    # The direct COPY tried first was rolled back whole: two readings and their rollups only.
     assert TemperatureReading.objects.filter(shipment=kiwi).count() == 4
     counts = {hour: count for _, hour, count, _, _ in _rollups(kiwi)}
     assert sum(counts.values()) == 4
@@ -155,3 +156,135 @@ def test_the_garbage_collector_is_back_on_after_a_batch_good_or_bad(api, kiwi):
     assert gc.isenabled()
     assert post(api, rows(kiwi, [99.0])).status_code == 400
     assert gc.isenabled()
+
+
+def _rollup_reprs(shipment) -> list[str]:
+    # repr, so -0.0 and 0.0 and the last bit of a sum count as different.
+    return [
+        repr(row)
+        for row in ReadingHour.objects.filter(shipment=shipment)
+        .order_by("hour", "sensor_id")
+        .values_list(
+            "sensor_id",
+            "hour",
+            "count",
+            "temperature_min",
+            "temperature_max",
+            "temperature_sum",
+            "humidity_count",
+            "humidity_min",
+            "humidity_max",
+            "humidity_sum",
+        )
+    ]
+
+
+def _varied(shipment, start: dt.datetime) -> list[dict[str, Any]]:
+    """Readings whose rollups tell the two ways apart if they differ at all: sums whose last bit
+    depends on the order of addition, ties of 0.0 and -0.0 either way round, hours with no
+    humidity, some humidity or a null after a value, offsets that cross hour boundaries, ids
+    beyond ASCII, integers."""
+    temps = [0.1, 0.2, 0.3, 0.0, -0.0, -0.0, 0.0, 79.9, -80, 12, 1e-300, -5.5, 0.7]
+    humidity = [None, 50.5, None, 0, -0.0, 0.0, 100, None, None, None, 33.3, 66.7, None]
+    zones = [
+        dt.UTC,
+        dt.timezone(dt.timedelta(hours=5, minutes=30)),
+        dt.timezone(-dt.timedelta(hours=3)),
+    ]
+    batch = []
+    for i in range(60):
+        at = start + dt.timedelta(minutes=17 * i, microseconds=(i * 7919) % 1_000_000)
+        at = at.astimezone(zones[i % 3])
+        row = {
+            "shipment": shipment.reference,
+            "sensor_id": ["S1", "датчик", "传感器"][i % 3] if i % 4 else "S1",
+            "recorded_at": at.isoformat(),
+            "temperature_c": temps[i % len(temps)],
+            "humidity_pct": humidity[(i * 7) % len(humidity)],
+        }
+        if i % 5 == 0:
+            row["sensor_kind"] = "supply_air"
+        batch.append(row)
+    return batch
+
+
+@pytest.mark.django_db
+def test_rollups_of_a_new_batch_computed_in_python_equal_the_databases(
+    api, partner, products, monkeypatch
+):
+    """A new batch is COPYed (binary) straight into the table and its rollups computed in Python
+    (`rollups_of`). The same batches through the temp-table path, whose rollups the database
+    aggregates, and through the generic path (text COPY of `get_db_prep_save` values) must leave
+    the very same readings and rollups, also when a batch merges into stored rollups."""
+    from shipments.services import telemetry
+
+    start = START.replace(minute=0) - dt.timedelta(hours=30)
+    direct, temp_table, generic = (make_shipment(partner) for _ in range(3))
+    for shipment in (direct, temp_table, generic):
+        if shipment is temp_table:
+            monkeypatch.setattr(telemetry, "copy_new_rows", lambda *args, **kwargs: False)
+        if shipment is generic:
+            monkeypatch.setattr(telemetry, "_ready", lambda row: False)
+        fresh = _varied(shipment, start)
+        # Same hours again, other instants, other order: merged into the stored rollups.
+        more = [
+            row
+            | {
+                "recorded_at": (
+                    dt.datetime.fromisoformat(row["recorded_at"]) + MINUTE * 3
+                ).isoformat()
+            }
+            for row in fresh[::-1]
+        ]
+        assert post(api, fresh).json() == {"accepted": 60, "duplicates": 0, "conflicts": 0}
+        assert post(api, more).json() == {"accepted": 60, "duplicates": 0, "conflicts": 0}
+    assert len(_rollup_reprs(direct)) > 20
+    assert _rollup_reprs(direct) == _rollup_reprs(temp_table) == _rollup_reprs(generic)
+    stored = TemperatureReading.objects.order_by("recorded_at", "sensor_id").values_list(
+        "sensor_id", "recorded_at", "temperature_c", "humidity_pct", "sensor_kind"
+    )
+    readings = [repr(list(stored.filter(shipment=s))) for s in (direct, temp_table, generic)]
+    assert readings[0] == readings[1] == readings[2]
+
+
+@pytest.mark.django_db
+def test_the_direct_copy_is_taken_for_a_new_batch_and_rolled_back_whole_on_a_clash(
+    api, kiwi, monkeypatch
+):
+    from shipments.services import telemetry
+
+    calls: list[bool] = []
+    original = telemetry.copy_new_rows
+
+    def spy(*args: Any, **kwargs: Any) -> bool:
+        calls.append(original(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(telemetry, "copy_new_rows", spy)
+    batch = rows(kiwi, [1.0, 2.0, 3.0, 4.0])
+    assert post(api, batch).json()["accepted"] == 4
+    assert calls == [True]
+    # Both ends new (the probe says new), the middle stored: one is a conflict (2.0 then 2.5).
+    clash = rows(kiwi, [5.0, 1.0, 2.5, 3.0, 4.0, 6.0], start=START - dt.timedelta(minutes=15))
+    assert post(api, clash).json() == {"accepted": 2, "duplicates": 3, "conflicts": 1}
+    assert calls == [True, False]
+    assert TemperatureReading.objects.filter(shipment=kiwi).count() == 6
+    assert sum(ReadingHour.objects.filter(shipment=kiwi).values_list("count", flat=True)) == 6
+    assert TemperatureReading.objects.get(shipment=kiwi, recorded_at=START).temperature_c == 1.0
+
+
+@pytest.mark.django_db
+def test_validated_rows_name_the_shipment_by_id_whichever_check_took_them(kiwi):
+    from shipments.api.telemetry import validate_readings
+    from shipments.models import Shipment
+
+    fast = GOOD | {"shipment": kiwi.reference}
+    slow = fast | {"sensor_id": " датчик ", "humidity_pct": None, "sensor_kind": "ambient"}
+    assert _fast_row(fast, NOW) is not None and _fast_row(slow, NOW) is None
+    out = validate_readings({"readings": [fast, slow]}, Shipment.objects.all(), 10)
+    at = dt.datetime(2026, 11, 1, 5, tzinfo=dt.UTC)
+    common = {"shipment_id": kiwi.pk, "recorded_at": at, "temperature_c": 4.5}
+    assert out == [
+        common | {"sensor_id": "S1", "humidity_pct": 90.0, "sensor_kind": ""},
+        common | {"sensor_id": "датчик", "humidity_pct": None, "sensor_kind": "ambient"},
+    ]

@@ -82,6 +82,16 @@ def check_query_parameters(view: Any, request: Request) -> None:
         raise ValidationError({"query": errors})
 
 
+def asks_for_filters(request: Any, filterset: Any) -> bool:
+    """Whether the query string names a filter of `filterset` (or a parameter derived from a
+    filter's name, as range filters' `<name>_after` are)."""
+    names = filterset.base_filters
+    return any(
+        key in names or any(key.startswith(f"{name}_") for name in names)
+        for key in request.query_params
+    )
+
+
 BOOLEAN_VALUES = frozenset({"true", "false", "1", "0"})
 
 
@@ -94,6 +104,11 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
         filterset = self.get_filterset_class(view, queryset)
+        if filterset is not None and not asks_for_filters(request, filterset):
+            # No filter parameter given (every detail - whose query string is refused anyway -
+            # and a list read unfiltered): each filter would leave the queryset as it is, so
+            # the filter set and its form, a tenth of a detail's CPU, are not built.
+            return queryset
         if filterset is not None:
             errors = {
                 name: [ErrorDetail("Must be true or false.", "invalid_boolean")]

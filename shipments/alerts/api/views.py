@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -19,6 +20,7 @@ from tradehub.partners.scoping import PartnerScopedViewMixin
 
 from .. import selectors, services
 from ..choices import AlertKind, AlertState, AlertSubjectType
+from .representations import alert_rows, represent_alert, represent_alerts
 
 
 class AlertSubjectSerializer(serializers.Serializer):
@@ -115,13 +117,22 @@ class AlertViewSet(
         summary="List alerts", responses={200: AlertSerializer(many=True), 401: ERRORS[401]}
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(alert_rows(self.filter_queryset(self.get_queryset())))
+        assert page is not None
+        return self.get_paginated_response(represent_alerts(list(page)))
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        queryset = super().get_queryset()
+        if getattr(self, "action", None) == "retrieve":
+            # The object only answers the lookup and gives the ETag; the output is read as a row.
+            return queryset.select_related(None).only("id", "updated_at")
+        return queryset
 
     @extend_schema(
         summary="Get an alert", responses={200: AlertSerializer, 401: ERRORS[401], 404: ERRORS[404]}
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+        return Response(represent_alert(self.get_object().pk))
 
     @extend_schema(
         summary="Acknowledge an open alert",
@@ -136,4 +147,4 @@ class AlertViewSet(
         alert = services.acknowledge_alert(
             alert, actor=actor_label(request.user), comment=body.validated_data["comment"]
         )
-        return Response(AlertSerializer(alert).data)
+        return Response(represent_alert(alert.pk))

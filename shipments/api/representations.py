@@ -1,0 +1,338 @@
+"""Shipments as the API shows them, built from plain rows.
+
+`ShipmentSerializer` (with its lot, leg and document serializers) stays the schema's source and
+the reference; this module writes the same dicts from `.values()` rows: one query for the page's
+shipments, one each for their documents, legs and lots, one for the lots' products and one for
+their open alerts, whatever the number of shipments. A page of 50 shipments used to build some
+900 model instances, run the prefetch machinery and DRF's per-field representation; here each
+value goes through one formatter (`tradehub.api.representation`, DRF's spellings) and the
+shelf-life state of a lot is read once and given to the same functions the serializer uses
+(`shipments.services.shelf`). `tests/shipments/test_representations.py` compares the rendered
+bytes with the serializer's over varied shipments.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from shipments import shelf_life
+from shipments.alerts.selectors import open_alerts_by_lot
+from shipments.api.serializers.common import consignee_out
+from shipments.cargo import mixed_load_warnings
+from shipments.models import Leg, Lot, Product, RequiredDocument, Shipment
+from shipments.selectors import with_excursion_flag
+from shipments.services.shelf import (
+    arrival_to_outlast,
+    condition_of,
+    precooling_from,
+    profile_of,
+    remaining_hours_of,
+)
+from tradehub.api.representation import date_out, datetime_out, decimal_out
+from tradehub.prepared_queries import RowsByIds
+
+Row = dict[str, Any]
+
+SHIPMENT_COLUMNS = (
+    "id",
+    "reference",
+    "partner_reference",
+    "kind",
+    "status",
+    "origin__code",
+    "destination__code",
+    "destination__country__code",
+    "declaration__reference",
+    "setpoint_c",
+    "package_kind",
+    "planned_departure",
+    "planned_arrival",
+    "estimated_arrival",
+    "actual_departure",
+    "actual_arrival",
+    "is_overdue",
+    "onward_formalities",
+    "onward_route",
+    "onward_declaration__reference",
+    "consignee",
+    "version",
+    "created_at",
+    "updated_at",
+)
+DOCUMENT_COLUMNS = (
+    "shipment_id",
+    "sequence",
+    "type",
+    "country",
+    "status",
+    "reference",
+    "declaration_id",
+    "source",
+    "updated_at",
+)
+LEG_COLUMNS = (
+    "shipment_id",
+    "sequence",
+    "mode",
+    "planned_departure",
+    "planned_arrival",
+    "actual_departure",
+    "actual_arrival",
+    "vehicle",
+    "container",
+    "from_location__code",
+    "to_location__code",
+)
+LOT_COLUMNS = (
+    "id",
+    "shipment_id",
+    "product_id",
+    "lot_code",
+    "net_kg",
+    "packages",
+    "packed_on",
+    "goods_item__sequence",
+    "expires_at",
+    "shelf_life_ends_at",
+    "consumed_fraction",
+    "chilling_damage",
+    "shelf_state",
+    "harvested_at",
+    "precooled_at",
+    "field_temp_c",
+    "went_through_excursion",
+)
+NET_KG = Lot._meta.get_field("net_kg")
+# The keys of OnwardRouteSerializer, in its order; a key missing from the stored route is left
+# out, as the serializer skips a field that is not required.
+ROUTE_TEXT = ("mode", "exit_point")
+
+
+PRODUCT_FIELDS = [field.attname for field in Product._meta.concrete_fields]
+PRODUCTS_DB = "default"
+# The related rows of a page, each one query compiled once per process (tradehub.prepared_queries).
+DOCUMENTS = RowsByIds(
+    lambda ids: (
+        RequiredDocument.objects.filter(shipment_id__in=ids)
+        .order_by("sequence")
+        .values_list(*DOCUMENT_COLUMNS)
+    )
+)
+LEGS = RowsByIds(
+    lambda ids: (
+        Leg.objects.filter(shipment_id__in=ids).order_by("sequence").values_list(*LEG_COLUMNS)
+    )
+)
+LOTS = RowsByIds(
+    lambda ids: (
+        with_excursion_flag(Lot.objects.filter(shipment_id__in=ids))
+        .order_by("id")
+        .values_list(*LOT_COLUMNS)
+    ),
+    # The excursion flag's threshold is a parameter of the compiled query.
+    depends_on=lambda: settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+)
+PRODUCTS = RowsByIds(
+    lambda ids: Product.objects.filter(pk__in=ids).order_by().values_list(*PRODUCT_FIELDS)
+)
+SHIPMENTS = RowsByIds(
+    lambda ids: Shipment.objects.filter(pk__in=ids).order_by().values_list(*SHIPMENT_COLUMNS)
+)
+
+
+def shipment_rows(queryset: QuerySet[Shipment]) -> QuerySet[Shipment, Row]:
+    """The shipments of `queryset` as the rows `represent_shipments` takes (keeps its filters
+    and ordering, so it can be paginated)."""
+    return queryset.values(*SHIPMENT_COLUMNS)
+
+
+def shipment_rows_by_id(ids: list[int]) -> list[Row]:
+    """The rows of these shipments (in no particular order), as `shipment_rows` gives them."""
+    return SHIPMENTS.dicts(ids)
+
+
+def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any]]:
+    """`ShipmentSerializer(shipments, many=True).data` for these rows, lots as of `now`."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    zone = timezone.get_current_timezone()
+    documents = _by_shipment(DOCUMENTS.rows(ids))
+    legs = _by_shipment(LEGS.rows(ids))
+    lot_rows = LOTS.rows(ids)
+    products = {
+        row[0]: Product.from_db(PRODUCTS_DB, PRODUCT_FIELDS, row)
+        for row in PRODUCTS.rows(sorted({lot[2] for lot in lot_rows}))
+    }
+    profiles = {pk: profile_of(product) for pk, product in products.items()}
+    alerts = open_alerts_by_lot([lot[0] for lot in lot_rows])
+    arrivals = {
+        row["id"]: arrival_to_outlast(
+            row["status"], row["estimated_arrival"], row["planned_arrival"]
+        )
+        for row in rows
+    }
+    lots: dict[int, list[tuple[Any, ...]]] = {}
+    for lot in lot_rows:
+        lots.setdefault(lot[1], []).append(lot)
+    out = []
+    for row in rows:
+        pk = row["id"]
+        its_lots = lots.get(pk, ())
+        out.append(
+            {
+                "reference": row["reference"],
+                "partner_reference": row["partner_reference"],
+                "kind": row["kind"],
+                "status": row["status"],
+                "origin": row["origin__code"],
+                "destination": row["destination__code"],
+                "destination_country": row["destination__country__code"],
+                "declaration": row["declaration__reference"],
+                "setpoint_c": _float(row["setpoint_c"]),
+                "package_kind": row["package_kind"],
+                "planned_departure": datetime_out(row["planned_departure"], zone),
+                "planned_arrival": datetime_out(row["planned_arrival"], zone),
+                "estimated_arrival": datetime_out(row["estimated_arrival"], zone),
+                "actual_departure": datetime_out(row["actual_departure"], zone),
+                "actual_arrival": datetime_out(row["actual_arrival"], zone),
+                "is_overdue": bool(row["is_overdue"]),
+                "onward_formalities": row["onward_formalities"],
+                "onward_route": _route(row["onward_route"]),
+                "onward_declaration": row["onward_declaration__reference"],
+                "required_documents": [_document(d, zone) for d in documents.get(pk, ())],
+                "consignee": consignee_out(row["consignee"]),
+                "warnings": mixed_load_warnings(
+                    [products[lot[2]] for lot in its_lots], row["setpoint_c"]
+                ),
+                "legs": [_leg(leg, zone) for leg in legs.get(pk, ())],
+                "lots": [
+                    _lot(lot, products[lot[2]], profiles[lot[2]], alerts, arrivals[pk], now, zone)
+                    for lot in its_lots
+                ],
+                "version": row["version"],
+                "created_at": datetime_out(row["created_at"], zone),
+                "updated_at": datetime_out(row["updated_at"], zone),
+            }
+        )
+    return out
+
+
+def _by_shipment(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows whose first value is the shipment id, grouped by it (in query order)."""
+    grouped: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _route(route: Any) -> dict[str, Any] | None:
+    """OnwardRouteSerializer's representation of the stored route."""
+    if route is None:
+        return None
+    if not isinstance(route, dict):
+        return {}
+    out: dict[str, Any] = {}
+    if "mode" in route:
+        out["mode"] = _text(route["mode"])
+    if "transit_countries" in route:
+        countries = route["transit_countries"]
+        out["transit_countries"] = (
+            None if countries is None else [_text(country) for country in countries]
+        )
+    if "exit_point" in route:
+        out["exit_point"] = _text(route["exit_point"])
+    return out
+
+
+def _document(row: tuple[Any, ...], zone: dt.tzinfo) -> dict[str, Any]:
+    _, sequence, kind, country, status, reference, declaration_id, source, updated_at = row
+    return {
+        "sequence": sequence,
+        "type": kind,
+        "country": country or None,
+        "status": status,
+        "reference": reference,
+        "managed": declaration_id is not None,
+        "source": source,
+        "updated_at": datetime_out(updated_at, zone),
+    }
+
+
+def _leg(row: tuple[Any, ...], zone: dt.tzinfo) -> dict[str, Any]:
+    (_, sequence, mode, departure, arrival, departed, arrived, vehicle, container, start, end) = row
+    return {
+        "sequence": sequence,
+        "mode": mode,
+        "planned_departure": datetime_out(departure, zone),
+        "planned_arrival": datetime_out(arrival, zone),
+        "actual_departure": datetime_out(departed, zone),
+        "actual_arrival": datetime_out(arrived, zone),
+        "vehicle": vehicle,
+        "container": container,
+        "from": start,
+        "to": end,
+    }
+
+
+def _lot(
+    row: tuple[Any, ...],
+    product: Product,
+    profile: shelf_life.ProductProfile,
+    alerts: dict[int, list[dict[str, Any]]],
+    arrival: dt.datetime | None,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+) -> dict[str, Any]:
+    (
+        pk,
+        _,
+        _,
+        lot_code,
+        net_kg,
+        packages,
+        packed_on,
+        goods_item,
+        expires_at,
+        ends_at,
+        consumed,
+        chilling,
+        shelf_state,
+        harvested_at,
+        precooled_at,
+        field_temp_c,
+        excursion,
+    ) = row
+    state = shelf_life.LotState.from_dict(shelf_state)
+    return {
+        "lot_code": lot_code,
+        "product": product.code,
+        "net_kg": decimal_out(net_kg, NET_KG.max_digits, NET_KG.decimal_places),
+        "packages": packages,
+        "packed_on": date_out(packed_on),
+        "goods_item": goods_item,
+        "expires_at": datetime_out(expires_at, zone),
+        "shelf_life_ends_at": datetime_out(ends_at, zone),
+        "remaining_shelf_life_hours": round(remaining_hours_of(state, profile, packed_on, now), 2),
+        "consumed_fraction": _float(consumed),
+        "chilling_damage": round(chilling, 2),
+        "condition": condition_of(
+            state, profile, packed_on, now, arrival, ends_at, lambda: bool(excursion)
+        ),
+        "open_alerts": list(alerts.get(pk, ())),
+        "precooling": precooling_from(
+            state, profile, harvested_at, precooled_at, field_temp_c, now
+        ),
+    }

@@ -1,0 +1,74 @@
+"""The plain-row formatters (`tradehub.api.representation`) spell every value as the DRF field
+the schema declares, including the edges: other time zones, naive values, microseconds, dates
+before 1000, decimals that need rounding, exponents, negative zero."""
+
+import datetime as dt
+import decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from tradehub.api.representation import date_out, datetime_out, decimal_out, float_out
+
+ALMATY = ZoneInfo("Asia/Almaty")
+DATETIMES = [
+    None,
+    dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC),
+    dt.datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    dt.datetime(1999, 12, 31, 20, 0, 0, 1, tzinfo=ALMATY),
+    dt.datetime(2026, 6, 1, 8, 15, tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30))),
+    dt.datetime(2026, 6, 1, 8, 15),  # naive: DRF makes it aware in the current zone
+    dt.datetime(1, 1, 2, 0, 0, tzinfo=dt.UTC),
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Almaty", "America/St_Johns"])
+@pytest.mark.parametrize("value", DATETIMES)
+def test_datetimes_read_as_drf_writes_them(value, zone):
+    field = serializers.DateTimeField()
+    with timezone.override(ZoneInfo(zone)):
+        expected = field.to_representation(value)
+        assert datetime_out(value) == expected
+        assert datetime_out(value, timezone.get_current_timezone()) == expected
+
+
+@pytest.mark.parametrize(
+    "value", [None, dt.date(2026, 11, 30), dt.date(999, 1, 5), dt.date(2024, 2, 29)]
+)
+def test_dates_read_as_drf_writes_them(value):
+    assert date_out(value) == serializers.DateField().to_representation(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        decimal.Decimal("6000.000"),
+        decimal.Decimal("0.0005"),
+        decimal.Decimal("0.0015"),
+        decimal.Decimal("-0.000"),
+        decimal.Decimal("1E+3"),
+        decimal.Decimal("123456789.1234"),
+        decimal.Decimal("7"),
+        "12.5",
+        3.14159,
+        0,
+    ],
+)
+@pytest.mark.parametrize(("digits", "places"), [(12, 3), (14, 2), (9, 0)])
+def test_decimals_read_as_drf_writes_them(value, digits, places):
+    field = serializers.DecimalField(max_digits=digits, decimal_places=places)
+    assert decimal_out(value, digits, places) == field.to_representation(value)
+
+
+def test_null_decimals_and_floats_stay_null():
+    assert decimal_out(None, 12, 3) is None
+    assert float_out(None) is None
+
+
+@pytest.mark.parametrize("value", [0, 1, -2.5, 1e-05, decimal.Decimal("4.20"), 1e300])
+def test_floats_read_as_drf_writes_them(value):
+    assert float_out(value) == serializers.FloatField().to_representation(value)
+    assert type(float_out(value)) is float

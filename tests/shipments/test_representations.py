@@ -1,0 +1,224 @@
+"""Shipments built from rows (`shipments.api.representations`) render to the same JSON bytes as
+`ShipmentSerializer`, the schema's source, over varied shipments: inbound, distribution and
+direct; with and without declaration and onward declaration; consignee null or filled (unicode);
+onward routes full, partial, with nulls or empty; documents managed or not; legs with and without
+container and times; lots with and without goods item, pre-cooling given or not, readings
+integrated or not, an excursion, open and resolved alerts; finished shipments; other time zones."""
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from shipments import shelf_life
+from shipments.alerts.selectors import open_alerts_by_lot
+from shipments.api.representations import represent_shipments, shipment_rows
+from shipments.api.serializers import ShipmentSerializer
+from shipments.models import Alert, Excursion, Leg, Lot, RequiredDocument, Shipment
+from shipments.selectors import with_details
+from tests.declarations.factories import DeclarationFactory
+from tests.shipments.factories import make_shipment, released_declaration
+from tradehub.api.renderers import FastJSONRenderer
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 30, 18, 45, 12, 345678, tzinfo=dt.UTC)
+
+
+def serializer_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
+    ids = [s.pk for s in shipments]
+    loaded = {s.pk: s for s in with_details(Shipment.objects.filter(pk__in=ids))}
+    ordered = [loaded[pk] for pk in ids]
+    lots = [lot.pk for s in ordered for lot in s.lots.all()]
+    context = {"now": now, "open_alerts": open_alerts_by_lot(lots)}
+    data = list(ShipmentSerializer(ordered, many=True, context=context).data)
+    return FastJSONRenderer().render(data)
+
+
+def rows_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
+    rows = {row["id"]: row for row in shipment_rows(Shipment.objects.all())}
+    return FastJSONRenderer().render(represent_shipments([rows[s.pk] for s in shipments], now))
+
+
+def varied_shipments(partner) -> list[Shipment]:
+    """Shipments covering the edge values a partner can see."""
+    plain = make_shipment(partner)
+    empty = make_shipment(partner, lots=[], legs=[])
+    declaration = released_declaration(partner)
+    items = list(declaration.goods_items.order_by("sequence"))
+    mixed = make_shipment(
+        partner,
+        kind="distribution",
+        origin="KZALA",
+        destination="KGFRU",
+        legs=[("road", "KZALA", "KGFRU"), ("rail", "KGFRU", "KGFRU")],
+        declaration=declaration,
+        setpoint_c=7.5,
+        planned_departure=dt.datetime(2026, 11, 29, 6, 0, tzinfo=dt.UTC),
+        planned_arrival=dt.datetime(2026, 12, 3, 6, 0, 0, 1, tzinfo=ZoneInfo("Asia/Bishkek")),
+        lots=[
+            {"product": "cherry-tomato", "net_kg": "1500.5", "goods_item": items[0]},
+            {"product": "table-grape", "net_kg": "0.001", "packages": 0, "lot_code": "Лот-葡萄"},
+            {"product": "kiwifruit", "net_kg": "3999.999", "goods_item": items[1]},
+        ],
+    )
+    Shipment.objects.filter(pk=mixed.pk).update(
+        consignee={
+            "name": "ТОО «Свежесть» 新鲜",
+            "country": "KG",
+            "tax_id": "",
+            "address": "ул. 1",
+        },
+        onward_formalities="transit",
+        onward_route={"mode": "road", "transit_countries": ["UZ", None, 7], "exit_point": ""},
+        onward_declaration=DeclarationFactory(partner=partner),
+        estimated_arrival=dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC),
+        is_overdue=True,
+    )
+    RequiredDocument.objects.create(
+        shipment=mixed,
+        sequence=1,
+        type="transit_declaration",
+        country="UZ",
+        declaration=declaration,
+    )
+    RequiredDocument.objects.create(
+        shipment=mixed, sequence=2, type="phytosanitary", reference="№ 12/ü", source="rule ✓"
+    )
+    Leg.objects.filter(shipment=mixed, sequence=1).update(
+        container="MSCU1234566",
+        vehicle="01 KZ 123 ABC",
+        actual_departure=dt.datetime(2026, 11, 29, 7, 0, 5, tzinfo=dt.UTC),
+    )
+    tomato, grape, kiwi = mixed.lots.order_by("id")
+    state = shelf_life.LotState(
+        consumed_fraction=0.4123456,
+        chilling_dose=0.125,
+        last_reading_at=NOW - dt.timedelta(hours=3),
+        last_temp_c=6.5,
+        first_reading_at=NOW - dt.timedelta(days=2),
+    )
+    Lot.objects.filter(pk=tomato.pk).update(
+        shelf_state=state.to_dict(),
+        chilling_damage=0.125,
+        consumed_fraction=0.4123456,
+        harvested_at=NOW - dt.timedelta(days=3),
+        precooled_at=NOW - dt.timedelta(days=3, hours=-4),
+        field_temp_c=27.25,
+    )
+    Lot.objects.filter(pk=grape.pk).update(
+        harvested_at=NOW - dt.timedelta(days=1), shelf_life_ends_at=NOW + dt.timedelta(hours=5)
+    )
+    Lot.objects.filter(pk=kiwi.pk).update(
+        harvested_at=NOW - dt.timedelta(days=1),
+        field_temp_c=0.0,
+        shelf_life_ends_at=NOW - dt.timedelta(hours=1),
+    )
+    Excursion.objects.create(
+        shipment=mixed,
+        product=kiwi.product,
+        lot=kiwi,
+        kind="high",
+        started_at=NOW - dt.timedelta(hours=9),
+        peak_c=24.0,
+        degree_hours=500.0,
+        limit_c=8.0,
+    )
+    for n, (lot, state_name) in enumerate(
+        [(tomato, "open"), (tomato, "acknowledged"), (grape, "resolved")]
+    ):
+        Alert.objects.create(
+            partner=partner,
+            kind="expiring_soon",
+            severity="warning",
+            subject_type="lot",
+            subject_reference=f"{mixed.reference}/{n}",
+            shipment=mixed,
+            lot=lot,
+            dedup_key=f"test:{lot.pk}:{n}",
+            message="Expiring.",
+            state=state_name,
+        )
+    direct = make_shipment(
+        partner,
+        kind="direct",
+        lots=[{"product": "apple"}, {"product": "european-pear"}],
+        setpoint_c=-1,
+    )
+    Shipment.objects.filter(pk=direct.pk).update(
+        status="delivered", onward_route={"exit_point": "KZHOR"}, consignee={}
+    )
+    odd_route = make_shipment(
+        partner, lots=[{"product": "cherry-tomato", "net_kg": "999999999.999"}]
+    )
+    Shipment.objects.filter(pk=odd_route.pk).update(
+        onward_route={"mode": None, "transit_countries": None, "extra": 1},
+        consignee={"name": "Only a name"},
+        partner_reference="Ünïcødé «ref» 参考",
+    )
+    listed = Shipment.objects.filter(
+        pk__in=[plain.pk, empty.pk, mixed.pk, direct.pk, odd_route.pk]
+    ).order_by("-created_at", "-id")
+    return list(listed)
+
+
+@pytest.mark.parametrize("zone", [None, "UTC", "America/St_Johns"])
+def test_rows_render_the_serializers_bytes(partner, zone):
+    shipments = varied_shipments(partner)
+    with timezone.override(ZoneInfo(zone) if zone else timezone.get_default_timezone()):
+        for now in (NOW, NOW + dt.timedelta(days=20)):
+            expected = serializer_bytes(shipments, now)
+            assert rows_bytes(shipments, now) == expected
+            for one in shipments:
+                assert rows_bytes([one], now) == serializer_bytes([one], now)
+
+
+def test_the_edge_values_are_there(partner):
+    shipments = varied_shipments(partner)
+    text = rows_bytes(shipments, NOW).decode()
+    for expected in (
+        '"onward_route":{"mode":"road","transit_countries":["UZ",null,"7"],"exit_point":""}',
+        '"onward_route":{"mode":null,"transit_countries":null}',
+        '"onward_route":{"exit_point":"KZHOR"}',
+        '"consignee":null',
+        '"container":"MSCU1234566"',
+        '"net_kg":"999999999.999"',
+        '"net_kg":"0.001"',
+        '"goods_item":null',
+        '"condition":"at_risk"',
+        '"managed":true',
+        '"country":null',
+    ):
+        assert expected in text
+    assert '"net_kg":"1500.500"' in text
+
+
+def test_the_api_answers_what_the_serializer_gives(api, partner):
+    shipments = varied_shipments(partner)
+    listed = api.get("/api/v1/shipments/?page_size=50")
+    assert listed.status_code == 200
+    detail = api.get(f"/api/v1/shipments/{shipments[2].reference}/")
+    assert detail.status_code == 200
+    assert detail["ETag"]
+    # Remaining hours move with the clock: compare everything else with the serializer's.
+    for got in [*listed.json()["results"], detail.json()]:
+        reference = got["reference"]
+        shipment = next(s for s in shipments if s.reference == reference)
+        expected = FastJSONRenderer().render(
+            ShipmentSerializer(
+                with_details(Shipment.objects.filter(pk=shipment.pk)).get(),
+                context={
+                    "now": timezone.now(),
+                    "open_alerts": open_alerts_by_lot(
+                        list(shipment.lots.values_list("pk", flat=True))
+                    ),
+                },
+            ).data
+        )
+        want = json.loads(expected)
+        for lot in [*want["lots"], *got["lots"]]:
+            lot.pop("remaining_shelf_life_hours")
+            lot["precooling"].pop("hours_lost_at_optimum")
+        assert got == want

@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+import tradehub.db  # noqa: F401  (the `any_of` lookup)
 from tradehub.api.representation import date_out, datetime_out, decimal_out
 
 from .. import hooks
@@ -63,6 +64,7 @@ DECLARATION_COLUMNS = (
     "released_at",
     "created_at",
     "updated_at",
+    "transit__id",
 )
 GOODS_ITEM_COLUMNS = (
     "id",
@@ -120,14 +122,14 @@ def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     items_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for item in (
-        GoodsItem.objects.filter(declaration_id__in=ids)
+        GoodsItem.objects.filter(declaration_id__any_of=ids)
         .order_by("declaration_id", "sequence")
         .values_list(*GOODS_ITEM_COLUMNS)
     ):
         items_of[item[1]].append(item)
     documents_of = _documents(ids)
     parents = _parent_references(rows)
-    transits = _transits(ids)
+    transits = _transits([row["id"] for row in rows if row["transit__id"] is not None])
     distribution = hooks.distribution_summaries(
         cast(Sequence[Declaration], [_Stock(id_, items_of[id_]) for id_ in ids])
     )
@@ -148,7 +150,7 @@ def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def declaration(pk: int) -> dict[str, Any]:
     """The representation of one declaration as stored now (detail and write answers)."""
-    return declarations(list(declaration_rows(Declaration.objects.filter(pk=pk))))[0]
+    return declarations(list(declaration_rows(Declaration.objects.filter(pk=pk).order_by())))[0]
 
 
 def _declaration(
@@ -240,14 +242,14 @@ def _documents(declaration_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Each declaration's documents in id order, numbered 1..n, with the sequences of the goods
     items each covers."""
     rows = list(
-        Document.objects.filter(declaration_id__in=declaration_ids)
+        Document.objects.filter(declaration_id__any_of=declaration_ids)
         .order_by("id")
         .values_list(*DOCUMENT_COLUMNS)
     )
     covered: dict[int, list[int]] = defaultdict(list)
     if rows:
         links = Document.goods_items.through.objects.filter(
-            document_id__in=[row[0] for row in rows]
+            document_id__any_of=[row[0] for row in rows]
         ).values_list("document_id", "goodsitem__sequence")
         for document_id, sequence in links:
             covered[document_id].append(sequence)
@@ -275,14 +277,20 @@ def _parent_references(rows: Iterable[dict[str, Any]]) -> dict[int, str]:
     ids = {row["parent_id"] for row in rows} - {None}
     if not ids:
         return {}
-    return dict(Declaration.objects.filter(pk__in=ids).values_list("id", "reference"))
+    return dict(
+        Declaration.objects.filter(pk__any_of=ids).order_by().values_list("id", "reference")
+    )
 
 
 def _transits(declaration_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The transit block of the declarations that have one (transit declarations only), by the
-    serializer itself: few, and it reads the declaration's office and seals too."""
-    transits = Transit.objects.filter(declaration_id__in=declaration_ids).select_related(
-        "declaration__office", "destination_office"
+    """The transit blocks of these declarations (the rows say which have one: no query for the
+    others), by the serializer itself: few, and it reads the declaration's office and seals."""
+    if not declaration_ids:
+        return {}
+    transits = (
+        Transit.objects.filter(declaration_id__any_of=declaration_ids)
+        .select_related("declaration__office", "destination_office")
+        .order_by()
     )
     return {transit.declaration_id: dict(TransitSerializer(transit).data) for transit in transits}
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db.models import Sum
 
+import tradehub.db  # noqa: F401  (the `any_of` lookup)
+
 from ..choices import DeclarationStatus
 from ..exceptions import AllocationExceeded
 from ..models import Declaration, GoodsItem
@@ -64,13 +66,16 @@ def child_drawings(
     item_ids: list[int], exclude_declaration: int | None = None
 ) -> dict[int, Quantity]:
     """What child declarations draw on each goods item (cancelled or refused ones excluded)."""
-    rows = GoodsItem.objects.filter(source_item_id__in=item_ids).exclude(
+    rows = GoodsItem.objects.filter(source_item_id__any_of=item_ids).exclude(
         declaration__status__in=RELEASING_STATUSES
     )
     if exclude_declaration is not None:
         rows = rows.exclude(declaration_id=exclude_declaration)
-    totals = rows.values("source_item_id").annotate(
-        kg=Sum("net_kg"), packages=Sum("packages_count")
+    # No ordering: the default one (by declaration) would be compiled, joins and all, and dropped.
+    totals = (
+        rows.order_by()
+        .values("source_item_id")
+        .annotate(kg=Sum("net_kg"), packages=Sum("packages_count"))
     )
     return {
         row["source_item_id"]: Quantity(row["kg"] or Decimal("0"), row["packages"] or 0)

@@ -6,6 +6,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from shipments.models import Alert
 from tradehub.notifications.choices import Severity
+from tradehub.prepared_queries import RowsByIds
 
 from .choices import AlertState
 
@@ -15,18 +16,23 @@ def alerts() -> QuerySet[Alert]:
     return Alert.objects.select_related("shipment", "lot")
 
 
-def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Open (or acknowledged, not resolved) alerts per lot id: `{reference, kind, severity}`."""
-    out: dict[int, list[dict[str, Any]]] = {}
-    rows = (
+# Compiled once per process (a page of shipments asks for every lot's open alerts).
+OPEN_ALERTS = RowsByIds(
+    lambda lot_ids: (
         Alert.objects.filter(lot_id__in=lot_ids)
         .exclude(state=AlertState.RESOLVED)
         .order_by("created_at", "id")
-        .values("lot_id", "reference", "kind", "severity")
+        .values_list("lot_id", "reference", "kind", "severity")
     )
-    for row in rows:
-        out.setdefault(row["lot_id"], []).append(
-            {"reference": row["reference"], "kind": row["kind"], "severity": row["severity"]}
+)
+
+
+def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open (or acknowledged, not resolved) alerts per lot id: `{reference, kind, severity}`."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for lot_id, reference, kind, severity in OPEN_ALERTS.rows(lot_ids):
+        out.setdefault(lot_id, []).append(
+            {"reference": reference, "kind": kind, "severity": severity}
         )
     return out
 

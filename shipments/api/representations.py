@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from shipments.services.shelf import (
     remaining_hours_of,
 )
 from tradehub.api.representation import date_out, datetime_out, decimal_out
+from tradehub.prepared_queries import RowsByIds
 
 Row = dict[str, Any]
 
@@ -110,10 +112,47 @@ NET_KG = Lot._meta.get_field("net_kg")
 ROUTE_TEXT = ("mode", "exit_point")
 
 
+PRODUCT_FIELDS = [field.attname for field in Product._meta.concrete_fields]
+PRODUCTS_DB = "default"
+# The related rows of a page, each one query compiled once per process (tradehub.prepared_queries).
+DOCUMENTS = RowsByIds(
+    lambda ids: (
+        RequiredDocument.objects.filter(shipment_id__in=ids)
+        .order_by("sequence")
+        .values_list(*DOCUMENT_COLUMNS)
+    )
+)
+LEGS = RowsByIds(
+    lambda ids: (
+        Leg.objects.filter(shipment_id__in=ids).order_by("sequence").values_list(*LEG_COLUMNS)
+    )
+)
+LOTS = RowsByIds(
+    lambda ids: (
+        with_excursion_flag(Lot.objects.filter(shipment_id__in=ids))
+        .order_by("id")
+        .values_list(*LOT_COLUMNS)
+    ),
+    # The excursion flag's threshold is a parameter of the compiled query.
+    depends_on=lambda: settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
+)
+PRODUCTS = RowsByIds(
+    lambda ids: Product.objects.filter(pk__in=ids).order_by().values_list(*PRODUCT_FIELDS)
+)
+SHIPMENTS = RowsByIds(
+    lambda ids: Shipment.objects.filter(pk__in=ids).order_by().values_list(*SHIPMENT_COLUMNS)
+)
+
+
 def shipment_rows(queryset: QuerySet[Shipment]) -> QuerySet[Shipment, Row]:
     """The shipments of `queryset` as the rows `represent_shipments` takes (keeps its filters
     and ordering, so it can be paginated)."""
     return queryset.values(*SHIPMENT_COLUMNS)
+
+
+def shipment_rows_by_id(ids: list[int]) -> list[Row]:
+    """The rows of these shipments (in no particular order), as `shipment_rows` gives them."""
+    return SHIPMENTS.dicts(ids)
 
 
 def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any]]:
@@ -122,22 +161,15 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
         return []
     ids = [row["id"] for row in rows]
     zone = timezone.get_current_timezone()
-    documents = _by_shipment(
-        RequiredDocument.objects.filter(shipment_id__in=ids)
-        .order_by("sequence")
-        .values_list(*DOCUMENT_COLUMNS)
-    )
-    legs = _by_shipment(
-        Leg.objects.filter(shipment_id__in=ids).order_by("sequence").values_list(*LEG_COLUMNS)
-    )
-    lot_rows = list(
-        with_excursion_flag(Lot.objects.filter(shipment_id__in=ids))
-        .order_by("id")
-        .values_list(*LOT_COLUMNS)
-    )
-    products = Product.objects.in_bulk({lot[2] for lot in lot_rows})
+    documents = _by_shipment(DOCUMENTS.rows(ids))
+    legs = _by_shipment(LEGS.rows(ids))
+    lot_rows = LOTS.rows(ids)
+    products = {
+        row[0]: Product.from_db(PRODUCTS_DB, PRODUCT_FIELDS, row)
+        for row in PRODUCTS.rows(sorted({lot[2] for lot in lot_rows}))
+    }
     profiles = {pk: profile_of(product) for pk, product in products.items()}
-    alerts = open_alerts_by_lot([lot[0] for lot in lot_rows]) if lot_rows else {}
+    alerts = open_alerts_by_lot([lot[0] for lot in lot_rows])
     arrivals = {
         row["id"]: arrival_to_outlast(
             row["status"], row["estimated_arrival"], row["planned_arrival"]

@@ -62,7 +62,7 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
-from .representations import represent_shipments, shipment_rows
+from .representations import represent_shipments, shipment_rows, shipment_rows_by_id
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -113,7 +113,7 @@ def render_shipments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_shipment(pk: int) -> dict[str, Any]:
     """One shipment as the API shows it."""
-    return render_shipments(list(shipment_rows(Shipment.objects.filter(pk=pk))))[0]
+    return render_shipments(shipment_rows_by_id([pk]))[0]
 
 
 class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
@@ -597,10 +597,7 @@ class DistributionView(APIView):
                 declaration, requests, actor=actor_label(request.user)
             )
         declaration.refresh_from_db(fields=["status"])
-        rows = {
-            row["id"]: row
-            for row in shipment_rows(Shipment.objects.filter(pk__in=[s.pk for s in created]))
-        }
+        rows = {row["id"]: row for row in shipment_rows_by_id([s.pk for s in created])}
         body_out = {
             "declaration": declaration.reference,
             "declaration_status": declaration.status,

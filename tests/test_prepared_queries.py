@@ -1,0 +1,69 @@
+"""`RowsByIds` answers what the ORM answers for the same query, for any number of ids, in the
+order asked for, with Django's converters applied (JSON, annotations); it refuses queries it
+cannot prepare, and compiles again when what the query depends on changes."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.test.utils import CaptureQueriesContext
+
+from shipments.models import Alert, Lot, Shipment
+from tests.shipments.factories import make_shipment
+from tradehub.prepared_queries import RowsByIds
+
+pytestmark = pytest.mark.django_db
+
+
+def lots_query(ids: list[int]):
+    return (
+        Lot.objects.filter(shipment_id__in=ids)
+        .annotate(alerted=Exists(Alert.objects.filter(lot_id=OuterRef("pk"))))
+        .order_by("-id")
+        .values_list("alerted", "shelf_state", "id", "net_kg", "product__code", "packed_on")
+    )
+
+
+def test_rows_equal_the_orms_for_any_number_of_ids(partner):
+    shipments = [
+        make_shipment(partner, lots=[{"product": "cherry-tomato"}, {"product": "kiwifruit"}])
+        for _ in range(3)
+    ]
+    prepared = RowsByIds(lots_query)
+    for ids in ([shipments[0].pk], [s.pk for s in shipments], [shipments[2].pk, 10**12]):
+        assert prepared.rows(ids) == list(lots_query(ids))
+    assert isinstance(prepared.rows([shipments[0].pk])[0][1], dict)  # JSON decoded
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows([]) == []
+    assert not queries.captured_queries
+
+
+def test_dicts_are_keyed_like_values(partner):
+    shipment = make_shipment(partner)
+    prepared = RowsByIds(
+        lambda ids: Shipment.objects.filter(pk__in=ids).values_list("reference", "consignee", "id")
+    )
+    assert prepared.dicts([shipment.pk]) == list(
+        Shipment.objects.filter(pk=shipment.pk).values("reference", "consignee", "id")
+    )
+
+
+def test_queries_it_cannot_prepare_are_refused():
+    with pytest.raises(ImproperlyConfigured):
+        RowsByIds(lambda ids: Lot.objects.filter(id__gt=ids[0]).values_list("id")).rows([1])
+    with pytest.raises(ImproperlyConfigured):
+        RowsByIds(lambda ids: Lot.objects.filter(pk__in=ids)).rows([1])
+
+
+def test_it_compiles_again_when_its_dependency_changes(partner):
+    shipment = make_shipment(partner, lots=[{"product": "cherry-tomato", "net_kg": "5.000"}])
+    limit = {"kg": 1}
+    prepared = RowsByIds(
+        lambda ids: Lot.objects.filter(shipment_id__in=ids, net_kg__gt=limit["kg"]).values_list(
+            "id"
+        ),
+        depends_on=lambda: limit["kg"],
+    )
+    assert len(prepared.rows([shipment.pk])) == 1
+    limit["kg"] = 10
+    assert prepared.rows([shipment.pk]) == []

@@ -1,0 +1,117 @@
+"""`values_list` queries compiled once per process and run for a list of ids.
+
+The representations built from rows (`shipments.api.representations`) read a page's related rows
+with a handful of queries whose only variable part is the list of ids. Building and compiling
+such a queryset (`filter`, joins, `as_sql`) cost Django more CPU than PostgreSQL spent answering
+it - most of a shipment detail's time. `RowsByIds` compiles the query the first time it is
+used, keeps the SQL with the id list as one array parameter (`= ANY(%s)` instead of `IN (%s, …)`,
+so the text does not depend on the number of ids) and the field converters Django would apply
+(e.g. JSON decoding), and afterwards only executes it. `tests/test_prepared_queries.py` compares
+its rows with the ORM's.
+"""
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models import QuerySet
+
+# Stands for the id list while compiling: no row has it, and it appears once in the parameters.
+_PLACEHOLDER = -918_273_645
+
+
+class RowsByIds:
+    """Rows of `build(ids)` - a `values_list` queryset filtered with `<field>__in=ids` - for any
+    list of ids, compiled once. `build` must use the id list in exactly one `__in` filter and
+    nowhere else. When the query also depends on something that may change (a setting),
+    `depends_on` returns it: the query is compiled again whenever that value changes."""
+
+    def __init__(
+        self,
+        build: Callable[[list[int]], QuerySet[Any, Any]],
+        depends_on: Callable[[], Hashable] | None = None,
+    ) -> None:
+        self._build = build
+        self._depends_on = depends_on
+        self._compiled: tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]] | None = (
+            None
+        )
+        self._compiled_for: Hashable = None
+
+    def _current(self) -> tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]:
+        if self._depends_on is None:
+            return self._compiled or self._compile()
+        key = self._depends_on()
+        if self._compiled is None or key != self._compiled_for:
+            compiled = self._compile()
+            self._compiled_for = key
+            return compiled
+        return self._compiled
+
+    def _compile(self) -> tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]:
+        queryset = self._build([_PLACEHOLDER])
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        if sql.count(" IN (%s)") != 1 or params.count(_PLACEHOLDER) != 1:
+            raise ImproperlyConfigured(
+                "RowsByIds needs a query that uses its ids once, in one `__in` filter."
+            )
+        fields = tuple(queryset._fields or ())  # type: ignore[attr-defined]
+        selected = tuple(alias for _, _, alias in compiler.select)
+        if not fields or set(fields) != set(selected):
+            raise ImproperlyConfigured("RowsByIds needs a values_list() of named fields.")
+        # The columns as selected, put in the order asked for (Django selects them in that
+        # order today; this keeps the rows right should it not).
+        positions = tuple(selected.index(field) for field in fields)
+        order = None if fields == selected else positions
+        converters = [
+            (position, converters, expression)
+            for position, (converters, expression) in compiler.get_converters(
+                [column for column, _, _ in compiler.select]
+            ).items()
+        ]
+        compiled = (
+            sql.replace(" IN (%s)", " = ANY(%s)"),
+            params,
+            params.index(_PLACEHOLDER),
+            converters,
+            queryset.db,
+            order,
+            fields,
+        )
+        self._compiled = compiled
+        return compiled
+
+    def rows(self, ids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The rows for these ids, as `build(ids)` would give them (no query for no ids)."""
+        if not ids:
+            return []
+        sql, template, index, converters, alias, order, _ = self._current()
+        params = list(template)
+        params[index] = list(ids)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if converters:
+            converted = []
+            for row in fetched:
+                values = list(row)
+                for position, functions, expression in converters:
+                    value = values[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    values[position] = value
+                converted.append(tuple(values))
+            fetched = converted
+        if order is not None:
+            fetched = [tuple(row[i] for i in order) for row in fetched]
+        return fetched
+
+    def dicts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by the field names asked for (as `values()` gives them)."""
+        rows = self.rows(ids)
+        fields = self._current()[6]
+        return [dict(zip(fields, row, strict=True)) for row in rows]

@@ -74,7 +74,6 @@ def main() -> None:
     data.setup()
     from django.db import connection
     from django.test import Client
-
     from django.utils import timezone
 
     from shipments.models import Alert

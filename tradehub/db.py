@@ -436,31 +436,3 @@ def _bulk_create_insert(
     before = changes()
     manager.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
     return changes() - before
-
-
-@models.Field.register_lookup
-class AnyOf(models.Lookup):  # type: ignore[type-arg]
-    """`field__any_of=values`: `field = ANY(%s)`, the values sent as one array parameter.
-
-    The same rows as `__in`, but Django prepares each value of an `__in` list and psycopg splits
-    the query at each of its placeholders: for a page's 150 goods item ids that cost more CPU
-    than the query itself. Values are passed as they are (ints, strings: no model instances); PostgreSQL only, as
-    the COPY helpers above.
-    """
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(
-        self, value: Any, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[Any]]:
-        return "%s", [list(value)]
-
-    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-# Relations keep a lookup table of their own (`ForeignObject.get_class_lookups`).
-models.ForeignObject.register_lookup(AnyOf)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from e2e import data  # noqa: E402
-from e2e.run import bench_env  # noqa: E402
+from e2e.run import bench_env, last_page_query  # noqa: E402
 
 os.environ.update(bench_env())
 
@@ -74,6 +74,7 @@ def main() -> None:
     data.setup()
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     from shipments.models import Alert
     from tradehub.partners.models import Partner
@@ -93,11 +94,29 @@ def main() -> None:
         "declarations/?page_size=50": 10,
         f"declarations/{state['declaration']}/": 50,
     }
+    clients = {
+        path: Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {state['key']}")
+        for path in workloads
+    }
+    if state.get("bulk_key"):
+        # The pagination-at-scale requests of `bin/bench e2e --declarations N` (the bulk data,
+        # once built there), as the bulk partner: first and last page, a 1-row page, an empty poll.
+        bulk = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {state['bulk_key']}")
+        since = timezone.now().isoformat().replace("+00:00", "Z")
+        env = {"DATABASE_URL": os.environ["DATABASE_URL"]}
+        for path, count in {
+            "declarations/?page_size=50&bulk=first": 10,
+            "declarations/?" + last_page_query(env, state) + "&bulk=last": 10,
+            "declarations/?page_size=1&bulk=one": 50,
+            f"declarations/?updated_since={since}&bulk=poll": 50,
+        }.items():
+            workloads[path] = count
+            clients[path] = bulk
     chosen = [w for w in workloads if any(w.startswith(a) for a in args)] if args else workloads
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Api-Key {state['key']}")
 
     def get(path: str) -> None:
-        response = client.get(f"/api/v1/{path}")
+        # `bulk=` only names a bulk workload; the request goes without it.
+        response = clients[path].get(f"/api/v1/{path.split('&bulk=')[0]}")
         assert response.status_code == 200, response.content[:300]
 
     if profile is not None:
@@ -129,7 +148,7 @@ def main() -> None:
                 get(path)
             rounds.append((time.process_time() - start) / count)
         cpu = statistics.median(rounds)
-        print(f"  GET /{path:<40} {cpu * 1000:7.2f} ms  {cpu / hello:6.1f}x hello")
+        print(f"  GET /{path[:60]:<60} {cpu * 1000:7.2f} ms  {cpu / hello:6.1f}x hello")
     connection.close()
 
 

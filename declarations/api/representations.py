@@ -2,7 +2,7 @@
 
 Every answer that shows a declaration (the list, the detail and the writes' answers) comes from
 here: the page's declarations, goods items, documents and the documents' goods items are read
-with `.values_list()` in one query each, the distribution summaries through the hook (three
+with `.values_list()` in one query each, compiled once per process (`RowsByIds`), the distribution summaries through the hook (three
 queries a page), and the dicts are built by hand. Model instances, the prefetch machinery and
 DRF's per-field representation cost about 1.8 ms per declaration (a page of 50 spent 94 ms of
 CPU, docs/benchmarks.md). `DeclarationSerializer` stays the schema's source and the reference:
@@ -25,6 +25,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from tradehub.api.representation import date_out, datetime_out, decimal_out
+from tradehub.prepared_queries import RowsByIds
 
 from .. import hooks
 from ..models import Declaration, Document, GoodsItem, Transit
@@ -63,6 +64,7 @@ DECLARATION_COLUMNS = (
     "released_at",
     "created_at",
     "updated_at",
+    "transit__id",
 )
 GOODS_ITEM_COLUMNS = (
     "id",
@@ -89,6 +91,34 @@ DOCUMENT_COLUMNS = (
     "issued_on",
     "valid_until",
     "file",
+)
+# The reads of every representation, each compiled once per process (tradehub.prepared_queries).
+_DECLARATIONS = RowsByIds(
+    lambda ids: Declaration.objects.filter(pk__in=ids).order_by().values_list(*DECLARATION_COLUMNS)
+)
+_GOODS_ITEMS = RowsByIds(
+    lambda ids: (
+        GoodsItem.objects.filter(declaration_id__in=ids)
+        .order_by("declaration_id", "sequence")
+        .values_list(*GOODS_ITEM_COLUMNS)
+    )
+)
+_DOCUMENTS = RowsByIds(
+    lambda ids: (
+        Document.objects.filter(declaration_id__in=ids)
+        .order_by("id")
+        .values_list(*DOCUMENT_COLUMNS)
+    )
+)
+_DOCUMENT_LINKS = RowsByIds(
+    lambda ids: (
+        Document.goods_items.through.objects.filter(document_id__in=ids)
+        .order_by()
+        .values_list("document_id", "goodsitem__sequence")
+    )
+)
+_REFERENCES = RowsByIds(
+    lambda ids: Declaration.objects.filter(pk__in=ids).order_by().values_list("id", "reference")
 )
 PARTY_KEYS = ("name", "country", "tax_id", "address")
 ERROR_KEYS = ("pointer", "code", "detail")
@@ -119,15 +149,11 @@ def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     ids = [row["id"] for row in rows]
     items_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for item in (
-        GoodsItem.objects.filter(declaration_id__in=ids)
-        .order_by("declaration_id", "sequence")
-        .values_list(*GOODS_ITEM_COLUMNS)
-    ):
+    for item in _GOODS_ITEMS.rows(ids):
         items_of[item[1]].append(item)
     documents_of = _documents(ids)
     parents = _parent_references(rows)
-    transits = _transits(ids)
+    transits = _transits([row["id"] for row in rows if row["transit__id"] is not None])
     distribution = hooks.distribution_summaries(
         cast(Sequence[Declaration], [_Stock(id_, items_of[id_]) for id_ in ids])
     )
@@ -148,7 +174,7 @@ def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def declaration(pk: int) -> dict[str, Any]:
     """The representation of one declaration as stored now (detail and write answers)."""
-    return declarations(list(declaration_rows(Declaration.objects.filter(pk=pk))))[0]
+    return declarations(_DECLARATIONS.dicts([pk]))[0]
 
 
 def _declaration(
@@ -239,18 +265,10 @@ def _goods_item(item: tuple[Any, ...]) -> dict[str, Any]:
 def _documents(declaration_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Each declaration's documents in id order, numbered 1..n, with the sequences of the goods
     items each covers."""
-    rows = list(
-        Document.objects.filter(declaration_id__in=declaration_ids)
-        .order_by("id")
-        .values_list(*DOCUMENT_COLUMNS)
-    )
+    rows = _DOCUMENTS.rows(declaration_ids)
     covered: dict[int, list[int]] = defaultdict(list)
-    if rows:
-        links = Document.goods_items.through.objects.filter(
-            document_id__in=[row[0] for row in rows]
-        ).values_list("document_id", "goodsitem__sequence")
-        for document_id, sequence in links:
-            covered[document_id].append(sequence)
+    for document_id, sequence in _DOCUMENT_LINKS.rows([row[0] for row in rows]):
+        covered[document_id].append(sequence)
     documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for document_id, declaration_id, type_, number, issued_by, issued_on, valid_until, file in rows:
         listed = documents[declaration_id]
@@ -275,14 +293,18 @@ def _parent_references(rows: Iterable[dict[str, Any]]) -> dict[int, str]:
     ids = {row["parent_id"] for row in rows} - {None}
     if not ids:
         return {}
-    return dict(Declaration.objects.filter(pk__in=ids).values_list("id", "reference"))
+    return dict(_REFERENCES.rows(sorted(ids)))
 
 
 def _transits(declaration_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The transit block of the declarations that have one (transit declarations only), by the
-    serializer itself: few, and it reads the declaration's office and seals too."""
-    transits = Transit.objects.filter(declaration_id__in=declaration_ids).select_related(
-        "declaration__office", "destination_office"
+    """The transit blocks of these declarations (the rows say which have one: no query for the
+    others), by the serializer itself: few, and it reads the declaration's office and seals."""
+    if not declaration_ids:
+        return {}
+    transits = (
+        Transit.objects.filter(declaration_id__in=declaration_ids)
+        .select_related("declaration__office", "destination_office")
+        .order_by()
     )
     return {transit.declaration_id: dict(TransitSerializer(transit).data) for transit in transits}
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+
+from tradehub.prepared_queries import RowsByIds
 
 from ..choices import DeclarationStatus
 from ..exceptions import AllocationExceeded
@@ -60,22 +62,36 @@ def register_drawing_provider(name: str, provider: DrawingProvider) -> DrawingPr
     return provider
 
 
-def child_drawings(
+def _child_drawing_rows(
     item_ids: list[int], exclude_declaration: int | None = None
-) -> dict[int, Quantity]:
-    """What child declarations draw on each goods item (cancelled or refused ones excluded)."""
+) -> QuerySet[GoodsItem, tuple[Any, ...]]:
     rows = GoodsItem.objects.filter(source_item_id__in=item_ids).exclude(
         declaration__status__in=RELEASING_STATUSES
     )
     if exclude_declaration is not None:
         rows = rows.exclude(declaration_id=exclude_declaration)
-    totals = rows.values("source_item_id").annotate(
-        kg=Sum("net_kg"), packages=Sum("packages_count")
+    # No ordering: the default one (by declaration) would be compiled, joins and all, and dropped.
+    return (
+        rows.order_by()
+        .values("source_item_id")
+        .annotate(kg=Sum("net_kg"), packages=Sum("packages_count"))
+        .values_list("source_item_id", "kg", "packages")
     )
-    return {
-        row["source_item_id"]: Quantity(row["kg"] or Decimal("0"), row["packages"] or 0)
-        for row in totals
-    }
+
+
+# Every distribution summary (each declaration list and detail) reads the child drawings.
+_CHILD_DRAWINGS = RowsByIds(_child_drawing_rows)
+
+
+def child_drawings(
+    item_ids: list[int], exclude_declaration: int | None = None
+) -> dict[int, Quantity]:
+    """What child declarations draw on each goods item (cancelled or refused ones excluded)."""
+    if exclude_declaration is None:
+        rows = _CHILD_DRAWINGS.rows(item_ids)
+    else:
+        rows = list(_child_drawing_rows(item_ids, exclude_declaration))
+    return {item_id: Quantity(kg or Decimal("0"), packages or 0) for item_id, kg, packages in rows}
 
 
 def drawn_quantities(

@@ -231,20 +231,17 @@ def validate_readings(
         else {}
     )
     for index, row in enumerate(parsed):
-        if "shipment" in row and row["shipment"] not in known:
+        if "shipment" not in row:
+            continue
+        shipment_id = known.get(row["shipment"])
+        if shipment_id is None:
             errors.setdefault(index, {}).setdefault("shipment", []).append(
                 ErrorDetail("No such shipment.", "does_not_exist")
             )
+        elif not errors:
+            # In place, in the same pass: a new dict per row cost more than the check itself.
+            del row["shipment"]
+            row["shipment_id"] = shipment_id
     if errors:
         raise ValidationError({"readings": {str(i): errors[i] for i in sorted(errors)}})
-    return [
-        {
-            "shipment_id": known[row["shipment"]],
-            "sensor_id": row["sensor_id"],
-            "recorded_at": row["recorded_at"],
-            "temperature_c": row["temperature_c"],
-            "humidity_pct": row["humidity_pct"],
-            "sensor_kind": row["sensor_kind"],
-        }
-        for row in parsed
-    ]
+    return parsed

@@ -46,6 +46,7 @@ from shipments.services import documents as document_services
 from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
+from tradehub.api.columns import ColumnsForSerializerMixin
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
@@ -117,7 +118,7 @@ def render_shipment(pk: int) -> dict[str, Any]:
     return render_shipments(shipment_rows_by_id([pk]))[0]
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet[Product]):
+class ProductViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Product]):
     """The perishable product catalogue (read-only; staff edit it in the admin)."""
 
     queryset = Product.objects.select_related("parent")

@@ -271,3 +271,20 @@ def test_the_direct_copy_is_taken_for_a_new_batch_and_rolled_back_whole_on_a_cla
     assert TemperatureReading.objects.filter(shipment=kiwi).count() == 6
     assert sum(ReadingHour.objects.filter(shipment=kiwi).values_list("count", flat=True)) == 6
     assert TemperatureReading.objects.get(shipment=kiwi, recorded_at=START).temperature_c == 1.0
+
+
+@pytest.mark.django_db
+def test_validated_rows_name_the_shipment_by_id_whichever_check_took_them(kiwi):
+    from shipments.api.telemetry import validate_readings
+    from shipments.models import Shipment
+
+    fast = GOOD | {"shipment": kiwi.reference}
+    slow = fast | {"sensor_id": " датчик ", "humidity_pct": None, "sensor_kind": "ambient"}
+    assert _fast_row(fast, NOW) is not None and _fast_row(slow, NOW) is None
+    out = validate_readings({"readings": [fast, slow]}, Shipment.objects.all(), 10)
+    at = dt.datetime(2026, 11, 1, 5, tzinfo=dt.UTC)
+    common = {"shipment_id": kiwi.pk, "recorded_at": at, "temperature_c": 4.5}
+    assert out == [
+        common | {"sensor_id": "S1", "humidity_pct": 90.0, "sensor_kind": ""},
+        common | {"sensor_id": "датчик", "humidity_pct": None, "sensor_kind": "ambient"},
+    ]

@@ -137,8 +137,11 @@ DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 def resilient(database: dict[str, Any]) -> dict[str, Any]:
     """PostgreSQL: an unreachable database fails a request (503) within DATABASE_CONNECT_TIMEOUT
     seconds instead of hanging it, and a connection broken by a restart is replaced on the next
-    request (health checks), so the API recovers without a restart."""
+    request (health checks), so the API recovers without a restart. The health check runs
+    `SELECT 1` only when the idle connection's socket has something to read (see
+    tradehub/postgresql/base.py): a healthy reused connection costs no round trip."""
     if database["ENGINE"].startswith("django.db.backends.postgresql"):
+        database["ENGINE"] = "tradehub.postgresql"
         database.setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
         database["CONN_HEALTH_CHECKS"] = True
     return database

@@ -13,6 +13,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tradehub.api.columns import ColumnsForSerializerMixin
+
 from ..models import CustomsOffice, EaeuCommodityCode, HsCode, Location
 from ..selectors import eaeu_code_valid_on, eaeu_suggestions
 from .filters import CustomsOfficeFilter, EaeuCodeFilter, HsCodeFilter, LocationFilter
@@ -24,7 +26,7 @@ from .serializers import (
 )
 
 
-class LocationViewSet(viewsets.ReadOnlyModelViewSet[Location]):
+class LocationViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Location]):
     """UN/LOCODE locations (plus internal border-station codes), by full 5-character code."""
 
     queryset = Location.objects.select_related("country")
@@ -35,7 +37,7 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet[Location]):
     ordering = "code"
 
 
-class CustomsOfficeViewSet(viewsets.ReadOnlyModelViewSet[CustomsOffice]):
+class CustomsOfficeViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[CustomsOffice]):
     """Customs offices with their location and roles."""
 
     queryset = CustomsOffice.objects.select_related("location")

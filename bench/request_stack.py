@@ -1,0 +1,265 @@
+"""CPU of the partner API's request stack in process, against DRF hello measured in the same run.
+
+    python bench/request_stack.py [--requests 30] [--rounds 7] [--profile products|locations]
+
+Each request goes through Django's WSGI handler (what gunicorn calls) with the production settings
+`bin/bench e2e` uses (`BENCH_E2E_DATABASE_URL`, `REDIS_URL`, a throttle that never refuses but still
+runs). DRF hello (`bench/e2e/hello.py`) runs in a child process through its own WSGI handler; each
+round times `--requests` requests of hello, then of every workload, with `time.process_time` (this
+process's CPU only: PostgreSQL's and Redis's own work is not included, which is why the queries
+and Redis round trips per request are printed too). Medians over the rounds, and the median of the
+per-round ratios to hello; the wall-clock time per request is printed too (it includes the
+waits for PostgreSQL and Redis, and for a CPU on a busy machine). The data is the minimum the workloads need (reference data, the product
+catalogue, a partner with an API key), built once in that database.
+
+`--profile NAME` samples 15 s of one workload with py-spy (no per-call overhead, so the
+shares are not skewed towards code that makes many small calls) and prints the inclusive share of
+each frame; `--cprofile NAME` runs cProfile (CPU timer) over 300 requests instead.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+STATE = ROOT / "var" / "request-stack.json"
+PARTNER = "Bench Request Stack Partner"
+WORKLOADS = {
+    "products": ("/api/v1/products/", "page_size=1"),
+    "locations": ("/api/v1/locations/", "search=alma"),
+}
+
+
+def environ(path: str, query: str, **extra: str) -> dict[str, Any]:
+    """A WSGI environ like gunicorn's for one GET."""
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_ACCEPT": "*/*",
+        "HTTP_USER_AGENT": "wrk",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multiprocess": True,
+        "wsgi.multithread": True,
+        "wsgi.run_once": False,
+        **extra,
+    }
+
+
+def caller(app: Any, path: str, query: str, **extra: str) -> Callable[[], bytes]:
+    """One request through the WSGI app; the body is read and the response closed, as a server
+    does (closing fires request_finished: connection bookkeeping)."""
+    status: list[str] = []
+
+    def start_response(code: str, headers: Any, exc_info: Any = None) -> None:
+        status.append(code)
+
+    def call() -> bytes:
+        status.clear()
+        result = app(environ(path, query, **extra), start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()
+        if not status[0].startswith("200"):
+            raise SystemExit(f"{path}?{query} answered {status[0]}: {body[:300]!r}")
+        return body
+
+    return call
+
+
+def cpu_ms(call: Callable[[], object], requests: int) -> float:
+    """CPU milliseconds per request over `requests` requests."""
+    return cpu_and_wall_ms(call, requests)[0]
+
+
+def cpu_and_wall_ms(call: Callable[[], object], requests: int) -> tuple[float, float]:
+    """CPU and wall-clock milliseconds per request over `requests` requests (the wall clock
+    includes waiting for PostgreSQL and Redis, and for the CPU on a busy machine)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        call()
+    return (
+        (time.process_time() - cpu) * 1000 / requests,
+        (time.perf_counter() - wall) * 1000 / requests,
+    )
+
+
+def hello_child() -> None:
+    """Child process: DRF hello; reads a request count per line, answers CPU ms per request."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "e2e.hello"
+    from e2e.hello import application
+
+    call = caller(application, "/hello/", "")
+    cpu_ms(call, 50)  # warm up
+    for line in sys.stdin:
+        print(cpu_ms(call, int(line)), flush=True)
+
+
+def setup() -> str:
+    """Production settings on the bench database; the data built once; returns the API key."""
+    from e2e.run import bench_env, ensure_database
+
+    env = bench_env()
+    ensure_database(env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from shipments.models import Product
+    from shipments.products import load_products
+    from tradehub.partners.models import Partner, PartnerAPIKey
+    from tradehub.partners.services import create_partner, issue_api_key
+    from tradehub.reference.models import CustomsOffice
+
+    call_command("migrate", verbosity=0)
+    if not CustomsOffice.objects.exists():
+        call_command("load_reference_data", verbosity=0)
+    if not Product.objects.exists():
+        load_products()
+    state = json.loads(STATE.read_text()) if STATE.exists() else {}
+    key = state.get("key")
+    if not key or not PartnerAPIKey.objects.is_valid(key):
+        partner = Partner.objects.filter(name=PARTNER).first() or create_partner(PARTNER)
+        _, key = issue_api_key(partner, "request-stack")
+        STATE.parent.mkdir(exist_ok=True)
+        STATE.write_text(json.dumps({"key": key}))
+    return str(key)
+
+
+def round_trips(call: Callable[[], object]) -> tuple[int, int]:
+    """SQL statements and Redis commands of one request."""
+    from django.db import connection
+    from redis.client import Pipeline, Redis
+
+    queries: list[str] = []
+    redis_calls = [0]
+    original_execute, original_pipeline = Redis.execute_command, Pipeline.execute
+
+    def count_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        redis_calls[0] += 1
+        return original_execute(self, *args, **kwargs)
+
+    def count_pipeline(self: Any, *args: Any, **kwargs: Any) -> Any:
+        redis_calls[0] += 1
+        return original_pipeline(self, *args, **kwargs)
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    Redis.execute_command, Pipeline.execute = count_command, count_pipeline  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(record):
+            call()
+    finally:
+        Redis.execute_command, Pipeline.execute = original_execute, original_pipeline  # type: ignore[method-assign]
+    return len(queries), redis_calls[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--profile", choices=sorted(WORKLOADS))
+    parser.add_argument("--cprofile", choices=sorted(WORKLOADS))
+    parser.add_argument("--hello-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.hello_child:
+        hello_child()
+        return
+    key = setup()
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    calls = {
+        name: caller(app, path, query, HTTP_AUTHORIZATION=f"Api-Key {key}")
+        for name, (path, query) in WORKLOADS.items()
+    }
+    for call in calls.values():
+        cpu_ms(call, 20)  # warm up: key cache, compiled code paths, connections
+    if args.profile:
+        from e2e.run import VENV_BIN, summarize_profile
+
+        out = ROOT / "var" / f"profile-stack-{args.profile}.txt"
+        spy = subprocess.Popen(
+            [
+                *(str(VENV_BIN / "py-spy"), "record", "--pid", str(os.getpid())),
+                *("--duration", "15", "--format", "raw", "--output", str(out), "--nonblocking"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while spy.poll() is None:
+            cpu_ms(calls[args.profile], 10)
+        summarize_profile(out, top=70)
+        return
+    if args.cprofile:
+        profiler = cProfile.Profile(time.process_time)  # CPU, not waits
+        profiler.enable()
+        cpu_ms(calls[args.cprofile], 300)
+        profiler.disable()
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+        return
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--hello-child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin and child.stdout
+    hello: list[float] = []
+    own: dict[str, list[float]] = {name: [] for name in calls}
+    walls: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(args.rounds):
+        child.stdin.write(f"{args.requests}\n")
+        child.stdin.flush()
+        hello.append(float(child.stdout.readline()))
+        for name, call in calls.items():
+            cpu, wall = cpu_and_wall_ms(call, args.requests)
+            own[name].append(cpu)
+            walls[name].append(wall)
+    child.stdin.close()
+    child.wait()
+    print(
+        f"CPU per request in process, median of {args.rounds} rounds of {args.requests} "
+        f"requests; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(f"  {'DRF hello':<40} {statistics.median(hello):6.2f} ms")
+    for name, values in own.items():
+        path, query = WORKLOADS[name]
+        ratio = statistics.median(v / h for v, h in zip(values, hello, strict=True))
+        queries, redis_calls = round_trips(calls[name])
+        print(
+            f"  {path + '?' + query:<40} {statistics.median(values):6.2f} ms  {ratio:5.1f}x hello"
+            f"  (wall {statistics.median(walls[name]):6.2f} ms; {queries} SQL, {redis_calls} Redis)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Read-only lists and details read only their serializer's columns (tradehub/api/columns.py),
+and answer the same bytes as the full rows did."""
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from rest_framework import serializers
+
+from shipments.api.serializers import ProductSerializer
+from shipments.api.views import ProductViewSet
+from shipments.models import Product
+from shipments.products import load_products
+from tradehub.api.columns import ColumnsForSerializerMixin, narrow, serializer_columns
+from tradehub.api.renderers import FastJSONRenderer
+from tradehub.reference.api.serializers import CustomsOfficeSerializer, LocationSerializer
+from tradehub.reference.api.views import CustomsOfficeViewSet
+from tradehub.reference.models import CustomsOffice
+
+pytestmark = pytest.mark.django_db
+
+
+def rendered(serializer_class, queryset) -> bytes:
+    return FastJSONRenderer().render(serializer_class(list(queryset), many=True).data)
+
+
+def test_columns_are_the_serializers_fields_and_joined_codes():
+    found = serializer_columns(ProductSerializer)
+    assert found is not None
+    columns, relations = found
+    assert "parent__code" in columns and "updated_at" in columns
+    assert "staff_edited_fields" not in columns  # stored, but not shown
+    assert relations == ("parent",)
+    assert serializer_columns(CustomsOfficeSerializer) == (
+        ("code", "name", "location__code", "roles"),
+        ("location",),
+    )
+
+
+def test_anything_but_stored_columns_keeps_every_column():
+    # Location.functions is a property over `function`: deferring that column would cost a
+    # query per row, so the serializer is not narrowed at all.
+    assert serializer_columns(LocationSerializer) is None
+
+    class WithMethod(serializers.ModelSerializer):
+        extra = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Product
+            fields = ["code", "extra"]
+
+        def get_extra(self, obj):
+            return obj.notes
+
+    class WholeObject(serializers.ModelSerializer):
+        everything = serializers.CharField(source="*")
+
+        class Meta:
+            model = Product
+            fields = ["code", "everything"]
+
+    for serializer_class in (WithMethod, WholeObject):
+        assert serializer_columns(serializer_class) is None
+        queryset = Product.objects.all()
+        assert narrow(queryset, serializer_class) is queryset
+
+
+def edge_products() -> None:
+    """The catalogue plus rows with the edge values a partner can see: no parent, nulls, blanks,
+    unicode, decimals with trailing zeros."""
+    load_products()
+    base = Product.objects.filter(parent__isnull=False).first()
+    assert base is not None
+    variants: list[dict[str, Any]] = [
+        {"code": "edge-unicode", "name": "Томаты 番茄 «черри»", "notes": "", "parent": None},
+        {
+            "code": "edge-nulls",
+            "chilling_threshold_c": None,
+            "highest_freezing_point_c": None,
+            "killing_range_max_c": None,
+            "rh_min_pct": None,
+            "cultivar": "",
+        },
+        {"code": "edge-decimals", "storage_temp_min_c": Decimal("-1.50")},
+    ]
+    for changes in variants:
+        product = Product.objects.get(pk=base.pk)
+        product.pk = None
+        for name, value in changes.items():
+            setattr(product, name, value)
+        product.save()
+
+
+def test_narrowed_products_render_the_same_bytes_as_full_rows():
+    edge_products()
+    full = Product.objects.select_related("parent").order_by("code")
+    narrowed = narrow(full, ProductSerializer)
+    assert "storage_temp_min_c" in str(narrowed.query)
+    assert "staff_edited_fields" not in str(narrowed.query)
+    assert Product.objects.count() > 20
+    assert rendered(ProductSerializer, narrowed) == rendered(ProductSerializer, full)
+
+
+def test_narrowed_customs_offices_render_the_same_bytes_as_full_rows():
+    full = CustomsOffice.objects.select_related("location").order_by("code")
+    assert full.count() > 5
+    assert rendered(CustomsOfficeSerializer, narrow(full, CustomsOfficeSerializer)) == rendered(
+        CustomsOfficeSerializer, full
+    )
+
+
+def test_views_use_the_narrowed_read(api, django_assert_num_queries):
+    edge_products()
+    assert issubclass(ProductViewSet, ColumnsForSerializerMixin)
+    assert issubclass(CustomsOfficeViewSet, ColumnsForSerializerMixin)
+    full = Product.objects.select_related("parent").order_by("code")
+    expected = [dict(row) for row in ProductSerializer(list(full), many=True).data]
+    seen: list[dict] = []
+    url = "/api/v1/products/?page_size=7"
+    api.get(url)  # the key is looked up (one query) and cached
+    while url:
+        with django_assert_num_queries(1):  # no deferred column loaded row by row
+            body = api.get(url).json()
+        seen.extend(body["results"])
+        url = body["next"]
+    assert FastJSONRenderer().render(seen) == FastJSONRenderer().render(expected)
+    detail = api.get("/api/v1/products/edge-unicode/")
+    assert detail.content == FastJSONRenderer().render(
+        ProductSerializer(full.get(code="edge-unicode")).data
+    )

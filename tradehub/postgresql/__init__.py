@@ -1,0 +1,1 @@
+"""TradeHub's PostgreSQL database backend: Django's, with a cheaper connection health check."""

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -227,8 +228,6 @@ def _ready(row: dict[str, Any]) -> bool:
 
 
 RESENT_MAX_SERIES = 8
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _ends_stored(keys: list[tuple[Any, ...]]) -> int:
@@ -253,32 +252,35 @@ def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | No
     It reads the series' stored values over the batch's time span (a few series at most, each
     read bounded by twice its size), which costs far less than COPYing everything to find
     nothing new."""
-    series: dict[tuple[int, str], list[tuple[Any, ...]]] = defaultdict(list)
-    for key in unique:
-        series[key[0], key[1]].append(key)
+    series: dict[tuple[int, str], list[tuple[dt.datetime, dict[str, Any]]]] = defaultdict(list)
+    for key, row in unique.items():
+        series[key[0], key[1]].append((key[2], row))
         if len(series) > RESENT_MAX_SERIES:
             return None
     table = connection.ops.quote_name(READINGS_TABLE)
-    with connection.cursor() as cursor:
+    # A psycopg cursor of its own, for binary results: its C loader makes the stored times
+    # datetimes at once (Django's text timestamptz loader cost more than the rest, and the
+    # integer microseconds used before cost PostgreSQL a numeric `extract` per row: 10 of the
+    # query's 13-19 ms for 10,000 readings).
+    with psycopg.Cursor(connection.connection) as cursor:
         conflicts = 0
         for (shipment_id, sensor_id), members in series.items():
-            times = [key[2] for key in members]
-            # Times as whole microseconds since the epoch (exact: `extract` is numeric): an int
-            # loads far faster than a timestamptz through Django's loader.
+            times = [at for at, _ in members]
             cursor.execute(
-                f"SELECT (extract(epoch FROM recorded_at) * 1000000)::bigint, temperature_c, humidity_pct FROM {table} "  # noqa: S608
+                f"SELECT recorded_at, temperature_c, humidity_pct FROM {table} "  # noqa: S608
                 "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s LIMIT %s",
                 [shipment_id, sensor_id, min(times), max(times), 2 * len(members) + 1],
+                binary=True,
             )
             found = cursor.fetchall()
             if len(found) > 2 * len(members):
                 return None
+            # Aware datetimes hash and compare by instant, whatever their zones.
             stored = {at: (temperature, humidity) for at, temperature, humidity in found}
-            for key in members:
-                values = stored.get((key[2] - EPOCH) // MICROSECOND)
+            for at, row in members:
+                values = stored.get(at)
                 if values is None:
                     return None
-                row = unique[key]
                 if values != (row["temperature_c"], row.get("humidity_pct")):
                     conflicts += 1
         return conflicts

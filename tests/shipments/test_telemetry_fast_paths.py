@@ -245,6 +245,18 @@ def test_rollups_of_a_new_batch_computed_in_python_equal_the_databases(
     )
     readings = [repr(list(stored.filter(shipment=s))) for s in (direct, temp_table, generic)]
     assert readings[0] == readings[1] == readings[2]
+    # Re-sent (times with microseconds, in three zones): recognised before any COPY.
+    monkeypatch.undo()
+
+    def no_copy(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a re-sent batch was COPYed")
+
+    monkeypatch.setattr(telemetry, "copy_new_rows", no_copy)
+    monkeypatch.setattr(telemetry, "copy_insert_prepared", no_copy)
+    again = _varied(direct, start)
+    assert post(api, again).json() == {"accepted": 0, "duplicates": 60, "conflicts": 0}
+    again[7] |= {"temperature_c": again[7]["temperature_c"] - 1}
+    assert post(api, again).json() == {"accepted": 0, "duplicates": 59, "conflicts": 1}
 
 
 @pytest.mark.django_db

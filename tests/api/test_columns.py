@@ -14,8 +14,8 @@ from shipments.products import load_products
 from tradehub.api.columns import ColumnsForSerializerMixin, narrow, serializer_columns
 from tradehub.api.renderers import FastJSONRenderer
 from tradehub.reference.api.serializers import CustomsOfficeSerializer, LocationSerializer
-from tradehub.reference.api.views import CustomsOfficeViewSet
-from tradehub.reference.models import CustomsOffice
+from tradehub.reference.api.views import CustomsOfficeViewSet, LocationViewSet
+from tradehub.reference.models import CustomsOffice, Location
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,11 @@ def test_columns_are_the_serializers_fields_and_joined_codes():
 
 
 def test_anything_but_stored_columns_keeps_every_column():
-    # Location.functions is a property over `function`: deferring that column would cost a
-    # query per row, so the serializer is not narrowed at all.
+    # Location.functions is a property over `function`: unless the view says which columns it
+    # reads, deferring them could cost a query per row, so the serializer is not narrowed.
     assert serializer_columns(LocationSerializer) is None
+    found = serializer_columns(LocationSerializer, (("functions", ("function",)),))
+    assert found is not None and "function" in found[0] and found[1] == ("country",)
 
     class WithMethod(serializers.ModelSerializer):
         extra = serializers.SerializerMethodField()
@@ -109,10 +111,27 @@ def test_narrowed_customs_offices_render_the_same_bytes_as_full_rows():
     )
 
 
+def test_narrowed_locations_render_the_same_bytes_as_full_rows(django_assert_num_queries):
+    full = Location.objects.select_related("country").order_by("code")
+    # Internal codes, no coordinates, blank subdivisions and functions, diacritics, Cyrillic.
+    sample = list(full.filter(code__startswith="KZ")[:300]) + list(full.filter(is_internal=True))
+    Location.objects.filter(pk=sample[0].pk).update(
+        name="Алматы-1 «Żółć»", function="", subdivision="", latitude=None, longitude=None
+    )
+    narrowed = narrow(full, LocationSerializer, LocationViewSet.property_columns)
+    assert "name_ascii" not in str(narrowed.query).split("FROM")[0]
+    pks = [location.pk for location in sample]
+    with django_assert_num_queries(1):
+        narrowed_bytes = rendered(LocationSerializer, narrowed.filter(pk__in=pks))
+    assert narrowed_bytes == rendered(LocationSerializer, full.filter(pk__in=pks))
+    assert b"null" in narrowed_bytes and "Żółć".encode() in narrowed_bytes
+
+
 def test_views_use_the_narrowed_read(api, django_assert_num_queries):
     edge_products()
     assert issubclass(ProductViewSet, ColumnsForSerializerMixin)
     assert issubclass(CustomsOfficeViewSet, ColumnsForSerializerMixin)
+    assert issubclass(LocationViewSet, ColumnsForSerializerMixin)
     full = Product.objects.select_related("parent").order_by("code")
     expected = [dict(row) for row in ProductSerializer(list(full), many=True).data]
     seen: list[dict] = []

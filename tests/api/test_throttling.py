@@ -89,3 +89,27 @@ def test_redis_counts_in_one_pipelined_round_trip(
     assert api.get(PING).status_code != 429
     redis = cache._cache.get_client()  # type: ignore[attr-defined]
     assert [int(redis.get(key)) for key in redis.keys("*throttle:api:*")] == [1]
+
+
+def test_redis_client_is_built_once_per_connection_pool(fresh_cache, monkeypatch):
+    """Django's RedisCache builds a `redis.Redis` per call; the throttle keeps one per pool."""
+    from django.core.cache import caches
+
+    from tradehub.api.throttling import PartnerRateThrottle, redis_client
+
+    store = caches["default"]
+    built: list[object] = []
+    original = store._cache._client  # type: ignore[attr-defined]
+
+    def counted(**kwargs):
+        built.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(store._cache, "_client", counted)  # type: ignore[attr-defined]
+    monkeypatch.setattr("tradehub.api.throttling._redis_clients", {})
+    throttle = PartnerRateThrottle()
+    assert all(throttle._count(store, "key:test", 10, 60) for _ in range(3))
+    assert len(built) == 1
+    assert redis_client(store) is redis_client(store)  # type: ignore[arg-type]
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    assert [int(redis.get(key)) for key in redis.keys("*throttle:api:*")] == [3]

@@ -10,7 +10,8 @@ that query was half of the request's CPU (`bench/request_stack.py --profile prod
 when every one of them is a stored column of the model or of a model reached through forward
 foreign keys (`source="parent.code"`). A field that reads anything else (a method field, a
 property, a nested serializer, a reverse relation, `source="*"`) makes it answer None: the view
-keeps reading every column, so nothing ever loads a deferred column one query per object.
+keeps reading every column, so nothing ever loads a deferred column one query per object, unless
+the view names the columns such a property reads (`property_columns`).
 `ColumnsForSerializerMixin` narrows a read-only viewset's queryset with it.
 """
 
@@ -57,10 +58,13 @@ def _path(model: type[models.Model], attrs: list[str]) -> tuple[str, list[str]] 
 @functools.cache
 def serializer_columns(
     serializer_class: type[serializers.ModelSerializer[Any]],
+    property_columns: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """(`only()` paths, `select_related()` relations) covering what the serializer reads, or
-    None when it reads something that is not a stored column."""
+    None when it reads something that is not a stored column. `property_columns` names the
+    columns a model property shown by the serializer reads (`(("functions", ("function",)),)`)."""
     model = serializer_class.Meta.model
+    properties = dict(property_columns)
     columns: list[str] = []
     relations: set[str] = set()
     for field in serializer_class().fields.values():
@@ -70,6 +74,9 @@ def serializer_columns(
             return None
         if field.source == "*":
             return None
+        if len(field.source_attrs) == 1 and field.source_attrs[0] in properties:
+            columns.extend(properties[field.source_attrs[0]])
+            continue
         found = _path(model, list(field.source_attrs))
         if found is None:
             return None
@@ -79,7 +86,9 @@ def serializer_columns(
 
 
 def narrow(
-    queryset: QuerySet[Any], serializer_class: type[serializers.BaseSerializer[Any]]
+    queryset: QuerySet[Any],
+    serializer_class: type[serializers.BaseSerializer[Any]],
+    property_columns: dict[str, tuple[str, ...]] | None = None,
 ) -> QuerySet[Any]:
     """`queryset` reading only what `serializer_class` shows (unchanged when that is unknown)."""
     if not isinstance(serializer_class, type) or not issubclass(
@@ -88,7 +97,7 @@ def narrow(
         return queryset
     if queryset.model is not serializer_class.Meta.model:
         return queryset
-    found = serializer_columns(serializer_class)
+    found = serializer_columns(serializer_class, tuple(sorted((property_columns or {}).items())))
     if found is None:
         return queryset
     columns, relations = found
@@ -98,6 +107,10 @@ def narrow(
 class ColumnsForSerializerMixin:
     """For read-only viewsets: the list and the detail read only the serializer's columns."""
 
+    # Model properties the serializer shows, and the columns each one reads.
+    property_columns: dict[str, tuple[str, ...]] = {}
+
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
-        return narrow(queryset, self.get_serializer_class())  # type: ignore[attr-defined]
+        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        return narrow(queryset, serializer_class, self.property_columns)

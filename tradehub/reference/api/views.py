@@ -31,6 +31,7 @@ class LocationViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[L
 
     queryset = Location.objects.select_related("country")
     serializer_class = LocationSerializer
+    property_columns = {"functions": ("function",)}  # Location.functions reads `function`
     filterset_class = LocationFilter
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9]{5}"

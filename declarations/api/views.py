@@ -101,7 +101,13 @@ class DeclarationViewSet(
     def get_queryset(self) -> QuerySet[Declaration]:
         self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS
         queryset = super().get_queryset()
-        if self.action in GATEWAY_READ_ACTIONS:
+        if self.action == "retrieve":
+            # The instance only answers 404 and gives the ETag (ETAG_FIELDS); the declaration is
+            # shown from plain rows (representations).
+            return (
+                queryset.select_related(None).prefetch_related(None).only("updated_at", "version")
+            )
+        if self.action == "list":
             # Reads are shown from plain rows (representations), not from these instances.
             return queryset.select_related(None).prefetch_related(None)
         return queryset

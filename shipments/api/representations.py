@@ -12,7 +12,7 @@ bytes with the serializer's over varied shipments.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -176,6 +176,20 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
         )
         for row in rows
     }
+    memo: dict[tuple[frozenset[int], str], list[str]] = {}
+
+    def warnings_of(its_lots: Sequence[tuple[Any, ...]], setpoint_c: Any) -> list[str]:
+        # The warnings depend only on the set of products and the set-point: shipments of a
+        # page that share them share one computation (the set-point by its spelling: -0.0 and
+        # 0.0 are equal keys but read "-0" and "0" in a warning).
+        key = (frozenset(lot[2] for lot in its_lots), repr(setpoint_c))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = mixed_load_warnings(
+                [products[lot[2]] for lot in its_lots], setpoint_c
+            )
+        return list(found)
+
     lots: dict[int, list[tuple[Any, ...]]] = {}
     for lot in lot_rows:
         lots.setdefault(lot[1], []).append(lot)
@@ -206,9 +220,7 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
                 "onward_declaration": row["onward_declaration__reference"],
                 "required_documents": [_document(d, zone) for d in documents.get(pk, ())],
                 "consignee": consignee_out(row["consignee"]),
-                "warnings": mixed_load_warnings(
-                    [products[lot[2]] for lot in its_lots], row["setpoint_c"]
-                ),
+                "warnings": warnings_of(its_lots, row["setpoint_c"]),
                 "legs": [_leg(leg, zone) for leg in legs.get(pk, ())],
                 "lots": [
                     _lot(lot, products[lot[2]], profiles[lot[2]], alerts, arrivals[pk], now, zone)

@@ -56,6 +56,7 @@ from tradehub.api.pagination import (
     parse_page_size,
     query_error,
 )
+from tradehub.api.representation import row_or_404
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.choices import RequiredDocumentType
@@ -147,11 +148,7 @@ class ShipmentViewSet(
     if_match_required = ("partial_update",)
 
     def get_queryset(self) -> QuerySet[Shipment]:
-        queryset = selectors.with_at_risk(super().get_queryset())
-        if getattr(self, "action", None) == "retrieve":
-            # The object only answers the lookup and gives the ETag; the output is read as rows.
-            return queryset.only("id", "updated_at", "version")
-        return queryset
+        return selectors.with_at_risk(super().get_queryset())
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -164,7 +161,14 @@ class ShipmentViewSet(
         return self.get_paginated_response(render_shipments(list(page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(render_shipment(self.get_object().pk))
+        # One query finds the shipment in the caller's scope and reads its row; the ETag is
+        # computed from the row's fields, as from the model's.
+        rows = shipment_rows(self.filter_queryset(self.get_queryset()))
+        row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
+        found = Shipment(pk=row["id"], updated_at=row["updated_at"], version=row["version"])
+        self.check_object_permissions(request, found)
+        self.remember_etag_object(found)
+        return Response(render_shipments([row])[0])
 
     @extend_schema(
         request=ShipmentCreateSerializer,

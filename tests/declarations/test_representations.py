@@ -23,6 +23,7 @@ from tests.declarations.factories import (
     MACHINE_PARTS,
     TOMATOES,
     create_declaration,
+    payload,
     stock_declaration,
     validated,
 )
@@ -186,3 +187,47 @@ def test_api_list_and_detail_answer_the_serializers_representation(api, partner)
     for declaration in listed[:3]:
         response = api.get(f"/api/v1/declarations/{declaration.reference}/")
         assert response.content == RENDER(DeclarationSerializer(by_id[declaration.pk]).data)
+
+
+def serializer_bytes(reference: str) -> bytes:
+    return RENDER(DeclarationSerializer(declarations_with_details().get(reference=reference)).data)
+
+
+def test_write_answers_and_the_children_list_are_the_serializers_representation(api, partner):
+    created = api.post("/api/v1/declarations/", payload(lrn="W-1"), format="json")
+    assert created.status_code == 201, created.content
+    reference = created.json()["reference"]
+    assert created.content == serializer_bytes(reference)
+    patched = api.patch(
+        f"/api/v1/declarations/{reference}/",
+        {"seals": ["Пломба 1"], "goods_items": [GRAPES]},
+        format="json",
+    )
+    assert patched.status_code == 200, patched.content
+    assert patched.content == serializer_bytes(reference)
+    submitted = api.post(f"/api/v1/declarations/{reference}/submit/")
+    assert submitted.status_code == 202, submitted.content
+    assert submitted.content == serializer_bytes(reference)
+    cancelled = api.post(
+        f"/api/v1/declarations/{reference}/cancel/", {"reason": "取消"}, format="json"
+    )
+    assert cancelled.status_code == 202, cancelled.content
+    assert cancelled.content == serializer_bytes(reference)
+
+    stock = stock_declaration(partner)
+    drawn = api.post(
+        f"/api/v1/declarations/{stock.reference}/children/",
+        {
+            "procedure": "import",
+            "transport_mode": "road",
+            "lines": [{"goods_item": 1, "net_kg": "100.000", "packages": 20}],
+        },
+        format="json",
+    )
+    assert drawn.status_code == 201, drawn.content
+    child = drawn.json()["reference"]
+    assert drawn.content == serializer_bytes(child)
+    children = api.get(f"/api/v1/declarations/{stock.reference}/children/").json()["results"]
+    assert RENDER(children) == RENDER(
+        [DeclarationSerializer(declarations_with_details().get(reference=child)).data]
+    )

@@ -10,6 +10,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from shipments import shelf_life
@@ -158,8 +159,15 @@ def varied_shipments(partner) -> list[Shipment]:
         consignee={"name": "Only a name"},
         partner_reference="Ünïcødé «ref» 参考",
     )
+    # Same products, set-points that compare equal but read differently in the warning.
+    zero = make_shipment(partner, lots=[{"product": "cherry-tomato"}], setpoint_c=0.0)
+    minus_zero = make_shipment(partner, lots=[{"product": "cherry-tomato"}])
+    with connection.cursor() as cursor:  # a bound -0.0 reaches PostgreSQL as 0
+        cursor.execute(
+            "UPDATE shipments_shipment SET setpoint_c = '-0'::float8 WHERE id = %s", [minus_zero.pk]
+        )
     listed = Shipment.objects.filter(
-        pk__in=[plain.pk, empty.pk, mixed.pk, direct.pk, odd_route.pk]
+        pk__in=[plain.pk, empty.pk, mixed.pk, direct.pk, odd_route.pk, zero.pk, minus_zero.pk]
     ).order_by("-created_at", "-id")
     return list(listed)
 
@@ -190,6 +198,8 @@ def test_the_edge_values_are_there(partner):
         '"condition":"at_risk"',
         '"managed":true',
         '"country":null',
+        "Setpoint -0 °C",
+        "Setpoint 0 °C",
     ):
         assert expected in text
     assert '"net_kg":"1500.500"' in text

@@ -134,8 +134,14 @@ class ETagMixin:
                 type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
                 obj.refresh_from_db()
                 check_if_match(self.request, obj, self.get_etag(obj))
-        self._etag_object = obj
+        self.remember_etag_object(obj)
         return obj
+
+    def remember_etag_object(self, obj: models.Model) -> None:
+        """The object whose ETag the answer carries: `get_object` remembers what it found; a
+        view that finds its object otherwise (e.g. reads it as a row) tells it here. Only the
+        fields of the ETag (pk, `updated_at`, `version`) need to be set on it."""
+        self._etag_object = obj
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any

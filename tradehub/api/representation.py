@@ -10,9 +10,11 @@ keeps; the test fails if that changes.
 
 import datetime as dt
 import decimal
-from typing import Any
+from typing import Any, cast
 
+from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework import generics
 
 
 def datetime_out(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
@@ -61,3 +63,9 @@ def decimal_out(value: Any, max_digits: int, decimal_places: int) -> str | None:
 def float_out(value: Any) -> float | None:
     """`serializers.FloatField().to_representation(value)`."""
     return None if value is None else float(value)
+
+
+def row_or_404(rows: QuerySet[Any, dict[str, Any]], **lookup: Any) -> dict[str, Any]:
+    """DRF's `get_object_or_404` for a `.values()` queryset: the one row, else 404 (a lookup
+    value of the wrong type is a 404 too, as for `get_object`)."""
+    return cast(dict[str, Any], generics.get_object_or_404(rows, **lookup))  # type: ignore[type-var]

@@ -3,7 +3,6 @@
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from shipments.models import Alert
 from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.representation import row_or_404
 from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
 from tradehub.partners.principals import actor_label
@@ -121,18 +121,18 @@ class AlertViewSet(
         assert page is not None
         return self.get_paginated_response(represent_alerts(list(page)))
 
-    def get_queryset(self) -> QuerySet[Alert]:
-        queryset = super().get_queryset()
-        if getattr(self, "action", None) == "retrieve":
-            # The object only answers the lookup and gives the ETag; the output is read as a row.
-            return queryset.select_related(None).only("id", "updated_at")
-        return queryset
-
     @extend_schema(
         summary="Get an alert", responses={200: AlertSerializer, 401: ERRORS[401], 404: ERRORS[404]}
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(represent_alert(self.get_object().pk))
+        # One query finds the alert in the caller's scope and reads its row; the ETag is
+        # computed from the row's fields, as from the model's.
+        rows = alert_rows(self.filter_queryset(self.get_queryset()))
+        row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
+        found = Alert(pk=row["id"], updated_at=row["updated_at"])
+        self.check_object_permissions(request, found)
+        self.remember_etag_object(found)
+        return Response(represent_alerts([row])[0])
 
     @extend_schema(
         summary="Acknowledge an open alert",

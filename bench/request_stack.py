@@ -207,10 +207,18 @@ def breakdown(call: Callable[[], object], requests: int) -> None:
         ("      throttle (one Redis round trip)", PartnerRateThrottle, "allow_request"),
         ("    list action", ListModelMixin, "list"),
         ("      filter backend (django-filter)", StrictFilterBackend, "filter_queryset"),
-        ("      paginate: the page query, rows, model instances", CursorPagination, "paginate_queryset"),
+        (
+            "      paginate: the page query, rows, model instances",
+            CursorPagination,
+            "paginate_queryset",
+        ),
         ("        compiling SQL (SQLCompiler.as_sql)", SQLCompiler, "as_sql"),
         ("        executing and fetching (execute_sql)", SQLCompiler, "execute_sql"),
-        ("      serializer (ListSerializer.to_representation)", ListSerializer, "to_representation"),
+        (
+            "      serializer (ListSerializer.to_representation)",
+            ListSerializer,
+            "to_representation",
+        ),
         ("      next/previous links", CursorPagination, "get_paginated_response"),
         ("    finalize_response (negotiation, headers)", APIView, "finalize_response"),
         ("  JSON renderer (orjson)", FastJSONRenderer, "render"),
@@ -223,7 +231,9 @@ def breakdown(call: Callable[[], object], requests: int) -> None:
         originals.append((owner, name, owner.__dict__.get(name)))
         depth = [0]
 
-        def wrapper(*args: Any, _o: Any = original, _i: int = index, _d: Any = depth, **kw: Any) -> Any:
+        def wrapper(
+            *args: Any, _o: Any = original, _i: int = index, _d: Any = depth, **kw: Any
+        ) -> Any:
             if _d[0]:
                 return _o(*args, **kw)
             _d[0] += 1

@@ -17,6 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
 
+# SQL, its parameters, where the id list goes in them, converters, database alias, column order,
+# field names.
+Compiled = tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]
 # Stands for the id list while compiling: no row has it, and it appears once in the parameters.
 _PLACEHOLDER = -918_273_645
 
@@ -34,22 +37,19 @@ class RowsByIds:
     ) -> None:
         self._build = build
         self._depends_on = depends_on
-        self._compiled: tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]] | None = (
-            None
-        )
-        self._compiled_for: Hashable = None
+        # (what it was compiled for, the compiled query): one attribute, so threads of a worker
+        # never pair a key with another key's query.
+        self._compiled: tuple[Hashable, Compiled] | None = None
 
-    def _current(self) -> tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]:
-        if self._depends_on is None:
-            return self._compiled or self._compile()
-        key = self._depends_on()
-        if self._compiled is None or key != self._compiled_for:
-            compiled = self._compile()
-            self._compiled_for = key
-            return compiled
-        return self._compiled
+    def _current(self) -> Compiled:
+        key = None if self._depends_on is None else self._depends_on()
+        found = self._compiled
+        if found is None or found[0] != key:
+            found = (key, self._compile())
+            self._compiled = found
+        return found[1]
 
-    def _compile(self) -> tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]:
+    def _compile(self) -> Compiled:
         queryset = self._build([_PLACEHOLDER])
         compiler = queryset.query.get_compiler(queryset.db)
         sql, params = compiler.as_sql()
@@ -72,7 +72,7 @@ class RowsByIds:
                 [column for column, _, _ in compiler.select]
             ).items()
         ]
-        compiled = (
+        return (
             sql.replace(" IN (%s)", " = ANY(%s)"),
             params,
             params.index(_PLACEHOLDER),
@@ -81,8 +81,6 @@ class RowsByIds:
             order,
             fields,
         )
-        self._compiled = compiled
-        return compiled
 
     def rows(self, ids: Sequence[int]) -> list[tuple[Any, ...]]:
         """The rows for these ids, as `build(ids)` would give them (no query for no ids)."""

@@ -243,6 +243,10 @@ def _ends_stored(keys: list[tuple[Any, ...]]) -> int:
         return int(cursor.fetchone()[0])
 
 
+def _time_of(member: tuple[dt.datetime, dict[str, Any]]) -> dt.datetime:
+    return member[0]
+
+
 def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | None:
     """PostgreSQL, a re-sent batch (both ends stored): when every (shipment, sensor, time) of
     `unique` is stored already, how many are stored with another temperature or humidity
@@ -265,23 +269,28 @@ def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | No
     with psycopg.Cursor(connection.connection) as cursor:
         conflicts = 0
         for (shipment_id, sensor_id), members in series.items():
-            times = [at for at, _ in members]
+            members.sort(key=_time_of)  # a batch in time order is sorted in one pass
             cursor.execute(
                 f"SELECT recorded_at, temperature_c, humidity_pct FROM {table} "  # noqa: S608
-                "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s LIMIT %s",
-                [shipment_id, sensor_id, min(times), max(times), 2 * len(members) + 1],
+                "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s "
+                "ORDER BY recorded_at LIMIT %s",
+                [shipment_id, sensor_id, members[0][0], members[-1][0], 2 * len(members) + 1],
                 binary=True,
             )
             found = cursor.fetchall()
             if len(found) > 2 * len(members):
                 return None
-            # Aware datetimes hash and compare by instant, whatever their zones.
-            stored = {at: (temperature, humidity) for at, temperature, humidity in found}
+            # Both in time order: one walk, no hashing (an aware datetime's hash asks its zone
+            # for the offset: building and probing a dict of them cost more than the query).
+            # Stored readings of the span that the batch does not name are stepped over.
+            position, count = 0, len(found)
             for at, row in members:
-                values = stored.get(at)
-                if values is None:
+                while position < count and found[position][0] < at:
+                    position += 1
+                if position == count or found[position][0] != at:
                     return None
-                if values != (row["temperature_c"], row.get("humidity_pct")):
+                _, temperature, humidity = found[position]
+                if temperature != row["temperature_c"] or humidity != row.get("humidity_pct"):
                     conflicts += 1
         return conflicts
 

@@ -257,6 +257,8 @@ def test_rollups_of_a_new_batch_computed_in_python_equal_the_databases(
     assert post(api, again).json() == {"accepted": 0, "duplicates": 60, "conflicts": 0}
     again[7] |= {"temperature_c": again[7]["temperature_c"] - 1}
     assert post(api, again).json() == {"accepted": 0, "duplicates": 59, "conflicts": 1}
+    # In any order (the check walks both sides in time order).
+    assert post(api, again[::-1]).json() == {"accepted": 0, "duplicates": 59, "conflicts": 1}
 
 
 @pytest.mark.django_db

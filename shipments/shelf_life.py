@@ -606,9 +606,14 @@ def condition(
     *,
     max_gap: timedelta = DEFAULT_MAX_GAP,
     chilling_at_risk_dose: float = CHILLING_AT_RISK_DOSE,
+    remaining: float | None = None,
 ) -> Condition:
-    """`expired` when nothing is left; `at_risk` under 25 % left, chilling over the limit or any freezing."""
-    remaining = remaining_shelf_life_hours(state, profile, now, packed_at, max_gap=max_gap)
+    """`expired` when nothing is left; `at_risk` under 25 % left, chilling over the limit or any freezing.
+
+    `remaining`: the caller's `remaining_shelf_life_hours` for the same arguments (clamped at zero
+    or not: only its sign at zero and its size matter here), so it is not computed twice."""
+    if remaining is None:
+        remaining = remaining_shelf_life_hours(state, profile, now, packed_at, max_gap=max_gap)
     if remaining <= 0:
         return "expired"
     if (

@@ -328,6 +328,7 @@ def _lot(
         excursion,
     ) = row
     state = shelf_life.LotState.from_dict(shelf_state)
+    remaining = remaining_hours_of(state, profile, packed_on, now)
     return {
         "lot_code": lot_code,
         "product": product.code,
@@ -337,11 +338,11 @@ def _lot(
         "goods_item": goods_item,
         "expires_at": datetime_out(expires_at, zone),
         "shelf_life_ends_at": datetime_out(ends_at, zone),
-        "remaining_shelf_life_hours": round(remaining_hours_of(state, profile, packed_on, now), 2),
+        "remaining_shelf_life_hours": round(remaining, 2),
         "consumed_fraction": _float(consumed),
         "chilling_damage": round(chilling, 2),
         "condition": condition_of(
-            state, profile, packed_on, now, arrival, ends_at, lambda: bool(excursion)
+            state, profile, packed_on, now, arrival, ends_at, lambda: bool(excursion), remaining
         ),
         "open_alerts": list(alerts.get(pk, ())),
         "precooling": precooling_from(

@@ -233,10 +233,14 @@ def condition_of(
     arrival: dt.datetime | None,
     shelf_life_ends_at: dt.datetime,
     went_through_excursion: Callable[[], bool],
+    remaining_hours: float | None = None,
 ) -> str:
     """`lot_condition` from plain values (lists built from rows share it); the excursion check
-    is only asked for when it can change the answer."""
-    condition = shelf_life.condition(state, profile, now, packed_at(packed_on))
+    is only asked for when it can change the answer. `remaining_hours`: `remaining_hours_of`
+    for the same lot and `now`, when the caller has it already."""
+    condition = shelf_life.condition(
+        state, profile, now, packed_at(packed_on), remaining=remaining_hours
+    )
     if condition == LotCondition.OK and arrival is not None and shelf_life_ends_at < arrival:
         return LotCondition.AT_RISK
     if condition == LotCondition.OK and went_through_excursion():

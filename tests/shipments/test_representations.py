@@ -203,6 +203,9 @@ def test_the_edge_values_are_there(partner):
     ):
         assert expected in text
     assert '"net_kg":"1500.500"' in text
+    later = rows_bytes(shipments, NOW + dt.timedelta(days=60))
+    assert b'"condition":"expired"' in later
+    assert later == serializer_bytes(shipments, NOW + dt.timedelta(days=60))
 
 
 def test_the_api_answers_what_the_serializer_gives(api, partner):

@@ -14,7 +14,10 @@ catalogue, a partner with an API key), built once in that database.
 
 `--profile NAME` samples 15 s of one workload with py-spy (no per-call overhead, so the
 shares are not skewed towards code that makes many small calls) and prints the inclusive share of
-each frame; `--cprofile NAME` runs cProfile (CPU timer) over 300 requests instead.
+each frame; `--cprofile NAME` runs cProfile (CPU timer) over 300 requests instead;
+`--breakdown NAME` prints the CPU per request inside each stage (authentication, throttle, filter,
+page query, serializer, renderer, ...) of 600 requests, timed by wrappers (small overhead, no
+per-call skew).
 """
 
 import argparse
@@ -180,12 +183,88 @@ def round_trips(call: Callable[[], object]) -> tuple[int, int]:
     return len(queries), redis_calls[0]
 
 
+def breakdown(call: Callable[[], object], requests: int) -> None:
+    """CPU per request spent inside each stage (inclusive, outermost call only), by wrapping the
+    stages' functions with `time.process_time` counters."""
+    from csp.middleware import CSPMiddleware
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db.models.sql.compiler import SQLCompiler
+    from rest_framework.mixins import ListModelMixin
+    from rest_framework.serializers import ListSerializer
+    from rest_framework.views import APIView
+
+    from tradehub.api.authentication import ApiKeyAuthentication
+    from tradehub.api.pagination import CursorPagination
+    from tradehub.api.queries import StrictFilterBackend
+    from tradehub.api.renderers import FastJSONRenderer
+    from tradehub.api.throttling import PartnerRateThrottle
+
+    stages: list[tuple[str, Any, str]] = [
+        ("whole request (WSGI handler)", WSGIHandler, "__call__"),
+        ("  DRF view (APIView.dispatch)", APIView, "dispatch"),
+        ("    initial: authentication, permissions, throttle, query check", APIView, "initial"),
+        ("      API key authentication", ApiKeyAuthentication, "authenticate"),
+        ("      throttle (one Redis round trip)", PartnerRateThrottle, "allow_request"),
+        ("    list action", ListModelMixin, "list"),
+        ("      filter backend (django-filter)", StrictFilterBackend, "filter_queryset"),
+        (
+            "      paginate: the page query, rows, model instances",
+            CursorPagination,
+            "paginate_queryset",
+        ),
+        ("        compiling SQL (SQLCompiler.as_sql)", SQLCompiler, "as_sql"),
+        ("        executing and fetching (execute_sql)", SQLCompiler, "execute_sql"),
+        (
+            "      serializer (ListSerializer.to_representation)",
+            ListSerializer,
+            "to_representation",
+        ),
+        ("      next/previous links", CursorPagination, "get_paginated_response"),
+        ("    finalize_response (negotiation, headers)", APIView, "finalize_response"),
+        ("  JSON renderer (orjson)", FastJSONRenderer, "render"),
+        ("  CSP header (django-csp)", CSPMiddleware, "process_response"),
+    ]
+    spent = [0.0] * len(stages)
+    originals = []
+    for index, (_label, owner, name) in enumerate(stages):
+        original = getattr(owner, name)
+        originals.append((owner, name, owner.__dict__.get(name)))
+        depth = [0]
+
+        def wrapper(
+            *args: Any, _o: Any = original, _i: int = index, _d: Any = depth, **kw: Any
+        ) -> Any:
+            if _d[0]:
+                return _o(*args, **kw)
+            _d[0] += 1
+            start = time.process_time()
+            try:
+                return _o(*args, **kw)
+            finally:
+                spent[_i] += time.process_time() - start
+                _d[0] -= 1
+
+        setattr(owner, name, wrapper)
+    try:
+        cpu_ms(call, requests)
+    finally:
+        for owner, name, own in originals:
+            if own is None:
+                delattr(owner, name)  # inherited: the subclass had none of its own
+            else:
+                setattr(owner, name, own)
+    print(f"CPU per request inside each stage (inclusive), {requests} requests:")
+    for (label, _owner, _name), seconds in zip(stages, spent, strict=True):
+        print(f"  {seconds * 1000 / requests:6.3f} ms  {label}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--profile", choices=sorted(WORKLOADS))
     parser.add_argument("--cprofile", choices=sorted(WORKLOADS))
+    parser.add_argument("--breakdown", choices=sorted(WORKLOADS))
     parser.add_argument("--hello-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hello_child:
@@ -216,6 +295,9 @@ def main() -> None:
         while spy.poll() is None:
             cpu_ms(calls[args.profile], 10)
         summarize_profile(out, top=70)
+        return
+    if args.breakdown:
+        breakdown(calls[args.breakdown], 600)
         return
     if args.cprofile:
         profiler = cProfile.Profile(time.process_time)  # CPU, not waits

@@ -34,12 +34,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from rest_framework import exceptions
 
 from tradehub.api.authentication import ApiKeyAuthentication
+from tradehub.db import try_transaction_lock
 from tradehub.partners.principals import ApiClient
 
 from .choices import IdempotencyStatus
@@ -139,7 +140,9 @@ class IdempotencyMiddleware:
         except RequestDataTooBig:
             return self.get_response(request)  # RequestSizeMiddleware answers 413
         with transaction.atomic():
-            if not self._lock(caller, key):
+            # The transaction's advisory lock on (caller, key): another request holding it
+            # is still running with this key.
+            if not try_transaction_lock(f"{caller}\n{key}"):
                 return in_progress()
             early = self._existing(request, caller, key, request_fingerprint)
             if early is not None:
@@ -148,18 +151,6 @@ class IdempotencyMiddleware:
             if not self._store(request, caller, key, request_fingerprint, response):
                 transaction.set_rollback(True)
         return response
-
-    def _lock(self, caller: str, key: str) -> bool:
-        """Take the transaction's advisory lock on (caller, key); False if another request holds
-        it. Without advisory locks (SQLite) writers are serialised anyway."""
-        if connection.vendor != "postgresql":
-            return True
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{caller}\n{key}"]
-            )
-            row = cursor.fetchone()
-        return bool(row and row[0])
 
     def _existing(
         self, request: HttpRequest, caller: str, key: str, request_fingerprint: str

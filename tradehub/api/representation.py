@@ -52,6 +52,11 @@ def decimal_out(value: Any, max_digits: int, decimal_places: int) -> str | None:
         return None
     if not isinstance(value, decimal.Decimal):
         value = decimal.Decimal(str(value).strip())
+    _, digits, exponent = value.as_tuple()
+    if exponent == -decimal_places and len(digits) <= max_digits:
+        # Already at the field's places and precision (every value a DecimalField column
+        # returns): quantizing would give the value itself.
+        return f"{value:f}"
     quantum = _QUANTA.get(decimal_places)
     if quantum is None:
         quantum = _QUANTA[decimal_places] = decimal.Decimal(".1") ** decimal_places

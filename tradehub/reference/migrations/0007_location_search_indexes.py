@@ -3,11 +3,11 @@ icontains, which Django writes as `UPPER(col) = UPPER(term)` / `UPPER(col) LIKE 
 
 Without them PostgreSQL walked the code index in order, filtering all 116,000 UN/LOCODE rows until
 it had a page: 84-104 ms of the server's time for `?search=alma` (34,807 rows read for 51). With
-trigram indexes on the upper-cased names and an index on the upper-cased code the matches are read
-by a bitmap OR and sorted (0.4 ms). A finer statistics target on the two trigram expressions lets
-the planner see how few rows a term matches (the default estimate of 1,170 for 151 matches still
-chose the walk). PostgreSQL only (pg_trgm is a trusted extension: the database owner may create
-it); SQLite keeps scanning its small development tables.
+trigram indexes on the upper-cased names and an index on the upper-cased code the matches can be
+read by a bitmap OR and sorted (0.4 ms). The statistics target set below turned out not to steady
+the planner (GIN indexes carry no expression statistics); `search_locations` therefore reads the
+matching ids first (see its docstring). PostgreSQL only (pg_trgm is a trusted extension: the
+database owner may create it); SQLite keeps scanning its small development tables.
 """
 
 from django.db import migrations

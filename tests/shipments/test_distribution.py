@@ -1,12 +1,13 @@
 """Distribution of a released declaration into regional shipments."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from declarations.models import Declaration
 from shipments.models import Lot, Shipment
-from tests.shipments.factories import released_declaration
+from tests.shipments.factories import make_shipment, released_declaration
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +333,39 @@ def test_a_line_whose_code_names_no_product_asks_for_it_in_one_wording(
     assert page.status_code == 200
     assert expected in page.content.decode()
     assert not Shipment.objects.filter(declaration=declaration).exists()
+
+
+def test_distribution_summary_counts_a_childs_lots_for_the_stock_and_skips_cancelled_ones(partner):
+    from declarations import services as declaration_services
+    from declarations.hooks import distribution_summaries
+    from shipments.choices import ShipmentStatus
+    from tests.declarations.factories import stock_declaration
+
+    stock = stock_declaration(partner)
+    release = declaration_services.draw_from_stock(
+        stock, partner=partner, procedure="import", lines=[(1, Decimal("1000.000"), 200)], actor="t"
+    )
+
+    def shipped(goods_item):
+        return make_shipment(
+            partner,
+            kind="distribution",
+            origin="KZALA",
+            destination="KGFRU",
+            legs=[("road", "KZALA", "KGFRU")],
+            declaration=goods_item.declaration,
+            lots=[{"product": "cherry-tomato", "net_kg": "100.000", "goods_item": goods_item}],
+        )
+
+    on_release = shipped(release.goods_items.get())
+    cancelled = shipped(stock.goods_items.get(sequence=1))
+    Shipment.objects.filter(pk=cancelled.pk).update(status=ShipmentStatus.CANCELLED)
+
+    alone = distribution_summaries([stock])[stock.pk][0]
+    assert alone["shipments"] == [on_release.reference]  # the child's lot, not the cancelled one
+    assert alone["allocated_net_kg"] == "1000.000"  # the release; a child's lots are its own
+    together = distribution_summaries([stock, release])
+    # A lot on an item of the page counts for that item, not for the stock it was drawn from.
+    assert together[stock.pk][0]["shipments"] == []
+    assert together[release.pk][0]["shipments"] == [on_release.reference]
+    assert together[release.pk][0]["allocated_net_kg"] == "100.000"

@@ -5,8 +5,7 @@ import logging
 import pytest
 from django.db import OperationalError
 
-from tradehub.api import throttling
-from tradehub.api.idempotency import IdempotencyMiddleware
+from tradehub.api import idempotency, throttling
 from tradehub.settings.base import redis_cache
 
 PING = "/api/v1/_test/ping/"
@@ -61,10 +60,11 @@ def test_a_database_outage_in_a_view_is_503_problem_with_retry_after(machinery, 
 
 @pytest.mark.django_db
 def test_a_database_outage_in_a_middleware_is_503_too(machinery, api, monkeypatch):
-    def down(self, caller, key):
+    def down(name):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(IdempotencyMiddleware, "_lock", down)
+    # The middleware's first query for a new key is its advisory lock.
+    monkeypatch.setattr(idempotency, "try_transaction_lock", down)
     api.raise_request_exception = False  # answer as a server would (handler500)
     response = api.post(PING, {}, format="json", HTTP_IDEMPOTENCY_KEY="k-db-down")
     assert response.status_code == 503

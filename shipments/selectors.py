@@ -22,6 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from declarations.models import Declaration
+from tradehub.prepared_queries import RowsByIds
 
 from .cargo import mixed_load_warnings
 from .choices import LotCondition, ShipmentKind, ShipmentStatus
@@ -299,6 +300,23 @@ def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
     return distribution_summaries([declaration])[declaration.pk]
 
 
+def _distribution_lot_rows(item_ids: list[int]) -> QuerySet[Lot, tuple[Any, ...]]:
+    """The regional lots drawn on these goods items or on their children's items, in id order."""
+    return (
+        Lot.objects.filter(
+            Q(goods_item__in=item_ids) | Q(goods_item__source_item__in=item_ids),
+            shipment__kind=ShipmentKind.DISTRIBUTION,
+        )
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .order_by("id")
+        .values_list("goods_item_id", "goods_item__source_item_id", "shipment__reference")
+    )
+
+
+# Every declaration list and detail reads these lots: compiled once per process.
+_DISTRIBUTION_LOTS = RowsByIds(_distribution_lot_rows)
+
+
 def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, list[dict[str, Any]]]:
     """`distribution_summary` of several declarations (a page of a list) in three queries,
     whatever their number: goods items come from a prefetch when there is one."""
@@ -312,27 +330,16 @@ def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, lis
     if not items:
         return {declaration.pk: [] for declaration in declarations}
     drawn = drawn_quantities(items)
-    lots = (
-        Lot.objects.filter(
-            Q(goods_item__in=items) | Q(goods_item__source_item__in=items),
-            shipment__kind=ShipmentKind.DISTRIBUTION,
-        )
-        .exclude(shipment__status=ShipmentStatus.CANCELLED)
-        .select_related("shipment", "goods_item")
-        .order_by("id")
-    )
     own = {item.pk for item in items}
     shipments: dict[int, list[str]] = defaultdict(list)
-    for lot in lots:
-        item = lot.goods_item
-        assert item is not None
+    for goods_item_id, source_item_id, reference in _DISTRIBUTION_LOTS.rows(list(own)):
         # A lot on a child's item (a release or re-export drawn from this stock) counts for
         # the item it was drawn from.
-        item_id = item.pk if item.pk in own else item.source_item_id
+        item_id = goods_item_id if goods_item_id in own else source_item_id
         if item_id is None:
             continue
-        if lot.shipment.reference not in shipments[item_id]:
-            shipments[item_id].append(lot.shipment.reference)
+        if reference not in shipments[item_id]:
+            shipments[item_id].append(reference)
     summaries: dict[int, list[dict[str, Any]]] = {}
     for declaration_id, group in items_of.items():
         rows = []

@@ -5,7 +5,7 @@ cannot prepare, and compiles again when what the query depends on changes."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
 from shipments.models import Alert, Lot, Shipment
@@ -67,3 +67,19 @@ def test_it_compiles_again_when_its_dependency_changes(partner):
     assert len(prepared.rows([shipment.pk])) == 1
     limit["kg"] = 10
     assert prepared.rows([shipment.pk]) == []
+
+
+def test_the_ids_may_go_into_several_in_filters(partner):
+    shipments = [make_shipment(partner, lots=[{"product": "cherry-tomato"}]) for _ in range(3)]
+    lots = [shipment.lots.get() for shipment in shipments]
+
+    def either(ids: list[int]):
+        return (
+            Lot.objects.filter(Q(shipment_id__in=ids) | Q(id__in=ids))
+            .order_by("id")
+            .values_list("id", "shipment_id")
+        )
+
+    prepared = RowsByIds(either)
+    for ids in ([shipments[0].pk], [shipments[1].pk, lots[2].pk], [10**12]):
+        assert prepared.rows(ids) == list(either(ids))

@@ -17,17 +17,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
 
-# SQL, its parameters, where the id list goes in them, converters, database alias, column order,
+# SQL, its parameters, where the id list goes in them (each place), converters, database alias, column order,
 # field names.
-Compiled = tuple[str, list[Any], int, list[Any], str, Any, tuple[str, ...]]
-# Stands for the id list while compiling: no row has it, and it appears once in the parameters.
+Compiled = tuple[str, list[Any], tuple[int, ...], list[Any], str, Any, tuple[str, ...]]
+# Stands for the id list while compiling: no row and no other parameter has it.
 _PLACEHOLDER = -918_273_645
 
 
 class RowsByIds:
     """Rows of `build(ids)` - a `values_list` queryset filtered with `<field>__in=ids` - for any
-    list of ids, compiled once. `build` must use the id list in exactly one `__in` filter and
-    nowhere else. When the query also depends on something that may change (a setting),
+    list of ids, compiled once. `build` must use the id list only in `__in` filters (one or
+    several, e.g. `Q(a__in=ids) | Q(b__in=ids)`: each receives the same list) and nowhere else. When the query also depends on something that may change (a setting),
     `depends_on` returns it: the query is compiled again whenever that value changes."""
 
     def __init__(
@@ -54,9 +54,10 @@ class RowsByIds:
         compiler = queryset.query.get_compiler(queryset.db)
         sql, params = compiler.as_sql()
         params = list(params)
-        if sql.count(" IN (%s)") != 1 or params.count(_PLACEHOLDER) != 1:
+        uses = params.count(_PLACEHOLDER)
+        if not uses or sql.count(" IN (%s)") != uses:
             raise ImproperlyConfigured(
-                "RowsByIds needs a query that uses its ids once, in one `__in` filter."
+                "RowsByIds needs a query that uses its ids only in `__in` filters."
             )
         fields = tuple(queryset._fields or ())  # type: ignore[attr-defined]
         selected = tuple(alias for _, _, alias in compiler.select)
@@ -75,7 +76,7 @@ class RowsByIds:
         return (
             sql.replace(" IN (%s)", " = ANY(%s)"),
             params,
-            params.index(_PLACEHOLDER),
+            tuple(i for i, param in enumerate(params) if param == _PLACEHOLDER),
             converters,
             queryset.db,
             order,
@@ -86,9 +87,10 @@ class RowsByIds:
         """The rows for these ids, as `build(ids)` would give them (no query for no ids)."""
         if not ids:
             return []
-        sql, template, index, converters, alias, order, _ = self._current()
+        sql, template, indexes, converters, alias, order, _ = self._current()
         params = list(template)
-        params[index] = list(ids)
+        for index in indexes:
+            params[index] = list(ids)
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from declarations import services as declaration_services
@@ -16,6 +16,7 @@ from shipments import shelf_life
 from shipments.cargo import static_expiry
 from shipments.choices import ShipmentKind, ShipmentStatus
 from shipments.models import Leg, Lot, Product, Shipment
+from tradehub.prepared_queries import RowsByIds
 from tradehub.reference.models import Location
 from tradehub.reference.selectors import onward_formalities
 
@@ -84,17 +85,28 @@ def allocated_quantities(goods_items: list[GoodsItem]) -> dict[int, tuple[Decima
     }
 
 
+def _lot_drawing_rows(item_ids: list[int]) -> QuerySet[Lot, tuple[Any, ...]]:
+    # No ordering: a default one would be compiled and dropped.
+    return (
+        Lot.objects.filter(goods_item_id__in=item_ids, shipment__kind=ShipmentKind.DISTRIBUTION)
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .order_by()
+        .values("goods_item")
+        .annotate(kg=Sum("net_kg"), packages=Sum("packages"))
+        .values_list("goods_item", "kg", "packages")
+    )
+
+
+# Every distribution summary (each declaration list and detail) reads these drawings.
+_LOT_DRAWINGS = RowsByIds(_lot_drawing_rows)
+
+
 def lot_drawings(item_ids: list[int]) -> dict[int, Quantity]:
     """What the lots of regional shipments draw on each goods item (the shipments app's share of
     the declarations' allocation invariant, registered in apps.py)."""
-    rows = (
-        Lot.objects.filter(goods_item_id__in=item_ids, shipment__kind=ShipmentKind.DISTRIBUTION)
-        .exclude(shipment__status=ShipmentStatus.CANCELLED)
-        .values("goods_item")
-        .annotate(kg=Sum("net_kg"), packages=Sum("packages"))
-    )
     return {
-        row["goods_item"]: Quantity(row["kg"] or Decimal("0"), row["packages"] or 0) for row in rows
+        item_id: Quantity(kg or Decimal("0"), packages or 0)
+        for item_id, kg, packages in _LOT_DRAWINGS.rows(item_ids)
     }
 
 

@@ -1,16 +1,25 @@
-"""CPU of the partner API's request stack in process, against DRF hello measured in the same run.
+"""CPU per request of the partner API in process, against DRF hello measured in the same run.
 
-    python bench/request_stack.py [--requests 30] [--rounds 7] [--profile products|locations]
+    python bench/request_stack.py [--requests N] [--rounds 7] [WORKLOAD ...]
+        [--profile W | --cprofile W | --breakdown W]
+
+Workloads (a WORKLOAD argument selects those whose name starts with it): `products` (1-row page),
+`locations` (search), `shipments`, `alerts`, `declarations` (lists of 50) and `shipment`, `alert`,
+`declaration` (details); once `bin/bench e2e --declarations N` has built the bulk data, also the
+pagination-at-scale requests as the bulk partner: `bulk-first`, `bulk-last` (first and last page
+of 50), `bulk-one` (a 1-row page), `bulk-poll` (an empty `updated_since` poll).
 
 Each request goes through Django's WSGI handler (what gunicorn calls) with the production settings
 `bin/bench e2e` uses (`BENCH_E2E_DATABASE_URL`, `REDIS_URL`, a throttle that never refuses but still
-runs). DRF hello (`bench/e2e/hello.py`) runs in a child process through its own WSGI handler; each
-round times `--requests` requests of hello, then of every workload, with `time.process_time` (this
-process's CPU only: PostgreSQL's and Redis's own work is not included, which is why the queries
-and Redis round trips per request are printed too). Medians over the rounds, and the median of the
-per-round ratios to hello; the wall-clock time per request is printed too (it includes the
-waits for PostgreSQL and Redis, and for a CPU on a busy machine). The data is the minimum the workloads need (reference data, the product
-catalogue, a partner with an API key), built once in that database.
+runs), on the e2e bench data without the chart shipments (`bench/e2e/data.py`, built once in that
+database). DRF hello (`bench/e2e/hello.py`) runs in a child process through its own WSGI handler;
+each round times hello, then every workload (`--requests` requests each, or the workload's own
+count: fewer for lists of 50), with `time.process_time` (this process's CPU only: PostgreSQL's and
+Redis's own work is not included, which is why the queries and Redis round trips per request are
+printed too). Medians over the rounds, and the median of the per-round ratios to hello (lower is
+better: the issue's 0.10x target for a list of 50 means about 10x, 0.20x for a detail about 5x);
+the wall-clock time per request is printed too (it includes the waits for PostgreSQL and Redis,
+and for a CPU on a busy machine).
 
 `--profile NAME` samples 15 s of one workload with py-spy (no per-call overhead, so the
 shares are not skewed towards code that makes many small calls) and prints the inclusive share of
@@ -23,7 +32,6 @@ per-call skew).
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import statistics
@@ -37,12 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-STATE = ROOT / "var" / "request-stack.json"
-PARTNER = "Bench Request Stack Partner"
-WORKLOADS = {
-    "products": ("/api/v1/products/", "page_size=1"),
-    "locations": ("/api/v1/locations/", "search=alma"),
-}
+# name: (path, query, requests per round unless --requests says otherwise, headers)
+Workload = tuple[str, str, int, dict[str, str]]
 
 
 def environ(path: str, query: str, **extra: str) -> dict[str, Any]:
@@ -120,37 +124,52 @@ def hello_child() -> None:
         print(cpu_ms(call, int(line)), flush=True)
 
 
-def setup() -> str:
-    """Production settings on the bench database; the data built once; returns the API key."""
-    from e2e.run import bench_env, ensure_database
+def setup() -> dict[str, Workload]:
+    """Production settings on the e2e bench database, its data built once; the workloads."""
+    from e2e import data
+    from e2e.run import bench_env, ensure_database, last_page_query
 
     env = bench_env()
     ensure_database(env)
     os.environ.update(env)
-    import django
-
-    django.setup()
+    data.setup()
     from django.core.management import call_command
+    from django.utils import timezone
 
-    from shipments.models import Product
-    from shipments.products import load_products
-    from tradehub.partners.models import Partner, PartnerAPIKey
-    from tradehub.partners.services import create_partner, issue_api_key
-    from tradehub.reference.models import CustomsOffice
+    from shipments.models import Alert
+    from tradehub.partners.models import Partner
 
     call_command("migrate", verbosity=0)
-    if not CustomsOffice.objects.exists():
-        call_command("load_reference_data", verbosity=0)
-    if not Product.objects.exists():
-        load_products()
-    state = json.loads(STATE.read_text()) if STATE.exists() else {}
-    key = state.get("key")
-    if not key or not PartnerAPIKey.objects.is_valid(key):
-        partner = Partner.objects.filter(name=PARTNER).first() or create_partner(PARTNER)
-        _, key = issue_api_key(partner, "request-stack")
-        STATE.parent.mkdir(exist_ok=True)
-        STATE.write_text(json.dumps({"key": key}))
-    return str(key)
+    state = data.build(charts=False)
+    alert = (
+        Alert.objects.filter(partner=Partner.objects.get(name=data.PARTNER))
+        .order_by("id")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    api = "/api/v1/"
+    key = {"HTTP_AUTHORIZATION": f"Api-Key {state['key']}"}
+    workloads: dict[str, Workload] = {
+        "products": (api + "products/", "page_size=1", 30, key),
+        "locations": (api + "locations/", "search=alma", 30, key),
+        "shipments": (api + "shipments/", "page_size=50", 10, key),
+        "shipment": (api + f"shipments/{state['shipment']}/", "", 50, key),
+        "alerts": (api + "alerts/", "page_size=50", 20, key),
+        "alert": (api + f"alerts/{alert}/", "", 100, key),
+        "declarations": (api + "declarations/", "page_size=50", 10, key),
+        "declaration": (api + f"declarations/{state['declaration']}/", "", 50, key),
+    }
+    if state.get("bulk_key"):
+        bulk = {"HTTP_AUTHORIZATION": f"Api-Key {state['bulk_key']}"}
+        since = timezone.now().isoformat().replace("+00:00", "Z")
+        last = last_page_query({"DATABASE_URL": os.environ["DATABASE_URL"]}, state)
+        workloads |= {
+            "bulk-first": (api + "declarations/", "page_size=50", 10, bulk),
+            "bulk-last": (api + "declarations/", last, 10, bulk),
+            "bulk-one": (api + "declarations/", "page_size=1", 50, bulk),
+            "bulk-poll": (api + "declarations/", f"updated_since={since}", 50, bulk),
+        }
+    return workloads
 
 
 def round_trips(call: Callable[[], object]) -> tuple[int, int]:
@@ -260,26 +279,35 @@ def breakdown(call: Callable[[], object], requests: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help="name prefixes")
+    parser.add_argument("--requests", type=int, help="per workload and round")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--profile", choices=sorted(WORKLOADS))
-    parser.add_argument("--cprofile", choices=sorted(WORKLOADS))
-    parser.add_argument("--breakdown", choices=sorted(WORKLOADS))
+    parser.add_argument("--profile", metavar="WORKLOAD", help="py-spy, 15 s")
+    parser.add_argument("--cprofile", metavar="WORKLOAD", help="cProfile, 300 requests")
+    parser.add_argument("--breakdown", metavar="WORKLOAD", help="CPU per stage, 600 requests")
     parser.add_argument("--hello-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hello_child:
         hello_child()
         return
-    key = setup()
+    workloads = setup()
+    for name in (args.profile, args.cprofile, args.breakdown):
+        if name is not None and name not in workloads:
+            parser.error(f"{name!r} is not one of {', '.join(workloads)}")
+    chosen = [
+        name
+        for name in workloads
+        if not args.workloads or any(name.startswith(a) for a in args.workloads)
+    ]
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
     calls = {
-        name: caller(app, path, query, HTTP_AUTHORIZATION=f"Api-Key {key}")
-        for name, (path, query) in WORKLOADS.items()
+        name: caller(app, path, query, **headers)
+        for name, (path, query, _count, headers) in workloads.items()
     }
-    for call in calls.values():
-        cpu_ms(call, 20)  # warm up: key cache, compiled code paths, connections
+    for name in chosen + [n for n in (args.profile, args.cprofile, args.breakdown) if n]:
+        cpu_ms(calls[name], 5)  # warm up: key cache, compiled code paths, connections
     if args.profile:
         from e2e.run import VENV_BIN, summarize_profile
 
@@ -308,6 +336,7 @@ def main() -> None:
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
         return
+    counts = {name: args.requests or workloads[name][2] for name in chosen}
     child = subprocess.Popen(
         [sys.executable, __file__, "--hello-child"],
         stdin=subprocess.PIPE,
@@ -316,29 +345,30 @@ def main() -> None:
     )
     assert child.stdin and child.stdout
     hello: list[float] = []
-    own: dict[str, list[float]] = {name: [] for name in calls}
-    walls: dict[str, list[float]] = {name: [] for name in calls}
+    own: dict[str, list[float]] = {name: [] for name in chosen}
+    walls: dict[str, list[float]] = {name: [] for name in chosen}
     for _ in range(args.rounds):
-        child.stdin.write(f"{args.requests}\n")
+        child.stdin.write(f"{args.requests or 30}\n")
         child.stdin.flush()
         hello.append(float(child.stdout.readline()))
-        for name, call in calls.items():
-            cpu, wall = cpu_and_wall_ms(call, args.requests)
+        for name in chosen:
+            cpu, wall = cpu_and_wall_ms(calls[name], counts[name])
             own[name].append(cpu)
             walls[name].append(wall)
     child.stdin.close()
     child.wait()
     print(
-        f"CPU per request in process, median of {args.rounds} rounds of {args.requests} "
-        f"requests; load average {os.getloadavg()[0]:.1f}"
+        f"CPU per request in process, median of {args.rounds} rounds; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"  {'DRF hello':<40} {statistics.median(hello):6.2f} ms")
+    print(f"  {'DRF hello':<52} {statistics.median(hello):6.2f} ms")
     for name, values in own.items():
-        path, query = WORKLOADS[name]
+        path, query = workloads[name][:2]
         ratio = statistics.median(v / h for v, h in zip(values, hello, strict=True))
         queries, redis_calls = round_trips(calls[name])
+        url = f"{path}?{query}" if query else path
         print(
-            f"  {path + '?' + query:<40} {statistics.median(values):6.2f} ms  {ratio:5.1f}x hello"
+            f"  {name:<13}{url[:38]:<39} {statistics.median(values):6.2f} ms  {ratio:5.1f}x hello"
             f"  (wall {statistics.median(walls[name]):6.2f} ms; {queries} SQL, {redis_calls} Redis)"
         )
 

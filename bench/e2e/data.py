@@ -39,7 +39,7 @@ def setup() -> None:
 
 def build(charts: bool = True) -> dict[str, Any]:
     """The data (and the state file); `charts=False` leaves the chart shipments out (the in-process
-    request bench, `bench/api_requests.py`, needs none of their 1,010,000 readings)."""
+    request bench, `bench/request_stack.py`, needs none of their 1,010,000 readings)."""
     from django.core.management import call_command
 
     from declarations.models import Declaration

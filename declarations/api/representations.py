@@ -120,8 +120,9 @@ _DOCUMENT_LINKS = RowsByIds(
 _REFERENCES = RowsByIds(
     lambda ids: Declaration.objects.filter(pk__in=ids).order_by().values_list("id", "reference")
 )
-PARTY_KEYS = ("name", "country", "tax_id", "address")
-ERROR_KEYS = ("pointer", "code", "detail")
+# The keys in the order the serializers write them (one definition: theirs).
+PARTY_KEYS = tuple(PartySerializer().fields)
+ERROR_KEYS = tuple(ErrorSerializer().fields)
 # The model's decimal fields as the serializer declares them (max_digits, decimal_places).
 KG = (14, 3)
 VALUE = (16, 2)

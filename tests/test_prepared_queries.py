@@ -38,6 +38,19 @@ def test_rows_equal_the_orms_for_any_number_of_ids(partner):
     assert not queries.captured_queries
 
 
+def test_a_database_without_arrays_gets_the_orms_query(partner, monkeypatch):
+    """SQLite (the embedded default of `make run`) has no `= ANY(array)`: the ORM's own query
+    runs instead, with the same rows."""
+    shipments = [make_shipment(partner, lots=[{"product": "kiwifruit"}]) for _ in range(2)]
+    ids = [s.pk for s in shipments]
+    prepared = RowsByIds(lots_query)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows(ids) == list(lots_query(ids))
+    assert queries.captured_queries
+    assert all("ANY(" not in query["sql"] for query in queries.captured_queries)
+
+
 def test_dicts_are_keyed_like_values(partner):
     shipment = make_shipment(partner)
     prepared = RowsByIds(

@@ -7,7 +7,8 @@ it - most of a shipment detail's time. `RowsByIds` compiles the query the first 
 used, keeps the SQL with the id list as one array parameter (`= ANY(%s)` instead of `IN (%s, …)`,
 so the text does not depend on the number of ids) and the field converters Django would apply
 (e.g. JSON decoding), and afterwards only executes it. `tests/test_prepared_queries.py` compares
-its rows with the ORM's.
+its rows with the ORM's. On a database without arrays (SQLite, the embedded default) it runs the
+ORM's query instead.
 """
 
 from collections.abc import Callable, Hashable, Sequence
@@ -88,10 +89,14 @@ class RowsByIds:
         if not ids:
             return []
         sql, template, indexes, converters, alias, order, _ = self._current()
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            # `= ANY(array)` is PostgreSQL's; elsewhere (the embedded SQLite default) the ORM
+            # runs the same query with one placeholder per id: the same rows, compiled each time.
+            return list(self._build(list(ids)))
         params = list(template)
         for index in indexes:
             params[index] = list(ids)
-        connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()

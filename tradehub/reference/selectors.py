@@ -55,6 +55,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -398,6 +399,8 @@ def search_locations(queryset: QuerySet[Location], term: str) -> QuerySet[Locati
     ids = list(Location.objects.filter(matches).values_list("pk", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) > SEARCH_ID_LIMIT:
         return queryset.filter(matches)
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(pk__in=ids)  # the embedded SQLite default has no arrays
     # One array parameter instead of a placeholder per id: compiling 151 of them cost more CPU
     # than the query.
     return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))

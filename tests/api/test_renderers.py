@@ -104,8 +104,24 @@ def test_every_float_python_spells_otherwise_is_caught():
     values += [
         rng.random() * 10 ** rng.randint(-30, 30) * rng.choice([1, -1]) for _ in range(20000)
     ]
+    # Every place a value starts: after a key, first and later in an array, the whole document.
     for value in values:
-        rendered = orjson.dumps({"v": value})
-        if rendered != json.dumps({"v": value}, separators=(",", ":")).encode():
-            assert spelled_differently(rendered), value
+        for data in ({"v": value}, [value], [1, value], value):
+            rendered = orjson.dumps(data)
+            if rendered != json.dumps(data, separators=(",", ":")).encode():
+                assert spelled_differently(rendered), data
     assert not spelled_differently(b'{"product":"table-grape","t":21.5,"code":"SHP-1E5X0"}')
+
+
+def test_times_with_few_microseconds_keep_orjson():
+    """A time whose microseconds start with four zeros is text, not a float: no fallback (it sent
+    whole pages of declarations to the slower renderer)."""
+    from tradehub.api.renderers import spelled_differently
+
+    micro = dt.datetime(2026, 12, 1, 4, 13, 26, 4, tzinfo=ALMATY)
+    data = {"updated_at": micro.isoformat(), "at": [micro.isoformat()], "t": 10.00001}
+    rendered = FastJSONRenderer().render(data)
+    assert rendered == JSONRenderer().render(data)
+    assert b"26.000004+05:00" in rendered
+    assert not spelled_differently(rendered)
+    assert spelled_differently(b'{"v":-0.00001}') and spelled_differently(b"[0.00001]")

@@ -26,6 +26,8 @@ from rest_framework.renderers import JSONRenderer
 _DIGITS = frozenset(b"0123456789")
 _EXPONENT = re.compile(rb"e[-+][0-9]")
 _FOUR_ZEROS = re.compile(rb"\.0000")
+_ZERO, _MINUS = ord("0"), ord("-")
+_VALUE_STARTS = frozenset(b":,[")  # what precedes a value in compact JSON
 _SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")  # U+2028, U+2029 in UTF-8
 # Dates, times and dataclasses go through DRF's encoder (`default`), not orjson's own spelling.
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -33,14 +35,29 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 def spelled_differently(rendered: bytes) -> bool:
     """Whether orjson may have written a float unlike Python: an exponent (`1e-7`, `1e+16`: digit,
-    `e`, sign, digit) or four zeros after the point (`0.00001`). Text that looks alike only
-    costs a fallback. (Patterns that start with a literal: sre scans for those quickly.)"""
-    if _FOUR_ZEROS.search(rendered):
+    `e`, sign, digit) or a number starting `0.0000` (`0.00001`, `-0.00001`: where a value starts,
+    after `:`, `,`, `[` or at the very start). Text that looks alike only costs a fallback. A
+    time with few microseconds (`…:26.000004+05:00`) does not: its `.0000` follows two digits,
+    and it made every page holding one fall back (a page of 50 declarations: 3 ms of 16).
+    (Patterns that start with a literal: sre scans for those quickly.)"""
+    if any(
+        _starts_a_number(rendered, match.start() - 1) for match in _FOUR_ZEROS.finditer(rendered)
+    ):
         return True
     return any(
         match.start() > 0 and rendered[match.start() - 1] in _DIGITS
         for match in _EXPONENT.finditer(rendered)
     )
+
+
+def _starts_a_number(rendered: bytes, zero: int) -> bool:
+    """Whether `rendered[zero]` is a `0` that begins a JSON number (optionally after a minus)."""
+    if zero < 0 or rendered[zero] != _ZERO:
+        return False
+    before = zero - 1
+    if before >= 0 and rendered[before] == _MINUS:
+        before -= 1
+    return before < 0 or rendered[before] in _VALUE_STARTS
 
 
 class FastJSONRenderer(JSONRenderer):

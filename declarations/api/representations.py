@@ -34,6 +34,7 @@ from .serializers import ErrorSerializer, PartySerializer, TransitSerializer
 
 if TYPE_CHECKING:
     import datetime as dt
+    from decimal import Decimal
 
 # The declaration's own columns, in the order `_declaration` unpacks them.
 DECLARATION_COLUMNS = (
@@ -128,26 +129,36 @@ KG = (14, 3)
 VALUE = (16, 2)
 
 
-def declaration_rows(queryset: QuerySet[Declaration]) -> QuerySet[Declaration, dict[str, Any]]:
-    """The queryset's declarations as rows of `DECLARATION_COLUMNS` (a list paginates these:
-    the cursor pagination reads `created_at` from a dict as from an instance)."""
-    return queryset.select_related(None).prefetch_related(None).values(*DECLARATION_COLUMNS)
+def page_rows(view: GenericAPIView[Declaration]) -> QuerySet[Declaration, dict[str, Any]]:
+    """The view's declarations (its filters, scope and order) as the few columns its cursor
+    pagination reads: the id and the ordering fields. The page query compiles per request
+    (the ORM builds it from the filters): 28 columns with three joins cost 2.7 ms of CPU for
+    50 rows, mostly Django decoding JSON and times; the id and `created_at` 0.6 ms, and the
+    full rows come from a query compiled once (`declarations`)."""
+    queryset = view.filter_queryset(view.get_queryset())
+    paginator = view.paginator
+    assert paginator is not None  # every partner list is paginated
+    ordering = paginator.get_ordering(view.request, queryset, view)  # type: ignore[attr-defined]
+    fields = dict.fromkeys(["id", *(field.lstrip("-") for field in ordering)])
+    return queryset.select_related(None).prefetch_related(None).values(*fields)
 
 
 def paginated_response(view: GenericAPIView[Declaration]) -> Response:
     """A list view's page of declarations (its filters, scope, order and pagination)."""
-    rows = declaration_rows(view.filter_queryset(view.get_queryset()))
-    page = view.paginate_queryset(rows)  # type: ignore[arg-type]
+    page = view.paginate_queryset(page_rows(view))  # type: ignore[arg-type]
     assert page is not None  # every partner list is paginated
-    return view.get_paginated_response(declarations(page))  # type: ignore[arg-type]
+    return view.get_paginated_response(declarations([row["id"] for row in page]))  # type: ignore[index]
 
 
-def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The representations of the declarations in `rows`, in their order, in a fixed number of
-    queries (goods items, documents, their goods items, the parents' references, transits,
-    distribution summaries)."""
-    if not rows:
+def declarations(ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The representations of the declarations with these ids, in their order, in a fixed number
+    of queries (declarations, goods items, documents, their goods items, the parents'
+    references, transits, distribution summaries). An id whose row is gone by now (deleted
+    between the page query and this one) is left out."""
+    if not ids:
         return []
+    by_id = {row["id"]: row for row in _DECLARATIONS.dicts(ids)}
+    rows = [by_id[id_] for id_ in ids if id_ in by_id]
     ids = [row["id"] for row in rows]
     items_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for item in _GOODS_ITEMS.rows(ids):
@@ -175,7 +186,7 @@ def declarations(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def declaration(pk: int) -> dict[str, Any]:
     """The representation of one declaration as stored now (detail and write answers)."""
-    return declarations(_DECLARATIONS.dicts([pk]))[0]
+    return declarations([pk])[0]
 
 
 def _declaration(
@@ -312,21 +323,28 @@ def _transits(declaration_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 class _Stock:
     """What a distribution summary provider reads of a declaration (`hooks`): its id and its
-    goods items' id, sequence, net kg and packages. Goods items are unsaved-looking instances
-    holding those columns only (the provider filters lots by them)."""
+    goods items (`_Item`)."""
 
     __slots__ = ("goods_items", "pk")
 
     def __init__(self, pk: int, items: list[tuple[Any, ...]]) -> None:
         self.pk = pk
         self.goods_items = _Items(
-            GoodsItem.from_db(
-                None,
-                ["id", "declaration_id", "sequence", "packages_count", "net_kg"],
-                [item[0], item[1], item[2], item[6], item[9]],
-            )
-            for item in items
+            cast(GoodsItem, _Item(item[0], item[2], item[6], item[9])) for item in items
         )
+
+
+class _Item:
+    """What a distribution summary provider reads of a goods item: id, sequence, packages and
+    net kg (a model instance per item cost 1 ms of CPU a page of 150)."""
+
+    __slots__ = ("net_kg", "packages_count", "pk", "sequence")
+
+    def __init__(self, pk: int, sequence: int, packages_count: int, net_kg: Decimal) -> None:
+        self.pk = pk
+        self.sequence = sequence
+        self.packages_count = packages_count
+        self.net_kg = net_kg
 
 
 class _Items(list[GoodsItem]):

@@ -140,9 +140,9 @@ def reference_bytes(queryset) -> list[bytes]:
 
 
 def fast_bytes(queryset) -> list[bytes]:
-    rows = list(representations.declaration_rows(queryset.order_by("-id")))
-    return [RENDER(representations.declarations(rows))] + [
-        RENDER(representations.declaration(row["id"])) for row in rows
+    ids = list(queryset.order_by("-id").values_list("id", flat=True))
+    return [RENDER(representations.declarations(ids))] + [
+        RENDER(representations.declaration(id_)) for id_ in ids
     ]
 
 

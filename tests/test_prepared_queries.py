@@ -32,10 +32,23 @@ def test_rows_equal_the_orms_for_any_number_of_ids(partner):
     prepared = RowsByIds(lots_query)
     for ids in ([shipments[0].pk], [s.pk for s in shipments], [shipments[2].pk, 10**12]):
         assert prepared.rows(ids) == list(lots_query(ids))
+    ids = [s.pk for s in shipments]
+    assert prepared.rows(tuple(ids)) == list(lots_query(ids))  # any sequence of ids
     assert isinstance(prepared.rows([shipments[0].pk])[0][1], dict)  # JSON decoded
     with CaptureQueriesContext(connection) as queries:
         assert prepared.rows([]) == []
     assert not queries.captured_queries
+
+
+def test_ids_go_as_one_array_literal():
+    """The id list is one parameter, a PostgreSQL array literal of integers (nothing else gets
+    into it)."""
+    from tradehub.prepared_queries import int_array
+
+    assert int_array([3, 10**12, 1]) == "{3,1000000000000,1}"
+    assert int_array([]) == "{}"
+    with pytest.raises(ValueError):
+        int_array(["1,2"])  # type: ignore[list-item]
 
 
 def test_a_database_without_arrays_gets_the_orms_query(partner, monkeypatch):

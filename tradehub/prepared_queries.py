@@ -95,8 +95,9 @@ class RowsByIds:
             # runs the same query with one placeholder per id: the same rows, compiled each time.
             return list(self._build(list(ids)))
         params = list(template)
+        ids_array = int_array(ids)
         for index in indexes:
-            params[index] = list(ids)
+            params[index] = ids_array
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
@@ -120,3 +121,11 @@ class RowsByIds:
         rows = self.rows(ids)
         fields = self._current()[6]
         return [dict(zip(fields, row, strict=True)) for row in rows]
+
+
+def int_array(ids: Sequence[int]) -> str:
+    """The ids as a PostgreSQL array literal (`{1,2,3}`), which the server reads as the array
+    type `= ANY(…)` needs. psycopg adapts a Python list element by element in Python: 0.27 ms
+    for 150 ids against 0.15 ms as text (the whole query, in process), and a page of
+    declarations runs eight such queries. `int()` keeps anything but an integer out of it."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"

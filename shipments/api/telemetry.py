@@ -6,6 +6,8 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,6 +16,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from shipments.choices import SensorKind
 from shipments.models import Shipment
+from shipments.services.telemetry import ReadingBatch
 from tradehub.api.exceptions import PayloadTooLarge
 
 MAX_SENSOR_ID = 64
@@ -180,14 +183,8 @@ def _check_row(row: Any, now: dt.datetime, add: Callable[[str, str, str], None])
     return out
 
 
-def validate_readings(
-    payload: Any, shipments: QuerySet[Shipment], max_rows: int
-) -> list[dict[str, Any]]:
-    """Rows ready to insert (`shipment_id`, ...) or ValidationError with a pointer per bad field.
-
-    `shipments` is the caller's scoped queryset: a reference outside it answers exactly like an
-    unknown one, so no other partner's shipment is revealed.
-    """
+def _readings_of(payload: Any, max_rows: int) -> list[Any]:
+    """The batch's list of readings, or the error about the request's shape."""
     if not isinstance(payload, dict) or not isinstance(payload.get("readings"), list):
         raise ValidationError(
             {"readings": [ErrorDetail("A list of readings is required.", "required")]}
@@ -197,14 +194,53 @@ def validate_readings(
         raise ValidationError(
             {str(key): [ErrorDetail("Unknown field.", "unknown_field")] for key in unknown}
         )
-    rows = payload["readings"]
+    rows: list[Any] = payload["readings"]
     if len(rows) > max_rows:
         raise PayloadTooLarge(f"At most {max_rows} readings per request; got {len(rows)}.")
     if not rows:
         raise ValidationError(
             {"readings": [ErrorDetail("At least one reading is required.", "empty")]}
         )
+    return rows
+
+
+def validate_readings(
+    payload: Any, shipments: QuerySet[Shipment], max_rows: int
+) -> list[dict[str, Any]]:
+    """Rows ready to insert (`shipment_id`, ...) or ValidationError with a pointer per bad field.
+
+    `shipments` is the caller's scoped queryset: a reference outside it answers exactly like an
+    unknown one, so no other partner's shipment is revealed.
+    """
+    return _checked_rows(_readings_of(payload, max_rows), shipments, timezone.now())
+
+
+def validate_reading_batch(
+    payload: Any, shipments: QuerySet[Shipment], max_rows: int
+) -> ReadingBatch:
+    """`validate_readings` as columns (what `ingest_batch` stores): the same checks, the same
+    values, the same errors. The usual batch is checked a column at a time (`_fast_columns`);
+    at the first doubt every row is checked on its own, as `validate_readings` does, which words
+    every error."""
+    rows = _readings_of(payload, max_rows)
     now = timezone.now()
+    columns = _fast_columns(rows, now)
+    if columns is not None:
+        references, sensors, times, temperatures, humidities, kinds = columns
+        named = set(references)
+        # Only well-formed references are looked up (as row by row); any other: the row checks.
+        if all(map(REFERENCE.match, named)):
+            known = dict(shipments.filter(reference__in=named).values_list("reference", "pk"))
+            if len(known) == len(named):
+                shipment_ids = list(map(known.__getitem__, references))
+                return ReadingBatch(shipment_ids, sensors, times, temperatures, humidities, kinds)
+    return ReadingBatch.of_rows(_checked_rows(rows, shipments, now))
+
+
+def _checked_rows(
+    rows: list[Any], shipments: QuerySet[Shipment], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Each row checked on its own (`_fast_row`, else `_check_row`), references resolved."""
     errors: dict[int, Errors] = {}
     parsed: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
@@ -245,3 +281,129 @@ def validate_readings(
     if errors:
         raise ValidationError({"readings": {str(i): errors[i] for i in sorted(errors)}})
     return parsed
+
+
+# --- the usual batch, a column at a time --------------------------------------------------------
+
+_get = dict.get
+_fromisoformat = dt.datetime.fromisoformat
+_astimezone = dt.datetime.astimezone
+_zone = attrgetter("tzinfo")
+_NUMBER_TYPES = frozenset({float, int})
+_KIND_VALUES = frozenset({None, ""}) | _KINDS
+
+Columns = tuple[list[str], list[str], list[dt.datetime], list[float], list[float | None], list[str]]
+
+
+def _fast_columns(rows: list[Any], now: dt.datetime) -> Columns | None:
+    """The batch's values as columns (shipment references, then as in `ReadingBatch`) when every
+    row passes `_fast_row`, built as it builds them; None at the first doubt (then the rows are
+    checked one by one, so answers never depend on this path).
+
+    Each check runs over a whole column in C (`map`, `set`, `min`, `max`, `sum`), and distinct
+    values are checked once (a logger's batch names one shipment and one sensor 10,000 times):
+    a tenth of the cost of `_fast_row` per row."""
+    if set(map(type, rows)) != {dict} or not ROW_FIELDS.issuperset(chain.from_iterable(rows)):
+        return None
+    shipments = _stripped(_column(rows, "shipment"))
+    sensors = _sensor_ids(_column(rows, "sensor_id"))
+    times = _utc_times(_column(rows, "recorded_at"), now)
+    temperatures = _numbers(_column(rows, "temperature_c"), *TEMPERATURE_RANGE)
+    humidities = _optional_numbers(_column(rows, "humidity_pct"), 0, 100)
+    kinds = _kinds(_column(rows, "sensor_kind"))
+    if (
+        shipments is None
+        or sensors is None
+        or times is None
+        or temperatures is None
+        or humidities is None
+        or kinds is None
+    ):
+        return None
+    return shipments, sensors, times, temperatures, humidities, kinds
+
+
+def _column(rows: list[dict[str, Any]], name: str) -> list[Any]:
+    return list(map(_get, rows, repeat(name)))
+
+
+def _stripped(values: list[Any]) -> list[str] | None:
+    """The strings stripped (each distinct one once); None unless all are strings that keep
+    something."""
+    if set(map(type, values)) != {str}:
+        return None
+    return _stripped_strings(values, set(values))
+
+
+def _stripped_strings(values: list[str], distinct: set[str]) -> list[str] | None:
+    table = {value: value.strip() for value in distinct}
+    if not all(table.values()):
+        return None
+    if all(stripped == value for value, stripped in table.items()):
+        return values
+    return list(map(table.__getitem__, values))
+
+
+def _sensor_ids(values: list[Any]) -> list[str] | None:
+    if set(map(type, values)) != {str}:
+        return None
+    distinct = set(values)
+    joined = "".join(distinct)
+    if max(map(len, distinct)) > MAX_SENSOR_ID or not joined.isascii() or "\x00" in joined:
+        return None
+    return _stripped_strings(values, distinct)
+
+
+def _utc_times(values: list[Any], now: dt.datetime) -> list[dt.datetime] | None:
+    if set(map(type, values)) != {str} or max(map(len, values)) > 40:
+        return None
+    try:
+        parsed = list(map(_fromisoformat, values))
+    except (ValueError, OverflowError):
+        return None
+    zones = set(map(_zone, parsed))
+    if zones == {dt.UTC}:
+        utc = parsed  # astimezone(UTC) of a time in UTC is the time itself
+    else:
+        # fromisoformat gives a fixed offset (dt.timezone, never without an offset) or None.
+        if not all(type(zone) is dt.timezone for zone in zones):
+            return None
+        try:
+            utc = list(map(_astimezone, parsed, repeat(dt.UTC)))
+        except OverflowError:
+            return None
+    if min(utc) < EARLIEST_READING or max(utc) > now + FUTURE_TOLERANCE:
+        return None
+    return utc
+
+
+def _numbers(values: list[Any], low: float, high: float) -> list[float] | None:
+    """The values as floats when all are numbers (not booleans) from `low` to `high`."""
+    types = set(map(type, values))
+    if not types <= _NUMBER_TYPES or not (low <= min(values) and max(values) <= high):
+        return None
+    if float in types:
+        total = sum(values)
+        if total != total:  # a NaN, which min() and max() may step over
+            return None
+    return list(map(_FLOAT, values)) if int in types else values
+
+
+def _optional_numbers(values: list[Any], low: float, high: float) -> list[float | None] | None:
+    """As `_numbers`, with None allowed."""
+    if None not in values:
+        return _numbers(values, low, high)  # type: ignore[return-value]
+    present = [value for value in values if value is not None]
+    if present and _numbers(present, low, high) is None:
+        return None
+    return [None if value is None else _FLOAT(value) for value in values]
+
+
+def _kinds(values: list[Any]) -> list[str] | None:
+    try:
+        distinct = set(values)
+    except TypeError:  # a list or an object
+        return None
+    if not distinct <= _KIND_VALUES:
+        return None
+    return ["" if kind is None else kind for kind in values] if None in distinct else values

@@ -88,7 +88,7 @@ from .serializers import (
     ShipmentVersionSerializer,
     TelemetryInputSerializer,
 )
-from .telemetry import parse_time, validate_readings
+from .telemetry import parse_time, validate_reading_batch
 
 PAGINATION_PARAMETERS = [
     OpenApiParameter(
@@ -401,8 +401,8 @@ class TelemetryView(APIView):
         # collector ran over them (and the whole worker heap) again and again: 40 % of parsing and
         # validation. Nothing here builds cycles; reference counting frees it all the same.
         with gc_paused():
-            rows = validate_readings(request.data, shipments, MAX_READINGS)
-            result = telemetry_services.ingest_readings(rows)
+            batch = validate_reading_batch(request.data, shipments, MAX_READINGS)
+            result = telemetry_services.ingest_batch(batch)
         return Response(IntakeResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
 

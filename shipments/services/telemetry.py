@@ -4,6 +4,9 @@ then incremental processing."""
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import groupby, islice, repeat
+from operator import add, attrgetter, lt, mul, ne, or_
 from typing import Any
 
 import psycopg
@@ -75,41 +78,49 @@ def _total(values: list[float]) -> float:
     return sum(values, -0.0)
 
 
-def rollups_of(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """The hourly rollups of `rows` (dicts as `ingest_readings` stores them), equal to what
-    `rollup_sql`'s aggregates give over the same rows in the same order, ordered by its key: one
-    tuple per rollup, in the order of `ROLLUP_COLUMNS`."""
-    # Keyed by the UTC hour as a number (day ordinal * 24 + hour): datetime.replace() cost more
-    # than all the rest of the loop.
-    groups: dict[tuple[int, str, int], tuple[list[float], list[float]]] = {}
-    utc = dt.UTC
-    for row in rows:
-        at = row["recorded_at"].astimezone(utc)
-        key = (row["shipment_id"], row["sensor_id"], at.toordinal() * 24 + at.hour)
-        values = groups.get(key)
-        if values is None:
-            groups[key] = values = ([], [])
-        values[0].append(row["temperature_c"])
-        humidity = row.get("humidity_pct")
-        if humidity is not None:
-            values[1].append(humidity)
-    return [
-        (
-            shipment_id,
-            sensor_id,
-            dt.datetime.fromordinal(hour // 24).replace(hour=hour % 24, tzinfo=utc),
-            len(temperatures),
-            _lowest(temperatures),
-            _highest(temperatures),
-            _total(temperatures),
-            len(humidities),
-            _lowest(humidities) if humidities else None,
-            _highest(humidities) if humidities else None,
-            _total(humidities) if humidities else None,
+_zone = attrgetter("tzinfo")
+_hour = attrgetter("hour")
+_ordinal = dt.datetime.toordinal
+_astimezone = dt.datetime.astimezone
+
+
+def rollups_of(batch: "ReadingBatch") -> list[tuple[Any, ...]]:
+    """The hourly rollups of `batch`, equal to what `rollup_sql`'s aggregates give over the same
+    readings in the same order, ordered by its key: one tuple per rollup, in the order of
+    `ROLLUP_COLUMNS`. A stable sort by (shipment, hour, sensor) groups the readings, so each
+    group keeps the batch's order (the order of its sums); only the groups (an hour of a sensor)
+    are visited in Python, the readings are moved whole columns at a time."""
+    times = batch.recorded_at
+    if set(map(_zone, times)) != {dt.UTC}:
+        times = list(map(_astimezone, times, repeat(dt.UTC)))
+    # The UTC hour as a number (day ordinal * 24 + hour), a column at a time: datetime.replace()
+    # cost more than all the rest, and `(at - EPOCH) // HOUR` (two timedeltas a reading) twice
+    # this.
+    hours = list(map(add, map(mul, map(_ordinal, times), repeat(24)), map(_hour, times)))
+    keys = list(zip(batch.shipment_ids, hours, batch.sensor_ids, strict=True))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    temperature_of, humidity_of = batch.temperatures.__getitem__, batch.humidities.__getitem__
+    rollups = []
+    for (shipment_id, hour, sensor_id), group in groupby(order, key=keys.__getitem__):
+        indexes = list(group)
+        temperatures = list(map(temperature_of, indexes))
+        humidities = [value for value in map(humidity_of, indexes) if value is not None]
+        rollups.append(
+            (
+                shipment_id,
+                sensor_id,
+                dt.datetime.fromordinal(hour // 24).replace(hour=hour % 24, tzinfo=dt.UTC),
+                len(temperatures),
+                _lowest(temperatures),
+                _highest(temperatures),
+                _total(temperatures),
+                len(humidities),
+                _lowest(humidities) if humidities else None,
+                _highest(humidities) if humidities else None,
+                _total(humidities) if humidities else None,
+            )
         )
-        for shipment_id, sensor_id, hour in sorted(groups, key=lambda k: (k[0], k[2], k[1]))
-        for temperatures, humidities in [groups[shipment_id, sensor_id, hour]]
-    ]
+    return rollups
 
 
 def upsert_rollups(rollups: list[tuple[Any, ...]]) -> None:
@@ -211,6 +222,62 @@ FAST_COLUMNS = (
 _FAST_KEYS = frozenset(FAST_COLUMNS)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingBatch:
+    """Validated readings as columns: one list per `FAST_COLUMNS` entry, all of one length, every
+    value exactly what psycopg sends (int, str, aware datetime, float, float or None, str).
+
+    Columns rather than a dict per reading: the bookkeeping of a 10,000-reading batch (keys,
+    duplicates, the re-sent check, rollups, COPY) then runs over whole lists at C speed (`map`,
+    `zip`, `set`, `min`, list comparison) instead of looking into 10,000 dicts one by one."""
+
+    shipment_ids: list[int]
+    sensor_ids: list[str]
+    recorded_at: list[dt.datetime]
+    temperatures: list[float]
+    humidities: list[float | None]
+    kinds: list[str]
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[dict[str, Any]]) -> "ReadingBatch":
+        """From dicts as `ingest_readings` takes them (`humidity_pct` and `sensor_kind` may be
+        left out)."""
+        rows = list(rows)
+        return cls(
+            [row["shipment_id"] for row in rows],
+            [row["sensor_id"] for row in rows],
+            [row["recorded_at"] for row in rows],
+            [row["temperature_c"] for row in rows],
+            [row.get("humidity_pct") for row in rows],
+            [row.get("sensor_kind", "") for row in rows],
+        )
+
+    def __len__(self) -> int:
+        return len(self.shipment_ids)
+
+    def columns(self) -> tuple[list[Any], ...]:
+        return (
+            self.shipment_ids,
+            self.sensor_ids,
+            self.recorded_at,
+            self.temperatures,
+            self.humidities,
+            self.kinds,
+        )
+
+    def values(self) -> list[tuple[Any, ...]]:
+        """One tuple per reading, in the order of `FAST_COLUMNS` (what COPY writes)."""
+        return list(zip(*self.columns(), strict=True))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per reading, keyed by `FAST_COLUMNS` (what `ingest_readings` takes)."""
+        return [dict(zip(FAST_COLUMNS, values, strict=True)) for values in self.values()]
+
+    def take(self, indexes: list[int]) -> "ReadingBatch":
+        """The readings at `indexes`, in that order."""
+        return ReadingBatch(*(list(map(column.__getitem__, indexes)) for column in self.columns()))
+
+
 def _ready(row: dict[str, Any]) -> bool:
     """Whether psycopg can send the row's values as they are (what the API's validator builds)."""
     at = row["recorded_at"]
@@ -230,38 +297,84 @@ def _ready(row: dict[str, Any]) -> bool:
 RESENT_MAX_SERIES = 8
 
 
-def _ends_stored(keys: list[tuple[Any, ...]]) -> int:
+def _one_series_in_time_order(batch: ReadingBatch) -> bool:
+    """One shipment, one sensor, every time later than the one before (the usual batch of a
+    logger): then no key repeats, told by comparisons alone (hashing an aware datetime asks its
+    zone for the offset)."""
+    times = batch.recorded_at
+    return (
+        len(set(batch.shipment_ids)) == 1
+        and len(set(batch.sensor_ids)) == 1
+        and all(map(lt, times, islice(times, 1, None)))
+    )
+
+
+def _first_of_each_key(batch: ReadingBatch) -> tuple[ReadingBatch, int]:
+    """The batch without repeated (shipment, sensor, time) keys, the first of each kept, and how
+    many of the repeats said something else (in-batch conflicts)."""
+    if _one_series_in_time_order(batch):
+        return batch, 0
+    keys = list(zip(batch.shipment_ids, batch.sensor_ids, batch.recorded_at, strict=True))
+    if len(set(keys)) == len(keys):
+        return batch, 0
+    first: dict[tuple[Any, ...], int] = {}
+    conflicts = 0
+    temperatures, humidities = batch.temperatures, batch.humidities
+    for index, key in enumerate(keys):
+        kept = first.setdefault(key, index)
+        if kept != index and (
+            temperatures[kept] != temperatures[index] or humidities[kept] != humidities[index]
+        ):
+            conflicts += 1
+    return batch.take(list(first.values())), conflicts
+
+
+def _ends_stored(batch: ReadingBatch) -> int:
     """How many of the batch's first and last keys are stored (one indexed probe): 2 suggests a
     re-sent batch, 0 a new one (2 or more distinct keys)."""
     table = connection.ops.quote_name(READINGS_TABLE)
+    ends = [
+        value
+        for index in (0, -1)
+        for value in (batch.shipment_ids[index], batch.sensor_ids[index], batch.recorded_at[index])
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM {table} WHERE (shipment_id, sensor_id, recorded_at) "  # noqa: S608
             "IN ((%s, %s, %s), (%s, %s, %s))",
-            [*keys[0], *keys[-1]],
+            ends,
         )
         return int(cursor.fetchone()[0])
 
 
-def _time_of(member: tuple[dt.datetime, dict[str, Any]]) -> dt.datetime:
-    return member[0]
+def _series_of(batch: ReadingBatch) -> dict[tuple[int, str], list[int]] | None:
+    """The indexes of each (shipment, sensor) series of the batch, or None beyond
+    `RESENT_MAX_SERIES` series."""
+    if _one_series_in_time_order(batch):
+        return {(batch.shipment_ids[0], batch.sensor_ids[0]): list(range(len(batch)))}
+    pairs = list(zip(batch.shipment_ids, batch.sensor_ids, strict=True))
+    if len(set(pairs)) > RESENT_MAX_SERIES:
+        return None
+    series: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, pair in enumerate(pairs):
+        series[pair].append(index)
+    return series
 
 
-def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | None:
-    """PostgreSQL, a re-sent batch (both ends stored): when every (shipment, sensor, time) of
-    `unique` is stored already, how many are stored with another temperature or humidity
+def _resent_conflicts(batch: ReadingBatch) -> int | None:
+    """PostgreSQL, a re-sent batch (both ends stored; keys unique): when every (shipment, sensor,
+    time) of `batch` is stored already, how many are stored with another temperature or humidity
     (conflicts; the rest are duplicates); None as soon as one may be missing (then the COPY path
     decides, as always).
 
     It reads the series' stored values over the batch's time span (a few series at most, each
     read bounded by twice its size), which costs far less than COPYing everything to find
     nothing new."""
-    series: dict[tuple[int, str], list[tuple[dt.datetime, dict[str, Any]]]] = defaultdict(list)
-    for key, row in unique.items():
-        series[key[0], key[1]].append((key[2], row))
-        if len(series) > RESENT_MAX_SERIES:
-            return None
+    series = _series_of(batch)
+    if series is None:
+        return None
     table = connection.ops.quote_name(READINGS_TABLE)
+    times, temperatures, humidities = batch.recorded_at, batch.temperatures, batch.humidities
     # A psycopg cursor of its own, for binary results: its C loader makes the stored times
     # datetimes at once (Django's text timestamptz loader cost more than the rest, and the
     # integer microseconds used before cost PostgreSQL a numeric `extract` per row: 10 of the
@@ -269,73 +382,108 @@ def _resent_conflicts(unique: dict[tuple[Any, ...], dict[str, Any]]) -> int | No
     with psycopg.Cursor(connection.connection) as cursor:
         conflicts = 0
         for (shipment_id, sensor_id), members in series.items():
-            members.sort(key=_time_of)  # a batch in time order is sorted in one pass
+            members.sort(key=times.__getitem__)  # a batch in time order is sorted in one pass
+            batch_times = list(map(times.__getitem__, members))
             cursor.execute(
                 f"SELECT recorded_at, temperature_c, humidity_pct FROM {table} "  # noqa: S608
                 "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s "
                 "ORDER BY recorded_at LIMIT %s",
-                [shipment_id, sensor_id, members[0][0], members[-1][0], 2 * len(members) + 1],
+                [shipment_id, sensor_id, batch_times[0], batch_times[-1], 2 * len(members) + 1],
                 binary=True,
             )
             found = cursor.fetchall()
-            if len(found) > 2 * len(members):
+            if len(found) < len(members) or len(found) > 2 * len(members):
                 return None
-            # Both in time order: one walk, no hashing (an aware datetime's hash asks its zone
-            # for the offset: building and probing a dict of them cost more than the query).
-            # Stored readings of the span that the batch does not name are stepped over.
-            position, count = 0, len(found)
-            for at, row in members:
-                while position < count and found[position][0] < at:
-                    position += 1
-                if position == count or found[position][0] != at:
+            if len(found) > len(members):
+                # Stored readings of the span that the batch does not name: keep the stored
+                # rows of the batch's times (both in time order: one walk, no hashing).
+                named = _at_times(found, batch_times)
+                if named is None:
                     return None
-                _, temperature, humidity = found[position]
-                if temperature != row["temperature_c"] or humidity != row.get("humidity_pct"):
-                    conflicts += 1
+                found = named
+            stored_times, stored_temperatures, stored_humidities = map(
+                list, zip(*found, strict=True)
+            )
+            if stored_times != batch_times:
+                return None  # as many stored as sent, but not the same times
+            conflicts += sum(
+                map(
+                    or_,
+                    map(ne, stored_temperatures, map(temperatures.__getitem__, members)),
+                    map(ne, stored_humidities, map(humidities.__getitem__, members)),
+                )
+            )
         return conflicts
+
+
+def _at_times(
+    found: list[tuple[Any, ...]], times: list[dt.datetime]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of `found` (in time order) whose time is one of `times` (in time order), one per
+    time; None when a time has no row."""
+    kept = []
+    position, count = 0, len(found)
+    for at in times:
+        while position < count and found[position][0] < at:
+            position += 1
+        if position == count or found[position][0] != at:
+            return None
+        kept.append(found[position])
+    return kept
+
+
+def _earliest_per_shipment(batch: ReadingBatch) -> dict[int, dt.datetime]:
+    if len(set(batch.shipment_ids)) == 1:
+        return {batch.shipment_ids[0]: min(batch.recorded_at)}
+    earliest: dict[int, dt.datetime] = {}
+    for shipment_id, at in zip(batch.shipment_ids, batch.recorded_at, strict=True):
+        known = earliest.get(shipment_id)
+        if known is None or at < known:
+            earliest[shipment_id] = at
+    return earliest
+
+
+def _owe_processing(shipment_ids: Iterable[int]) -> None:
+    """Processing is owed for every shipment of a batch, duplicates included: a retry of a
+    request whose processing was lost must not strand it. The outbox row is written in the
+    caller's transaction (tradehub.work), so a committed batch is always processed."""
+    from shipments.tasks import process_readings_task
+
+    for shipment_id in sorted(set(shipment_ids)):
+        process_readings_task.enqueue_durably(shipment_id)
 
 
 def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
     """Store validated readings (`shipment_id`, `sensor_id`, `recorded_at`, `temperature_c`,
-    `humidity_pct`), ignoring ones already known for the same shipment, sensor and time, and
-    enqueue shelf-life processing (durably, in the same transaction) for every shipment named.
+    `humidity_pct`, `sensor_kind`), ignoring ones already known for the same shipment, sensor and
+    time, and enqueue shelf-life processing (durably, in the same transaction) for every shipment
+    named.
 
     A reading whose (shipment, sensor, time) is known with another temperature or humidity is a
     conflict, counted apart from duplicates: the stored (first) value stays."""
-    unique: dict[tuple[Any, ...], dict[str, Any]] = {}
-    in_batch_conflicts = 0
-    for row in rows:
-        key = (row["shipment_id"], row["sensor_id"], row["recorded_at"])
-        first = unique.setdefault(key, row)
-        if first is not row and (
-            first.get("temperature_c") != row.get("temperature_c")
-            or first.get("humidity_pct") != row.get("humidity_pct")
-        ):
-            in_batch_conflicts += 1
-    fast = connection.vendor == "postgresql" and all(map(_ready, unique.values()))
+    if connection.vendor == "postgresql" and all(map(_ready, rows)):
+        return ingest_batch(ReadingBatch.of_rows(rows))
+    return _ingest_row_by_row(rows)
+
+
+def ingest_batch(batch: ReadingBatch) -> IntakeResult:
+    """`ingest_readings` for readings already in columns (what the API's validator builds): the
+    same effects and the same counts."""
+    if connection.vendor != "postgresql":
+        return _ingest_row_by_row(batch.rows())
+    unique, in_batch_conflicts = _first_of_each_key(batch)
     with transaction.atomic():
-        keys = list(unique)
-        ends = _ends_stored(keys) if fast and len(keys) >= 2 else None
+        ends = _ends_stored(unique) if len(unique) >= 2 else None
         stored_conflicts = _resent_conflicts(unique) if ends == 2 else None
         if stored_conflicts is not None:
             # Every reading is stored already (a retry): nothing to COPY, rollups untouched.
-            inserted, conflicts = 0, stored_conflicts + in_batch_conflicts
-        elif fast:
-            # The validated rows are already what psycopg sends: no per-value conversion.
-            values = [
-                (
-                    row["shipment_id"],
-                    row["sensor_id"],
-                    row["recorded_at"],
-                    row["temperature_c"],
-                    row.get("humidity_pct"),
-                    row.get("sensor_kind", ""),
-                )
-                for row in unique.values()
-            ]
+            inserted, conflicts = 0, stored_conflicts
+        else:
+            # The validated values are already what psycopg sends: no per-value conversion.
+            values = unique.values()
             if ends == 0 and copy_new_rows(TemperatureReading, FAST_COLUMNS, values):
                 # Neither end was stored and no key clashed: every row went in as it is.
-                upsert_rollups(rollups_of(unique.values()))
+                upsert_rollups(rollups_of(unique))
                 inserted, conflicts = len(values), 0
             else:
                 inserted, conflicts = copy_insert_prepared(
@@ -346,31 +494,36 @@ def ingest_readings(rows: list[dict[str, Any]]) -> IntakeResult:
                     ["temperature_c", "humidity_pct"],
                     with_inserted=rollup_sql,
                 )
-            conflicts += in_batch_conflicts
-        else:
-            inserted, conflicts = insert_reporting_conflicts(
-                TemperatureReading,
-                rows,
-                ["shipment", "sensor_id", "recorded_at"],
-                ["temperature_c", "humidity_pct"],
-                with_inserted=rollup_sql,
-            )
-        if inserted and connection.vendor != "postgresql":
-            recompute_rollups(list(unique.values()))
-        from shipments.tasks import process_readings_task
-
         if inserted:
+            _flag_late_readings(_earliest_per_shipment(unique))
+        _owe_processing(unique.shipment_ids)
+    conflicts += in_batch_conflicts
+    return IntakeResult(
+        accepted=inserted, duplicates=len(batch) - inserted - conflicts, conflicts=conflicts
+    )
+
+
+def _ingest_row_by_row(rows: list[dict[str, Any]]) -> IntakeResult:
+    """The portable path (SQLite; rows psycopg cannot send as they are): every value through the
+    ORM's conversions, duplicates and conflicts found by the insert itself."""
+    with transaction.atomic():
+        inserted, conflicts = insert_reporting_conflicts(
+            TemperatureReading,
+            rows,
+            ["shipment", "sensor_id", "recorded_at"],
+            ["temperature_c", "humidity_pct"],
+            with_inserted=rollup_sql,
+        )
+        if inserted:
+            if connection.vendor != "postgresql":
+                recompute_rollups(rows)
             earliest: dict[int, Any] = {}
-            for row in unique.values():
+            for row in rows:
                 at = earliest.get(row["shipment_id"])
                 if at is None or row["recorded_at"] < at:
                     earliest[row["shipment_id"]] = row["recorded_at"]
             _flag_late_readings(earliest)
-        # Processing is owed for every shipment of the batch, duplicates included: a retry of a
-        # request whose processing was lost must not strand it. The outbox row is written in this
-        # transaction (tradehub.work), so a committed batch is always processed.
-        for shipment_id in sorted({row["shipment_id"] for row in unique.values()}):
-            process_readings_task.enqueue_durably(shipment_id)
+        _owe_processing(row["shipment_id"] for row in rows)
     return IntakeResult(
         accepted=inserted, duplicates=len(rows) - inserted - conflicts, conflicts=conflicts
     )

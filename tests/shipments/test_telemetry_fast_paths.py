@@ -224,7 +224,10 @@ def test_rollups_of_a_new_batch_computed_in_python_equal_the_databases(
         if shipment is temp_table:
             monkeypatch.setattr(telemetry, "copy_new_rows", lambda *args, **kwargs: False)
         if shipment is generic:
-            monkeypatch.setattr(telemetry, "_ready", lambda row: False)
+            # The API's batch as dicts, through the ORM's conversions (the text COPY path).
+            monkeypatch.setattr(
+                telemetry, "ingest_batch", lambda batch: telemetry._ingest_row_by_row(batch.rows())
+            )
         fresh = _varied(shipment, start)
         # Same hours again, other instants, other order: merged into the stored rollups.
         more = [
@@ -302,3 +305,114 @@ def test_validated_rows_name_the_shipment_by_id_whichever_check_took_them(kiwi):
         common | {"sensor_id": "S1", "humidity_pct": 90.0, "sensor_kind": ""},
         common | {"sensor_id": "датчик", "humidity_pct": None, "sensor_kind": "ambient"},
     ]
+
+
+def _batch_of(rows_: list[dict[str, Any]]) -> list[Any]:
+    """What `_fast_columns` must build: `_fast_row`'s values, a column per field."""
+    fast = [_fast_row(row, NOW) for row in rows_]
+    assert all(row is not None for row in fast)
+    return [
+        [row[name] for row in fast]  # type: ignore[index]
+        for name in ("shipment", "sensor_id", "recorded_at", "temperature_c", "humidity_pct")
+    ] + [[row["sensor_kind"] for row in fast]]  # type: ignore[index]
+
+
+def _typed(columns: Any) -> list[list[tuple[type, Any]]]:
+    # Types too: 4 and 4.0 are equal, but COPY's binary float8 needs the float.
+    return [[(type(value), value) for value in column] for column in columns]
+
+
+@pytest.mark.parametrize("change", VARIANTS, ids=repr)
+@pytest.mark.parametrize("where", [0, 5, 11])
+def test_fast_columns_take_only_batches_whose_rows_all_pass_and_build_the_same(change, where):
+    """The column-at-a-time check of a batch equals `_fast_row` on each row: it takes a batch
+    only when `_fast_row` takes every row (which only takes rows the full check passes), and
+    builds the same values of the same types."""
+    from shipments.api.telemetry import _fast_columns
+
+    batch = [
+        GOOD | {"recorded_at": f"2026-11-01T10:{i:02d}:00+05:00", "temperature_c": 4.5 + i}
+        for i in range(12)
+    ]
+    batch[where] = batch[where] | change
+    columns = _fast_columns(batch, NOW)
+    if all(_fast_row(row, NOW) is not None for row in batch):
+        assert columns is not None
+        assert _typed(columns) == _typed(_batch_of(batch))
+    else:
+        assert columns is None
+
+
+MIXED = [
+    [GOOD, GOOD | {"temperature_c": 3, "humidity_pct": None}],
+    [GOOD | {"humidity_pct": None}] * 3,
+    [GOOD | {"humidity_pct": 50}, GOOD | {"humidity_pct": None}, GOOD],
+    [GOOD | {"sensor_kind": "air"}, GOOD | {"sensor_kind": None}, GOOD | {"sensor_kind": ""}],
+    [GOOD | {"sensor_id": " S1"}, GOOD | {"sensor_id": "S2 "}, GOOD],
+    [GOOD | {"shipment": "SHP-1 "}, GOOD | {"shipment": "SHP-2"}],
+    [GOOD | {"recorded_at": "2026-11-01T10:00:00Z"}, GOOD | {"recorded_at": "2026-11-01T10:00:00"}],
+    [
+        GOOD | {"recorded_at": "2026-11-01T10:00:00+00:00"},
+        GOOD | {"recorded_at": "2026-11-01T10:00:00.5-03:30"},
+        GOOD | {"recorded_at": "2026-11-01 10:00:00+14:00"},
+    ],
+    [GOOD | {"temperature_c": -80}, GOOD | {"temperature_c": 80.0}, GOOD | {"temperature_c": 0}],
+    [GOOD | {"temperature_c": -0.0}, GOOD | {"humidity_pct": -0.0}],
+    [GOOD, GOOD | {"temperature_c": float("nan")}],
+    [GOOD, GOOD | {"humidity_pct": float("nan")}, GOOD | {"humidity_pct": None}],
+    [GOOD, GOOD | {"temperature_c": float("inf")}],
+    [GOOD, GOOD | {"temperature_c": 10**400}],
+    [GOOD, GOOD | {"humidity_pct": True}],
+    [GOOD, GOOD | {"sensor_kind": ["air"]}],
+    [GOOD, GOOD | {"sensor_kind": 0}],
+    [GOOD, GOOD | {"sensor_kind": False}],
+    [GOOD, ["not", "an", "object"]],
+    [GOOD, GOOD | {"sensor_id": "x" * 65}],
+    [GOOD, GOOD | {"recorded_at": "0001-01-01T00:30:00+01:00"}],
+    [GOOD, {k: v for k, v in GOOD.items() if k != "humidity_pct"}],
+    [GOOD, {k: v for k, v in GOOD.items() if k != "temperature_c"}],
+]
+
+
+@pytest.mark.parametrize("batch", MIXED, ids=repr)
+def test_fast_columns_on_mixed_batches(batch):
+    from shipments.api.telemetry import _fast_columns
+
+    columns = _fast_columns(batch, NOW)
+    if all(_fast_row(row, NOW) is not None for row in batch):
+        assert columns is not None
+        assert _typed(columns) == _typed(_batch_of(batch))
+    else:
+        assert columns is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("batch", MIXED, ids=repr)
+def test_the_validated_batch_equals_the_validated_rows_and_errors_are_the_same(kiwi, batch):
+    """`validate_reading_batch` (what the view uses) against `validate_readings` (row by row):
+    the same values in columns, or the very same error."""
+    from rest_framework.exceptions import ValidationError
+
+    from shipments.api.telemetry import validate_reading_batch, validate_readings
+    from shipments.models import Shipment
+    from shipments.services.telemetry import ReadingBatch
+
+    batch = [
+        row | {"shipment": row["shipment"].replace("SHP-1", kiwi.reference)}
+        if isinstance(row, dict)
+        else row
+        for row in batch
+    ]
+    scope = Shipment.objects.all()
+    try:
+        expected: Any = ReadingBatch.of_rows(validate_readings({"readings": batch}, scope, 100))
+    except ValidationError as error:
+        expected = error.detail
+    try:
+        got: Any = validate_reading_batch({"readings": batch}, scope, 100)
+    except ValidationError as error:
+        got = error.detail
+    if isinstance(expected, ReadingBatch):
+        assert _typed(got.columns()) == _typed(expected.columns())
+    else:
+        assert got == expected

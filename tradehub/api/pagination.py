@@ -7,6 +7,8 @@ from django.db import DataError
 from rest_framework import pagination
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 
+from .page_queries import prepared_pages
+
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 
@@ -62,7 +64,8 @@ class CursorPagination(pagination.CursorPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:
-            return super().paginate_queryset(queryset, request, view)
+            # The page query's SQL is compiled once per shape (`page_queries`).
+            return super().paginate_queryset(prepared_pages(queryset), request, view)
         except (DjangoValidationError, DataError, ValueError, TypeError, OverflowError):
             # A well-formed cursor whose position does not fit the ordering field (forged).
             if request.query_params.get(self.cursor_query_param) is None:

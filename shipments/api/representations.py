@@ -12,7 +12,7 @@ bytes with the serializer's over varied shipments.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -32,10 +32,12 @@ from shipments.services.shelf import (
     profile_of,
     remaining_hours_of,
 )
-from tradehub.api.representation import date_out, datetime_out, decimal_out
+from tradehub.api.representation import date_out, datetime_formatter, decimal_out
 from tradehub.prepared_queries import RowsByIds
 
 Row = dict[str, Any]
+# A datetime as DRF spells it in the request's zone (`datetime_formatter`).
+DatetimeOut = Callable[[dt.datetime | None], str | None]
 
 SHIPMENT_COLUMNS = (
     "id",
@@ -160,7 +162,7 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    zone = timezone.get_current_timezone()
+    when = datetime_formatter(timezone.get_current_timezone())
     documents = _by_shipment(DOCUMENTS.rows(ids))
     legs = _by_shipment(LEGS.rows(ids))
     lot_rows = LOTS.rows(ids)
@@ -209,26 +211,26 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
                 "declaration": row["declaration__reference"],
                 "setpoint_c": _float(row["setpoint_c"]),
                 "package_kind": row["package_kind"],
-                "planned_departure": datetime_out(row["planned_departure"], zone),
-                "planned_arrival": datetime_out(row["planned_arrival"], zone),
-                "estimated_arrival": datetime_out(row["estimated_arrival"], zone),
-                "actual_departure": datetime_out(row["actual_departure"], zone),
-                "actual_arrival": datetime_out(row["actual_arrival"], zone),
+                "planned_departure": when(row["planned_departure"]),
+                "planned_arrival": when(row["planned_arrival"]),
+                "estimated_arrival": when(row["estimated_arrival"]),
+                "actual_departure": when(row["actual_departure"]),
+                "actual_arrival": when(row["actual_arrival"]),
                 "is_overdue": bool(row["is_overdue"]),
                 "onward_formalities": row["onward_formalities"],
                 "onward_route": _route(row["onward_route"]),
                 "onward_declaration": row["onward_declaration__reference"],
-                "required_documents": [_document(d, zone) for d in documents.get(pk, ())],
+                "required_documents": [_document(d, when) for d in documents.get(pk, ())],
                 "consignee": consignee_out(row["consignee"]),
                 "warnings": warnings_of(its_lots, row["setpoint_c"]),
-                "legs": [_leg(leg, zone) for leg in legs.get(pk, ())],
+                "legs": [_leg(leg, when) for leg in legs.get(pk, ())],
                 "lots": [
-                    _lot(lot, products[lot[2]], profiles[lot[2]], alerts, arrivals[pk], now, zone)
+                    _lot(lot, products[lot[2]], profiles[lot[2]], alerts, arrivals[pk], now, when)
                     for lot in its_lots
                 ],
                 "version": row["version"],
-                "created_at": datetime_out(row["created_at"], zone),
-                "updated_at": datetime_out(row["updated_at"], zone),
+                "created_at": when(row["created_at"]),
+                "updated_at": when(row["updated_at"]),
             }
         )
     return out
@@ -269,7 +271,7 @@ def _route(route: Any) -> dict[str, Any] | None:
     return out
 
 
-def _document(row: tuple[Any, ...], zone: dt.tzinfo) -> dict[str, Any]:
+def _document(row: tuple[Any, ...], when: DatetimeOut) -> dict[str, Any]:
     _, sequence, kind, country, status, reference, declaration_id, source, updated_at = row
     return {
         "sequence": sequence,
@@ -279,19 +281,19 @@ def _document(row: tuple[Any, ...], zone: dt.tzinfo) -> dict[str, Any]:
         "reference": reference,
         "managed": declaration_id is not None,
         "source": source,
-        "updated_at": datetime_out(updated_at, zone),
+        "updated_at": when(updated_at),
     }
 
 
-def _leg(row: tuple[Any, ...], zone: dt.tzinfo) -> dict[str, Any]:
+def _leg(row: tuple[Any, ...], when: DatetimeOut) -> dict[str, Any]:
     (_, sequence, mode, departure, arrival, departed, arrived, vehicle, container, start, end) = row
     return {
         "sequence": sequence,
         "mode": mode,
-        "planned_departure": datetime_out(departure, zone),
-        "planned_arrival": datetime_out(arrival, zone),
-        "actual_departure": datetime_out(departed, zone),
-        "actual_arrival": datetime_out(arrived, zone),
+        "planned_departure": when(departure),
+        "planned_arrival": when(arrival),
+        "actual_departure": when(departed),
+        "actual_arrival": when(arrived),
         "vehicle": vehicle,
         "container": container,
         "from": start,
@@ -306,7 +308,7 @@ def _lot(
     alerts: dict[int, list[dict[str, Any]]],
     arrival: dt.datetime | None,
     now: dt.datetime,
-    zone: dt.tzinfo,
+    when: DatetimeOut,
 ) -> dict[str, Any]:
     (
         pk,
@@ -336,8 +338,8 @@ def _lot(
         "packages": packages,
         "packed_on": date_out(packed_on),
         "goods_item": goods_item,
-        "expires_at": datetime_out(expires_at, zone),
-        "shelf_life_ends_at": datetime_out(ends_at, zone),
+        "expires_at": when(expires_at),
+        "shelf_life_ends_at": when(ends_at),
         "remaining_shelf_life_hours": round(remaining, 2),
         "consumed_fraction": _float(consumed),
         "chilling_damage": round(chilling, 2),

@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from tradehub.api.representation import date_out, datetime_out, decimal_out, float_out
+from tradehub.api import representation
+from tradehub.api.representation import (
+    date_out,
+    datetime_formatter,
+    datetime_out,
+    decimal_out,
+    float_out,
+)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DATETIMES = [
@@ -33,6 +40,57 @@ def test_datetimes_read_as_drf_writes_them(value, zone):
         expected = field.to_representation(value)
         assert datetime_out(value) == expected
         assert datetime_out(value, timezone.get_current_timezone()) == expected
+
+
+# Almaty moved from UTC+6 to UTC+5 at 2024-03-01 00:00 local time (2024-02-29 18:00 UTC).
+ALMATY_CHANGE = [
+    dt.datetime(2024, 2, 29, 17, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime(2024, 2, 29, 18, 0, tzinfo=dt.UTC),
+    dt.datetime(2024, 2, 29, 18, 0, 0, 1, tzinfo=dt.UTC),
+    dt.datetime(2023, 12, 31, 19, 0, tzinfo=dt.UTC),
+    dt.datetime(1991, 3, 30, 20, 0, tzinfo=dt.UTC),  # the 1991 change, for good measure
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Almaty", "America/St_Johns", "Europe/Berlin"])
+def test_remembered_spellings_are_drfs_in_every_zone(zone):
+    """UTC values are spelled once per zone and remembered: the second answer, the bound
+    formatter's and the answer after the memo was emptied equal DRF's, across offset changes."""
+    field = serializers.DateTimeField()
+    values = [value for value in DATETIMES if value is not None] + ALMATY_CHANGE
+    values += [
+        dt.datetime(2024, 2, 29, 12, 0, tzinfo=dt.UTC)
+        + dt.timedelta(minutes=37 * i, microseconds=i)
+        for i in range(100)
+    ]
+    with timezone.override(ZoneInfo(zone)):
+        current = timezone.get_current_timezone()
+        expected = [field.to_representation(value) for value in values]
+        out = datetime_formatter(current)
+        for _ in range(2):
+            assert [datetime_out(value) for value in values] == expected
+            assert [datetime_out(value, current) for value in values] == expected
+            assert [out(value) for value in values] == expected
+        representation._SPELLED[current].clear()
+        assert [out(value) for value in values] == expected
+        assert [datetime_out(value) for value in values] == expected
+
+
+def test_the_same_instant_in_another_zone_is_spelled_for_the_display_zone():
+    instant = dt.datetime(2024, 2, 29, 18, 0, tzinfo=dt.UTC)
+    assert datetime_out(instant, ALMATY) == "2024-02-29T23:00:00+05:00"
+    assert datetime_out(instant, dt.UTC) == "2024-02-29T18:00:00Z"
+    assert datetime_out(instant.astimezone(ALMATY), dt.UTC) == "2024-02-29T18:00:00Z"
+
+
+def test_remembered_spellings_are_bounded(monkeypatch):
+    monkeypatch.setattr(representation, "SPELLINGS_KEPT", 10)
+    zone = ZoneInfo("America/St_Johns")
+    out = datetime_formatter(zone)
+    for i in range(35):
+        value = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i)
+        assert out(value) == datetime_out(value, zone)
+        assert len(representation._SPELLED[zone]) <= 10
 
 
 @pytest.mark.parametrize(

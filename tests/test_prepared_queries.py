@@ -5,7 +5,7 @@ cannot prepare, and compiles again when what the query depends on changes."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, JSONField, OuterRef, Q, Value
 from django.test.utils import CaptureQueriesContext
 
 from shipments.models import Alert, Lot, Shipment
@@ -109,3 +109,40 @@ def test_the_ids_may_go_into_several_in_filters(partner):
     prepared = RowsByIds(either)
     for ids in ([shipments[0].pk], [shipments[1].pk, lots[2].pk], [10**12]):
         assert prepared.rows(ids) == list(either(ids))
+
+
+def test_json_columns_read_as_djangos_converter_reads_them(partner):
+    """JSON is parsed by orjson where that gives `json.loads`'s value, else by Django: integers
+    beyond 64 bits stay integers, a number PostgreSQL writes out in 401 digits too, floats read
+    the same, unicode, nesting, JSON null (SQL NULL: the declarations' `rejection_errors` in
+    tests/declarations/test_representations.py)."""
+    import random
+
+    rng = random.Random(15)
+    floats = [rng.random() * 10 ** rng.randint(-30, 30) * rng.choice([1, -1]) for _ in range(300)]
+    values = [
+        {"big": 123456789012345678901234567890, "neg": -9223372036854775809, "max": 2**64 - 1},
+        {"floats": floats, "small": [0.1, 1e-7, 5e-324, -0.0, 1.7976931348623157e308]},
+        {"name": "ТОО «Алматы Фреш» 新疆 😀", "nested": [[{"a": None}], True, False, 0]},
+        ["MSKU1234567", None, 7],
+        Value(None, JSONField()),  # JSON null
+        {},
+    ]
+    shipments = [make_shipment(partner) for _ in values]
+    for shipment, value in zip(shipments, values, strict=True):
+        Shipment.objects.filter(pk=shipment.pk).update(consignee=value)
+    with connection.cursor() as cursor:  # PostgreSQL writes this number out in full
+        cursor.execute(
+            "UPDATE shipments_shipment SET consignee = '{\"huge\": 1E400}'::jsonb WHERE id = %s",
+            [shipments[-1].pk],
+        )
+
+    def consignees(ids: list[int]):
+        return Shipment.objects.filter(pk__in=ids).order_by("id").values_list("id", "consignee")
+
+    ids = [shipment.pk for shipment in shipments]
+    prepared = RowsByIds(consignees).rows(ids)
+    expected = list(consignees(ids))
+    assert repr(prepared) == repr(expected)  # repr: 1 and 1.0, -0.0 and 0.0 differ
+    assert expected[-2][1] is None
+    assert isinstance(dict(expected)[ids[-1]]["huge"], int)

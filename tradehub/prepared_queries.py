@@ -11,12 +11,14 @@ its rows with the ORM's. On a database without arrays (SQLite, the embedded defa
 ORM's query instead.
 """
 
+import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import JSONField, QuerySet
 
 # SQL, its parameters, where the id list goes in them (each place), converters, database alias, column order,
 # field names.
@@ -69,7 +71,7 @@ class RowsByIds:
         positions = tuple(selected.index(field) for field in fields)
         order = None if fields == selected else positions
         converters = [
-            (position, converters, expression)
+            (position, [_orjson_first(function) for function in converters], expression)
             for position, (converters, expression) in compiler.get_converters(
                 [column for column, _, _ in compiler.select]
             ).items()
@@ -129,3 +131,35 @@ def int_array(ids: Sequence[int]) -> str:
     for 150 ids against 0.15 ms as text (the whole query, in process), and a page of
     declarations runs eight such queries. `int()` keeps anything but an integer out of it."""
     return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
+# Integers of 19 digits or more: orjson reads those beyond 64 bits as floats, `json` as ints.
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def _orjson_first(function: Converter) -> Converter:
+    """`function` itself, unless it is `JSONField.from_db_value` (not overridden, no custom
+    decoder): then a converter that parses the text with orjson, 3-6 times faster than the
+    stdlib's `json.loads` on a party or a container list (a page of 50 declarations holds 300
+    JSON values). orjson gives what `json.loads` gives except for integers beyond 64 bits (it
+    makes them floats: such text, a run of 19 digits, is left to Django) and for text it refuses
+    (lone surrogates, numbers that overflow a float...): Django's converter, with its answer
+    and its fallback, handles those and NULL."""
+    field = getattr(function, "__self__", None)
+    if (
+        getattr(function, "__func__", None) is not JSONField.from_db_value
+        or not isinstance(field, JSONField)
+        or field.decoder is not None
+    ):
+        return function
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        if value.__class__ is str and _LONG_NUMBER.search(value) is None:
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+        return function(value, expression, connection)
+
+    return from_db_value

@@ -1,5 +1,7 @@
 """Per-key throttling: over API_THROTTLE_RATE a caller gets 429 problem+json with Retry-After."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
 
@@ -113,3 +115,70 @@ def test_redis_client_is_built_once_per_connection_pool(fresh_cache, monkeypatch
     assert redis_client(store) is redis_client(store)  # type: ignore[arg-type]
     redis = cache._cache.get_client()  # type: ignore[attr-defined]
     assert [int(redis.get(key)) for key in redis.keys("*throttle:api:*")] == [3]
+
+
+def test_the_packet_is_what_redis_py_would_send():
+    from redis.connection import Connection
+
+    from tradehub.api.throttling import _resp
+
+    packer = Connection()
+    for parts in (
+        (b"INCR", "throttle:key:Кз:60:1".encode()),
+        (b"EXPIRE", b"k", b"121"),
+        (b"GET", b""),
+    ):
+        assert _resp(*parts) == b"".join(packer.pack_command(*parts))
+
+
+@pytest.mark.django_db
+def test_one_round_trip_counts_expires_and_reads_the_previous_window(fresh_cache):
+    from django.core.cache import caches
+
+    from tradehub.api.throttling import count_in_redis, redis_client
+
+    store = caches["default"]
+    client = redis_client(store)  # type: ignore[arg-type]
+    cur, prev = store.make_key("throttle:api:t:60:2"), store.make_key("throttle:api:t:60:1")
+    assert count_in_redis(client, cur, prev, 121) == (1, None)
+    client.set(prev, 7)
+    assert count_in_redis(client, cur, prev, 121) == (2, b"7")
+    assert 0 < client.ttl(cur) <= 121
+
+
+@pytest.mark.django_db
+def test_an_error_reply_closes_the_connection_and_the_throttle_falls_back(
+    machinery, api, settings, fresh_cache, caplog, monkeypatch
+):
+    """A counter key holding something else (an error reply for INCR) must not leave the other
+    replies unread on a pooled connection: it is closed, and the request is throttled per
+    process, as with Redis down."""
+    from django.core.cache import caches
+    from redis.exceptions import ResponseError
+
+    from tradehub.api import throttling
+
+    store = caches["default"]
+    client = throttling.redis_client(store)  # type: ignore[arg-type]
+    cur, prev = store.make_key("throttle:api:t:60:2"), store.make_key("throttle:api:t:60:1")
+    client.set(cur, "not a number")
+    with pytest.raises(ResponseError):
+        throttling.count_in_redis(client, cur, prev, 121)
+    assert client.get(prev) is None  # the next command on the pool reads its own reply
+    client.delete(cur)
+    assert throttling.count_in_redis(client, cur, prev, 121) == (1, None)
+
+    settings.API_THROTTLE_RATE = "1000/min"
+    throttling.breaker.down_until = 0.0
+    original = throttling.count_in_redis
+
+    def broken(*args, **kwargs):
+        args[0].set(args[1], "not a number")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(throttling, "count_in_redis", broken)
+    monkeypatch.setattr(throttling.breaker, "down_until", 0.0)
+    with caplog.at_level(logging.WARNING, logger="tradehub.api.throttling"):
+        assert api.get(PING).status_code == 200
+    assert any("Throttle cache unavailable" in r.getMessage() for r in caplog.records)
+    throttling.breaker.fallback.clear()

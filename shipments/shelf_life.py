@@ -47,6 +47,7 @@ chilling, the freezing point for freezing) times time, as for the lot's damage a
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -404,6 +405,29 @@ class LotState:
             field_until=_dt_from_json(data.get("field_until")),
             field_temp_c=data.get("field_temp_c"),
         )
+
+
+# LotState.from_json: states read from the same stored text, reused (bounded; emptied when full).
+_STATES: dict[str, LotState] = {}
+_STATES_KEPT = 4096
+
+
+def state_from_json(text: str | None) -> LotState:
+    """`LotState.from_dict` of a lot's stored `shelf_state` JSON text (None: SQL NULL).
+
+    States are immutable and depend only on that text, so one read from the same text is
+    reused: a list reads every lot's state, and the lots of a shipment that integrated the
+    same readings (and every lot before its first reading) store the same text. Parsed with
+    `json.loads`, as Django's JSONField reads it."""
+    if text is None:
+        return LotState.from_dict(None)
+    state = _STATES.get(text)
+    if state is None:
+        state = LotState.from_dict(json.loads(text))
+        if len(_STATES) >= _STATES_KEPT:
+            _STATES.clear()
+        _STATES[text] = state
+    return state
 
 
 # Field heat: until pre-cooling is recorded, a harvested lot is assumed at this temperature (°C), a

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from shipments import shelf_life
@@ -32,7 +33,7 @@ from shipments.services.shelf import (
     profile_of,
     remaining_hours_of,
 )
-from tradehub.api.representation import date_out, datetime_formatter, decimal_out
+from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
 from tradehub.prepared_queries import RowsByIds
 
 Row = dict[str, Any]
@@ -58,9 +59,9 @@ SHIPMENT_COLUMNS = (
     "actual_arrival",
     "is_overdue",
     "onward_formalities",
-    "onward_route",
+    "onward_route_text",
     "onward_declaration__reference",
-    "consignee",
+    "consignee_text",
     "version",
     "created_at",
     "updated_at",
@@ -102,12 +103,17 @@ LOT_COLUMNS = (
     "shelf_life_ends_at",
     "consumed_fraction",
     "chilling_damage",
-    "shelf_state",
+    "shelf_state_text",
     "harvested_at",
     "precooled_at",
     "field_temp_c",
     "went_through_excursion",
 )
+# The JSON columns of a shipment row, as their text: parsed once per distinct text (`json_in`).
+JSON_TEXT = {
+    "onward_route_text": Cast("onward_route", TextField()),
+    "consignee_text": Cast("consignee", TextField()),
+}
 NET_KG = Lot._meta.get_field("net_kg")
 # The keys of OnwardRouteSerializer, in its order; a key missing from the stored route is left
 # out, as the serializer skips a field that is not required.
@@ -132,6 +138,9 @@ LEGS = RowsByIds(
 LOTS = RowsByIds(
     lambda ids: (
         with_excursion_flag(Lot.objects.filter(shipment_id__in=ids))
+        # The state as its JSON text: lots that store the same text share one parsed state
+        # (shelf_life.state_from_json) and one set of shelf-life figures per request.
+        .annotate(shelf_state_text=Cast("shelf_state", TextField()))
         .order_by("id")
         .values_list(*LOT_COLUMNS)
     ),
@@ -142,14 +151,19 @@ PRODUCTS = RowsByIds(
     lambda ids: Product.objects.filter(pk__in=ids).order_by().values_list(*PRODUCT_FIELDS)
 )
 SHIPMENTS = RowsByIds(
-    lambda ids: Shipment.objects.filter(pk__in=ids).order_by().values_list(*SHIPMENT_COLUMNS)
+    lambda ids: (
+        Shipment.objects.filter(pk__in=ids)
+        .annotate(**JSON_TEXT)
+        .order_by()
+        .values_list(*SHIPMENT_COLUMNS)
+    )
 )
 
 
 def shipment_rows(queryset: QuerySet[Shipment]) -> QuerySet[Shipment, Row]:
     """The shipments of `queryset` as the rows `represent_shipments` takes (keeps its filters
     and ordering, so it can be paginated)."""
-    return queryset.values(*SHIPMENT_COLUMNS)
+    return queryset.annotate(**JSON_TEXT).values(*SHIPMENT_COLUMNS)
 
 
 def shipment_rows_by_id(ids: list[int]) -> list[Row]:
@@ -179,6 +193,7 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
         for row in rows
     }
     memo: dict[tuple[frozenset[int], str], list[str]] = {}
+    figures: dict[tuple[Any, ...], LotFigures] = {}
 
     def warnings_of(its_lots: Sequence[tuple[Any, ...]], setpoint_c: Any) -> list[str]:
         # The warnings depend only on the set of products and the set-point: shipments of a
@@ -218,14 +233,14 @@ def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any
                 "actual_arrival": when(row["actual_arrival"]),
                 "is_overdue": bool(row["is_overdue"]),
                 "onward_formalities": row["onward_formalities"],
-                "onward_route": _route(row["onward_route"]),
+                "onward_route": _route(json_in(row["onward_route_text"])),
                 "onward_declaration": row["onward_declaration__reference"],
                 "required_documents": [_document(d, when) for d in documents.get(pk, ())],
-                "consignee": consignee_out(row["consignee"]),
+                "consignee": consignee_out(json_in(row["consignee_text"])),
                 "warnings": warnings_of(its_lots, row["setpoint_c"]),
                 "legs": [_leg(leg, when) for leg in legs.get(pk, ())],
                 "lots": [
-                    _lot(lot, products[lot[2]], profiles[lot[2]], alerts, arrivals[pk], now, when)
+                    _lot(lot, products[lot[2]], profiles, alerts, arrivals[pk], now, when, figures)
                     for lot in its_lots
                 ],
                 "version": row["version"],
@@ -301,19 +316,24 @@ def _leg(row: tuple[Any, ...], when: DatetimeOut) -> dict[str, Any]:
     }
 
 
+# What a lot shows of the shelf-life model: remaining hours (rounded), condition, pre-cooling.
+LotFigures = tuple[float, str, dict[str, Any]]
+
+
 def _lot(
     row: tuple[Any, ...],
     product: Product,
-    profile: shelf_life.ProductProfile,
+    profiles: dict[int, shelf_life.ProductProfile],
     alerts: dict[int, list[dict[str, Any]]],
     arrival: dt.datetime | None,
     now: dt.datetime,
     when: DatetimeOut,
+    figures: dict[tuple[Any, ...], LotFigures],
 ) -> dict[str, Any]:
     (
         pk,
         _,
-        _,
+        product_id,
         lot_code,
         net_kg,
         packages,
@@ -329,8 +349,35 @@ def _lot(
         field_temp_c,
         excursion,
     ) = row
-    state = shelf_life.LotState.from_dict(shelf_state)
-    remaining = remaining_hours_of(state, profile, packed_on, now)
+    # The figures depend only on these values (and `now`, the same for the whole page): lots
+    # that share them (same product, packing day and stored state, e.g. the lots of a shipment
+    # before their first reading) share one computation.
+    key = (
+        shelf_state,
+        product_id,
+        packed_on,
+        harvested_at,
+        precooled_at,
+        field_temp_c,
+        ends_at,
+        arrival,
+        excursion,
+    )
+    found = figures.get(key)
+    if found is None:
+        found = figures[key] = _figures(
+            shelf_life.state_from_json(shelf_state),
+            profiles[product_id],
+            packed_on,
+            harvested_at,
+            precooled_at,
+            field_temp_c,
+            ends_at,
+            arrival,
+            bool(excursion),
+            now,
+        )
+    remaining, condition, precooling = found
     return {
         "lot_code": lot_code,
         "product": product.code,
@@ -340,14 +387,31 @@ def _lot(
         "goods_item": goods_item,
         "expires_at": when(expires_at),
         "shelf_life_ends_at": when(ends_at),
-        "remaining_shelf_life_hours": round(remaining, 2),
+        "remaining_shelf_life_hours": remaining,
         "consumed_fraction": _float(consumed),
         "chilling_damage": round(chilling, 2),
-        "condition": condition_of(
-            state, profile, packed_on, now, arrival, ends_at, lambda: bool(excursion), remaining
-        ),
+        "condition": condition,
         "open_alerts": list(alerts.get(pk, ())),
-        "precooling": precooling_from(
-            state, profile, harvested_at, precooled_at, field_temp_c, now
-        ),
+        "precooling": dict(precooling),
     }
+
+
+def _figures(
+    state: shelf_life.LotState,
+    profile: shelf_life.ProductProfile,
+    packed_on: dt.date,
+    harvested_at: dt.datetime | None,
+    precooled_at: dt.datetime | None,
+    field_temp_c: float | None,
+    ends_at: dt.datetime,
+    arrival: dt.datetime | None,
+    excursion: bool,
+    now: dt.datetime,
+) -> LotFigures:
+    """A lot's shelf-life figures, by the functions the serializer calls."""
+    remaining = remaining_hours_of(state, profile, packed_on, now)
+    condition = condition_of(
+        state, profile, packed_on, now, arrival, ends_at, lambda: excursion, remaining
+    )
+    precooling = precooling_from(state, profile, harvested_at, precooled_at, field_temp_c, now)
+    return round(remaining, 2), condition, precooling

@@ -4,6 +4,7 @@ before 1000, decimals that need rounding, exponents, negative zero."""
 
 import datetime as dt
 import decimal
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from tradehub.api.representation import (
     datetime_out,
     decimal_out,
     float_out,
+    json_in,
 )
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -133,3 +135,52 @@ def test_null_decimals_and_floats_stay_null():
 def test_floats_read_as_drf_writes_them(value):
     assert float_out(value) == serializers.FloatField().to_representation(value)
     assert type(float_out(value)) is float
+
+
+def test_decimals_of_columns_read_as_drf_writes_them():
+    """Column values (already at the field's places) take a shortcut through `str`: the same
+    spellings as DRF over many shapes, signs, zeros and sizes, also values at other places."""
+    import random
+
+    rng = random.Random(15)
+    values = [decimal.Decimal("-0.000"), decimal.Decimal("0.000"), decimal.Decimal("0E-7")]
+    for _ in range(3000):
+        places = rng.choice([0, 1, 2, 3, 7])
+        digits = rng.randint(1, 16)
+        unscaled = rng.randint(0, 10**digits - 1) * rng.choice([1, -1])
+        values.append(decimal.Decimal(unscaled).scaleb(-places))
+    for max_digits, places in [(12, 3), (14, 2), (9, 0), (16, 7)]:
+        field = serializers.DecimalField(max_digits=max_digits, decimal_places=places)
+        for value in values:
+            try:
+                expected = field.to_representation(value)
+            except decimal.InvalidOperation:
+                with pytest.raises(decimal.InvalidOperation):
+                    decimal_out(value, max_digits, places)
+                continue
+            assert decimal_out(value, max_digits, places) == expected, (value, max_digits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "null",
+        '{"name": "ТОО «Свежесть» 新鲜", "country": "KG"}',
+        '{"mode": null, "transit_countries": ["UZ", null, 7], "n": 123456789012345678901234567890}',
+        '[1.5, -0.0, 1e-05, "\\u00e9"]',
+        "not json",
+    ],
+)
+def test_json_columns_read_as_djangos_jsonfield_reads_them(text, monkeypatch):
+    from django.db import connection
+    from django.db.models import JSONField
+
+    expected = JSONField().from_db_value(text, None, connection)  # type: ignore[arg-type]
+    assert json_in(text) == expected
+    assert json_in(text) == expected  # remembered
+    monkeypatch.setattr(representation, "PARSED_KEPT", 2)
+    for other in ('{"other": 1}', '{"other": 2}', '{"other": 3}'):
+        assert json_in(other) == json.loads(other)
+        assert len(representation._PARSED) <= 2
+    assert json_in(text) == expected

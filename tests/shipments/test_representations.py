@@ -166,8 +166,33 @@ def varied_shipments(partner) -> list[Shipment]:
         cursor.execute(
             "UPDATE shipments_shipment SET setpoint_c = '-0'::float8 WHERE id = %s", [minus_zero.pk]
         )
+    # Lots of one product that share their stored state but not everything else: each shows
+    # its own figures (the representation computes them once per distinct set of inputs).
+    twins = make_shipment(
+        partner,
+        lots=[
+            {"product": "cherry-tomato", "lot_code": "A"},
+            {"product": "cherry-tomato", "lot_code": "B"},
+            {"product": "cherry-tomato", "packed_on": dt.date(2026, 11, 20)},
+            {"product": "cherry-tomato", "lot_code": "D"},
+            {"product": "cherry-tomato", "lot_code": "E"},
+        ],
+    )
+    _, _, _, harvested, ending = twins.lots.order_by("id")
+    Lot.objects.filter(pk=harvested.pk).update(harvested_at=NOW - dt.timedelta(days=2))
+    Lot.objects.filter(pk=ending.pk).update(shelf_life_ends_at=NOW + dt.timedelta(days=1))
+    Shipment.objects.filter(pk=twins.pk).update(estimated_arrival=NOW + dt.timedelta(days=2))
     listed = Shipment.objects.filter(
-        pk__in=[plain.pk, empty.pk, mixed.pk, direct.pk, odd_route.pk, zero.pk, minus_zero.pk]
+        pk__in=[
+            plain.pk,
+            empty.pk,
+            mixed.pk,
+            direct.pk,
+            odd_route.pk,
+            zero.pk,
+            minus_zero.pk,
+            twins.pk,
+        ]
     ).order_by("-created_at", "-id")
     return list(listed)
 
@@ -206,6 +231,32 @@ def test_the_edge_values_are_there(partner):
     later = rows_bytes(shipments, NOW + dt.timedelta(days=60))
     assert b'"condition":"expired"' in later
     assert later == serializer_bytes(shipments, NOW + dt.timedelta(days=60))
+
+
+def test_lots_sharing_a_state_keep_their_own_figures(partner):
+    shipments = varied_shipments(partner)
+    twins = next(s for s in shipments if s.lots.filter(lot_code="D").exists())
+    lots = json.loads(rows_bytes([twins], NOW))[0]["lots"]
+    assert [lot["packed_on"] == lots[0]["packed_on"] for lot in lots] == [
+        True,
+        True,
+        False,
+        True,
+        True,
+    ]
+    assert lots[0]["remaining_shelf_life_hours"] == lots[1]["remaining_shelf_life_hours"]
+    assert lots[2]["remaining_shelf_life_hours"] != lots[0]["remaining_shelf_life_hours"]
+    assert lots[3]["precooling"] != lots[0]["precooling"]
+    assert lots[4]["condition"] == "at_risk" != lots[0]["condition"]
+
+
+def test_a_database_without_arrays_renders_the_same_bytes(partner, monkeypatch):
+    """SQLite (`make run`): the related rows come from the ORM's own queries (RowsByIds'
+    fallback), the states from the same JSON text."""
+    shipments = varied_shipments(partner)
+    expected = serializer_bytes(shipments, NOW)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert rows_bytes(shipments, NOW) == expected
 
 
 def test_the_api_answers_what_the_serializer_gives(api, partner):

@@ -10,6 +10,7 @@ keeps; the test fails if that changes.
 
 import datetime as dt
 import decimal
+import json
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -99,6 +100,20 @@ def decimal_out(value: Any, max_digits: int, decimal_places: int) -> str | None:
     `decimal_places`, as a string; None stays None (the serializer never asks the field then)."""
     if value is None:
         return None
+    if value.__class__ is decimal.Decimal:
+        # What a DecimalField column returns: its text at the column's places, e.g. "1500.500"
+        # (no exponent at those places), is what quantizing would spell; read from `str`, which
+        # costs a fraction of `as_tuple`. The digit count below counts leading zeros too, so it
+        # only ever sends a value that fits to the general path, never the other way round.
+        text = str(value)
+        point = text.find(".")
+        if (
+            point >= 0
+            and len(text) - point - 1 == decimal_places
+            and "E" not in text
+            and len(text) - 1 - (text[0] == "-") <= max_digits
+        ):
+            return text
     if not isinstance(value, decimal.Decimal):
         value = decimal.Decimal(str(value).strip())
     _, digits, exponent = value.as_tuple()
@@ -112,6 +127,30 @@ def decimal_out(value: Any, max_digits: int, decimal_places: int) -> str | None:
     context = decimal.getcontext().copy()
     context.prec = max_digits
     return f"{value.quantize(quantum, context=context):f}"
+
+
+# JSON columns read as text (`Cast(column, TextField())`), parsed once per distinct text.
+_PARSED: dict[str, Any] = {}
+PARSED_KEPT = 4096
+
+
+def json_in(text: str | None) -> Any:
+    """What Django's JSONField reads from a JSON column's text (`json.loads`; None for NULL).
+
+    The value parsed from the same text is remembered (bounded, emptied when full): the
+    consignees and routes of a partner's page repeat. Callers only read it, never change it."""
+    if text is None:
+        return None
+    if text in _PARSED:
+        return _PARSED[text]
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:  # as JSONField.from_db_value: the text itself
+        value = text
+    if len(_PARSED) >= PARSED_KEPT:
+        _PARSED.clear()
+    _PARSED[text] = value
+    return value
 
 
 def float_out(value: Any) -> float | None:

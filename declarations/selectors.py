@@ -50,6 +50,16 @@ def totals(declaration: Declaration) -> dict[str, Any]:
     )
 
 
+def fixed(value: Decimal, places: int) -> str:
+    """`f"{value:.{places}f}"` for a Decimal. The usual value is already at those places (a
+    column's value, a sum or difference of such values): `str` spells it the same, at a quarter
+    of the cost (a page of 50 declarations formats some 600 quantities)."""
+    text = str(value)
+    if text[-places - 1 :].find(".") == 0 and "E" not in text:
+        return text
+    return f"{value:.{places}f}"
+
+
 def sum_totals(items: Iterable[tuple[Decimal, Decimal, int, str, Decimal]]) -> dict[str, Any]:
     """`totals` over goods items given as (gross kg, net kg, packages, currency, invoice value)
     (the API's representations read them as plain rows)."""
@@ -63,10 +73,10 @@ def sum_totals(items: Iterable[tuple[Decimal, Decimal, int, str, Decimal]]) -> d
         packages += item_packages
         values[currency] += value
     return {
-        "gross_kg": f"{gross:.3f}",
-        "net_kg": f"{net:.3f}",
+        "gross_kg": fixed(gross, 3),
+        "net_kg": fixed(net, 3),
         "packages": packages,
-        "invoice_value": {currency: f"{value:.2f}" for currency, value in sorted(values.items())},
+        "invoice_value": {currency: fixed(value, 2) for currency, value in sorted(values.items())},
     }
 
 

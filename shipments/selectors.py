@@ -22,6 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from declarations.models import Declaration
+from declarations.selectors import fixed
 from tradehub.prepared_queries import RowsByIds
 
 from .cargo import mixed_load_warnings
@@ -348,9 +349,9 @@ def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, lis
             rows.append(
                 {
                     "goods_item": item.sequence,
-                    "declared_net_kg": f"{item.net_kg:.3f}",
-                    "allocated_net_kg": f"{taken.net_kg:.3f}",
-                    "remaining_net_kg": f"{item.net_kg - taken.net_kg:.3f}",
+                    "declared_net_kg": fixed(item.net_kg, 3),
+                    "allocated_net_kg": fixed(taken.net_kg, 3),
+                    "remaining_net_kg": fixed(item.net_kg - taken.net_kg, 3),
                     "declared_packages": item.packages_count,
                     "allocated_packages": taken.packages,
                     "remaining_packages": item.packages_count - taken.packages,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from tradehub.api.representation import date_out, datetime_out, decimal_out
+from tradehub.api.representation import date_out, datetime_formatter, decimal_out
 from tradehub.prepared_queries import RowsByIds
 
 from .. import hooks
@@ -34,7 +34,11 @@ from .serializers import ErrorSerializer, PartySerializer, TransitSerializer
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
     from decimal import Decimal
+
+    # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
+    DatetimeOut = Callable[[dt.datetime | None], str | None]
 
 # The declaration's own columns, in the order `_declaration` unpacks them.
 DECLARATION_COLUMNS = (
@@ -169,7 +173,7 @@ def declarations(ids: Sequence[int]) -> list[dict[str, Any]]:
     distribution = hooks.distribution_summaries(
         cast(Sequence[Declaration], [_Stock(id_, items_of[id_]) for id_ in ids])
     )
-    zone = timezone.get_current_timezone()
+    when = datetime_formatter(timezone.get_current_timezone())
     return [
         _declaration(
             row,
@@ -178,7 +182,7 @@ def declarations(ids: Sequence[int]) -> list[dict[str, Any]]:
             documents_of[row["id"]],
             distribution.get(row["id"], []),
             transits.get(row["id"]),
-            zone,
+            when,
         )
         for row in rows
     ]
@@ -196,7 +200,7 @@ def _declaration(
     documents: list[dict[str, Any]],
     distribution: list[dict[str, Any]],
     transit: dict[str, Any] | None,
-    zone: dt.tzinfo,
+    when: DatetimeOut,
 ) -> dict[str, Any]:
     parent_id = row["parent_id"]
     document_type = row["transport_document_type"]
@@ -229,16 +233,16 @@ def _declaration(
         "cancellation": None
         if cancellation_requested_at is None
         else {
-            "requested_at": datetime_out(cancellation_requested_at, zone),
+            "requested_at": when(cancellation_requested_at),
             "reason": row["cancellation_reason"],
         },
         "distribution": distribution,
         "transit": transit,
-        "submitted_at": datetime_out(row["submitted_at"], zone),
-        "accepted_at": datetime_out(row["accepted_at"], zone),
-        "released_at": datetime_out(row["released_at"], zone),
-        "created_at": datetime_out(row["created_at"], zone),
-        "updated_at": datetime_out(row["updated_at"], zone),
+        "submitted_at": when(row["submitted_at"]),
+        "accepted_at": when(row["accepted_at"]),
+        "released_at": when(row["released_at"]),
+        "created_at": when(row["created_at"]),
+        "updated_at": when(row["updated_at"]),
     }
 
 

@@ -115,15 +115,32 @@ def test_dates_read_as_drf_writes_them(value):
         decimal.Decimal("99999.999"),
         decimal.Decimal("-12.30"),
         decimal.Decimal("5E-3"),
+        # At the places of the columns (14, 3) and (16, 2): the values `str` spells as is.
+        decimal.Decimal("0.001"),
+        decimal.Decimal("-0.01"),
+        decimal.Decimal("99999999999.999"),
+        decimal.Decimal("-99999999999.999"),
+        decimal.Decimal("99999999999999.99"),
+        decimal.Decimal("999999999999.999"),  # 15 digits: more than (14, 3) holds
+        decimal.Decimal("1.2E+5"),  # a point where the places would put it, and an exponent
+        decimal.Decimal("1.23E-7"),
+        decimal.Decimal("NaN"),
         "12.5",
         3.14159,
         0,
     ],
 )
-@pytest.mark.parametrize(("digits", "places"), [(12, 3), (14, 2), (9, 0)])
+@pytest.mark.parametrize(("digits", "places"), [(12, 3), (14, 2), (9, 0), (14, 3), (16, 2), (5, 4)])
 def test_decimals_read_as_drf_writes_them(value, digits, places):
+    """The same text, or the same exception where DRF's field raises one (too many digits)."""
     field = serializers.DecimalField(max_digits=digits, decimal_places=places)
-    assert decimal_out(value, digits, places) == field.to_representation(value)
+    try:
+        expected: object = field.to_representation(value)
+    except Exception as error:  # whatever DRF raises, decimal_out must raise too
+        with pytest.raises(type(error)):
+            decimal_out(value, digits, places)
+    else:
+        assert decimal_out(value, digits, places) == expected
 
 
 def test_null_decimals_and_floats_stay_null():

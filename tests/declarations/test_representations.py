@@ -231,3 +231,17 @@ def test_write_answers_and_the_children_list_are_the_serializers_representation(
     assert RENDER(children) == RENDER(
         [DeclarationSerializer(declarations_with_details().get(reference=child)).data]
     )
+
+
+@pytest.mark.parametrize("places", [2, 3])
+def test_quantities_are_spelled_as_format_spells_them(places):
+    """`fixed` (totals, distribution summaries) is `f"{value:.{places}f}"`, also for values not
+    at those places (rounded half-even), zeros, negative zero and exponents."""
+    from declarations.selectors import fixed
+
+    for text in [
+        "0", "0.000", "-0.000", "0.00", "1500.000", "-1.005", "2.675", "0.0005", "0.0015",
+        "12.5", "99999999999.999", "1E+3", "1.2E+5", "1.2E-7", "123", "-0.01", "7.10",
+    ]:  # fmt: skip
+        value = Decimal(text)
+        assert fixed(value, places) == f"{value:.{places}f}", text

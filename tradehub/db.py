@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 from django.utils import timezone
@@ -331,10 +331,16 @@ def copy_new_rows(
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
     try:
-        with transaction.atomic(using=alias), connection.cursor() as cursor:  # a savepoint
+        with (
+            transaction.atomic(using=alias),  # a savepoint
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,  # Django's IntegrityError, as from any statement
+        ):
             _copy_prepared(cursor.cursor, connection, qn(model._meta.db_table), fields, values)
-    except psycopg.errors.UniqueViolation:
-        return False
+    except IntegrityError as error:
+        if isinstance(error.__cause__, psycopg.errors.UniqueViolation):
+            return False
+        raise  # e.g. a reading of a shipment that does not exist
     return True
 
 

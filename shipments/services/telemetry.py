@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from shipments.models import ReadingHour, Shipment, TemperatureReading
@@ -540,7 +541,39 @@ def ensure_reading_partitions(now: dt.datetime | None = None) -> list[str]:
     ahead that are missing (PostgreSQL; nothing elsewhere); returns the names created."""
     now = now or timezone.now()
     months = settings.TELEMETRY_PARTITIONS_AHEAD + 1
-    return ensure_month_partitions(connection, READINGS_TABLE, "recorded_at", now, months)
+    created = ensure_month_partitions(connection, READINGS_TABLE, "recorded_at", now, months)
+    if created:
+        guard_reading_partitions(connection)
+    return created
+
+
+SHIPMENT_CHECK = "reading_shipments_exist"
+
+
+def guard_reading_partitions(db: BaseDatabaseWrapper) -> list[str]:
+    """PostgreSQL: give the readings table, and each partition of it that lacks them, the
+    statement triggers that check the shipments its new rows name (`reading_shipments_exist`,
+    migration 0024: the readings have no foreign key constraint). A statement fires the
+    statement triggers of the table it names only, so a partition needs its own for a statement
+    that names the partition. Returns the tables given them."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.oid::regclass::text FROM pg_class c "
+            "WHERE (c.oid = %s::regclass "
+            "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+            "AND t.tgname = %s) ORDER BY 1",
+            [READINGS_TABLE, READINGS_TABLE, f"{SHIPMENT_CHECK}_insert"],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        for table in tables:
+            for event in ("insert", "update"):
+                cursor.execute(
+                    f"CREATE TRIGGER {SHIPMENT_CHECK}_{event} AFTER {event.upper()} ON {table} "
+                    f"REFERENCING NEW TABLE AS new_readings FOR EACH STATEMENT "
+                    f"EXECUTE FUNCTION {SHIPMENT_CHECK}()"
+                )
+    return tables
 
 
 def retention_cutoff(

@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from shipments import selectors
 from shipments.choices import ShipmentKind, ShipmentStatus, TempGroup
 from shipments.models import Excursion, Product, Shipment, TrackingEvent
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
@@ -55,7 +56,8 @@ class ShipmentFilter(UpdatedSinceFilterSet):
     ) -> QuerySet[Shipment]:
         if value is None:
             return queryset
-        return queryset.filter(has_lot_at_risk=bool(value))  # type: ignore[misc]
+        # Annotated here, for this filter only: the list and detail never show it.
+        return selectors.with_at_risk(queryset).filter(has_lot_at_risk=bool(value))  # type: ignore[misc]
 
 
 class TrackingEventFilter(django_filters.FilterSet):

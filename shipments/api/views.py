@@ -50,6 +50,7 @@ from tradehub.api.columns import ColumnsForSerializerMixin
 from tradehub.api.etags import ETagMixin, lock_and_check_if_match
 from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
+from tradehub.api.page_queries import prepared_pages
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
     CursorPagination,
@@ -64,7 +65,7 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
-from .representations import represent_shipments, shipment_rows, shipment_rows_by_id
+from .representations import page_rows, represent_shipments, shipment_rows_by_id
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -109,13 +110,16 @@ BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def render_shipments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Shipments as the API shows them (`ShipmentSerializer`'s output, built from rows of
-    `representations.shipment_rows`), every lot as of one `now`."""
+    `representations.shipment_rows_by_id`), every lot as of one `now`."""
     return represent_shipments(rows, timezone.now())
 
 
 def render_shipment(pk: int) -> dict[str, Any]:
     """One shipment as the API shows it."""
-    return render_shipments(shipment_rows_by_id([pk]))[0]
+    rows = shipment_rows_by_id([pk])
+    if not rows:  # gone since it was found
+        raise NotFound
+    return render_shipments(rows)[0]
 
 
 class ProductViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Product]):
@@ -147,28 +151,31 @@ class ShipmentViewSet(
     etag_actions = ("retrieve", "partial_update", "cancel")
     if_match_required = ("partial_update",)
 
-    def get_queryset(self) -> QuerySet[Shipment]:
-        return selectors.with_at_risk(super().get_queryset())
-
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context.setdefault("now", timezone.now())
         return context
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(shipment_rows(self.filter_queryset(self.get_queryset())))
+        queryset = self.filter_queryset(self.get_queryset())
+        assert self.paginator is not None
+        ordering = self.paginator.get_ordering(request, queryset, self)  # type: ignore[attr-defined]
+        page = self.paginate_queryset(page_rows(queryset, ordering))  # type: ignore[arg-type]
         assert page is not None
-        return self.get_paginated_response(render_shipments(list(page)))
+        rows = shipment_rows_by_id([row["id"] for row in page])  # type: ignore[index]
+        return self.get_paginated_response(render_shipments(rows))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # One query finds the shipment in the caller's scope and reads its row; the ETag is
-        # computed from the row's fields, as from the model's.
-        rows = shipment_rows(self.filter_queryset(self.get_queryset()))
+        # The lookup in the caller's scope reads only what the 404 and the ETag need (a small
+        # query of a shape compiled once); the row itself comes from a query compiled once.
+        rows = prepared_pages(
+            self.filter_queryset(self.get_queryset()).values("id", "updated_at", "version")
+        )
         row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
         found = Shipment(pk=row["id"], updated_at=row["updated_at"], version=row["version"])
         self.check_object_permissions(request, found)
         self.remember_etag_object(found)
-        return Response(render_shipments([row])[0])
+        return Response(render_shipment(found.pk))
 
     @extend_schema(
         request=ShipmentCreateSerializer,
@@ -602,11 +609,10 @@ class DistributionView(APIView):
                 declaration, requests, actor=actor_label(request.user)
             )
         declaration.refresh_from_db(fields=["status"])
-        rows = {row["id"]: row for row in shipment_rows_by_id([s.pk for s in created])}
         body_out = {
             "declaration": declaration.reference,
             "declaration_status": declaration.status,
-            "shipments": render_shipments([rows[s.pk] for s in created]),
+            "shipments": render_shipments(shipment_rows_by_id([s.pk for s in created])),
         }
         return Response(body_out, status=status.HTTP_201_CREATED)
 

@@ -482,9 +482,15 @@ def ingest_batch(batch: ReadingBatch) -> IntakeResult:
         else:
             # The validated values are already what psycopg sends: no per-value conversion.
             values = unique.values()
-            if ends == 0 and copy_new_rows(TemperatureReading, FAST_COLUMNS, values):
+            rollups: list[tuple[Any, ...]] = []
+            if ends == 0 and copy_new_rows(
+                TemperatureReading,
+                FAST_COLUMNS,
+                values,
+                meanwhile=lambda: rollups.extend(rollups_of(unique)),  # while the server stores
+            ):
                 # Neither end was stored and no key clashed: every row went in as it is.
-                upsert_rollups(rollups_of(unique))
+                upsert_rollups(rollups)
                 inserted, conflicts = len(values), 0
             else:
                 inserted, conflicts = copy_insert_prepared(

@@ -19,14 +19,14 @@ class ShipmentsConfig(AppConfig):
         from tradehub.reference.loaders import register_loader
 
         from .products import load_product_catalogue
-        from .selectors import distribution_summaries
+        from .selectors import LOT_DRAWINGS_PROVIDER, distribution_summaries
         from .services.documents import on_declaration_status_changed
         from .services.shipments import lot_drawings
 
         register_loader(load_product_catalogue)
         register_distribution_summary(distribution_summaries)
         # Lots of regional shipments count in the declarations' allocation invariant.
-        register_drawing_provider("shipments.lots", lot_drawings)
+        register_drawing_provider(LOT_DRAWINGS_PROVIDER, lot_drawings)
         # Checklist entries that are declarations follow their status (in the same transaction).
         status_recorded.connect(
             on_declaration_status_changed, dispatch_uid="shipments.checklist_follows_declaration"

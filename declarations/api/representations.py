@@ -1,9 +1,10 @@
 """Declarations as partners see them, built from plain rows instead of `DeclarationSerializer`.
 
 Every answer that shows a declaration (the list, the detail and the writes' answers) comes from
-here: the page's declarations, goods items, documents and the documents' goods items are read
-with `.values_list()` in one query each, compiled once per process (`RowsByIds`), the distribution summaries through the hook (three
-queries a page), and the dicts are built by hand. Model instances, the prefetch machinery and
+here: the page's declarations, goods items and documents with the goods items each covers are
+read with `.values_list()` in one query each, compiled once per process (`RowsByIds`; a list
+pages on the ids first), the distribution summaries through the hook (two queries a page), and
+the dicts are built by hand. Model instances, the prefetch machinery and
 DRF's per-field representation cost about 1.8 ms per declaration (a page of 50 spent 94 ms of
 CPU, docs/benchmarks.md). `DeclarationSerializer` stays the schema's source and the reference:
 `tests/declarations/test_representations.py` compares both byte for byte over varied
@@ -108,18 +109,13 @@ _GOODS_ITEMS = RowsByIds(
         .values_list(*GOODS_ITEM_COLUMNS)
     )
 )
+# A document's row once per goods item it covers (with that item's sequence), once with None
+# when it covers none: one query instead of the documents and then their links.
 _DOCUMENTS = RowsByIds(
     lambda ids: (
         Document.objects.filter(declaration_id__in=ids)
         .order_by("id")
-        .values_list(*DOCUMENT_COLUMNS)
-    )
-)
-_DOCUMENT_LINKS = RowsByIds(
-    lambda ids: (
-        Document.goods_items.through.objects.filter(document_id__in=ids)
-        .order_by()
-        .values_list("document_id", "goodsitem__sequence")
+        .values_list(*DOCUMENT_COLUMNS, "goods_items__sequence")
     )
 )
 _REFERENCES = RowsByIds(
@@ -281,25 +277,42 @@ def _goods_item(item: tuple[Any, ...]) -> dict[str, Any]:
 def _documents(declaration_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Each declaration's documents in id order, numbered 1..n, with the sequences of the goods
     items each covers."""
-    rows = _DOCUMENTS.rows(declaration_ids)
-    covered: dict[int, list[int]] = defaultdict(list)
-    for document_id, sequence in _DOCUMENT_LINKS.rows([row[0] for row in rows]):
-        covered[document_id].append(sequence)
     documents: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for document_id, declaration_id, type_, number, issued_by, issued_on, valid_until, file in rows:
-        listed = documents[declaration_id]
-        listed.append(
-            {
-                "sequence": len(listed) + 1,
-                "type": type_,
-                "number": number,
-                "issued_by": issued_by,
-                "issued_on": date_out(issued_on),
-                "valid_until": date_out(valid_until),
-                "goods_items": sorted(covered.get(document_id, ())),
-                "file": file.rsplit("/", 1)[-1] if file else None,
-            }
-        )
+    last_id = None
+    covered: list[int] = []
+    for row in _DOCUMENTS.rows(declaration_ids):
+        (
+            document_id,
+            declaration_id,
+            type_,
+            number,
+            issued_by,
+            issued_on,
+            valid_until,
+            file,
+            item,
+        ) = row
+        if document_id != last_id:  # else: the same document, another goods item it covers
+            last_id = document_id
+            covered = []
+            listed = documents[declaration_id]
+            listed.append(
+                {
+                    "sequence": len(listed) + 1,
+                    "type": type_,
+                    "number": number,
+                    "issued_by": issued_by,
+                    "issued_on": date_out(issued_on),
+                    "valid_until": date_out(valid_until),
+                    "goods_items": covered,
+                    "file": file.rsplit("/", 1)[-1] if file else None,
+                }
+            )
+        if item is not None:
+            covered.append(item)
+    for listed in documents.values():
+        for document in listed:
+            document["goods_items"].sort()
     return documents
 
 

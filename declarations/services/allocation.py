@@ -95,12 +95,18 @@ def child_drawings(
 
 
 def drawn_quantities(
-    items: Iterable[GoodsItem], exclude_declaration: int | None = None
+    items: Iterable[GoodsItem],
+    exclude_declaration: int | None = None,
+    *,
+    except_provider: str | None = None,
 ) -> dict[int, Quantity]:
-    """Everything drawn on each goods item: child declarations plus registered providers."""
+    """Everything drawn on each goods item: child declarations plus registered providers (but
+    `except_provider`, for a caller that reads that provider's drawings itself)."""
     ids = [item.pk for item in items]
     drawn: dict[int, Quantity] = dict(child_drawings(ids, exclude_declaration))
-    for provider in _providers.values():
+    for name, provider in _providers.items():
+        if name == except_provider:
+            continue
         for item_id, quantity in provider(ids).items():
             drawn[item_id] = drawn.get(item_id, ZERO) + quantity
     return drawn

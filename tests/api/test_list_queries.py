@@ -99,3 +99,47 @@ def test_the_list_shows_each_declarations_own_distribution(api, partner):
     assert first[0]["allocated_net_kg"] == f"{Decimal('1500'):.3f}"
     assert len(first[0]["shipments"]) == 1
     assert all(row["allocated_net_kg"] == "0.000" for row in first[1:])
+
+
+def test_the_summary_sums_the_lots_as_the_allocation_check_does(api, partner):
+    """The summary sums its lots' drawings from the lots it lists (not through `lot_drawings`):
+    the same quantities as `drawn_quantities` with every provider, over several lots on an item,
+    two shipments and a cancelled one (which frees its allocation)."""
+    from declarations.models import Declaration
+    from declarations.services.allocation import drawn_quantities
+    from shipments.models import Shipment
+
+    add_declarations(partner, 2)
+    declaration = Declaration.objects.filter(partner=partner).order_by("id").first()
+    assert declaration is not None
+    first, second = declaration.goods_items.order_by("sequence")[:2]
+    route = {"origin": "KZALA", "destination": "KGFRU", "legs": [("road", "KZALA", "KGFRU")]}
+    for lots, status in [
+        ([("100.500", first), ("0.250", first), ("7.000", second)], None),
+        ([("12.125", first)], None),
+        ([("900.000", first)], "cancelled"),
+    ]:
+        shipment = make_shipment(
+            partner,
+            kind="distribution",
+            declaration=declaration,
+            lots=[
+                {"product": "cherry-tomato", "net_kg": kg, "goods_item": item} for kg, item in lots
+            ],
+            **route,  # type: ignore[arg-type]
+        )
+        if status:
+            Shipment.objects.filter(pk=shipment.pk).update(status=status)
+    _, body = queries_of(api, "/api/v1/declarations/?page_size=50")
+    summary = {row["reference"]: row["distribution"] for row in body["results"]}[
+        declaration.reference
+    ]
+    drawn = drawn_quantities(list(declaration.goods_items.all()))
+    for row in summary:
+        item = declaration.goods_items.get(sequence=row["goods_item"])
+        taken = drawn.get(item.pk)
+        assert row["allocated_net_kg"] == (f"{taken.net_kg:.3f}" if taken else "0.000")
+        assert row["allocated_packages"] == (taken.packages if taken else 0)
+    assert summary[0]["allocated_net_kg"] == "112.875"
+    assert summary[1]["allocated_net_kg"] == "7.000"
+    assert len(summary[0]["shipments"]) == 2

@@ -4,8 +4,9 @@ a 500), 400 for NUL characters in the URL."""
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .exceptions import problem_response
 
@@ -77,3 +78,21 @@ class RequestSizeMiddleware:
                 except RequestDataTooBig:
                     return too_large(limit)
         return self.get_response(request)
+
+
+class StaffMessageMiddleware(MessageMiddleware):
+    """Django's messages (the admin's "saved" notes) on every page but the partner API.
+
+    Nothing under `/api/` shows or adds a message, yet the middleware built a cookie-and-session
+    storage for every request and asked it on the way out whether anything changed (0.06 ms of
+    CPU per API request); API requests skip both. Should an API view ever add a message, it
+    fails loudly (`MessageFailure`), as on any request without the middleware."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path_info.startswith(API_PREFIX):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX):
+            return response
+        return super().process_response(request, response)

@@ -52,15 +52,17 @@ MIDDLEWARE = [
     # Outermost: every error answer under /api/ becomes problem+json (also Django's own pages).
     "tradehub.api.problems.ProblemJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below; django-csp's
+    # middleware with the settings' policy built once).
+    "tradehub.ui.middleware.SettingsPolicyCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Staff pages: the language switch (cookie), else Accept-Language; /api/ stays English.
     "tradehub.ui.middleware.StaffLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's messages, for every page but the partner API (which has none).
+    "tradehub.api.middleware.StaffMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Partner API: 413 for oversized bodies, then Idempotency-Key replay for POSTs.
     "tradehub.api.middleware.RequestSizeMiddleware",

@@ -241,7 +241,11 @@ def breakdown(call: Callable[[], object], requests: int) -> None:
         ("      next/previous links", CursorPagination, "get_paginated_response"),
         ("    finalize_response (negotiation, headers)", APIView, "finalize_response"),
         ("  JSON renderer (orjson)", FastJSONRenderer, "render"),
-        ("  CSP header (django-csp, policy built once)", SettingsPolicyCSPMiddleware, "process_response"),
+        (
+            "  CSP header (django-csp, policy built once)",
+            SettingsPolicyCSPMiddleware,
+            "process_response",
+        ),
     ]
     spent = [0.0] * len(stages)
     originals = []

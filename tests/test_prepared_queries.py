@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shipments.models import Alert, Lot, Shipment
 from tests.shipments.factories import make_shipment
-from tradehub.prepared_queries import RowsByIds
+from tradehub.prepared_queries import RowsByIds, rows_together
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,35 @@ def test_json_columns_read_as_djangos_converter_reads_them(partner):
     assert repr(prepared) == repr(expected)  # repr: 1 and 1.0, -0.0 and 0.0 differ
     assert expected[-2][1] is None
     assert isinstance(dict(expected)[ids[-1]]["huge"], int)
+
+
+def test_queries_run_together_answer_what_each_answers_alone(partner, monkeypatch):
+    """`rows_together` sends the statements as one on PostgreSQL (one query logged), skips the
+    ones without ids, and gives each query's rows (converters applied) as `rows` would; on
+    SQLite each runs alone, through the ORM."""
+    shipments = [
+        make_shipment(partner, lots=[{"product": "cherry-tomato"}, {"product": "kiwifruit"}])
+        for _ in range(3)
+    ]
+    ids = [s.pk for s in shipments]
+    lots = RowsByIds(lots_query)
+    references = RowsByIds(
+        lambda ids: (
+            Shipment.objects.filter(pk__in=ids).order_by("id").values_list("id", "consignee")
+        )
+    )
+    alone = [lots.rows(ids), references.rows(ids[:2]), []]
+    with CaptureQueriesContext(connection) as queries:
+        together = rows_together((lots, ids), (references, ids[:2]), (lots, []))
+    assert together == alone
+    assert len(queries.captured_queries) == 1
+    assert isinstance(together[0][0][1], dict)  # JSON decoded
+    assert references.named(together[1]) == references.dicts(ids[:2])
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_together((lots, []), (references, [])) == [[], []]
+    assert not queries.captured_queries
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_together((lots, ids), (references, ids[:2]), (lots, [])) == alone
+    assert len(queries.captured_queries) == 2
+    assert all("ANY(" not in query["sql"] for query in queries.captured_queries)

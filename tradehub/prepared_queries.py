@@ -90,19 +90,30 @@ class RowsByIds:
         """The rows for these ids, as `build(ids)` would give them (no query for no ids)."""
         if not ids:
             return []
-        sql, template, indexes, converters, alias, order, _ = self._current()
+        alias = self._current()[4]
         connection = connections[alias]
         if connection.vendor != "postgresql":
             # `= ANY(array)` is PostgreSQL's; elsewhere (the embedded SQLite default) the ORM
             # runs the same query with one placeholder per id: the same rows, compiled each time.
             return list(self._build(list(ids)))
+        sql, params = self._statement(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return self._finish(fetched, connection)
+
+    def _statement(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """The SQL and parameters for these ids (PostgreSQL)."""
+        sql, template, indexes = self._current()[:3]
         params = list(template)
         ids_array = int_array(ids)
         for index in indexes:
             params[index] = ids_array
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        return sql, params
+
+    def _finish(self, fetched: list[tuple[Any, ...]], connection: Any) -> list[tuple[Any, ...]]:
+        """Fetched rows with Django's converters applied, in the column order asked for."""
+        _, _, _, converters, _, order, _ = self._current()
         if converters:
             converted = []
             for row in fetched:
@@ -120,7 +131,10 @@ class RowsByIds:
 
     def dicts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """The rows as dicts keyed by the field names asked for (as `values()` gives them)."""
-        rows = self.rows(ids)
+        return self.named(self.rows(ids))
+
+    def named(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """Rows of this query (e.g. from `rows_together`) as `dicts` gives them."""
         fields = self._current()[6]
         return [dict(zip(fields, row, strict=True)) for row in rows]
 
@@ -163,3 +177,36 @@ def _orjson_first(function: Converter) -> Converter:
         return function(value, expression, connection)
 
     return from_db_value
+
+
+def rows_together(
+    *queries: tuple[RowsByIds, Sequence[int]],
+) -> list[list[tuple[Any, ...]]]:
+    """`[query.rows(ids) for query, ids in queries]`, in one round trip on PostgreSQL.
+
+    Each query executed alone costs about 0.12 ms of CPU besides its rows (Django's cursor and
+    execute wrappers, psycopg sending the query and waiting for the answer) and a round trip: a
+    shipments page reads six such related queries. Here their statements are sent as one
+    (`;`-separated, psycopg's client-side binding sends them in one message) and the results read
+    one after the other (`nextset`). Elsewhere (SQLite), or across databases, each runs alone."""
+    results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
+    wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
+    aliases = {query._current()[4] for _, query, _ in wanted}
+    if len(aliases) != 1 or connections[next(iter(aliases))].vendor != "postgresql":
+        for n, query, ids in wanted:
+            results[n] = query.rows(ids)
+        return results
+    connection = connections[aliases.pop()]
+    statements: list[str] = []
+    params: list[Any] = []
+    for _, query, ids in wanted:
+        sql, query_params = query._statement(ids)
+        statements.append(sql)
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(statements), params)
+        for position, (n, query, _) in enumerate(wanted):
+            if position:
+                cursor.nextset()
+            results[n] = query._finish(cursor.fetchall(), connection)
+    return results

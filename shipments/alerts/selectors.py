@@ -27,10 +27,26 @@ OPEN_ALERTS = RowsByIds(
 )
 
 
+# The same, for the lots of these shipments (read with the rest of a page of shipments).
+OPEN_ALERTS_OF_SHIPMENTS = RowsByIds(
+    lambda shipment_ids: (
+        Alert.objects.filter(lot__shipment_id__in=shipment_ids)
+        .exclude(state=AlertState.RESOLVED)
+        .order_by("created_at", "id")
+        .values_list("lot_id", "reference", "kind", "severity")
+    )
+)
+
+
 def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Open (or acknowledged, not resolved) alerts per lot id: `{reference, kind, severity}`."""
+    return open_alerts_from(OPEN_ALERTS.rows(lot_ids))
+
+
+def open_alerts_from(rows: list[tuple[Any, ...]]) -> dict[int, list[dict[str, Any]]]:
+    """`open_alerts_by_lot` from the rows of `OPEN_ALERTS` or `OPEN_ALERTS_OF_SHIPMENTS`."""
     out: dict[int, list[dict[str, Any]]] = {}
-    for lot_id, reference, kind, severity in OPEN_ALERTS.rows(lot_ids):
+    for lot_id, reference, kind, severity in rows:
         out.setdefault(lot_id, []).append(
             {"reference": reference, "kind": kind, "severity": severity}
         )

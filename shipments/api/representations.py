@@ -21,7 +21,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from shipments import shelf_life
-from shipments.alerts.selectors import open_alerts_by_lot
+from shipments.alerts.selectors import OPEN_ALERTS_OF_SHIPMENTS, open_alerts_from
 from shipments.api.serializers.common import consignee_out
 from shipments.cargo import mixed_load_warnings
 from shipments.models import Leg, Lot, Product, RequiredDocument, Shipment
@@ -34,7 +34,7 @@ from shipments.services.shelf import (
     remaining_hours_of,
 )
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import RowsByIds
+from tradehub.prepared_queries import RowsByIds, rows_together
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -147,8 +147,13 @@ LOTS = RowsByIds(
     # The excursion flag's threshold is a parameter of the compiled query.
     depends_on=lambda: settings.LOT_EXCURSION_AT_RISK_DEGREE_HOURS,
 )
+# The products of the shipments' lots (by shipment id, so that it runs with the others).
 PRODUCTS = RowsByIds(
-    lambda ids: Product.objects.filter(pk__in=ids).order_by().values_list(*PRODUCT_FIELDS)
+    lambda ids: (
+        Product.objects.filter(pk__in=Lot.objects.filter(shipment_id__in=ids).values("product_id"))
+        .order_by()
+        .values_list(*PRODUCT_FIELDS)
+    )
 )
 SHIPMENTS = RowsByIds(
     lambda ids: (
@@ -160,10 +165,8 @@ SHIPMENTS = RowsByIds(
 )
 
 
-def shipment_rows_by_id(ids: Sequence[int]) -> list[Row]:
-    """The rows `represent_shipments` takes, of these shipments in the order of `ids`, from a
-    query compiled once per process; an id whose shipment is gone is left out."""
-    by_id = {row["id"]: row for row in SHIPMENTS.dicts(ids)}
+def _in_order(rows: list[Row], ids: Sequence[int]) -> list[Row]:
+    by_id = {row["id"]: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -171,26 +174,32 @@ def page_rows(queryset: QuerySet[Shipment], ordering: Sequence[str]) -> QuerySet
     """The shipments of `queryset` as the few columns a cursor page reads: the id and the
     `ordering` fields. Django builds and compiles the page query per request, and 24 columns
     with five joins and two JSON columns cost several times what the id and `created_at` do;
-    the page's rows then come from `shipment_rows_by_id`."""
+    the page's rows then come from `represent_shipments`' query compiled once."""
     fields = dict.fromkeys(["id", *(field.lstrip("-") for field in ordering)])
     return queryset.values(*fields)
 
 
-def represent_shipments(rows: list[Row], now: dt.datetime) -> list[dict[str, Any]]:
-    """`ShipmentSerializer(shipments, many=True).data` for these rows, lots as of `now`."""
-    if not rows:
+def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, Any]]:
+    """`ShipmentSerializer(shipments, many=True).data` for the shipments with these ids, in
+    their order, lots as of `now`; an id whose shipment is gone is left out. Six queries
+    compiled once per process, sent together (one round trip on PostgreSQL)."""
+    if not ids:
         return []
-    ids = [row["id"] for row in rows]
+    shipment_rows, document_rows, leg_rows, lot_rows, product_rows, alert_rows = rows_together(
+        (SHIPMENTS, ids),
+        (DOCUMENTS, ids),
+        (LEGS, ids),
+        (LOTS, ids),
+        (PRODUCTS, ids),
+        (OPEN_ALERTS_OF_SHIPMENTS, ids),
+    )
+    rows = _in_order(SHIPMENTS.named(shipment_rows), ids)
     when = datetime_formatter(timezone.get_current_timezone())
-    documents = _by_shipment(DOCUMENTS.rows(ids))
-    legs = _by_shipment(LEGS.rows(ids))
-    lot_rows = LOTS.rows(ids)
-    products = {
-        row[0]: Product.from_db(PRODUCTS_DB, PRODUCT_FIELDS, row)
-        for row in PRODUCTS.rows(sorted({lot[2] for lot in lot_rows}))
-    }
+    documents = _by_shipment(document_rows)
+    legs = _by_shipment(leg_rows)
+    products = {row[0]: Product.from_db(PRODUCTS_DB, PRODUCT_FIELDS, row) for row in product_rows}
     profiles = {pk: profile_of(product) for pk, product in products.items()}
-    alerts = open_alerts_by_lot([lot[0] for lot in lot_rows])
+    alerts = open_alerts_from(alert_rows)
     arrivals = {
         row["id"]: arrival_to_outlast(
             row["status"], row["estimated_arrival"], row["planned_arrival"]

@@ -65,7 +65,7 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
-from .representations import page_rows, represent_shipments, shipment_rows_by_id
+from .representations import page_rows, represent_shipments
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -108,18 +108,18 @@ BUCKET = re.compile(r"^(\d{1,6})(s|m|h|d)$")
 BUCKET_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def render_shipments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Shipments as the API shows them (`ShipmentSerializer`'s output, built from rows of
-    `representations.shipment_rows_by_id`), every lot as of one `now`."""
-    return represent_shipments(rows, timezone.now())
+def render_shipments(ids: list[int]) -> list[dict[str, Any]]:
+    """The shipments with these ids as the API shows them (`ShipmentSerializer`'s output,
+    built from rows), in this order, every lot as of one `now`."""
+    return represent_shipments(ids, timezone.now())
 
 
 def render_shipment(pk: int) -> dict[str, Any]:
     """One shipment as the API shows it."""
-    rows = shipment_rows_by_id([pk])
-    if not rows:  # gone since it was found
+    shown = render_shipments([pk])
+    if not shown:  # gone since it was found
         raise NotFound
-    return render_shipments(rows)[0]
+    return shown[0]
 
 
 class ProductViewSet(ColumnsForSerializerMixin, viewsets.ReadOnlyModelViewSet[Product]):
@@ -162,8 +162,8 @@ class ShipmentViewSet(
         ordering = self.paginator.get_ordering(request, queryset, self)  # type: ignore[attr-defined]
         page = self.paginate_queryset(page_rows(queryset, ordering))  # type: ignore[arg-type]
         assert page is not None
-        rows = shipment_rows_by_id([row["id"] for row in page])  # type: ignore[index]
-        return self.get_paginated_response(render_shipments(rows))
+        ids = [row["id"] for row in page]  # type: ignore[index]
+        return self.get_paginated_response(render_shipments(ids))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The lookup in the caller's scope reads only what the 404 and the ETag need (a small
@@ -612,7 +612,7 @@ class DistributionView(APIView):
         body_out = {
             "declaration": declaration.reference,
             "declaration_status": declaration.status,
-            "shipments": render_shipments(shipment_rows_by_id([s.pk for s in created])),
+            "shipments": render_shipments([s.pk for s in created]),
         }
         return Response(body_out, status=status.HTTP_201_CREATED)
 

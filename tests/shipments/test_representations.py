@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shipments import shelf_life
 from shipments.alerts.selectors import open_alerts_by_lot
-from shipments.api.representations import represent_shipments, shipment_rows_by_id
+from shipments.api.representations import represent_shipments
 from shipments.api.serializers import ShipmentSerializer
 from shipments.models import Alert, Excursion, Leg, Lot, RequiredDocument, Shipment
 from shipments.selectors import with_details
@@ -39,8 +39,7 @@ def serializer_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
 
 
 def rows_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
-    rows = shipment_rows_by_id([s.pk for s in shipments])
-    return FastJSONRenderer().render(represent_shipments(rows, now))
+    return FastJSONRenderer().render(represent_shipments([s.pk for s in shipments], now))
 
 
 def varied_shipments(partner) -> list[Shipment]:

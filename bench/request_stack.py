@@ -177,6 +177,8 @@ def round_trips(call: Callable[[], object]) -> tuple[int, int]:
     from django.db import connection
     from redis.client import Pipeline, Redis
 
+    from tradehub.api import throttling
+
     queries: list[str] = []
     redis_calls = [0]
     original_execute, original_pipeline = Redis.execute_command, Pipeline.execute
@@ -193,12 +195,20 @@ def round_trips(call: Callable[[], object]) -> tuple[int, int]:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    original_count = throttling.count_in_redis
+
+    def count_throttle(*args: Any, **kwargs: Any) -> Any:  # the throttle's own round trip
+        redis_calls[0] += 1
+        return original_count(*args, **kwargs)
+
     Redis.execute_command, Pipeline.execute = count_command, count_pipeline  # type: ignore[method-assign]
+    throttling.count_in_redis = count_throttle  # type: ignore[assignment]
     try:
         with connection.execute_wrapper(record):
             call()
     finally:
         Redis.execute_command, Pipeline.execute = original_execute, original_pipeline  # type: ignore[method-assign]
+        throttling.count_in_redis = original_count  # type: ignore[assignment]
     return len(queries), redis_calls[0]
 
 

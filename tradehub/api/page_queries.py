@@ -66,6 +66,9 @@ _shapes: dict[Hashable, Prepared | None] = {}
 _lock = threading.Lock()
 
 
+_PLAIN_SELECTED = {str, int, type(None)}
+
+
 class Unprepared(Exception):
     """The query has a feature this module leaves to Django."""
 
@@ -109,7 +112,8 @@ def _shape(query: Any, compiler: Any) -> tuple[Hashable, tuple[Any, ...], tuple[
         )
     selected = query.selected
     if selected is not None:
-        if not all(isinstance(value, str | int | None) for value in selected.values()):
+        # Names and positions only (an expression would key by its own comparison, slowly).
+        if not set(map(type, selected.values())) <= _PLAIN_SELECTED:
             raise Unprepared
         selected = tuple(selected.items())
     columns = []

@@ -18,7 +18,12 @@ from .models import CustomsMessage, Declaration, DeclarationEvent, Document, Goo
 
 def declarations_with_details() -> QuerySet[Declaration]:
     """Declarations with everything the detail view shows, in a fixed number of queries."""
-    return Declaration.objects.select_related(
+    return with_details(Declaration.objects.all())
+
+
+def with_details(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """`queryset` reading everything the detail view shows, in a fixed number of queries."""
+    return queryset.select_related(
         "partner", "office", "border_crossing", "parent", "transit__destination_office"
     ).prefetch_related(
         Prefetch(

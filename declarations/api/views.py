@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from tradehub.api.etags import ETagMixin
 from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
+from tradehub.api.page_queries import prepared_pages
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -90,7 +91,9 @@ class DeclarationViewSet(
 ):
     """Consolidated customs declarations of the calling partner."""
 
-    queryset = selectors.declarations_with_details()
+    # Reads are shown from plain rows (representations); the writes' instances get their
+    # details in get_queryset.
+    queryset = Declaration.objects.all()
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilterSet
     lookup_field = "reference"
@@ -102,15 +105,12 @@ class DeclarationViewSet(
         self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS
         queryset = super().get_queryset()
         if self.action == "retrieve":
-            # The instance only answers 404 and gives the ETag (ETAG_FIELDS); the declaration is
-            # shown from plain rows (representations).
-            return (
-                queryset.select_related(None).prefetch_related(None).only("updated_at", "version")
-            )
+            # The instance only answers 404 and gives the ETag (ETAG_FIELDS); its query is
+            # compiled once per shape (`prepared_pages`: `get` reads a slice).
+            return prepared_pages(queryset.only("updated_at", "version"))
         if self.action == "list":
-            # Reads are shown from plain rows (representations), not from these instances.
-            return queryset.select_related(None).prefetch_related(None)
-        return queryset
+            return queryset
+        return selectors.with_details(queryset)
 
     def _render(self, declaration: Declaration, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(representations.declaration(declaration.pk), status=status_code)

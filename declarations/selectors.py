@@ -55,6 +55,11 @@ def totals(declaration: Declaration) -> dict[str, Any]:
     )
 
 
+# The sums' starting points (Decimals are immutable: one of each serves every call).
+KG_ZERO = Decimal("0.000")
+VALUE_ZERO = Decimal("0.00")
+
+
 def fixed(value: Decimal, places: int) -> str:
     """`f"{value:.{places}f}"` for a Decimal. The usual value is already at those places (a
     column's value, a sum or difference of such values): `str` spells it the same, at a quarter
@@ -68,15 +73,14 @@ def fixed(value: Decimal, places: int) -> str:
 def sum_totals(items: Iterable[tuple[Decimal, Decimal, int, str, Decimal]]) -> dict[str, Any]:
     """`totals` over goods items given as (gross kg, net kg, packages, currency, invoice value)
     (the API's representations read them as plain rows)."""
-    gross = Decimal("0.000")
-    net = Decimal("0.000")
+    gross = net = KG_ZERO
     packages = 0
-    values: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    values: dict[str, Decimal] = {}
     for item_gross, item_net, item_packages, currency, value in items:
         gross += item_gross
         net += item_net
         packages += item_packages
-        values[currency] += value
+        values[currency] = values.get(currency, VALUE_ZERO) + value
     return {
         "gross_kg": fixed(gross, 3),
         "net_kg": fixed(net, 3),

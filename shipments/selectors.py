@@ -323,6 +323,8 @@ def _distribution_lot_rows(item_ids: list[int]) -> QuerySet[Lot, tuple[Any, ...]
 
 # Every declaration list and detail reads these lots: compiled once per process.
 _DISTRIBUTION_LOTS = RowsByIds(_distribution_lot_rows)
+# Nothing drawn, as a summary spells it (`fixed(ZERO.net_kg, 3)`).
+_NOTHING = "0.000"
 # The name `lot_drawings` is registered under as a drawing provider of declarations.
 LOT_DRAWINGS_PROVIDER = "shipments.lots"
 
@@ -372,12 +374,17 @@ def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, lis
         rows = []
         for item in group:
             taken = drawn.get(item.pk, ZERO)
+            declared = fixed(item.net_kg, 3)
             rows.append(
                 {
                     "goods_item": item.sequence,
-                    "declared_net_kg": fixed(item.net_kg, 3),
-                    "allocated_net_kg": fixed(taken.net_kg, 3),
-                    "remaining_net_kg": fixed(item.net_kg - taken.net_kg, 3),
+                    "declared_net_kg": declared,
+                    # Most items have nothing drawn: what remains is what was declared (the
+                    # format's text depends on the value only).
+                    "allocated_net_kg": _NOTHING if taken is ZERO else fixed(taken.net_kg, 3),
+                    "remaining_net_kg": declared
+                    if taken is ZERO
+                    else fixed(item.net_kg - taken.net_kg, 3),
                     "declared_packages": item.packages_count,
                     "allocated_packages": taken.packages,
                     "remaining_packages": item.packages_count - taken.packages,

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shipments.models import Alert
-from tradehub.api.representation import datetime_out
+from tradehub.api.representation import datetime_formatter
 
 Row = dict[str, Any]
 
@@ -46,7 +46,7 @@ def alert_rows(queryset: QuerySet[Alert]) -> QuerySet[Alert, Row]:
 def represent_alerts(rows: list[Row]) -> list[dict[str, Any]]:
     """`AlertSerializer(alerts, many=True).data` for these rows. A lot's code is never NULL, so
     a NULL `lot__lot_code` means the alert has no lot (the serializer's None)."""
-    zone = timezone.get_current_timezone()
+    when = datetime_formatter(timezone.get_current_timezone())
     return [
         {
             "reference": row["reference"],
@@ -58,12 +58,12 @@ def represent_alerts(rows: list[Row]) -> list[dict[str, Any]]:
             "message": row["message"],
             "state": row["state"],
             "threshold_hours": row["threshold_hours"],
-            "acknowledged_at": datetime_out(row["acknowledged_at"], zone),
+            "acknowledged_at": when(row["acknowledged_at"]),
             "acknowledged_by": row["acknowledged_by"],
             "comment": row["comment"],
-            "resolved_at": datetime_out(row["resolved_at"], zone),
-            "created_at": datetime_out(row["created_at"], zone),
-            "updated_at": datetime_out(row["updated_at"], zone),
+            "resolved_at": when(row["resolved_at"]),
+            "created_at": when(row["created_at"]),
+            "updated_at": when(row["updated_at"]),
         }
         for row in rows
     ]

@@ -6,13 +6,15 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tradehub.api.exceptions import api_not_found, api_server_error
+from tradehub.api.resolving import cached_include
 from tradehub.ui.views import favicon
 
 urlpatterns = [
     # A staff report page inside the admin's look (before the admin's catch-all patterns).
     path("admin/reports/trade/", include("declarations.admin_reports")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("tradehub.api.urls")),
+    # The partner API: each path's match is remembered (tradehub.api.resolving).
+    cached_include("api/v1/", include("tradehub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script file (?script), so the
     # Content-Security-Policy needs no inline script.

@@ -13,6 +13,7 @@ bytes with the serializer's over varied shipments.
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +31,6 @@ from shipments.services.shelf import (
     arrival_to_outlast,
     condition_of,
     precooling_from,
-    profile_of,
     remaining_hours_of,
 )
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
@@ -115,13 +115,13 @@ JSON_TEXT = {
     "consignee_text": Cast("consignee", TextField()),
 }
 NET_KG = Lot._meta.get_field("net_kg")
+NET_KG_DIGITS, NET_KG_PLACES = NET_KG.max_digits, NET_KG.decimal_places
 # The keys of OnwardRouteSerializer, in its order; a key missing from the stored route is left
 # out, as the serializer skips a field that is not required.
 ROUTE_TEXT = ("mode", "exit_point")
 
 
 PRODUCT_FIELDS = [field.attname for field in Product._meta.concrete_fields]
-PRODUCTS_DB = "default"
 # The related rows of a page, each one query compiled once per process (tradehub.prepared_queries).
 DOCUMENTS = RowsByIds(
     lambda ids: (
@@ -197,8 +197,11 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
     when = datetime_formatter(timezone.get_current_timezone())
     documents = _by_shipment(document_rows)
     legs = _by_shipment(leg_rows)
-    products = {row[0]: Product.from_db(PRODUCTS_DB, PRODUCT_FIELDS, row) for row in product_rows}
-    profiles = {pk: profile_of(product) for pk, product in products.items()}
+    # The products as plain objects with the columns as attributes: the shelf-life profile and
+    # the mixed-load rules only read columns, and a model instance per product (Django's
+    # `__init__` with its init signals) cost more than the rest of a detail's products.
+    products = {row["id"]: SimpleNamespace(**row) for row in PRODUCTS.named(product_rows)}
+    profiles = {pk: shelf_life.ProductProfile.from_obj(product) for pk, product in products.items()}
     alerts = open_alerts_from(alert_rows)
     arrivals = {
         row["id"]: arrival_to_outlast(
@@ -336,7 +339,7 @@ LotFigures = tuple[float, str, dict[str, Any]]
 
 def _lot(
     row: tuple[Any, ...],
-    product: Product,
+    product: SimpleNamespace,
     profiles: dict[int, shelf_life.ProductProfile],
     alerts: dict[int, list[dict[str, Any]]],
     arrival: dt.datetime | None,
@@ -395,7 +398,7 @@ def _lot(
     return {
         "lot_code": lot_code,
         "product": product.code,
-        "net_kg": decimal_out(net_kg, NET_KG.max_digits, NET_KG.decimal_places),
+        "net_kg": decimal_out(net_kg, NET_KG_DIGITS, NET_KG_PLACES),
         "packages": packages,
         "packed_on": date_out(packed_on),
         "goods_item": goods_item,

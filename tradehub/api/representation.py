@@ -66,20 +66,19 @@ def datetime_formatter(zone: dt.tzinfo) -> Callable[[dt.datetime | None], str | 
     if spellings is None:
         spellings = _SPELLED.setdefault(zone, {})
     get = spellings.get
+    utc = dt.UTC
 
     def out(value: dt.datetime | None) -> str | None:
         if value is None:
             return None
-        text = get(value) if value.tzinfo is dt.UTC else None
-        if text is None:
-            if not value:
-                return None
-            text = _spelled(value, zone)
-            if value.tzinfo is dt.UTC:
+        if value.tzinfo is utc:
+            text = get(value)
+            if text is None:
                 if len(spellings) >= SPELLINGS_KEPT:
                     spellings.clear()
-                spellings[value] = text
-        return text
+                text = spellings[value] = _spelled(value, zone)
+            return text
+        return _spelled(value, zone) if value else None
 
     return out
 

@@ -86,3 +86,22 @@ def test_the_orm_reads_the_same_datetimes(partner):
     fast = model.objects.filter(pk=shipment.pk).values_list("created_at", "updated_at").get()
     assert fast == (shipment.created_at, shipment.updated_at)
     assert all(value.tzinfo is dt.UTC for value in fast)
+
+
+def test_arrays_and_ranges_of_timestamps_read_the_same():
+    """psycopg reads an array's or a range's timestamps with the registered loader too."""
+    sql = (
+        "SELECT ARRAY['2024-02-29 18:00:00.5+00'::timestamptz, NULL, '1999-01-01+03'], "
+        "tstzrange('2024-01-01+00', '2024-03-01 00:00:00.000001+06')"
+    )
+    rows = []
+    for django_loader in (False, True):
+        with connection.cursor() as cursor:
+            if django_loader:
+                register_tzloader(connection.timezone, cursor.cursor)
+            cursor.execute(sql)
+            rows.append(cursor.fetchone())
+    fast, django = rows
+    assert fast == django
+    assert fast[0][0].tzinfo is django[0][0].tzinfo is dt.UTC
+    assert fast[1].upper == dt.datetime(2024, 2, 29, 18, 0, 0, 1, tzinfo=dt.UTC)

@@ -173,6 +173,13 @@ def test_queries_run_together_answer_what_each_answers_alone(partner, monkeypatc
     with CaptureQueriesContext(connection) as queries:
         assert rows_together((lots, []), (references, [])) == [[], []]
     assert not queries.captured_queries
+    # Server-side binding (OPTIONS) prepares each statement, one command each: run apart.
+    options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_together((lots, ids), (references, ids[:2]), (lots, [])) == alone
+    assert len(queries.captured_queries) == 2
+    assert all("ANY(" in query["sql"] for query in queries.captured_queries)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with CaptureQueriesContext(connection) as queries:
         assert rows_together((lots, ids), (references, ids[:2]), (lots, [])) == alone

@@ -188,15 +188,21 @@ def rows_together(
     execute wrappers, psycopg sending the query and waiting for the answer) and a round trip: a
     shipments page reads six such related queries. Here their statements are sent as one
     (`;`-separated, psycopg's client-side binding sends them in one message) and the results read
-    one after the other (`nextset`). Elsewhere (SQLite), or across databases, each runs alone."""
+    one after the other (`nextset`). Elsewhere (SQLite, server-side binding), or across
+    databases, each runs alone."""
     results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
     wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
     aliases = {query._current()[4] for _, query, _ in wanted}
-    if len(aliases) != 1 or connections[next(iter(aliases))].vendor != "postgresql":
+    connection = connections[next(iter(aliases))] if len(aliases) == 1 else None
+    if (
+        connection is None
+        or connection.vendor != "postgresql"
+        # Server-side binding sends each query as a prepared statement, which holds one command.
+        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
+    ):
         for n, query, ids in wanted:
             results[n] = query.rows(ids)
         return results
-    connection = connections[aliases.pop()]
     statements: list[str] = []
     params: list[Any] = []
     for _, query, ids in wanted:

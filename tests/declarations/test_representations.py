@@ -245,3 +245,16 @@ def test_quantities_are_spelled_as_format_spells_them(places):
     ]:  # fmt: skip
         value = Decimal(text)
         assert fixed(value, places) == f"{value:.{places}f}", text
+
+
+def test_the_same_bytes_where_the_database_has_no_arrays(partner, monkeypatch):
+    """On SQLite (`make run`) every prepared read runs the ORM's own query (`RowsByIds`): the
+    documents with their goods items, the lots of the summaries and the rest give the same
+    bytes."""
+    from django.db import connection
+
+    varied_declarations(partner)
+    queryset = Declaration.objects.filter(partner=partner)
+    reference = reference_bytes(queryset)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert fast_bytes(queryset) == reference

@@ -2,6 +2,7 @@
 then incremental processing."""
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -295,9 +296,6 @@ def _ready(row: dict[str, Any]) -> bool:
     )
 
 
-RESENT_MAX_SERIES = 8
-
-
 def _one_series_in_time_order(batch: ReadingBatch) -> bool:
     """One shipment, one sensor, every time later than the one before (the usual batch of a
     logger): then no key repeats, told by comparisons alone (hashing an aware datetime asks its
@@ -348,18 +346,18 @@ def _ends_stored(batch: ReadingBatch) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _series_of(batch: ReadingBatch) -> dict[tuple[int, str], list[int]] | None:
-    """The indexes of each (shipment, sensor) series of the batch, or None beyond
-    `RESENT_MAX_SERIES` series."""
+def _series_of(batch: ReadingBatch) -> list[tuple[int, str, list[int]]]:
+    """Each (shipment, sensor) series of the batch with the indexes of its readings in time
+    order."""
     if _one_series_in_time_order(batch):
-        return {(batch.shipment_ids[0], batch.sensor_ids[0]): list(range(len(batch)))}
+        return [(batch.shipment_ids[0], batch.sensor_ids[0], list(range(len(batch))))]
+    keys = list(zip(batch.shipment_ids, batch.sensor_ids, batch.recorded_at, strict=True))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # by series, then time
     pairs = list(zip(batch.shipment_ids, batch.sensor_ids, strict=True))
-    if len(set(pairs)) > RESENT_MAX_SERIES:
-        return None
-    series: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for index, pair in enumerate(pairs):
-        series[pair].append(index)
-    return series
+    return [
+        (shipment_id, sensor_id, list(members))
+        for (shipment_id, sensor_id), members in groupby(order, key=pairs.__getitem__)
+    ]
 
 
 def _resent_conflicts(batch: ReadingBatch) -> int | None:
@@ -368,12 +366,12 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
     (conflicts; the rest are duplicates); None as soon as one may be missing (then the COPY path
     decides, as always).
 
-    It reads the series' stored values over the batch's time span (a few series at most, each
-    read bounded by twice its size), which costs far less than COPYing everything to find
-    nothing new."""
+    One statement reads the stored values of each series of the batch over that series' time
+    span (each read bounded by twice its size, through the unique index), which costs far less
+    than COPYing everything to find nothing new, whatever the number of series (a query per
+    series, as before, took a round trip each: 20 sensors re-sent 3.2x the raw COPY's time
+    against 1.05x for one)."""
     series = _series_of(batch)
-    if series is None:
-        return None
     table = connection.ops.quote_name(READINGS_TABLE)
     times, temperatures, humidities = batch.recorded_at, batch.temperatures, batch.humidities
     # A psycopg cursor of its own, for binary results: its C loader makes the stored times
@@ -381,56 +379,87 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
     # integer microseconds used before cost PostgreSQL a numeric `extract` per row: 10 of the
     # query's 13-19 ms for 10,000 readings).
     with psycopg.Cursor(connection.connection) as cursor:
-        conflicts = 0
-        for (shipment_id, sensor_id), members in series.items():
-            members.sort(key=times.__getitem__)  # a batch in time order is sorted in one pass
-            batch_times = list(map(times.__getitem__, members))
+        if len(series) == 1:  # the usual batch: a plain range of the unique index
+            shipment_id, sensor_id, members = series[0]
             cursor.execute(
                 f"SELECT recorded_at, temperature_c, humidity_pct FROM {table} "  # noqa: S608
                 "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s "
                 "ORDER BY recorded_at LIMIT %s",
-                [shipment_id, sensor_id, batch_times[0], batch_times[-1], 2 * len(members) + 1],
+                [shipment_id, sensor_id, times[members[0]], times[members[-1]], 2 * len(batch) + 1],
                 binary=True,
             )
-            found = cursor.fetchall()
-            if len(found) < len(members) or len(found) > 2 * len(members):
-                return None
-            if len(found) > len(members):
-                # Stored readings of the span that the batch does not name: keep the stored
-                # rows of the batch's times (both in time order: one walk, no hashing).
-                named = _at_times(found, batch_times)
-                if named is None:
-                    return None
-                found = named
-            stored_times, stored_temperatures, stored_humidities = map(
-                list, zip(*found, strict=True)
+        else:
+            cursor.execute(
+                "SELECT r.recorded_at, r.temperature_c, r.humidity_pct, s.number "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], "
+                "%s::integer[]) WITH ORDINALITY AS s(shipment_id, sensor_id, low, high, most, "
+                "number) CROSS JOIN LATERAL (SELECT recorded_at, temperature_c, humidity_pct "
+                f"FROM {table} WHERE shipment_id = s.shipment_id AND sensor_id = s.sensor_id "
+                "AND recorded_at BETWEEN s.low AND s.high ORDER BY recorded_at LIMIT s.most) r "
+                "ORDER BY s.number, r.recorded_at",
+                [
+                    [shipment_id for shipment_id, _, _ in series],
+                    [sensor_id for _, sensor_id, _ in series],
+                    [times[members[0]] for _, _, members in series],
+                    [times[members[-1]] for _, _, members in series],
+                    [2 * len(members) + 1 for _, _, members in series],
+                ],
+                binary=True,
             )
-            if stored_times != batch_times:
-                return None  # as many stored as sent, but not the same times
-            conflicts += sum(
-                map(
-                    or_,
-                    map(ne, stored_temperatures, map(temperatures.__getitem__, members)),
-                    map(ne, stored_humidities, map(humidities.__getitem__, members)),
-                )
-            )
-        return conflicts
-
-
-def _at_times(
-    found: list[tuple[Any, ...]], times: list[dt.datetime]
-) -> list[tuple[Any, ...]] | None:
-    """The rows of `found` (in time order) whose time is one of `times` (in time order), one per
-    time; None when a time has no row."""
-    kept = []
-    position, count = 0, len(found)
-    for at in times:
-        while position < count and found[position][0] < at:
-            position += 1
-        if position == count or found[position][0] != at:
+        found = cursor.fetchall()
+    if len(found) < len(batch):
+        return None
+    stored_times, stored_temperatures, stored_humidities, *numbered = (
+        list(column) for column in zip(*found, strict=True)
+    )
+    conflicts, start = 0, 0
+    for number, (_, _, members) in enumerate(series, start=1):
+        end = bisect_right(numbered[0], number, start) if numbered else len(found)
+        count = end - start
+        if count < len(members) or count > 2 * len(members):
             return None
-        kept.append(found[position])
-    return kept
+        batch_times = list(map(times.__getitem__, members))
+        picked: Any = slice(start, end)
+        if count > len(members):
+            # Stored readings of the span that the batch does not name: keep the stored rows
+            # of the batch's times (both in time order: one walk, no hashing).
+            positions = _positions_at(stored_times, start, end, batch_times)
+            if positions is None:
+                return None
+            picked = positions
+        if _pick(stored_times, picked) != batch_times:
+            return None  # as many stored as sent, but not the same times
+        conflicts += sum(
+            map(
+                or_,
+                map(ne, _pick(stored_temperatures, picked), map(temperatures.__getitem__, members)),
+                map(ne, _pick(stored_humidities, picked), map(humidities.__getitem__, members)),
+            )
+        )
+        start = end
+    return conflicts
+
+
+def _pick(column: list[Any], picked: slice | list[int]) -> list[Any]:
+    if isinstance(picked, slice):
+        return column[picked]
+    return list(map(column.__getitem__, picked))
+
+
+def _positions_at(
+    stored: list[dt.datetime], start: int, end: int, times: list[dt.datetime]
+) -> list[int] | None:
+    """The positions in `stored[start:end]` (in time order) of each of `times` (in time order);
+    None when a time is not there."""
+    positions = []
+    position = start
+    for at in times:
+        while position < end and stored[position] < at:
+            position += 1
+        if position == end or stored[position] != at:
+            return None
+        positions.append(position)
+    return positions
 
 
 def _earliest_per_shipment(batch: ReadingBatch) -> dict[int, dt.datetime]:

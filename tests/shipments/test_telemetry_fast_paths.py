@@ -416,3 +416,41 @@ def test_the_validated_batch_equals_the_validated_rows_and_errors_are_the_same(k
         assert _typed(got.columns()) == _typed(expected.columns())
     else:
         assert got == expected
+
+
+@pytest.mark.django_db
+def test_a_resent_batch_of_many_sensors_is_recognised_before_any_copy(api, kiwi, monkeypatch):
+    """Any number of series (there was a limit of 8, a query each; now one statement reads
+    them all): the conflicts are counted, and a missing reading in any series sends the batch
+    the COPY way."""
+    from shipments.services import telemetry
+
+    batch = [
+        row
+        for sensor in range(12)
+        for row in rows(kiwi, [1.0 + sensor, 2.0, 3.0], sensor=f"S{sensor:02d}")
+    ]
+    assert post(api, batch).json() == {"accepted": 36, "duplicates": 0, "conflicts": 0}
+    # Stored readings the re-sent batch does not name, inside its span: stepped over.
+    between = rows(kiwi, [9.0], sensor="S05", start=START + dt.timedelta(minutes=20))
+    assert post(api, between).json()["accepted"] == 1
+    copies = {"count": 0}
+    for name in ("copy_new_rows", "copy_insert_prepared"):
+        original = getattr(telemetry, name)
+
+        def counted(*args: Any, original: Any = original, **kwargs: Any) -> Any:
+            copies["count"] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(telemetry, name, counted)
+    changed = [*batch[:7], batch[7] | {"temperature_c": 0.5}, *batch[8:]]
+    answer = post(api, changed[::-1]).json()  # in any order
+    assert answer == {"accepted": 0, "duplicates": 35, "conflicts": 1}
+    assert copies["count"] == 0
+    missing = rows(kiwi, [4.0], sensor="S06", start=START + dt.timedelta(minutes=5))
+    assert post(api, [*batch[:18], *missing, *batch[18:]]).json() == {
+        "accepted": 1,
+        "duplicates": 36,
+        "conflicts": 0,
+    }
+    assert copies["count"] >= 1

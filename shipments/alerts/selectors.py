@@ -16,18 +16,8 @@ def alerts() -> QuerySet[Alert]:
     return Alert.objects.select_related("shipment", "lot")
 
 
-# Compiled once per process (a page of shipments asks for every lot's open alerts).
-OPEN_ALERTS = RowsByIds(
-    lambda lot_ids: (
-        Alert.objects.filter(lot_id__in=lot_ids)
-        .exclude(state=AlertState.RESOLVED)
-        .order_by("created_at", "id")
-        .values_list("lot_id", "reference", "kind", "severity")
-    )
-)
-
-
-# The same, for the lots of these shipments (read with the rest of a page of shipments).
+# Open alerts of the lots of these shipments, compiled once per process (read with the rest of a
+# page of shipments).
 OPEN_ALERTS_OF_SHIPMENTS = RowsByIds(
     lambda shipment_ids: (
         Alert.objects.filter(lot__shipment_id__in=shipment_ids)
@@ -38,13 +28,14 @@ OPEN_ALERTS_OF_SHIPMENTS = RowsByIds(
 )
 
 
-def open_alerts_by_lot(lot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Open (or acknowledged, not resolved) alerts per lot id: `{reference, kind, severity}`."""
-    return open_alerts_from(OPEN_ALERTS.rows(lot_ids))
+def open_alerts_by_lot(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Open (or acknowledged, not resolved) alerts per lot id of these shipments' lots:
+    `{reference, kind, severity}`."""
+    return open_alerts_from(OPEN_ALERTS_OF_SHIPMENTS.rows(shipment_ids))
 
 
 def open_alerts_from(rows: list[tuple[Any, ...]]) -> dict[int, list[dict[str, Any]]]:
-    """`open_alerts_by_lot` from the rows of `OPEN_ALERTS` or `OPEN_ALERTS_OF_SHIPMENTS`."""
+    """`open_alerts_by_lot` from the rows of `OPEN_ALERTS_OF_SHIPMENTS`."""
     out: dict[int, list[dict[str, Any]]] = {}
     for lot_id, reference, kind, severity in rows:
         out.setdefault(lot_id, []).append(

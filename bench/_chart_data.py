@@ -1,6 +1,6 @@
 """Chart bench data shared by `bench/telemetry_charts.py` and `bench/e2e/data.py`: a shipment's
 readings written in bulk (two sensors, one reading a minute each, ending at `end`), into monthly
-partitions created first as beat does, and their hourly rollups built by the aggregation ingest
+partitions created first as beat does (with their own shipment checks), and their hourly rollups built by the aggregation ingest
 keeps (migration 0020's backfill)."""
 
 import datetime as dt
@@ -12,12 +12,14 @@ TABLE = "shipments_temperaturereading"
 
 def fill_readings(connection: Any, shipment_id: int, count: int, end: dt.datetime) -> None:
     """`count` readings for the shipment ending at `end` (minute steps per sensor), and rollups."""
+    from shipments.services.telemetry import guard_reading_partitions
     from tradehub.partitions import ensure_month_partitions, month_start
 
     minutes = count // len(SENSORS)
     first = end - dt.timedelta(minutes=minutes - 1)
     months = (end.year - first.year) * 12 + end.month - first.month + 2
     ensure_month_partitions(connection, TABLE, "recorded_at", month_start(first), months)
+    guard_reading_partitions(connection)
     with connection.cursor() as cursor:
         for sensor in SENSORS:
             cursor.execute(

@@ -32,6 +32,7 @@ from django.test import Client  # noqa: E402
 
 from shipments.models import Product, Shipment  # noqa: E402
 from shipments.products import load_products  # noqa: E402
+from shipments.services.telemetry import ensure_reading_partitions  # noqa: E402
 from tests.shipments.factories import make_shipment  # noqa: E402
 from tradehub.partners.models import Partner  # noqa: E402
 from tradehub.partners.services import create_partner, issue_api_key  # noqa: E402
@@ -51,6 +52,8 @@ partner = Partner.objects.filter(name="Bench telemetry").first() or create_partn
 _, KEY = issue_api_key(partner, "bench")
 SHIPMENT = Shipment.objects.filter(partner=partner).first() or make_shipment(partner)
 START = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=7)
+# The month of the batches has its partition, as beat (months ahead) makes sure in production.
+ensure_reading_partitions(START)
 client = Client()
 state: dict[str, Any] = {}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 from django.utils import timezone
@@ -321,18 +321,26 @@ def copy_new_rows(
     *,
     using: str | None = None,
     meanwhile: Callable[[], None] | None = None,
+    partition: str | None = None,
 ) -> bool:
     """PostgreSQL only: COPY `values` (as for `copy_insert_prepared`) straight into `model`'s
     table, inside a savepoint; True when every row went in. `meanwhile` (Python work that needs
-    no database, e.g. what the caller derives from `values`) runs while the server stores the
-    rows; it runs even when the COPY then fails. False when a row broke a unique
+    no database, e.g. what the caller derives from `values`) runs once, while the server stores
+    the rows; it runs even when the COPY then fails. False when a row broke a unique
     constraint (its key was stored already, or is being stored by a concurrent transaction that
     then committed): the savepoint is rolled back, nothing of the COPY stays, and the caller takes
     the deduplicating way (`copy_insert_prepared`).
 
     For a batch that is most likely new: no temp table and no INSERT … SELECT, so the rows are
     written once; but nothing tells which rows went in, so the caller derives whatever depends on
-    them (rollups) from `values` itself."""
+    them (rollups) from `values` itself.
+
+    `partition`: a partition of the table that should hold every row, COPYed into directly
+    (`columns` then include whatever the table fills in itself but a partition does not, such as
+    an identity). A COPY through a partitioned table that has statement triggers over their new
+    rows writes the heap one row at a time; into the partition it writes whole pages at once.
+    When the partition refuses the rows (its bounds do not hold one, or it was dropped meanwhile)
+    they go through the table after all."""
     alias = using or router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
@@ -340,19 +348,35 @@ def copy_new_rows(
     qn = connection.ops.quote_name
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    try:
-        with (
-            transaction.atomic(using=alias),  # a savepoint
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,  # Django's IntegrityError, as from any statement
-        ):
-            table = qn(model._meta.db_table)
-            _copy_prepared(cursor.cursor, connection, table, fields, values, meanwhile)
-    except IntegrityError as error:
-        if isinstance(error.__cause__, psycopg.errors.UniqueViolation):
-            return False
-        raise  # e.g. a reading of a shipment that does not exist
-    return True
+    pending = [meanwhile] if meanwhile is not None else []
+
+    def meanwhile_once() -> None:
+        while pending:
+            pending.pop()()
+
+    def copy_into(table: str) -> bool:
+        try:
+            with (
+                transaction.atomic(using=alias),  # a savepoint
+                connection.cursor() as cursor,
+                connection.wrap_database_errors,  # Django's errors, as from any statement
+            ):
+                _copy_prepared(cursor.cursor, connection, qn(table), fields, values, meanwhile_once)
+        except IntegrityError as error:
+            if isinstance(error.__cause__, psycopg.errors.UniqueViolation):
+                return False
+            raise  # e.g. a reading of a shipment that does not exist
+        return True
+
+    if partition is not None:
+        try:
+            return copy_into(partition)
+        except DatabaseError as error:
+            if not isinstance(
+                error.__cause__, psycopg.errors.CheckViolation | psycopg.errors.UndefinedTable
+            ):
+                raise
+    return copy_into(model._meta.db_table)
 
 
 def try_transaction_lock(name: str, using: str = "default") -> bool:

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from shipments import selectors
 from shipments.models import ReadingHour, Shipment, TemperatureReading
@@ -130,6 +130,108 @@ def test_copy_across_a_month_boundary_lands_in_both_months_and_dedups_on_resend(
     assert TemperatureReading.objects.filter(shipment=kiwi).count() == 14
     changed = [dict(batch[0], temperature_c=9.0), dict(batch[-1], temperature_c=9.0)]
     assert post(api, changed) == {"accepted": 0, "duplicates": 0, "conflicts": 2}
+
+
+@pytest.fixture
+def copied_into(monkeypatch) -> list[str]:
+    """The tables the COPYs of new batches write into, in order."""
+    from tradehub import db
+
+    tables: list[str] = []
+    original = db._copy_prepared
+
+    def spy(raw: Any, connection: Any, table: str, *args: Any, **kwargs: Any) -> None:
+        tables.append(table.strip('"'))
+        original(raw, connection, table, *args, **kwargs)
+
+    monkeypatch.setattr(db, "_copy_prepared", spy)
+    return tables
+
+
+def identity_last_value() -> int:
+    """The last id the readings' identity gave out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT last_value - CASE WHEN is_called THEN 0 ELSE 1 END FROM {TABLE}_id_seq"  # noqa: S608
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_a_new_batch_of_one_month_is_copied_straight_into_its_partition(api, kiwi, copied_into):
+    telemetry.ensure_reading_partitions(dt.datetime(2025, 3, 1, tzinfo=UTC))
+    before = identity_last_value()
+    batch = rows(kiwi, dt.datetime(2025, 3, 10, tzinfo=UTC), 30)
+    assert post(api, batch) == {"accepted": 30, "duplicates": 0, "conflicts": 0}
+    assert copied_into == [f"{TABLE}_p202503"]
+    assert partition_of_each(kiwi) == {f"{TABLE}_p202503": 30}
+    # Ids from the table's identity, as through the table; the database's clock stamped them.
+    stored = TemperatureReading.objects.filter(shipment=kiwi).order_by("recorded_at")
+    assert [r.pk for r in stored] == list(range(before + 1, before + 31))
+    assert all(r.received_at is not None for r in stored)
+    assert rollup_hours(kiwi) == raw_hours(kiwi)
+    # A re-sent batch takes no ids; a new one after it takes the next.
+    assert post(api, batch) == {"accepted": 0, "duplicates": 30, "conflicts": 0}
+    assert identity_last_value() == before + 30
+    # Two months (through the table, which routes each row), and a month without a partition
+    # of its own (DEFAULT, through the table too).
+    post(api, rows(kiwi, dt.datetime(2025, 3, 31, 23, 0, tzinfo=UTC), 12))
+    post(api, rows(kiwi, dt.datetime(2019, 6, 1, tzinfo=UTC), 3))
+    assert copied_into == [f"{TABLE}_p202503", TABLE, TABLE]
+    assert rollup_hours(kiwi) == raw_hours(kiwi)
+
+
+def test_a_partition_that_does_not_check_shipments_is_never_copied_into(api, kiwi, copied_into):
+    telemetry.ensure_reading_partitions(dt.datetime(2025, 3, 1, tzinfo=UTC))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER reading_shipments_exist_insert ON {TABLE}_p202503")
+    batch = rows(kiwi, dt.datetime(2025, 3, 10, tzinfo=UTC), 30)
+    assert post(api, batch)["accepted"] == 30
+    assert copied_into == [TABLE]
+    assert partition_of_each(kiwi) == {f"{TABLE}_p202503": 30}
+
+
+def test_a_batch_copied_into_a_partition_still_refuses_a_missing_shipment(kiwi, copied_into):
+    telemetry.ensure_reading_partitions(dt.datetime(2025, 3, 1, tzinfo=UTC))
+    missing = kiwi.pk + 1000
+    start = dt.datetime(2025, 3, 10, tzinfo=UTC)
+    batch = telemetry.ReadingBatch(
+        [kiwi.pk] * 5 + [missing],
+        ["S1"] * 6,
+        [start + dt.timedelta(minutes=i) for i in range(6)],
+        [4.0] * 6,
+        [None] * 6,
+        [""] * 6,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        telemetry.ingest_batch(batch)
+    assert copied_into == [f"{TABLE}_p202503"]
+    assert not TemperatureReading.objects.exists()
+
+
+def test_rows_a_partition_refuses_go_through_the_table_with_their_rollups_once(
+    api, kiwi, copied_into, monkeypatch
+):
+    # A partition whose bounds do not hold the batch (here: the next month's, by a wrong name).
+    telemetry.ensure_reading_partitions(dt.datetime(2025, 3, 1, tzinfo=UTC))
+    monkeypatch.setattr(telemetry, "partition_name", lambda table, month: f"{table}_p202504")
+    batch = rows(kiwi, dt.datetime(2025, 3, 10, tzinfo=UTC), 30)
+    assert post(api, batch) == {"accepted": 30, "duplicates": 0, "conflicts": 0}
+    assert copied_into == [f"{TABLE}_p202504", TABLE]
+    assert partition_of_each(kiwi) == {f"{TABLE}_p202503": 30}
+    assert rollup_hours(kiwi) == raw_hours(kiwi)
+    # A partition dropped between the probe and the COPY: the same.
+    monkeypatch.setattr(telemetry, "partition_name", lambda table, month: f"{table}_p202503")
+    original = telemetry.copy_new_rows
+
+    def dropped_meanwhile(*args: Any, **kwargs: Any) -> bool:
+        kwargs["partition"] = kwargs["partition"] and f"{TABLE}_p209901"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(telemetry, "copy_new_rows", dropped_meanwhile)
+    copied_into.clear()
+    assert post(api, rows(kiwi, dt.datetime(2025, 3, 20, tzinfo=UTC), 30))["accepted"] == 30
+    assert copied_into == [f"{TABLE}_p209901", TABLE]
+    assert rollup_hours(kiwi) == raw_hours(kiwi)
 
 
 def test_retention_drops_old_raw_months_and_keeps_their_rollups(api, kiwi, settings):

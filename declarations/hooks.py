@@ -7,31 +7,59 @@
 - `register_distribution_summary(provider)` lets the shipments app say how much of each goods
   item has been allocated; until one is registered the summary is an empty list. The provider
   takes several declarations at once (a page of a list) and answers by declaration id, so a list
-  costs a fixed number of queries.
+  costs a fixed number of queries. A provider may also say which queries it runs
+  (`reads`, by declaration ids) and build the summaries from their rows (`from_rows`): the API's
+  representations then send those queries in their own round trip (`distribution_reads`,
+  `distribution_summaries_from`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
+    from tradehub.prepared_queries import RowsByIds
+
     from .models import Declaration
 
 status_recorded = Signal()
 
 DistributionSummaryProvider = Callable[[Sequence["Declaration"]], dict[int, list[dict[str, Any]]]]
-_distribution_providers: list[DistributionSummaryProvider] = []
+# Declaration ids -> the queries (and their ids) a provider reads for them.
+DistributionReads = Callable[[list[int]], list[tuple["RowsByIds", list[int]]]]
+# Declarations and the rows of those queries -> the summaries by declaration id.
+DistributionFromRows = Callable[
+    [Sequence["Declaration"], Sequence[list[tuple[Any, ...]]]], dict[int, list[dict[str, Any]]]
+]
+
+
+@dataclass(frozen=True)
+class _Provider:
+    summaries: DistributionSummaryProvider
+    reads: DistributionReads | None = None
+    from_rows: DistributionFromRows | None = None
+
+
+_distribution_providers: list[_Provider] = []
 
 
 def register_distribution_summary(
     provider: DistributionSummaryProvider,
+    *,
+    reads: DistributionReads | None = None,
+    from_rows: DistributionFromRows | None = None,
 ) -> DistributionSummaryProvider:
-    """Register the function that summarises a declaration's distribution (last one wins)."""
-    if provider not in _distribution_providers:
-        _distribution_providers.append(provider)
+    """Register the function that summarises a declaration's distribution (last one wins), and
+    optionally its queries and how it builds the summaries from their rows (both or neither)."""
+    if (reads is None) != (from_rows is None):
+        raise ValueError("A distribution summary provider gives both `reads` and `from_rows`.")
+    registered = _Provider(provider, reads, from_rows)
+    if registered not in _distribution_providers:
+        _distribution_providers.append(registered)
     return provider
 
 
@@ -44,4 +72,27 @@ def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, lis
     """`distribution_summary` of several declarations at once, by declaration id."""
     if not _distribution_providers or not declarations:
         return {declaration.pk: [] for declaration in declarations}
-    return _distribution_providers[-1](declarations)
+    return _distribution_providers[-1].summaries(declarations)
+
+
+def distribution_reads(declaration_ids: list[int]) -> list[tuple[RowsByIds, list[int]]]:
+    """The queries the summaries of these declarations read, for a caller that runs them with
+    its own (`tradehub.prepared_queries.rows_together`); none when the provider does not say
+    (it then runs its own in `distribution_summaries_from`)."""
+    if not _distribution_providers or not declaration_ids:
+        return []
+    reads = _distribution_providers[-1].reads
+    return [] if reads is None else reads(declaration_ids)
+
+
+def distribution_summaries_from(
+    declarations: Sequence[Declaration], read: Sequence[list[tuple[Any, ...]]]
+) -> dict[int, list[dict[str, Any]]]:
+    """`distribution_summaries` of these declarations from the rows of their
+    `distribution_reads` (in that order)."""
+    if not _distribution_providers or not declarations:
+        return {declaration.pk: [] for declaration in declarations}
+    provider = _distribution_providers[-1]
+    if provider.from_rows is None:
+        return provider.summaries(declarations)
+    return provider.from_rows(declarations, read)

@@ -19,12 +19,19 @@ class ShipmentsConfig(AppConfig):
         from tradehub.reference.loaders import register_loader
 
         from .products import load_product_catalogue
-        from .selectors import LOT_DRAWINGS_PROVIDER, distribution_summaries
+        from .selectors import (
+            LOT_DRAWINGS_PROVIDER,
+            distribution_reads,
+            distribution_summaries,
+            distribution_summaries_from,
+        )
         from .services.documents import on_declaration_status_changed
         from .services.shipments import lot_drawings
 
         register_loader(load_product_catalogue)
-        register_distribution_summary(distribution_summaries)
+        register_distribution_summary(
+            distribution_summaries, reads=distribution_reads, from_rows=distribution_summaries_from
+        )
         # Lots of regional shipments count in the declarations' allocation invariant.
         register_drawing_provider(LOT_DRAWINGS_PROVIDER, lot_drawings)
         # Checklist entries that are declarations follow their status (in the same transaction).

@@ -22,9 +22,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from declarations.models import Declaration
+from declarations.models import Declaration, GoodsItem
 from declarations.selectors import fixed
-from tradehub.prepared_queries import RowsByIds
+from tradehub.prepared_queries import RowsByIds, rows_together
 
 from .cargo import mixed_load_warnings
 from .choices import LotCondition, ShipmentKind, ShipmentStatus
@@ -302,11 +302,13 @@ def distribution_summary(declaration: Declaration) -> list[dict[str, Any]]:
     return distribution_summaries([declaration])[declaration.pk]
 
 
-def _distribution_lot_rows(item_ids: list[int]) -> QuerySet[Lot, tuple[Any, ...]]:
-    """The regional lots drawn on these goods items or on their children's items, in id order."""
+def _distribution_lot_rows(declaration_ids: list[int]) -> QuerySet[Lot, tuple[Any, ...]]:
+    """The regional lots drawn on these declarations' goods items or on their children's items,
+    in id order."""
     return (
         Lot.objects.filter(
-            Q(goods_item__in=item_ids) | Q(goods_item__source_item__in=item_ids),
+            Q(goods_item__declaration_id__in=declaration_ids)
+            | Q(goods_item__source_item__declaration_id__in=declaration_ids),
             shipment__kind=ShipmentKind.DISTRIBUTION,
         )
         .exclude(shipment__status=ShipmentStatus.CANCELLED)
@@ -329,28 +331,60 @@ _NOTHING = "0.000"
 LOT_DRAWINGS_PROVIDER = "shipments.lots"
 
 
-def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, list[dict[str, Any]]]:
-    """`distribution_summary` of several declarations (a page of a list) in two queries,
-    whatever their number: goods items come from a prefetch when there is one."""
-    from declarations.services.allocation import ZERO, Quantity, drawn_quantities
+def distribution_reads(declaration_ids: list[int]) -> list[tuple[RowsByIds, list[int]]]:
+    """The queries behind the distribution summaries of these declarations (their goods items'
+    child drawings and lots), for a caller that sends them with its own (`rows_together`) and
+    then hands their rows to `distribution_summaries_from`."""
+    from declarations.services.allocation import CHILD_DRAWINGS_OF_DECLARATIONS
 
-    items_of = {
+    return [
+        (CHILD_DRAWINGS_OF_DECLARATIONS, declaration_ids),
+        (_DISTRIBUTION_LOTS, declaration_ids),
+    ]
+
+
+def distribution_summaries(declarations: Sequence[Declaration]) -> dict[int, list[dict[str, Any]]]:
+    """`distribution_summary` of several declarations (a page of a list) in one round trip,
+    whatever their number (none without goods items): goods items come from a prefetch when
+    there is one."""
+    items_of = _goods_items_of(declarations)
+    if not any(items_of.values()):
+        return {pk: [] for pk in items_of}
+    reads = distribution_reads(list(items_of))
+    return _summaries(items_of, rows_together(*reads))
+
+
+def distribution_summaries_from(
+    declarations: Sequence[Declaration], read: Sequence[list[tuple[Any, ...]]]
+) -> dict[int, list[dict[str, Any]]]:
+    """The summaries of these declarations from the rows of their `distribution_reads`."""
+    return _summaries(_goods_items_of(declarations), read)
+
+
+def _goods_items_of(declarations: Sequence[Declaration]) -> dict[int, list[GoodsItem]]:
+    return {
         declaration.pk: sorted(declaration.goods_items.all(), key=lambda item: item.sequence)
         for declaration in declarations
     }
+
+
+def _summaries(
+    items_of: dict[int, list[GoodsItem]], read: Sequence[list[tuple[Any, ...]]]
+) -> dict[int, list[dict[str, Any]]]:
+    from declarations.services.allocation import ZERO, Quantity, drawn_quantities
+
+    child_rows, lot_rows = read
     items = [item for group in items_of.values() for item in group]
     if not items:
-        return {declaration.pk: [] for declaration in declarations}
+        return {pk: [] for pk in items_of}
     # The lots' own drawings (`lot_drawings`, registered as "shipments.lots") are summed from
     # the lots read below, which include every lot `lot_drawings` sums: a query fewer.
-    drawn = drawn_quantities(items, except_provider=LOT_DRAWINGS_PROVIDER)
+    drawn = drawn_quantities(items, except_provider=LOT_DRAWINGS_PROVIDER, child_rows=child_rows)
     own = {item.pk for item in items}
     lot_kg: dict[int, Decimal] = {}
     lot_packages: dict[int, int] = {}
     shipments: dict[int, list[str]] = defaultdict(list)
-    for goods_item_id, source_item_id, reference, net_kg, packages in _DISTRIBUTION_LOTS.rows(
-        list(own)
-    ):
+    for goods_item_id, source_item_id, reference, net_kg, packages in lot_rows:
         if goods_item_id in own:
             # As SQL's SUM: NULLs skipped (`lot_drawings` then reads a NULL sum as zero).
             if net_kg is not None:

@@ -65,14 +65,19 @@ def register_drawing_provider(name: str, provider: DrawingProvider) -> DrawingPr
 def _child_drawing_rows(
     item_ids: list[int], exclude_declaration: int | None = None
 ) -> QuerySet[GoodsItem, tuple[Any, ...]]:
-    rows = GoodsItem.objects.filter(source_item_id__in=item_ids).exclude(
-        declaration__status__in=RELEASING_STATUSES
-    )
+    rows = GoodsItem.objects.filter(source_item_id__in=item_ids)
     if exclude_declaration is not None:
         rows = rows.exclude(declaration_id=exclude_declaration)
+    return _summed_drawings(rows)
+
+
+def _summed_drawings(children: QuerySet[GoodsItem]) -> QuerySet[GoodsItem, tuple[Any, ...]]:
+    """(drawn-on item id, kg, packages) summed over these child goods items, the cancelled or
+    refused children left out."""
     # No ordering: the default one (by declaration) would be compiled, joins and all, and dropped.
     return (
-        rows.order_by()
+        children.exclude(declaration__status__in=RELEASING_STATUSES)
+        .order_by()
         .values("source_item_id")
         .annotate(kg=Sum("net_kg"), packages=Sum("packages_count"))
         .values_list("source_item_id", "kg", "packages")
@@ -81,6 +86,12 @@ def _child_drawing_rows(
 
 # Every distribution summary (each declaration list and detail) reads the child drawings.
 _CHILD_DRAWINGS = RowsByIds(_child_drawing_rows)
+# The same for every goods item of some declarations, named by the declarations' ids: a
+# representation sends it in the round trip that reads their goods items
+# (`drawn_quantities(child_rows=...)`).
+CHILD_DRAWINGS_OF_DECLARATIONS = RowsByIds(
+    lambda ids: _summed_drawings(GoodsItem.objects.filter(source_item__declaration_id__in=ids))
+)
 
 
 def child_drawings(
@@ -91,6 +102,10 @@ def child_drawings(
         rows = _CHILD_DRAWINGS.rows(item_ids)
     else:
         rows = list(_child_drawing_rows(item_ids, exclude_declaration))
+    return _quantities(rows)
+
+
+def _quantities(rows: Iterable[tuple[Any, ...]]) -> dict[int, Quantity]:
     return {item_id: Quantity(kg or Decimal("0"), packages or 0) for item_id, kg, packages in rows}
 
 
@@ -99,11 +114,17 @@ def drawn_quantities(
     exclude_declaration: int | None = None,
     *,
     except_provider: str | None = None,
+    child_rows: Iterable[tuple[Any, ...]] | None = None,
 ) -> dict[int, Quantity]:
     """Everything drawn on each goods item: child declarations plus registered providers (but
-    `except_provider`, for a caller that reads that provider's drawings itself)."""
+    `except_provider`, for a caller that reads that provider's drawings itself). `child_rows`:
+    the child drawings already read (`CHILD_DRAWINGS_OF_DECLARATIONS` of the items'
+    declarations) instead of a query."""
     ids = [item.pk for item in items]
-    drawn: dict[int, Quantity] = dict(child_drawings(ids, exclude_declaration))
+    if child_rows is None:
+        drawn = child_drawings(ids, exclude_declaration)
+    else:
+        drawn = _quantities(child_rows)
     for name, provider in _providers.items():
         if name == except_provider:
             continue

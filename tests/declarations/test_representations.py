@@ -167,6 +167,20 @@ def test_fast_representations_are_the_serializers_bytes(partner, zone):
     assert b'"goods_items":[]' in fast[0]
 
 
+def test_a_page_is_read_in_one_round_trip(partner, django_assert_num_queries):
+    """The declarations with their parents' references, goods items, documents and the
+    distribution summaries' reads (child drawings, lots) are sent as one statement on
+    PostgreSQL, whatever the number of declarations; a transit costs one query more."""
+    parent = stock_declaration(partner)
+    for _ in range(3):
+        create_declaration(partner)
+    ids = list(Declaration.objects.filter(partner=partner).values_list("id", flat=True))
+    with django_assert_num_queries(1):
+        assert len(representations.declarations(ids)) == len(ids)
+    with django_assert_num_queries(1):
+        assert representations.declaration(parent.pk)["reference"] == parent.reference
+
+
 def test_a_broken_party_fails_as_the_serializer_fails(partner):
     declaration = create_declaration(partner)
     Declaration.objects.filter(pk=declaration.pk).update(consignee={"country": "KZ"})

@@ -182,3 +182,80 @@ def test_an_error_reply_closes_the_connection_and_the_throttle_falls_back(
         assert api.get(PING).status_code == 200
     assert any("Throttle cache unavailable" in r.getMessage() for r in caplog.records)
     throttling.breaker.fallback.clear()
+
+
+def test_replies_are_read_whole_however_they_arrive():
+    """The three RESP2 replies, split anywhere by the network: nothing is returned before the
+    last byte, and what is returned is what redis-py's parser reads."""
+    from redis.exceptions import InvalidResponse, ResponseError
+
+    from tradehub.api.throttling import _replies
+
+    for data, expected in (
+        (b":1\r\n:1\r\n$-1\r\n", [1, 1, None]),
+        (b":12345\r\n:0\r\n$2\r\n17\r\n", [12345, 0, b"17"]),
+        (b"+OK\r\n:1\r\n$0\r\n\r\n", [b"OK", 1, b""]),
+    ):
+        for cut in range(len(data)):
+            assert _replies(data[:cut], 3) is None
+        assert _replies(data, 3) == expected
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        _replies(b"-WRONGTYPE Operation against a key\r\n", 3)
+    with pytest.raises(InvalidResponse):
+        _replies(b">3\r\n$4\r\npush\r\n", 3)  # not RESP2: never on this connection
+    with pytest.raises(InvalidResponse):
+        _replies(b":1\r\n:1\r\n$-1\r\n:9\r\n", 3)  # more than was asked for
+
+
+@pytest.mark.django_db
+def test_a_connection_closed_by_redis_is_replaced_before_the_next_count(fresh_cache, caplog):
+    """Redis closing the thread's own connection (idle timeout, restart, CLIENT KILL) is seen
+    before the packet is sent: the next count reconnects instead of failing over to the
+    per-process limiter."""
+    from django.core.cache import caches
+
+    from tradehub.api import throttling
+
+    store = caches["default"]
+    client = throttling.redis_client(store)  # type: ignore[arg-type]
+    cur, prev = store.make_key("throttle:api:k:60:2"), store.make_key("throttle:api:k:60:1")
+    assert throttling.count_in_redis(client, cur, prev, 121) == (1, None)
+    own = throttling.own_connection(client.connection_pool)
+    own.connection.send_command("CLIENT", "ID")
+    own_id = own.connection.read_response()
+    first_socket = own.connection._sock
+    assert client.client_kill_filter(_id=own_id) == 1  # only this connection
+    for _ in range(100):  # the server's close reaches the socket
+        if own.poller.poll(10):
+            break
+    with caplog.at_level(logging.WARNING, logger="tradehub.api.throttling"):
+        assert throttling.count_in_redis(client, cur, prev, 121) == (2, None)
+    assert own.connection._sock is not first_socket
+    assert not caplog.records
+
+
+@pytest.mark.django_db
+def test_each_thread_counts_on_its_own_connection(fresh_cache):
+    import threading
+
+    from django.core.cache import caches
+
+    from tradehub.api import throttling
+
+    store = caches["default"]
+    client = throttling.redis_client(store)  # type: ignore[arg-type]
+    cur, prev = store.make_key("throttle:api:t:60:2"), store.make_key("throttle:api:t:60:1")
+    connections: list[object] = []
+
+    def count() -> None:
+        for _ in range(50):
+            throttling.count_in_redis(client, cur, prev, 121)
+        connections.append(throttling.own_connection(client.connection_pool).connection)
+
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(connection) for connection in connections}) == 4
+    assert int(client.get(cur)) == 200

@@ -122,8 +122,10 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method != "POST" or not request.path.startswith(API_PREFIX):
+            return self.get_response(request)  # before `request.headers`: it parses every header
         key = request.headers.get(HEADER)
-        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+        if key is None:
             return self.get_response(request)
         key = key.strip()
         if not valid_key(key):

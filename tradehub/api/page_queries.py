@@ -42,6 +42,7 @@ class Prepared:
     __slots__ = (
         "annotation_col_map",
         "col_count",
+        "composite",
         "converters",
         "has_extra_select",
         "klass_info",
@@ -56,14 +57,22 @@ class Prepared:
         self.annotation_col_map = compiler.annotation_col_map
         self.col_count = compiler.col_count
         self.has_extra_select = compiler.has_extra_select
-        self.converters = compiler.get_converters(
-            [column for column, _, _ in compiler.select[: compiler.col_count]]
-        )
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        self.converters = compiler.get_converters(columns)
+        # Whether rows need Django's composite-key regrouping (`results_iter` asks every read).
+        self.composite = compiler.has_composite_fields(columns)
 
 
 # Key -> Prepared, or None for a shape whose compiled query did not match its parts.
 _shapes: dict[Hashable, Prepared | None] = {}
 _lock = threading.Lock()
+_UNKNOWN: Any = object()
+
+# The selected columns' part of the key, per select list (by identity; the list is kept so its
+# id is not reused). A queryset set up once per process (`rows_queryset`, the alerts' rows)
+# hands every request's clone the same tuple, so the columns are read once, not per request.
+_column_keys: dict[int, tuple[Any, tuple[Hashable, ...]]] = {}
+MAX_COLUMN_KEYS = 256
 
 
 _PLAIN_SELECTED = {str, int, type(None)}
@@ -116,11 +125,7 @@ def _shape(query: Any, compiler: Any) -> tuple[Hashable, tuple[Any, ...], tuple[
         if not set(map(type, selected.values())) <= _PLAIN_SELECTED:
             raise Unprepared
         selected = tuple(selected.items())
-    columns = []
-    for column in query.select:
-        if type(column) is not Col:
-            raise Unprepared
-        columns.append((column.alias, column.target))
+    columns = _columns(query.select)
     if not all(isinstance(order, str) for order in query.order_by):
         raise Unprepared
     params: list[Any] = []
@@ -150,7 +155,7 @@ def _shape(query: Any, compiler: Any) -> tuple[Hashable, tuple[Any, ...], tuple[
         tuple(annotations),
         where,
         selected,
-        tuple(columns),
+        columns,
         query.values_select,
         query.default_cols,
         _frozen(query.select_related),
@@ -163,6 +168,25 @@ def _shape(query: Any, compiler: Any) -> tuple[Hashable, tuple[Any, ...], tuple[
         query.distinct,
     )
     return key, tuple(params), tuple(fragments)
+
+
+def _columns(select: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    """The selected columns as (alias, model, attribute name) (plain values: hashing the
+    `Field` objects themselves runs Python for each, 33 a product page), or Unprepared."""
+    found = _column_keys.get(id(select))
+    if found is not None and found[0] is select:
+        return found[1]
+    columns = []
+    for column in select:
+        if type(column) is not Col:
+            raise Unprepared
+        columns.append((column.alias, column.target.model, column.target.attname))
+    key = tuple(columns)
+    with _lock:
+        if len(_column_keys) >= MAX_COLUMN_KEYS:
+            _column_keys.clear()
+        _column_keys[id(select)] = (select, key)
+    return key
 
 
 def _compile(query: Any, alias: str, params: tuple[Any, ...], fragments: tuple[str, ...]) -> Any:
@@ -190,9 +214,8 @@ def prepared_compiler(query: Any, alias: str) -> Any:
         key, params, fragments = _shape(query, compiler)
     except Unprepared:
         return None
-    if key in _shapes:
-        prepared = _shapes[key]
-    else:
+    prepared = _shapes.get(key, _UNKNOWN)
+    if prepared is _UNKNOWN:
         prepared = _compile(query, alias, params, fragments)
         with _lock:
             if len(_shapes) < MAX_SHAPES:
@@ -207,6 +230,7 @@ def prepared_compiler(query: Any, alias: str) -> Any:
     compiler.has_extra_select = prepared.has_extra_select
     compiler.as_sql = lambda with_limits=True, with_col_aliases=False: (sql, params)
     compiler.get_converters = lambda expressions: prepared.converters
+    compiler.has_composite_fields = lambda expressions: prepared.composite
     return compiler
 
 
@@ -252,3 +276,4 @@ def clear() -> None:
     """Forget every compiled shape (tests; a schema change in a running process)."""
     with _lock:
         _shapes.clear()
+        _column_keys.clear()

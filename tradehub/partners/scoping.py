@@ -31,10 +31,15 @@ class PartnerScopedViewMixin:
     request: Any
 
     def get_queryset(self) -> QuerySet[Any]:
-        queryset = super().get_queryset()  # type: ignore[misc]
+        return self.scoped(super().get_queryset())  # type: ignore[misc]
+
+    def scoped(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """`queryset` (any queryset of the view's model, e.g. `.values()` rows built once per
+        process) narrowed to the caller's objects, as `get_queryset` narrows the view's own;
+        always a new queryset, so a shared one is never evaluated (its cache filled) here."""
         user = self.request.user
-        if self.gateway_sees_all and getattr(user, "is_gateway", False):
-            return queryset
+        if (self.gateway_sees_all and getattr(user, "is_gateway", False)) or sees_everything(user):
+            return queryset.all()
         return scope_to_caller(queryset, user, self.partner_field)
 
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from shipments.models import Alert
 from tradehub.api.etags import ETagMixin
 from tradehub.api.filters import UpdatedSinceFilterSet
+from tradehub.api.page_queries import prepared_pages
 from tradehub.api.representation import row_or_404
 from tradehub.api.serializers import StrictSerializer
 from tradehub.notifications.choices import Severity
@@ -107,6 +108,10 @@ class AlertViewSet(
     """The caller's alerts, newest first."""
 
     queryset = selectors.alerts()
+    # The list's and the detail's rows: setting up a `.values()` query costs Django a join path
+    # per column (about 0.3 ms of a request), so it is set up once; each request scopes it to
+    # the caller and filters it (the same SQL as filtering first, `tests/api/test_page_queries.py`).
+    rows = alert_rows(selectors.alerts())
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     lookup_field = "reference"
@@ -117,7 +122,7 @@ class AlertViewSet(
         summary="List alerts", responses={200: AlertSerializer(many=True), 401: ERRORS[401]}
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(alert_rows(self.filter_queryset(self.get_queryset())))
+        page = self.paginate_queryset(self.filter_queryset(self.scoped(self.rows)))
         assert page is not None
         return self.get_paginated_response(represent_alerts(list(page)))
 
@@ -125,9 +130,10 @@ class AlertViewSet(
         summary="Get an alert", responses={200: AlertSerializer, 401: ERRORS[401], 404: ERRORS[404]}
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # One query finds the alert in the caller's scope and reads its row; the ETag is
-        # computed from the row's fields, as from the model's.
-        rows = alert_rows(self.filter_queryset(self.get_queryset()))
+        # One query finds the alert in the caller's scope and reads its row (a shape compiled
+        # once: `get` reads a slice); the ETag is computed from the row's fields, as from the
+        # model's.
+        rows = prepared_pages(self.filter_queryset(self.scoped(self.rows)))
         row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
         found = Alert(pk=row["id"], updated_at=row["updated_at"])
         self.check_object_permissions(request, found)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from shipments.alerts.api.representations import alert_rows, represent_alerts
 from shipments.alerts.api.views import AlertSerializer
@@ -107,3 +108,57 @@ def test_the_api_answers_what_the_serializer_gives(api, partner):
     assert acknowledged.status_code == 200, acknowledged.content
     made[0].refresh_from_db()
     assert acknowledged.content == serializer_bytes([made[0]])[1:-1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"state": ["open", "acknowledged"]},
+        {"shipment": ["SHP-NONE"]},
+        {"severity": ["high"], "kind": ["expiring_soon", "customs_hold"]},
+        {"updated_since": ["2026-11-30T00:00:00+05:00"], "state": ["resolved"]},
+    ],
+)
+@pytest.mark.parametrize("staff", [False, True])
+def test_rows_set_up_once_read_what_filtering_first_read(partner, query, staff):
+    """The view's rows (`.values()` set up once per process, then scoped and filtered per
+    request) compile to the SQL of scoping and filtering the model's queryset first, and read
+    the same rows."""
+    from django.http import QueryDict
+
+    from shipments.alerts.api.views import AlertFilter, AlertViewSet
+
+    varied_alerts(partner)
+    data = QueryDict(mutable=True)
+    for name, values in query.items():
+        data.setlist(name, values)
+
+    def scope(queryset):
+        return queryset.all() if staff else queryset.filter(partner=partner.pk)
+
+    before = alert_rows(AlertFilter(data, queryset=scope(alerts())).qs)
+    after = AlertFilter(data, queryset=scope(AlertViewSet.rows)).qs
+    ordering = ("-created_at", "-id")
+    assert str(after.order_by(*ordering).query) == str(before.order_by(*ordering).query)
+    assert list(after.order_by(*ordering)) == list(before.order_by(*ordering))
+    assert AlertViewSet.rows._result_cache is None  # the shared queryset is never read
+
+
+def test_staff_and_partners_see_their_alerts_through_the_shared_rows(
+    api, partner, other_partner, client_for
+):
+    """Each request scopes the shared rows to its caller: another partner's alert is a 404
+    and not in its list; the detail's lookup (a compiled shape) answers each caller its own."""
+    from tests.factories import StaffUserFactory
+
+    made = varied_alerts(partner)
+    other = client_for(other_partner)
+    assert other.get("/api/v1/alerts/").json()["results"] == []
+    assert other.get(f"/api/v1/alerts/{made[0].reference}/").status_code == 404
+    assert api.get(f"/api/v1/alerts/{made[0].reference}/").status_code == 200
+    staff = APIClient()
+    staff.force_login(StaffUserFactory())  # type: ignore[arg-type]
+    listed = staff.get("/api/v1/alerts/?page_size=50")
+    assert [a["reference"] for a in listed.json()["results"]] == [a.reference for a in made]
+    assert staff.get(f"/api/v1/alerts/{made[0].reference}/").status_code == 200

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shipments.models import Alert, Lot, Shipment
 from tests.shipments.factories import make_shipment
-from tradehub.prepared_queries import RowsByIds, rows_together
+from tradehub.prepared_queries import RowsByIds, digested_rows_together, rows_together
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +185,51 @@ def test_queries_run_together_answer_what_each_answers_alone(partner, monkeypatc
         assert rows_together((lots, ids), (references, ids[:2]), (lots, [])) == alone
     assert len(queries.captured_queries) == 2
     assert all("ANY(" not in query["sql"] for query in queries.captured_queries)
+
+
+def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monkeypatch):
+    """`digested_rows_together` gives `rows_together`'s rows (one query logged) and a digest per
+    query: the same while the rows are the same, another once one of them changed, None for a
+    query without rows or ids; when the caller knows the digests, no rows. Where the queries
+    run alone (SQLite, server-side binding): no digests, the rows."""
+    shipments = [
+        make_shipment(partner, lots=[{"product": "cherry-tomato"}, {"product": "kiwifruit"}])
+        for _ in range(2)
+    ]
+    ids = [s.pk for s in shipments]
+    lots = RowsByIds(lots_query)
+    references = RowsByIds(
+        lambda ids: (
+            Shipment.objects.filter(pk__in=ids).order_by("id").values_list("id", "consignee")
+        )
+    )
+    queries = ((lots, ids), (references, ids), (lots, []), (references, [10**12]))
+    alone = rows_together(*queries)
+    seen: list[tuple[bytes | None, ...]] = []
+
+    def unknown(digests: tuple[bytes | None, ...]) -> bool:
+        seen.append(digests)
+        return False
+
+    with CaptureQueriesContext(connection) as captured:
+        digests, rows = digested_rows_together(unknown, *queries)
+    assert len(captured.captured_queries) == 1
+    assert rows == alone
+    assert isinstance(rows[1][0][1], dict)  # converters applied, the digest column dropped
+    assert digests == seen[0]
+    assert digests is not None and digests[2] is None and digests[3] is None
+    assert all(len(digest) == 64 for digest in digests[:2])  # type: ignore[arg-type]
+    again, rows = digested_rows_together(lambda found: found == digests, *queries)
+    assert (again, rows) == (digests, None)
+    Lot.objects.filter(pk=shipments[1].lots.order_by("id").first().pk).update(net_kg="1.500")
+    changed, rows = digested_rows_together(unknown, *queries)
+    assert changed is not None and rows == rows_together(*queries)
+    assert changed[0] != digests[0] and changed[1:] == digests[1:]
+    Shipment.objects.filter(pk=ids[0]).update(consignee={"name": "Ünïcødé"})
+    assert digested_rows_together(unknown, *queries)[0][1] != digests[1]  # type: ignore[index]
+    options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    assert digested_rows_together(unknown, *queries) == (None, rows_together(*queries))
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert digested_rows_together(unknown, *queries) == (None, rows_together(*queries))

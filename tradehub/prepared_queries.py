@@ -8,7 +8,9 @@ used, keeps the SQL with the id list as one array parameter (`= ANY(%s)` instead
 so the text does not depend on the number of ids) and the field converters Django would apply
 (e.g. JSON decoding), and afterwards only executes it. `tests/test_prepared_queries.py` compares
 its rows with the ORM's. On a database without arrays (SQLite, the embedded default) it runs the
-ORM's query instead.
+ORM's query instead. `rows_together` sends several such queries in one round trip;
+`digested_rows_together` also has PostgreSQL digest each one's rows, so that a caller who built
+its output from rows with those digests before need not read them again.
 """
 
 import re
@@ -216,3 +218,58 @@ def rows_together(
                 cursor.nextset()
             results[n] = query._finish(cursor.fetchall(), connection)
     return results
+
+
+# A statement's rows with, in a last column, the SHA-256 of their text (each row as PostgreSQL
+# spells a record, in the order they are returned, one per line), computed in the same
+# statement (the same snapshot) over the same materialized rows.
+_DIGESTED = (
+    "WITH q AS MATERIALIZED ({}) SELECT q.*, (SELECT encode(sha256(convert_to("
+    "string_agg(d::text, E'\\n'), 'UTF8')), 'hex') FROM q AS d) FROM q"
+)
+# Digests of a set of queries' results: one per query, None for one without rows.
+Digests = tuple[bytes | None, ...]
+
+
+def digested_rows_together(
+    known: Callable[[Digests], bool], *queries: tuple[RowsByIds, Sequence[int]]
+) -> tuple[Digests | None, list[list[tuple[Any, ...]]] | None]:
+    """`rows_together`, each query's rows digested where they are read: (the digests, the
+    rows), or (the digests, None) when `known(digests)` says the caller has what it builds from
+    such rows already; then no row is made into Python values (psycopg does that only when they
+    are fetched). The digest is SHA-256 over the rows' text in PostgreSQL's output, so equal
+    digests mean the same values, in the same order (text equal: the same values read back).
+    Where `rows_together` runs each query alone (SQLite, server-side binding, several
+    databases), no digests: (None, the rows)."""
+    wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
+    aliases = {query._current()[4] for _, query, _ in wanted}
+    connection = connections[next(iter(aliases))] if len(aliases) == 1 else None
+    if (
+        connection is None
+        or connection.vendor != "postgresql"
+        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
+    ):
+        return None, rows_together(*queries)
+    statements: list[str] = []
+    params: list[Any] = []
+    for _, query, ids in wanted:
+        sql, query_params = query._statement(ids)
+        statements.append(_DIGESTED.format(sql))
+        params.extend(query_params)
+    digests: list[bytes | None] = [None] * len(queries)
+    results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(statements), params)
+        client = cursor.cursor  # psycopg's own: results by index, raw values
+        for position, (n, _, _) in enumerate(wanted):
+            result = client.set_result(position).pgresult
+            if result is not None and result.ntuples:
+                digests[n] = result.get_value(0, result.nfields - 1)
+        found = tuple(digests)
+        if known(found):
+            return found, None
+        for position, (n, query, _) in enumerate(wanted):
+            client.set_result(position)
+            rows = [row[:-1] for row in cursor.fetchall()]
+            results[n] = query._finish(rows, connection)
+    return found, results

@@ -8,11 +8,15 @@ shipments. A page of 50 shipments used to build some 900 model instances, run th
 machinery and DRF's per-field representation; here each value goes through one formatter
 (`tradehub.api.representation`, DRF's spellings), and a lot's shelf-life figures come from the
 same functions the serializer uses (`shipments.services.shelf`), computed once per page for
-each distinct set of their inputs. `tests/shipments/test_representations.py` compares the
-rendered bytes with the serializer's over varied shipments, also on the SQLite path.
+each distinct set of their inputs. What a page's rows give is kept by their digests (computed
+by PostgreSQL with the rows, `digested_rows_together`): a page read again with the same rows is
+copied from it, its rows never made into Python values, only the lots' `now`-dependent figures
+computed again. `tests/shipments/test_representations.py` compares the rendered bytes with the
+serializer's over varied shipments, pages read again and changed, also on the SQLite path.
 """
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +39,7 @@ from shipments.services.shelf import (
     remaining_hours_of,
 )
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import RowsByIds, rows_together
+from tradehub.prepared_queries import Digests, RowsByIds, digested_rows_together
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -183,10 +187,24 @@ def page_rows(queryset: QuerySet[Shipment], ordering: Sequence[str]) -> QuerySet
 def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, Any]]:
     """`ShipmentSerializer(shipments, many=True).data` for the shipments with these ids, in
     their order, lots as of `now`; an id whose shipment is gone is left out. Six queries
-    compiled once per process, sent together (one round trip on PostgreSQL)."""
+    compiled once per process, sent together (one round trip on PostgreSQL).
+
+    What the rows give is built once per distinct rows and display zone (`_PAGES`): PostgreSQL
+    digests each query's rows as it reads them, and a page whose rows are digested as before
+    (a partner polling a list) is copied from what they built, its rows left unread; only the
+    lots' figures, which depend on `now`, are computed again."""
     if not ids:
         return []
-    shipment_rows, document_rows, leg_rows, lot_rows, product_rows, alert_rows = rows_together(
+    zone = timezone.get_current_timezone()
+    shown = tuple(ids)
+    found: list[_Page | None] = [None]
+
+    def known(digests: Digests) -> bool:
+        found[0] = _PAGES.get((zone, shown, digests))
+        return found[0] is not None
+
+    digests, results = digested_rows_together(
+        known,
         (SHIPMENTS, ids),
         (DOCUMENTS, ids),
         (LEGS, ids),
@@ -194,8 +212,114 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
         (PRODUCTS, ids),
         (OPEN_ALERTS_OF_SHIPMENTS, ids),
     )
+    page = found[0]
+    if results is not None:
+        page = _built(ids, zone, *results)
+        if digests is not None:
+            _remember((zone, shown, digests), page)
+    assert page is not None
+    return page.as_of(now)
+
+
+# Pages built from their rows, by (display zone, ids, the digests of the six queries' rows):
+# everything the output is made of but `now`. An entry stays right for as long as it can be
+# found (a row that changed changes a digest); bounded by the shipments held, emptied when full.
+SHIPMENTS_KEPT = 1_000
+_PAGES: dict[tuple[Any, ...], "_Page"] = {}
+_held = [0]
+_pages_lock = threading.Lock()
+
+
+def _remember(key: tuple[Any, ...], page: "_Page") -> None:
+    size = len(page.shipments)
+    if size > SHIPMENTS_KEPT:
+        return
+    with _pages_lock:
+        if _held[0] + size > SHIPMENTS_KEPT:
+            _PAGES.clear()
+            _held[0] = 0
+        _PAGES[key] = page
+        _held[0] += size
+
+
+# What a lot's shelf-life figures are computed from, besides `now`: state, profile, packing
+# day, harvest, pre-cooling, field temperature, shelf-life end, arrival, excursion flag.
+FigureInputs = tuple[
+    shelf_life.LotState,
+    shelf_life.ProductProfile,
+    dt.date,
+    dt.datetime | None,
+    dt.datetime | None,
+    float | None,
+    dt.datetime,
+    dt.datetime | None,
+    bool,
+]
+# A lot as shown but for its figures (None in their places), and which of the page's distinct
+# figure inputs are its own.
+LotTemplate = tuple[dict[str, Any], int]
+
+
+class _Page:
+    """A page's output without `now`: each shipment's dict (its lots' figures left out) and its
+    lots, and the distinct figure inputs of the page's lots (lots that share them, e.g. the lots
+    of a shipment before their first reading, share one computation)."""
+
+    __slots__ = ("figure_inputs", "shipments")
+
+    def __init__(
+        self,
+        shipments: list[tuple[dict[str, Any], list[LotTemplate]]],
+        figure_inputs: list[FigureInputs],
+    ) -> None:
+        self.shipments = shipments
+        self.figure_inputs = figure_inputs
+
+    def as_of(self, now: dt.datetime) -> list[dict[str, Any]]:
+        """The shipments as of `now`, every dict and list a new one (an entry is shared by the
+        requests that find it)."""
+        figures = [_figures(*inputs, now) for inputs in self.figure_inputs]
+        out = []
+        for template, lot_templates in self.shipments:
+            shipment = template.copy()
+            route = template["onward_route"]
+            if route is not None:
+                route = route.copy()
+                if route.get("transit_countries") is not None:
+                    route["transit_countries"] = list(route["transit_countries"])
+                shipment["onward_route"] = route
+            if template["consignee"] is not None:
+                shipment["consignee"] = template["consignee"].copy()
+            shipment["required_documents"] = [d.copy() for d in template["required_documents"]]
+            shipment["warnings"] = list(template["warnings"])
+            shipment["legs"] = [leg.copy() for leg in template["legs"]]
+            lots = []
+            for lot_template, index in lot_templates:
+                remaining, condition, precooling = figures[index]
+                lot = lot_template.copy()
+                lot["remaining_shelf_life_hours"] = remaining
+                lot["condition"] = condition
+                lot["open_alerts"] = [alert.copy() for alert in lot_template["open_alerts"]]
+                lot["precooling"] = precooling.copy()
+                lots.append(lot)
+            shipment["lots"] = lots
+            out.append(shipment)
+        return out
+
+
+def _built(
+    ids: Sequence[int],
+    zone: Any,
+    shipment_rows: list[tuple[Any, ...]],
+    document_rows: list[tuple[Any, ...]],
+    leg_rows: list[tuple[Any, ...]],
+    lot_rows: list[tuple[Any, ...]],
+    product_rows: list[tuple[Any, ...]],
+    alert_rows: list[tuple[Any, ...]],
+) -> _Page:
+    """The page from its rows (the six queries' results, in `represent_shipments`' order)."""
     rows = _in_order(SHIPMENTS.named(shipment_rows), ids)
-    when = datetime_formatter(timezone.get_current_timezone())
+    when = datetime_formatter(zone)
     documents = _by_shipment(document_rows)
     legs = _by_shipment(leg_rows)
     # The products as plain objects with the columns as attributes: the shelf-life profile and
@@ -211,7 +335,8 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
         for row in rows
     }
     memo: dict[tuple[frozenset[int], str], list[str]] = {}
-    figures: dict[tuple[Any, ...], LotFigures] = {}
+    figure_index: dict[tuple[Any, ...], int] = {}
+    figure_inputs: list[FigureInputs] = []
 
     def warnings_of(its_lots: Sequence[tuple[Any, ...]], setpoint_c: Any) -> list[str]:
         # The warnings depend only on the set of products and the set-point: shipments of a
@@ -225,48 +350,82 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
             )
         return list(found)
 
+    def figures_of(lot: tuple[Any, ...], arrival: dt.datetime | None) -> int:
+        (_, _, product_id, _, _, _, packed_on, _, _, ends_at, _, _, shelf_state) = lot[:13]
+        harvested_at, precooled_at, field_temp_c, excursion = lot[13:]
+        # The figures depend only on these values (and `now`, the same for the whole page).
+        key = (
+            shelf_state,
+            product_id,
+            packed_on,
+            harvested_at,
+            precooled_at,
+            field_temp_c,
+            ends_at,
+            arrival,
+            excursion,
+        )
+        index = figure_index.get(key)
+        if index is None:
+            index = figure_index[key] = len(figure_inputs)
+            figure_inputs.append(
+                (
+                    shelf_life.state_from_json(shelf_state),
+                    profiles[product_id],
+                    packed_on,
+                    harvested_at,
+                    precooled_at,
+                    field_temp_c,
+                    ends_at,
+                    arrival,
+                    bool(excursion),
+                )
+            )
+        return index
+
     lots: dict[int, list[tuple[Any, ...]]] = {}
     for lot in lot_rows:
         lots.setdefault(lot[1], []).append(lot)
-    out = []
+    shipments = []
     for row in rows:
         pk = row["id"]
         its_lots = lots.get(pk, ())
-        out.append(
-            {
-                "reference": row["reference"],
-                "partner_reference": row["partner_reference"],
-                "kind": row["kind"],
-                "status": row["status"],
-                "origin": row["origin__code"],
-                "destination": row["destination__code"],
-                "destination_country": row["destination__country__code"],
-                "declaration": row["declaration__reference"],
-                "setpoint_c": _float(row["setpoint_c"]),
-                "package_kind": row["package_kind"],
-                "planned_departure": when(row["planned_departure"]),
-                "planned_arrival": when(row["planned_arrival"]),
-                "estimated_arrival": when(row["estimated_arrival"]),
-                "actual_departure": when(row["actual_departure"]),
-                "actual_arrival": when(row["actual_arrival"]),
-                "is_overdue": bool(row["is_overdue"]),
-                "onward_formalities": row["onward_formalities"],
-                "onward_route": _route(json_in(row["onward_route_text"])),
-                "onward_declaration": row["onward_declaration__reference"],
-                "required_documents": [_document(d, when) for d in documents.get(pk, ())],
-                "consignee": consignee_out(json_in(row["consignee_text"])),
-                "warnings": warnings_of(its_lots, row["setpoint_c"]),
-                "legs": [_leg(leg, when) for leg in legs.get(pk, ())],
-                "lots": [
-                    _lot(lot, products[lot[2]], profiles, alerts, arrivals[pk], now, when, figures)
-                    for lot in its_lots
-                ],
-                "version": row["version"],
-                "created_at": when(row["created_at"]),
-                "updated_at": when(row["updated_at"]),
-            }
-        )
-    return out
+        arrival = arrivals[pk]
+        template = {
+            "reference": row["reference"],
+            "partner_reference": row["partner_reference"],
+            "kind": row["kind"],
+            "status": row["status"],
+            "origin": row["origin__code"],
+            "destination": row["destination__code"],
+            "destination_country": row["destination__country__code"],
+            "declaration": row["declaration__reference"],
+            "setpoint_c": _float(row["setpoint_c"]),
+            "package_kind": row["package_kind"],
+            "planned_departure": when(row["planned_departure"]),
+            "planned_arrival": when(row["planned_arrival"]),
+            "estimated_arrival": when(row["estimated_arrival"]),
+            "actual_departure": when(row["actual_departure"]),
+            "actual_arrival": when(row["actual_arrival"]),
+            "is_overdue": bool(row["is_overdue"]),
+            "onward_formalities": row["onward_formalities"],
+            "onward_route": _route(json_in(row["onward_route_text"])),
+            "onward_declaration": row["onward_declaration__reference"],
+            "required_documents": [_document(d, when) for d in documents.get(pk, ())],
+            "consignee": consignee_out(json_in(row["consignee_text"])),
+            "warnings": warnings_of(its_lots, row["setpoint_c"]),
+            "legs": [_leg(leg, when) for leg in legs.get(pk, ())],
+            "lots": None,
+            "version": row["version"],
+            "created_at": when(row["created_at"]),
+            "updated_at": when(row["updated_at"]),
+        }
+        lot_templates = [
+            (_lot(lot, products[lot[2]], alerts, when), figures_of(lot, arrival))
+            for lot in its_lots
+        ]
+        shipments.append((template, lot_templates))
+    return _Page(shipments, figure_inputs)
 
 
 def _by_shipment(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
@@ -341,61 +500,13 @@ LotFigures = tuple[float, str, dict[str, Any]]
 def _lot(
     row: tuple[Any, ...],
     product: SimpleNamespace,
-    profiles: dict[int, shelf_life.ProductProfile],
     alerts: dict[int, list[dict[str, Any]]],
-    arrival: dt.datetime | None,
-    now: dt.datetime,
     when: DatetimeOut,
-    figures: dict[tuple[Any, ...], LotFigures],
 ) -> dict[str, Any]:
-    (
-        pk,
-        _,
-        product_id,
-        lot_code,
-        net_kg,
-        packages,
-        packed_on,
-        goods_item,
-        expires_at,
-        ends_at,
-        consumed,
-        chilling,
-        shelf_state,
-        harvested_at,
-        precooled_at,
-        field_temp_c,
-        excursion,
-    ) = row
-    # The figures depend only on these values (and `now`, the same for the whole page): lots
-    # that share them (same product, packing day and stored state, e.g. the lots of a shipment
-    # before their first reading) share one computation.
-    key = (
-        shelf_state,
-        product_id,
-        packed_on,
-        harvested_at,
-        precooled_at,
-        field_temp_c,
-        ends_at,
-        arrival,
-        excursion,
-    )
-    found = figures.get(key)
-    if found is None:
-        found = figures[key] = _figures(
-            shelf_life.state_from_json(shelf_state),
-            profiles[product_id],
-            packed_on,
-            harvested_at,
-            precooled_at,
-            field_temp_c,
-            ends_at,
-            arrival,
-            bool(excursion),
-            now,
-        )
-    remaining, condition, precooling = found
+    """A lot as shown, its figures (remaining hours, condition, pre-cooling: they depend on
+    `now`) left None in their places."""
+    (pk, _, _, lot_code, net_kg, packages, packed_on, goods_item, expires_at, ends_at) = row[:10]
+    consumed, chilling = row[10:12]
     return {
         "lot_code": lot_code,
         "product": product.code,
@@ -405,12 +516,12 @@ def _lot(
         "goods_item": goods_item,
         "expires_at": when(expires_at),
         "shelf_life_ends_at": when(ends_at),
-        "remaining_shelf_life_hours": remaining,
+        "remaining_shelf_life_hours": None,
         "consumed_fraction": _float(consumed),
         "chilling_damage": round(chilling, 2),
-        "condition": condition,
+        "condition": None,
         "open_alerts": list(alerts.get(pk, ())),
-        "precooling": dict(precooling),
+        "precooling": None,
     }
 
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from shipments import shelf_life
 from shipments.alerts.selectors import open_alerts_by_lot
+from shipments.api import representations
 from shipments.api.representations import represent_shipments
 from shipments.api.serializers import ShipmentSerializer
-from shipments.models import Alert, Excursion, Leg, Lot, RequiredDocument, Shipment
+from shipments.models import Alert, Excursion, Leg, Lot, Product, RequiredDocument, Shipment
 from shipments.selectors import with_details
 from tests.declarations.factories import DeclarationFactory
 from tests.shipments.factories import make_shipment, released_declaration
@@ -250,11 +251,105 @@ def test_lots_sharing_a_state_keep_their_own_figures(partner):
 
 def test_a_database_without_arrays_renders_the_same_bytes(partner, monkeypatch):
     """SQLite (`make run`): the related rows come from the ORM's own queries (RowsByIds'
-    fallback), the states from the same JSON text."""
+    fallback), the states from the same JSON text; no digests, so nothing is kept."""
     shipments = varied_shipments(partner)
     expected = serializer_bytes(shipments, NOW)
     monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr(representations, "_PAGES", {})
     assert rows_bytes(shipments, NOW) == expected
+    assert rows_bytes(shipments, NOW) == expected
+    assert not representations._PAGES
+
+
+def built_pages(monkeypatch) -> list[int]:
+    """Counts the pages built from rows (not copied from a page kept)."""
+    built = []
+    build = representations._built
+
+    def counting(ids, *args):
+        built.append(len(ids))
+        return build(ids, *args)
+
+    monkeypatch.setattr(representations, "_built", counting)
+    return built
+
+
+def test_a_page_read_again_is_copied_until_a_row_changes(partner, monkeypatch):
+    """A page whose rows are digested as before is copied from the one built (its lots' figures
+    computed for the new `now`); a change in any of the six queries' rows (shipment, document,
+    leg, lot, product, open alert, excursion flag) builds it again. Every answer is the
+    serializer's."""
+    shipments = varied_shipments(partner)
+    built = built_pages(monkeypatch)
+    for now in (NOW, NOW + dt.timedelta(hours=7), NOW + dt.timedelta(days=20)):
+        assert rows_bytes(shipments, now) == serializer_bytes(shipments, now)
+    assert len(built) == 1
+    mixed = next(s for s in shipments if s.kind == "distribution")
+    tomato = mixed.lots.order_by("id").first()
+    changes = [
+        lambda: Shipment.objects.filter(pk=mixed.pk).update(partner_reference="changed"),
+        lambda: RequiredDocument.objects.filter(shipment=mixed).update(reference="№ 13"),
+        lambda: Leg.objects.filter(shipment=mixed, sequence=2).update(vehicle="02 KZ 456"),
+        lambda: Lot.objects.filter(pk=tomato.pk).update(net_kg="1500.501"),
+        lambda: Lot.objects.filter(pk=tomato.pk).update(
+            shelf_state=shelf_life.LotState(consumed_fraction=0.5).to_dict()
+        ),
+        lambda: Product.objects.filter(code="kiwifruit").update(storage_life_days=61),
+        lambda: Product.objects.filter(code="table-grape").update(so2_pads=False),
+        lambda: Alert.objects.filter(lot=tomato, state="open").update(state="resolved"),
+        lambda: Excursion.objects.filter(shipment=mixed).update(degree_hours=1.0),
+    ]
+    for n, change in enumerate(changes, start=2):
+        change()
+        assert rows_bytes(shipments, NOW) == serializer_bytes(shipments, NOW), n
+        assert len(built) == n
+        assert rows_bytes(shipments, NOW) == serializer_bytes(shipments, NOW), n
+        assert len(built) == n
+    with timezone.override(ZoneInfo("America/St_Johns")):  # the display zone is in the key
+        assert rows_bytes(shipments, NOW) == serializer_bytes(shipments, NOW)
+    assert len(built) == len(changes) + 2
+
+
+def test_a_copy_is_the_callers_own(partner, monkeypatch):
+    """Changing an answer changes nothing kept: the next answer is the serializer's."""
+    shipments = varied_shipments(partner)
+    ids = [s.pk for s in shipments]
+    built = built_pages(monkeypatch)
+    for _ in range(2):
+        for shipment in represent_shipments(ids, NOW):
+            for name in ("required_documents", "warnings", "legs", "lots"):
+                shipment[name].append("changed")
+                for item in shipment[name][:-1]:
+                    if isinstance(item, dict):
+                        item["changed"] = True
+            for name in ("consignee", "onward_route"):
+                if shipment[name] is not None:
+                    shipment[name]["changed"] = True
+                    if shipment[name].get("transit_countries"):
+                        shipment[name]["transit_countries"].append("changed")
+            for lot in shipment["lots"][:-1]:
+                lot["open_alerts"].append("changed")
+                for alert in lot["open_alerts"][:-1]:
+                    alert["changed"] = True
+                lot["precooling"]["changed"] = True
+            shipment["changed"] = True
+        assert rows_bytes(shipments, NOW) == serializer_bytes(shipments, NOW)
+    assert len(built) == 1
+
+
+def test_the_pages_kept_are_bounded(partner, monkeypatch):
+    """At most SHIPMENTS_KEPT shipments are kept, over all pages; a page beyond it is not."""
+    shipments = [make_shipment(partner) for _ in range(4)]
+    monkeypatch.setattr(representations, "_PAGES", {})
+    monkeypatch.setattr(representations, "_held", [0])
+    monkeypatch.setattr(representations, "SHIPMENTS_KEPT", 3)
+    for one in shipments:
+        represent_shipments([one.pk], NOW)
+    assert len(representations._PAGES) == 1  # emptied when the fourth came
+    represent_shipments([s.pk for s in shipments[:2]], NOW)
+    assert sum(len(page.shipments) for page in representations._PAGES.values()) <= 3
+    represent_shipments([s.pk for s in shipments], NOW)
+    assert sum(len(page.shipments) for page in representations._PAGES.values()) <= 3
 
 
 def test_the_api_answers_what_the_serializer_gives(api, partner):

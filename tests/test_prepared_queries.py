@@ -203,7 +203,12 @@ def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monke
             Shipment.objects.filter(pk__in=ids).order_by("id").values_list("id", "consignee")
         )
     )
-    queries = ((lots, ids), (references, ids), (lots, []), (references, [10**12]))
+    queries: tuple[tuple[RowsByIds, list[int]], ...] = (
+        (lots, ids),
+        (references, ids),
+        (lots, []),
+        (references, [10**12]),
+    )
     alone = rows_together(*queries)
     seen: list[tuple[bytes | None, ...]] = []
 
@@ -221,7 +226,7 @@ def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monke
     assert all(len(digest) == 64 for digest in digests[:2])  # type: ignore[arg-type]
     again, rows = digested_rows_together(lambda found: found == digests, *queries)
     assert (again, rows) == (digests, None)
-    Lot.objects.filter(pk=shipments[1].lots.order_by("id").first().pk).update(net_kg="1.500")
+    Lot.objects.filter(pk=shipments[1].lots.order_by("id")[0].pk).update(net_kg="1.500")
     changed, rows = digested_rows_together(unknown, *queries)
     assert changed is not None and rows == rows_together(*queries)
     assert changed[0] != digests[0] and changed[1:] == digests[1:]

@@ -285,7 +285,7 @@ def test_a_page_read_again_is_copied_until_a_row_changes(partner, monkeypatch):
         assert rows_bytes(shipments, now) == serializer_bytes(shipments, now)
     assert len(built) == 1
     mixed = next(s for s in shipments if s.kind == "distribution")
-    tomato = mixed.lots.order_by("id").first()
+    tomato = mixed.lots.order_by("id")[0]
     changes = [
         lambda: Shipment.objects.filter(pk=mixed.pk).update(partner_reference="changed"),
         lambda: RequiredDocument.objects.filter(shipment=mixed).update(reference="№ 13"),

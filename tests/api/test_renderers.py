@@ -59,6 +59,25 @@ def test_pretty_printing_is_drfs():
     assert b"\n    " in FastJSONRenderer().render(data, accepted)
 
 
+@pytest.mark.parametrize(
+    ("accepted", "context"),
+    [
+        ("application/json", {}),
+        ("application/json", {"indent": 2}),
+        ("application/json", None),
+        (None, {"indent": 4}),
+        ("application/json; indent=0", {}),
+        ("application/json;indent=3", {"indent": 1}),
+        ("application/json; charset=utf-8", {}),
+    ],
+)
+def test_indentation_is_drfs_for_any_media_type_and_context(accepted, context):
+    data = {"a": [1, {"b": None}], "t": "ü"}
+    assert FastJSONRenderer().render(data, accepted, context) == JSONRenderer().render(
+        data, accepted, context
+    )
+
+
 def test_none_is_empty():
     assert FastJSONRenderer().render(None) == b""
 

@@ -231,6 +231,19 @@ def row_plan(serializer_class: type[serializers.ModelSerializer[Any]]) -> RowPla
 _class_rows: dict[tuple[type, tuple[str, ...]], QuerySet[Any, dict[str, Any]]] = {}
 
 
+_own_querysets: dict[type, bool] = {}
+
+
+def _own_queryset(cls: type) -> bool:
+    """Whether the view class's queryset is its `queryset` attribute as it is: no
+    `get_queryset` but the mixin's and DRF's (looked up once per class, not per request)."""
+    found = _own_querysets.get(cls)
+    if found is None:
+        owners = [klass for klass in cls.__mro__ if "get_queryset" in vars(klass)]
+        found = _own_querysets[cls] = owners == [ColumnsForSerializerMixin, GenericAPIView]
+    return found
+
+
 class ColumnsForSerializerMixin:
     """For read-only viewsets: the list and the detail read only the serializer's columns; the
     list is built from rows when the serializer allows it (`row_plan`)."""
@@ -273,8 +286,7 @@ class ColumnsForSerializerMixin:
         path per column (0.3 ms for the 33 product columns), so when the queryset is the class's
         own `queryset` (no `get_queryset` of the view's in between) it is set up once."""
         cls = type(self)
-        owners = [klass for klass in cls.__mro__ if "get_queryset" in vars(klass)]
-        if owners != [ColumnsForSerializerMixin, GenericAPIView]:
+        if not _own_queryset(cls):
             return self.get_queryset().values(*paths)
         key = (cls, paths)
         rows = _class_rows.get(key)

@@ -71,7 +71,12 @@ class FastJSONRenderer(JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
+        if accepted_media_type == self.media_type:
+            # No parameters, so no `indent=` in it: DRF's `get_indent` would parse it to learn so.
+            indent = (renderer_context or {}).get("indent")
+        else:
+            indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+        if indent is not None:
             return super().render(data, accepted_media_type, renderer_context)
         if not (self.compact and not self.ensure_ascii and self.strict):
             return super().render(data, accepted_media_type, renderer_context)

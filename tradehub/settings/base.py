@@ -239,6 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tradehub.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["tradehub.api.queries.StrictFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["tradehub.api.renderers.FastJSONRenderer"],
+    # DRF's negotiation, its answer remembered per Accept header (tradehub/api/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tradehub.api.negotiation.RememberingContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["tradehub.api.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["tradehub.api.throttling.PartnerRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "tradehub.api.schema.AutoSchema",

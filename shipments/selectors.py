@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -325,6 +326,7 @@ def _distribution_lot_rows(declaration_ids: list[int]) -> QuerySet[Lot, tuple[An
 
 # Every declaration list and detail reads these lots: compiled once per process.
 _DISTRIBUTION_LOTS = RowsByIds(_distribution_lot_rows)
+_SEQUENCE = attrgetter("sequence")
 # Nothing drawn, as a summary spells it (`fixed(ZERO.net_kg, 3)`).
 _NOTHING = "0.000"
 # The name `lot_drawings` is registered under as a drawing provider of declarations.
@@ -363,7 +365,7 @@ def distribution_summaries_from(
 
 def _goods_items_of(declarations: Sequence[Declaration]) -> dict[int, list[GoodsItem]]:
     return {
-        declaration.pk: sorted(declaration.goods_items.all(), key=lambda item: item.sequence)
+        declaration.pk: sorted(declaration.goods_items.all(), key=_SEQUENCE)
         for declaration in declarations
     }
 
@@ -422,7 +424,8 @@ def _summaries(
                     "declared_packages": item.packages_count,
                     "allocated_packages": taken.packages,
                     "remaining_packages": item.packages_count - taken.packages,
-                    "shipments": shipments[item.pk],
+                    # (`get`: no empty list stored for each item without lots)
+                    "shipments": shipments.get(item.pk, []),
                 }
             )
         summaries[declaration_id] = rows

@@ -18,21 +18,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import QuerySet, TextField
+from django.db.models import DecimalField, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
+from tradehub.api.representation import (
+    PARSED_KEPT,
+    date_out,
+    datetime_formatter,
+    json_in,
+)
 from tradehub.prepared_queries import RowsByIds, rows_together
 
 from .. import hooks
 from ..models import Declaration, Document, GoodsItem, Transit
 from ..selectors import sum_totals
-from .serializers import ErrorSerializer, PartySerializer, TransitSerializer
+from .serializers import (
+    ErrorSerializer,
+    GoodsItemSerializer,
+    PartySerializer,
+    TransitSerializer,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -134,9 +146,24 @@ _DOCUMENTS = RowsByIds(
 # The keys in the order the serializers write them (one definition: theirs).
 PARTY_KEYS = tuple(PartySerializer().fields)
 ERROR_KEYS = tuple(ErrorSerializer().fields)
-# The model's decimal fields as the serializer declares them (max_digits, decimal_places).
-KG = (14, 3)
-VALUE = (16, 2)
+
+
+def _quantity_out(name: str) -> Callable[[Decimal], str | None]:
+    """How a goods item's decimal column `name` is spelled. `GoodsItemSerializer` (a
+    ModelSerializer) declares it with the column's digits and places, and a value read from the
+    column is at those places and fits them: its `str` is what DRF's quantizing writes
+    (`decimal_out`'s first case without its checks; 450 values a page). Should the serializer
+    ever declare other digits or places, its field spells the value itself."""
+    field = cast(serializers.DecimalField, GoodsItemSerializer().fields[name])
+    column = cast(DecimalField, GoodsItem._meta.get_field(name))
+    if (field.max_digits, field.decimal_places) == (column.max_digits, column.decimal_places):
+        return str
+    return field.to_representation
+
+
+GROSS_KG_OUT, NET_KG_OUT, INVOICE_VALUE_OUT = map(
+    _quantity_out, ("gross_kg", "net_kg", "invoice_value")
+)
 
 
 def page_rows(view: GenericAPIView[Declaration]) -> QuerySet[Declaration, dict[str, Any]]:
@@ -232,8 +259,8 @@ def _declaration(
         else None,
         "containers": _texts(json_in(row["containers_text"])),
         "seals": _texts(json_in(row["seals_text"])),
-        "consignor": _party(json_in(row["consignor_text"])),
-        "consignee": _party(json_in(row["consignee_text"])),
+        "consignor": _party_of(row["consignor_text"]),
+        "consignee": _party_of(row["consignee_text"]),
         "declarant": dict(declarant) if declarant else None,
         "goods_items": [_goods_item(item) for item in items],
         "documents": documents,
@@ -278,9 +305,9 @@ def _goods_item(item: tuple[Any, ...]) -> dict[str, Any]:
         "commodity_code": commodity_code,
         "origin_country": origin_country,
         "packages": {"count": packages_count, "kind": packages_kind},
-        "gross_kg": decimal_out(gross_kg, *KG),
-        "net_kg": decimal_out(net_kg, *KG),
-        "invoice_value": decimal_out(invoice_value, *VALUE),
+        "gross_kg": GROSS_KG_OUT(gross_kg),
+        "net_kg": NET_KG_OUT(net_kg),
+        "invoice_value": INVOICE_VALUE_OUT(invoice_value),
         "currency": currency,
         "source_item": source_sequence,
         "storage_place": storage_place,
@@ -347,9 +374,7 @@ class _Stock:
 
     def __init__(self, pk: int, items: list[tuple[Any, ...]]) -> None:
         self.pk = pk
-        self.goods_items = _Items(
-            cast(GoodsItem, _Item(item[0], item[2], item[6], item[9])) for item in items
-        )
+        self.goods_items = _Items([_Item(item[0], item[2], item[6], item[9]) for item in items])
 
 
 class _Item:
@@ -365,7 +390,7 @@ class _Item:
         self.net_kg = net_kg
 
 
-class _Items(list[GoodsItem]):
+class _Items(list[_Item]):
     """A list that answers `.all()` like the related manager the provider expects."""
 
     def all(self) -> _Items:
@@ -392,6 +417,18 @@ def _party(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict) or "name" not in value or "country" not in value:
         return dict(PartySerializer().to_representation(value))
     return {key: _text(value[key]) for key in PARTY_KEYS if key in value}
+
+
+def _party_of(text: str | None) -> dict[str, Any] | None:
+    """`_party` of a party's JSON text, a copy of the one made for the same text before: a
+    partner's page repeats its consignors and consignees."""
+    party = _party_of_text(text)
+    return None if party is None else dict(party)  # its values are texts: a full copy
+
+
+@lru_cache(maxsize=PARSED_KEPT)
+def _party_of_text(text: str | None) -> dict[str, Any] | None:
+    return _party(json_in(text))
 
 
 def _errors(value: Any) -> list[dict[str, Any]] | None:

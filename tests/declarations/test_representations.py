@@ -8,6 +8,7 @@ distribution summaries with and without shipments; in two time zones."""
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -272,3 +273,34 @@ def test_the_same_bytes_where_the_database_has_no_arrays(partner, monkeypatch):
     reference = reference_bytes(queryset)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert fast_bytes(queryset) == reference
+
+
+def test_goods_item_quantities_are_their_columns_text_where_the_serializer_agrees():
+    """A goods item's quantity is spelled by `str` because `GoodsItemSerializer` declares the
+    column's digits and places (and then the column's text is DRF's spelling); a field that
+    declared others would spell the value itself."""
+    from rest_framework import serializers
+
+    assert representations.GROSS_KG_OUT is str
+    assert representations.NET_KG_OUT is str
+    assert representations.INVOICE_VALUE_OUT is str
+    for text in ["0.001", "99999999999.999", "1500.500", "NaN"]:
+        field = serializers.DecimalField(max_digits=14, decimal_places=3)
+        assert str(Decimal(text)) == field.to_representation(Decimal(text))
+    narrower = serializers.DecimalField(max_digits=10, decimal_places=1)
+    fields = {"gross_kg": narrower}
+    with mock.patch.object(
+        representations.GoodsItemSerializer, "fields", new_callable=mock.PropertyMock
+    ) as patched:
+        patched.return_value = fields
+        spell = representations._quantity_out("gross_kg")
+    assert spell == narrower.to_representation
+    assert spell(Decimal("1500.250")) == "1500.2"
+
+
+def test_a_party_is_a_fresh_copy_each_time(partner):
+    """Parties are formatted once per distinct text; each representation gets its own dict."""
+    declaration = create_declaration(partner)
+    first = representations.declaration(declaration.pk)
+    first["consignor"]["name"] = "changed"
+    assert representations.declaration(declaration.pk)["consignor"]["name"] != "changed"

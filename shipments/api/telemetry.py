@@ -303,14 +303,23 @@ def _fast_columns(rows: list[Any], now: dt.datetime) -> Columns | None:
     Each check runs over a whole column in C (`map`, `set`, `min`, `max`, `sum`), and distinct
     values are checked once (a logger's batch names one shipment and one sensor 10,000 times):
     a tenth of the cost of `_fast_row` per row."""
-    if set(map(type, rows)) != {dict} or not ROW_FIELDS.issuperset(chain.from_iterable(rows)):
+    if set(map(type, rows)) != {dict}:
+        return None
+    keys = set(chain.from_iterable(rows))  # built faster than `issuperset` walks them
+    if not keys <= ROW_FIELDS:
         return None
     shipments = _stripped(_column(rows, "shipment"))
     sensors = _sensor_ids(_column(rows, "sensor_id"))
     times = _utc_times(_column(rows, "recorded_at"), now)
     temperatures = _numbers(_column(rows, "temperature_c"), *TEMPERATURE_RANGE)
-    humidities = _optional_numbers(_column(rows, "humidity_pct"), 0, 100)
-    kinds = _kinds(_column(rows, "sensor_kind"))
+    # An optional field left out of every reading (the usual batch names no sensor kind): its
+    # column is all defaults, with nothing to look at.
+    humidities = (
+        _optional_numbers(_column(rows, "humidity_pct"), 0, 100)
+        if "humidity_pct" in keys
+        else [None] * len(rows)
+    )
+    kinds = _kinds(_column(rows, "sensor_kind")) if "sensor_kind" in keys else [""] * len(rows)
     if (
         shipments is None
         or sensors is None
@@ -406,4 +415,6 @@ def _kinds(values: list[Any]) -> list[str] | None:
         return None
     if not distinct <= _KIND_VALUES:
         return None
+    if distinct == {None}:  # the usual batch leaves the kind out of every reading
+        return [""] * len(values)
     return ["" if kind is None else kind for kind in values] if None in distinct else values

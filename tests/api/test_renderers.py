@@ -144,3 +144,31 @@ def test_times_with_few_microseconds_keep_orjson():
     assert b"26.000004+05:00" in rendered
     assert not spelled_differently(rendered)
     assert spelled_differently(b'{"v":-0.00001}') and spelled_differently(b"[0.00001]")
+
+
+def test_separator_search_is_the_regular_expressions():
+    """`has_separators` (led by memchr on the lead byte) answers what the regular expression it
+    replaced answers: every string of up to 5 bytes over the bytes that matter, then random
+    longer ones."""
+    import itertools
+    import random
+    import re
+
+    from tradehub.api.renderers import has_separators
+
+    reference = re.compile(b"\xe2\x80[\xa8\xa9]")
+    alphabet = b"\xe2\x80\xa8\xa9a\x81"
+    for length in range(6):
+        for combination in itertools.product(alphabet, repeat=length):
+            text = bytes(combination)
+            assert has_separators(text) == bool(reference.search(text)), text
+    chooser = random.Random(15)
+    pool = alphabet + "—✓€‧‪".encode()
+    for _ in range(20_000):
+        text = bytes(chooser.choice(pool) for _ in range(chooser.randint(6, 60)))
+        assert has_separators(text) == bool(reference.search(text)), text
+
+
+def test_line_and_paragraph_separators_are_escaped_as_drf_does():
+    data = {"a": "x\u2028y\u2029z", "b": ["\u2028"], "\u2029": 1}
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)

@@ -36,6 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from .page_queries import prepared_pages
 from .representation import date_out, datetime_out
 
 # Fields whose value is the attribute itself, rendered without touching anything else.
@@ -291,5 +292,6 @@ class ColumnsForSerializerMixin:
         key = (cls, paths)
         rows = _class_rows.get(key)
         if rows is None:
-            rows = _class_rows[key] = self.get_queryset().values(*paths)
+            # Already reading pages through compiled shapes: the paginator keeps it as it is.
+            rows = _class_rows[key] = prepared_pages(self.get_queryset().values(*paths))
         return rows.all()

@@ -110,8 +110,10 @@ class AlertViewSet(
     queryset = selectors.alerts()
     # The list's and the detail's rows: setting up a `.values()` query costs Django a join path
     # per column (about 0.3 ms of a request), so it is set up once; each request scopes it to
-    # the caller and filters it (the same SQL as filtering first, `tests/api/test_page_queries.py`).
-    rows = alert_rows(selectors.alerts())
+    # the caller and filters it (the same SQL as filtering first,
+    # `tests/shipments/alerts/test_representations.py`). Its slices (a page, the detail's `get`)
+    # run the SQL compiled once per shape (`prepared_pages`).
+    rows = prepared_pages(alert_rows(selectors.alerts()))
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     lookup_field = "reference"
@@ -133,7 +135,7 @@ class AlertViewSet(
         # One query finds the alert in the caller's scope and reads its row (a shape compiled
         # once: `get` reads a slice); the ETag is computed from the row's fields, as from the
         # model's.
-        rows = prepared_pages(self.filter_queryset(self.scoped(self.rows)))
+        rows = self.filter_queryset(self.scoped(self.rows))
         row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
         found = Alert(pk=row["id"], updated_at=row["updated_at"])
         self.check_object_permissions(request, found)

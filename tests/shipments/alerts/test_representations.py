@@ -162,3 +162,30 @@ def test_staff_and_partners_see_their_alerts_through_the_shared_rows(
     listed = staff.get("/api/v1/alerts/?page_size=50")
     assert [a["reference"] for a in listed.json()["results"]] == [a.reference for a in made]
     assert staff.get(f"/api/v1/alerts/{made[0].reference}/").status_code == 200
+
+
+def test_list_and_detail_queries_are_compiled_once_per_shape(api, partner, monkeypatch):
+    """The shared rows read pages and details through shapes compiled once: Django compiles an
+    alerts query for the first list and the first detail, not for the next ones."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from tradehub.api import page_queries
+
+    made = varied_alerts(partner)
+    page_queries.clear()
+    compiled: list[str] = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(self, *args, **kwargs):
+        if self.query.model is Alert and not self.query.subquery:
+            compiled.append("alert")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    counts = []
+    for _ in range(3):
+        before = len(compiled)
+        assert api.get("/api/v1/alerts/?page_size=2").status_code == 200
+        assert api.get(f"/api/v1/alerts/{made[1].reference}/").status_code == 200
+        counts.append(len(compiled) - before)
+    assert counts == [2, 0, 0]

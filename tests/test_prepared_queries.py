@@ -10,7 +10,12 @@ from django.test.utils import CaptureQueriesContext
 
 from shipments.models import Alert, Lot, Shipment
 from tests.shipments.factories import make_shipment
-from tradehub.prepared_queries import RowsByIds, digested_rows_together, rows_together
+from tradehub.prepared_queries import (
+    RowsByIds,
+    digested_rows_together,
+    digests_together,
+    rows_together,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,9 +194,9 @@ def test_queries_run_together_answer_what_each_answers_alone(partner, monkeypatc
 
 def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monkeypatch):
     """`digested_rows_together` gives `rows_together`'s rows (one query logged) and a digest per
-    query: the same while the rows are the same, another once one of them changed, None for a
-    query without rows or ids; when the caller knows the digests, no rows. Where the queries
-    run alone (SQLite, server-side binding): no digests, the rows."""
+    query, which `digests_together` gives alone (one query, one row): the same while the rows
+    are the same, another once one of them changed, None for a query without rows or ids.
+    Where the queries run alone (SQLite, server-side binding): no digests, the rows."""
     shipments = [
         make_shipment(partner, lots=[{"product": "cherry-tomato"}, {"product": "kiwifruit"}])
         for _ in range(2)
@@ -210,31 +215,32 @@ def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monke
         (references, [10**12]),
     )
     alone = rows_together(*queries)
-    seen: list[tuple[bytes | None, ...]] = []
-
-    def unknown(digests: tuple[bytes | None, ...]) -> bool:
-        seen.append(digests)
-        return False
-
     with CaptureQueriesContext(connection) as captured:
-        digests, rows = digested_rows_together(unknown, *queries)
+        digests, rows = digested_rows_together(*queries)
     assert len(captured.captured_queries) == 1
     assert rows == alone
     assert isinstance(rows[1][0][1], dict)  # converters applied, the digest column dropped
-    assert digests == seen[0]
     assert digests is not None and digests[2] is None and digests[3] is None
-    assert all(len(digest) == 64 for digest in digests[:2])  # type: ignore[arg-type]
-    again, rows = digested_rows_together(lambda found: found == digests, *queries)
-    assert (again, rows) == (digests, None)
+    assert all(len(digest or "") == 64 for digest in digests[:2])
+    with CaptureQueriesContext(connection) as captured:
+        assert digests_together(*queries) == digests
+    assert len(captured.captured_queries) == 1
+    assert digested_rows_together(*queries) == (digests, alone)
     Lot.objects.filter(pk=shipments[1].lots.order_by("id")[0].pk).update(net_kg="1.500")
-    changed, rows = digested_rows_together(unknown, *queries)
+    changed, rows = digested_rows_together(*queries)
     assert changed is not None and rows == rows_together(*queries)
     assert changed[0] != digests[0] and changed[1:] == digests[1:]
+    assert digests_together(*queries) == changed
     Shipment.objects.filter(pk=ids[0]).update(consignee={"name": "Ünïcødé"})
-    assert digested_rows_together(unknown, *queries)[0][1] != digests[1]  # type: ignore[index]
+    again = digests_together(*queries)
+    assert again is not None and again[1] != digests[1]
+    assert digested_rows_together(*queries)[0] == again
+    assert digests_together((lots, [])) is None  # nothing to run
     options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
-    assert digested_rows_together(unknown, *queries) == (None, rows_together(*queries))
+    assert digested_rows_together(*queries) == (None, rows_together(*queries))
+    assert digests_together(*queries) is None
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
     monkeypatch.setattr(connection, "vendor", "sqlite")
-    assert digested_rows_together(unknown, *queries) == (None, rows_together(*queries))
+    assert digested_rows_together(*queries) == (None, rows_together(*queries))
+    assert digests_together(*queries) is None

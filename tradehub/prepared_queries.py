@@ -220,27 +220,25 @@ def rows_together(
     return results
 
 
-# A statement's rows with, in a last column, the SHA-256 of their text (each row as PostgreSQL
-# spells a record, in the order they are returned, one per line), computed in the same
-# statement (the same snapshot) over the same materialized rows.
-_DIGESTED = (
-    "WITH q AS MATERIALIZED ({}) SELECT q.*, (SELECT encode(sha256(convert_to("
-    "string_agg(d::text, E'\\n'), 'UTF8')), 'hex') FROM q AS d) FROM q"
+# The SHA-256 of a query's rows' text (each row as PostgreSQL spells a record, in the order the
+# query returns them, one per line; NULL for no rows), over the materialized rows of `q`.
+_DIGEST_OF_Q = (
+    "SELECT encode(sha256(convert_to(string_agg(d::text, E'\\n'), 'UTF8')), 'hex') FROM q AS d"
 )
-# Digests of a set of queries' results: one per query, None for one without rows.
-Digests = tuple[bytes | None, ...]
+# A query's rows with their digest in a last column, computed in the same statement (the same
+# snapshot) over the same rows.
+_DIGESTED = "WITH q AS MATERIALIZED ({}) SELECT q.*, (" + _DIGEST_OF_Q + ") FROM q"  # noqa: S608 (constants)
+# The digest alone, the same expression over the same materialized query: the same text.
+_DIGEST_ONLY = "(WITH q AS MATERIALIZED ({}) " + _DIGEST_OF_Q + ")"
+# Digests of a set of queries' results: one per query, None for one without rows or ids.
+Digests = tuple[str | None, ...]
 
 
-def digested_rows_together(
-    known: Callable[[Digests], bool], *queries: tuple[RowsByIds, Sequence[int]]
-) -> tuple[Digests | None, list[list[tuple[Any, ...]]] | None]:
-    """`rows_together`, each query's rows digested where they are read: (the digests, the
-    rows), or (the digests, None) when `known(digests)` says the caller has what it builds from
-    such rows already; then no row is made into Python values (psycopg does that only when they
-    are fetched). The digest is SHA-256 over the rows' text in PostgreSQL's output, so equal
-    digests mean the same values, in the same order (text equal: the same values read back).
-    Where `rows_together` runs each query alone (SQLite, server-side binding, several
-    databases), no digests: (None, the rows)."""
+def _digestible(
+    queries: tuple[tuple[RowsByIds, Sequence[int]], ...],
+) -> tuple[Any, list[tuple[int, RowsByIds, Sequence[int]]]]:
+    """The connection the queries run on together, or None where `rows_together` runs them
+    one by one (SQLite, server-side binding, several databases); the queries with ids."""
     wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
     aliases = {query._current()[4] for _, query, _ in wanted}
     connection = connections[next(iter(aliases))] if len(aliases) == 1 else None
@@ -249,6 +247,20 @@ def digested_rows_together(
         or connection.vendor != "postgresql"
         or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
     ):
+        return None, wanted
+    return connection, wanted
+
+
+def digested_rows_together(
+    *queries: tuple[RowsByIds, Sequence[int]],
+) -> tuple[Digests | None, list[list[tuple[Any, ...]]]]:
+    """`rows_together`, each query's rows digested where they are read: (the digests, the
+    rows). The digest is SHA-256 over the rows' text in PostgreSQL's output, so equal digests
+    mean the same values, in the same order (equal text reads back as equal values); it comes
+    from the statement that returned the rows, so it is always theirs. Where `rows_together`
+    runs each query alone: (None, the rows)."""
+    connection, wanted = _digestible(queries)
+    if connection is None:
         return None, rows_together(*queries)
     statements: list[str] = []
     params: list[Any] = []
@@ -256,20 +268,38 @@ def digested_rows_together(
         sql, query_params = query._statement(ids)
         statements.append(_DIGESTED.format(sql))
         params.extend(query_params)
-    digests: list[bytes | None] = [None] * len(queries)
+    digests: list[str | None] = [None] * len(queries)
     results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
     with connection.cursor() as cursor:
         cursor.execute("; ".join(statements), params)
-        client = cursor.cursor  # psycopg's own: results by index, raw values
-        for position, (n, _, _) in enumerate(wanted):
-            result = client.set_result(position).pgresult
-            if result is not None and result.ntuples:
-                digests[n] = result.get_value(0, result.nfields - 1)
-        found = tuple(digests)
-        if known(found):
-            return found, None
         for position, (n, query, _) in enumerate(wanted):
-            client.set_result(position)
-            rows = [row[:-1] for row in cursor.fetchall()]
-            results[n] = query._finish(rows, connection)
-    return found, results
+            if position:
+                cursor.nextset()
+            fetched = cursor.fetchall()
+            if fetched:
+                digests[n] = fetched[0][-1]
+            results[n] = query._finish([row[:-1] for row in fetched], connection)
+    return tuple(digests), results
+
+
+def digests_together(*queries: tuple[RowsByIds, Sequence[int]]) -> Digests | None:
+    """The digests `digested_rows_together` would give now, without the rows: one statement,
+    one row (PostgreSQL reads the rows, nothing of them is sent). None where there are no
+    digests (no ids at all, or the queries run one by one). A caller that built its output from rows with these digests may use it again:
+    the rows are the same."""
+    connection, wanted = _digestible(queries)
+    if connection is None:
+        return None
+    digests: list[str | None] = [None] * len(queries)
+    selected: list[str] = []
+    params: list[Any] = []
+    for _, query, ids in wanted:
+        sql, query_params = query._statement(ids)
+        selected.append(_DIGEST_ONLY.format(sql))
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selected), params)
+        row = cursor.fetchone()
+    for (n, _, _), digest in zip(wanted, row, strict=True):
+        digests[n] = digest
+    return tuple(digests)

@@ -8,11 +8,12 @@ shipments. A page of 50 shipments used to build some 900 model instances, run th
 machinery and DRF's per-field representation; here each value goes through one formatter
 (`tradehub.api.representation`, DRF's spellings), and a lot's shelf-life figures come from the
 same functions the serializer uses (`shipments.services.shelf`), computed once per page for
-each distinct set of their inputs. What a page's rows give is kept by their digests (computed
-by PostgreSQL with the rows, `digested_rows_together`): a page read again with the same rows is
-copied from it, its rows never made into Python values, only the lots' `now`-dependent figures
-computed again. `tests/shipments/test_representations.py` compares the rendered bytes with the
-serializer's over varied shipments, pages read again and changed, also on the SQLite path.
+each distinct set of their inputs. What a page's rows give is kept with their digests
+(computed by PostgreSQL with the rows, `digested_rows_together`): a page asked for again whose
+rows have the same digests (`digests_together`, one small statement) is copied from it, only
+the lots' `now`-dependent figures computed again. `tests/shipments/test_representations.py`
+compares the rendered bytes with the serializer's over varied shipments, pages read again and
+changed, also on the SQLite path.
 """
 
 import datetime as dt
@@ -39,7 +40,12 @@ from shipments.services.shelf import (
     remaining_hours_of,
 )
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import Digests, RowsByIds, digested_rows_together
+from tradehub.prepared_queries import (
+    Digests,
+    RowsByIds,
+    digested_rows_together,
+    digests_together,
+)
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -189,22 +195,15 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
     their order, lots as of `now`; an id whose shipment is gone is left out. Six queries
     compiled once per process, sent together (one round trip on PostgreSQL).
 
-    What the rows give is built once per distinct rows and display zone (`_PAGES`): PostgreSQL
-    digests each query's rows as it reads them, and a page whose rows are digested as before
-    (a partner polling a list) is copied from what they built, its rows left unread; only the
-    lots' figures, which depend on `now`, are computed again."""
+    What the rows give is kept (`_PAGES`) with the digests PostgreSQL computed over the rows
+    it was built from; a page asked for again (a partner polling a list) first asks for the
+    digests alone, and when they are the same, the page is copied from what was built, only the
+    lots' figures, which depend on `now`, computed again."""
     if not ids:
         return []
     zone = timezone.get_current_timezone()
-    shown = tuple(ids)
-    found: list[_Page | None] = [None]
-
-    def known(digests: Digests) -> bool:
-        found[0] = _PAGES.get((zone, shown, digests))
-        return found[0] is not None
-
-    digests, results = digested_rows_together(
-        known,
+    key = (zone, tuple(ids))
+    queries = (
         (SHIPMENTS, ids),
         (DOCUMENTS, ids),
         (LEGS, ids),
@@ -212,33 +211,37 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
         (PRODUCTS, ids),
         (OPEN_ALERTS_OF_SHIPMENTS, ids),
     )
-    page = found[0]
-    if results is not None:
-        page = _built(ids, zone, *results)
-        if digests is not None:
-            _remember((zone, shown, digests), page)
-    assert page is not None
+    kept = _PAGES.get(key)
+    if kept is not None and digests_together(*queries) == kept[0]:
+        return kept[1].as_of(now)
+    digests, results = digested_rows_together(*queries)
+    page = _built(ids, zone, *results)
+    if digests is not None:
+        _remember(key, digests, page)
     return page.as_of(now)
 
 
-# Pages built from their rows, by (display zone, ids, the digests of the six queries' rows):
-# everything the output is made of but `now`. An entry stays right for as long as it can be
-# found (a row that changed changes a digest); bounded by the shipments held, emptied when full.
+# Pages built from their rows, by (display zone, ids), with the digests of the six queries'
+# rows they were built from: with the zone and the ids, everything the output is made of but
+# `now` (equal digests, equal rows). Bounded by the shipments held, emptied when full.
 SHIPMENTS_KEPT = 1_000
-_PAGES: dict[tuple[Any, ...], "_Page"] = {}
+_PAGES: dict[tuple[Any, ...], tuple[Digests, "_Page"]] = {}
 _held = [0]
 _pages_lock = threading.Lock()
 
 
-def _remember(key: tuple[Any, ...], page: "_Page") -> None:
+def _remember(key: tuple[Any, ...], digests: Digests, page: "_Page") -> None:
     size = len(page.shipments)
     if size > SHIPMENTS_KEPT:
         return
     with _pages_lock:
+        replaced = _PAGES.pop(key, None)
+        if replaced is not None:
+            _held[0] -= len(replaced[1].shipments)
         if _held[0] + size > SHIPMENTS_KEPT:
             _PAGES.clear()
             _held[0] = 0
-        _PAGES[key] = page
+        _PAGES[key] = (digests, page)
         _held[0] += size
 
 

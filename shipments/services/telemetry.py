@@ -409,13 +409,20 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
     with psycopg.Cursor(connection.connection) as cursor:
         if len(series) == 1:  # the usual batch: a plain range of the unique index
             shipment_id, sensor_id, members = series[0]
+            # As three arrays, loaded in C straight into lists (a tuple per row, then
+            # transposed, cost half as much again). Stored in time order as read; were they
+            # not, the times would not match the batch's and the COPY path would decide.
             cursor.execute(
-                f"SELECT recorded_at, temperature_c, humidity_pct FROM {table} "  # noqa: S608
-                "WHERE shipment_id = %s AND sensor_id = %s AND recorded_at BETWEEN %s AND %s "
-                "ORDER BY recorded_at LIMIT %s",
+                "SELECT array_agg(recorded_at), array_agg(temperature_c), "  # noqa: S608
+                "array_agg(humidity_pct) FROM (SELECT recorded_at, temperature_c, humidity_pct "
+                f"FROM {table} WHERE shipment_id = %s AND sensor_id = %s "
+                "AND recorded_at BETWEEN %s AND %s ORDER BY recorded_at LIMIT %s) r",
                 [shipment_id, sensor_id, times[members[0]], times[members[-1]], 2 * len(batch) + 1],
                 binary=True,
             )
+            arrays = cursor.fetchone()
+            assert arrays is not None  # an aggregate: always one row
+            columns = [list(array or ()) for array in arrays]  # NULL: nothing stored
         else:
             cursor.execute(
                 "SELECT r.recorded_at, r.temperature_c, r.humidity_pct, s.number "  # noqa: S608
@@ -434,15 +441,14 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
                 ],
                 binary=True,
             )
-        found = cursor.fetchall()
-    if len(found) < len(batch):
+            found = cursor.fetchall()
+            columns = [list(column) for column in zip(*found, strict=True)] or [[], [], [], []]
+    stored_times, stored_temperatures, stored_humidities, *numbered = columns
+    if len(stored_times) < len(batch):
         return None
-    stored_times, stored_temperatures, stored_humidities, *numbered = (
-        list(column) for column in zip(*found, strict=True)
-    )
     conflicts, start = 0, 0
     for number, (_, _, members) in enumerate(series, start=1):
-        end = bisect_right(numbered[0], number, start) if numbered else len(found)
+        end = bisect_right(numbered[0], number, start) if numbered else len(stored_times)
         count = end - start
         if count < len(members) or count > 2 * len(members):
             return None

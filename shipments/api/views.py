@@ -47,7 +47,7 @@ from shipments.services import shipments as shipment_services
 from shipments.services import telemetry as telemetry_services
 from shipments.services import tracking as tracking_services
 from tradehub.api.columns import ColumnsForSerializerMixin
-from tradehub.api.etags import ETagMixin, lock_and_check_if_match
+from tradehub.api.etags import ETagMixin, etag_object, lock_and_check_if_match
 from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
 from tradehub.api.page_queries import prepared_pages
@@ -172,7 +172,7 @@ class ShipmentViewSet(
             self.filter_queryset(self.get_queryset()).values("id", "updated_at", "version")
         )
         row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
-        found = Shipment(pk=row["id"], updated_at=row["updated_at"], version=row["version"])
+        found = etag_object(Shipment, row)
         self.check_object_permissions(request, found)
         self.remember_etag_object(found)
         return Response(render_shipment(found.pk))

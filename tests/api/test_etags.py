@@ -162,3 +162,42 @@ def test_two_writers_with_the_same_etag_exactly_one_wins(machinery, client_for, 
     for thread in threads:
         thread.join(timeout=20)
     assert sorted(statuses) == [200, 412]
+
+
+def test_an_etag_object_from_a_row_has_the_models_etag_and_runs_no_default(partner, monkeypatch):
+    """`etag_object` builds from a row's id and ETag fields what `compute_etag` reads, without
+    running field defaults (references drawn at random) and without a query; a row missing an
+    ETag field of the model is refused (a deferred field would be read from the database)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from shipments.models import Alert, Shipment
+    from tests.shipments.factories import make_shipment
+    from tradehub.api.etags import etag_object
+
+    shipment = make_shipment(partner)
+    alert = Alert.objects.create(
+        partner=partner,
+        kind="customs_hold",
+        severity="high",
+        subject_type="shipment",
+        subject_reference=shipment.reference,
+        shipment=shipment,
+        dedup_key="etag-test",
+        message="m",
+    )
+    rows = [
+        (Shipment, Shipment.objects.values("id", "updated_at", "version").get(pk=shipment.pk)),
+        (Alert, Alert.objects.values("id", "updated_at").get(pk=alert.pk)),
+    ]
+    calls: list[object] = []
+    monkeypatch.setattr(
+        "django.db.models.fields.Field.get_default", lambda self: calls.append(self)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        built = [etag_object(model, row) for model, row in rows]
+        etags = [compute_etag(obj) for obj in built]
+    assert etags == [compute_etag(shipment), compute_etag(alert)]
+    assert not calls and not queries.captured_queries
+    assert all(not obj._state.adding for obj in built)
+    with pytest.raises(KeyError):
+        etag_object(Shipment, {"id": shipment.pk, "updated_at": shipment.updated_at})

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shipments.models import Alert
-from tradehub.api.etags import ETagMixin
+from tradehub.api.etags import ETagMixin, etag_object
 from tradehub.api.filters import UpdatedSinceFilterSet
 from tradehub.api.page_queries import prepared_pages
 from tradehub.api.representation import row_or_404
@@ -137,7 +137,7 @@ class AlertViewSet(
         # model's.
         rows = self.filter_queryset(self.scoped(self.rows))
         row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
-        found = Alert(pk=row["id"], updated_at=row["updated_at"])
+        found = etag_object(Alert, row)
         self.check_object_permissions(request, found)
         self.remember_etag_object(found)
         return Response(represent_alerts([row])[0])

@@ -169,9 +169,9 @@ def test_fast_representations_are_the_serializers_bytes(partner, zone):
 
 
 def test_a_page_is_read_in_one_round_trip(partner, django_assert_num_queries):
-    """The declarations with their parents' references, goods items, documents and the
-    distribution summaries' reads (child drawings, lots) are sent as one statement on
-    PostgreSQL, whatever the number of declarations; a transit costs one query more."""
+    """The declarations, goods items, documents and the distribution summaries' reads (child
+    drawings, lots) are sent as one statement on PostgreSQL, whatever the number of
+    declarations; a named parent costs one query more, and so does a transit."""
     parent = stock_declaration(partner)
     for _ in range(3):
         create_declaration(partner)

@@ -10,11 +10,13 @@ from tradehub.api.resolving import cached_include
 from tradehub.ui.views import favicon
 
 urlpatterns = [
+    # The partner API: each path's match is remembered (tradehub.api.resolving). First: no
+    # other pattern matches under /api/v1/, and each pattern tried before it cost every API
+    # request a Resolver404 raised and caught.
+    cached_include("api/v1/", include("tradehub.api.urls")),
     # A staff report page inside the admin's look (before the admin's catch-all patterns).
     path("admin/reports/trade/", include("declarations.admin_reports")),
     path("admin/", admin.site.urls),
-    # The partner API: each path's match is remembered (tradehub.api.resolving).
-    cached_include("api/v1/", include("tradehub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script file (?script), so the
     # Content-Security-Policy needs no inline script.

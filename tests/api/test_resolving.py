@@ -107,3 +107,27 @@ def test_paths_that_match_nothing_are_404_every_time_and_not_kept(monkeypatch):
     for code in ("a", "b", "c"):
         resolver.resolve(f"api/v1/products/{code}/")
     assert list(resolver._matches) == ["api/v1/products/b/", "api/v1/products/c/"]  # type: ignore[attr-defined]
+
+
+def test_a_requests_match_holds_its_own_tried_lists():
+    """The include's remembered match shares its `tried` lists; the request's match (the root
+    resolver's) builds its own from them, so changing it changes nothing for the next request."""
+    root = get_resolver()
+    first = root.resolve("/api/v1/products/")
+    expected = [list(tried) for tried in first.tried]
+    for tried in first.tried:
+        tried.append("changed")
+    first.tried.append(["changed"])
+    again = root.resolve("/api/v1/products/")
+    assert again.tried == expected
+    assert again.tried[0][0] is next(
+        p for p in root.url_patterns if isinstance(p, CachedURLResolver)
+    )
+
+
+def test_api_paths_are_tried_first_and_staff_pages_still_resolve():
+    root = get_resolver()
+    assert isinstance(root.url_patterns[0], CachedURLResolver)
+    assert root.resolve("/admin/").url_name == "index"
+    assert root.resolve("/admin/reports/trade/").func is not None
+    assert root.resolve("/api/docs/").url_name == "swagger-ui"

@@ -40,7 +40,10 @@ class CachedURLResolver(URLResolver):
 
 
 def fresh(match: ResolverMatch) -> ResolverMatch:
-    """A copy of a match whose dicts and lists are its own."""
+    """A copy of a match whose dicts and lists are its own, but for `tried`, the patterns tried
+    before the match (35 lists for `/api/v1/products/`: copying them was most of a remembered
+    resolution's cost). The include's match only reaches its parent resolver, which builds its
+    own `tried` from new lists (`[pattern, *tried]`), so the request's match never holds these."""
     # ResolverMatch refuses to be pickled, and so `copy.copy`: copied attribute by attribute.
     clone = ResolverMatch.__new__(ResolverMatch)
     clone.__dict__.update(match.__dict__)
@@ -48,7 +51,6 @@ def fresh(match: ResolverMatch) -> ResolverMatch:
         value = getattr(match, name, None)
         if isinstance(value, dict):
             setattr(clone, name, dict(value))
-    clone.tried = [list(tried) for tried in match.tried] if match.tried else match.tried
     clone.app_names = list(match.app_names)
     clone.namespaces = list(match.namespaces)
     return clone

@@ -113,12 +113,12 @@ def test_a_requests_match_holds_its_own_tried_lists():
     """The include's remembered match shares its `tried` lists; the request's match (the root
     resolver's) builds its own from them, so changing it changes nothing for the next request."""
     root = get_resolver()
-    first = root.resolve("/api/v1/products/")
+    first: Any = root.resolve("/api/v1/products/")
     expected = [list(tried) for tried in first.tried]
     for tried in first.tried:
         tried.append("changed")
     first.tried.append(["changed"])
-    again = root.resolve("/api/v1/products/")
+    again: Any = root.resolve("/api/v1/products/")
     assert again.tried == expected
     assert again.tried[0][0] is next(
         p for p in root.url_patterns if isinstance(p, CachedURLResolver)

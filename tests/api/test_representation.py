@@ -201,3 +201,16 @@ def test_json_columns_read_as_djangos_jsonfield_reads_them(text, monkeypatch):
         assert json_in(other) == json.loads(other)
         assert len(representation._PARSED) <= 2
     assert json_in(text) == expected
+
+
+def test_a_time_not_set_is_kept_like_a_time():
+    """None (a time not set yet) is answered by the remembered spellings' dict itself after its
+    first lookup, and still spelled None; clearing forgets it like any other."""
+    zone = ZoneInfo("Asia/Almaty")
+    out = datetime_formatter(zone)
+    representation._SPELLED[zone].clear()
+    assert out(None) is None
+    assert None in representation._SPELLED[zone]
+    assert out(None) is None and datetime_out(None, zone) is None
+    representation._SPELLED[zone].clear()
+    assert out(None) is None

@@ -248,13 +248,14 @@ def _prepared_iterable(base: type) -> type:
         query = self.queryset.query
         compiler = prepared_compiler(query, self.queryset.db) if query.is_sliced else None
         if compiler is None:
-            yield from read_rows(self)
-            return
+            return read_rows(self)
         # The iterable asks the query for its compiler: hand it this one, for this read only
-        # (a clone of the query made later must compile for itself).
+        # (a clone of the query made later must compile for itself). The rows of the slice (a
+        # page, at most a few hundred) are read here, not handed on through a generator of
+        # this function's own, which cost a resumption per row.
         query.get_compiler = lambda using=None, connection=None, elide_empty=True: compiler
         try:
-            yield from read_rows(self)
+            return iter(list(read_rows(self)))
         finally:
             del query.get_compiler
 

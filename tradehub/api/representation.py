@@ -39,6 +39,9 @@ class _Spellings(dict[Any, str | None]):
 
     def __missing__(self, value: dt.datetime | None) -> str | None:
         if value is None:
+            # Kept as well: a time not set yet (an alert not acknowledged) is then a dict hit
+            # like any remembered time, not a Python call (100 of them on a page of 50 alerts).
+            self[None] = None
             return None
         text = _spelled(value, self.zone)
         if value.tzinfo is dt.UTC:

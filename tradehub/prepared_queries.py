@@ -113,6 +113,26 @@ class RowsByIds:
             params[index] = ids_array
         return sql, params
 
+    def _statement_from(self, ids_sql: str, ids_params: Sequence[Any]) -> tuple[str, list[Any]]:
+        """The SQL and parameters for the ids a query gives (its first column), PostgreSQL:
+        the id array parameter becomes `ARRAY(<that query>)`, wherever the id list goes."""
+        sql, template, indexes = self._current()[:3]
+        parts: list[str] = []
+        params: list[Any] = []
+        position = 0
+        for piece in _PLACEHOLDERS.split(sql):
+            if piece != "%s":
+                parts.append(piece)
+                continue
+            if position in indexes:
+                parts.append(f"ARRAY({ids_sql})")
+                params.extend(ids_params)
+            else:
+                parts.append(piece)
+                params.append(template[position])
+            position += 1
+        return "".join(parts), params
+
     def _finish(self, fetched: list[tuple[Any, ...]], connection: Any) -> list[tuple[Any, ...]]:
         """Fetched rows with Django's converters applied, in the column order asked for."""
         _, _, _, converters, _, order, _ = self._current()
@@ -149,6 +169,8 @@ def int_array(ids: Sequence[int]) -> str:
     return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
+# A parameter's place in Django's SQL, and a literal percent sign (which is no place).
+_PLACEHOLDERS = re.compile("(%%|%s)")
 # Integers of 19 digits or more: orjson reads those beyond 64 bits as floats, `json` as ints.
 _LONG_NUMBER = re.compile(r"[0-9]{19}")
 Converter = Callable[[Any, Any, Any], Any]
@@ -303,3 +325,31 @@ def digests_together(*queries: tuple[RowsByIds, Sequence[int]]) -> Digests | Non
     for (n, _, _), digest in zip(wanted, row, strict=True):
         digests[n] = digest
     return tuple(digests)
+
+
+def found_and_digests(
+    lookup: tuple[str, Sequence[Any]], *queries: RowsByIds
+) -> tuple[list[tuple[Any, ...]], Digests] | None:
+    """The rows of `lookup` (SQL and parameters whose first column is an id) and the digests
+    `digests_together` would give for the queries with the ids it finds, in one round trip (two
+    statements): what a detail needs to find its object and see whether what it built from
+    that object's rows still holds. None where there are no digests (then nothing is run)."""
+    # Where the queries would run together (any id will do to ask).
+    connection, _ = _digestible(tuple((query, [_PLACEHOLDER]) for query in queries))
+    if connection is None:
+        return None
+    lookup_sql, lookup_params = lookup
+    # The lookup's first column, whatever its name, as the ids.
+    ids_sql = f"SELECT found.found_id FROM ({lookup_sql}) AS found(found_id)"  # noqa: S608
+    selected: list[str] = []
+    params: list[Any] = list(lookup_params)
+    for query in queries:
+        sql, query_params = query._statement_from(ids_sql, lookup_params)
+        selected.append(_DIGEST_ONLY.format(sql))
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute(lookup_sql + "; SELECT " + ", ".join(selected), params)
+        found = cursor.fetchall()
+        cursor.nextset()
+        digests = cursor.fetchone()
+    return found, tuple(digests)

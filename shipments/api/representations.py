@@ -39,12 +39,14 @@ from shipments.services.shelf import (
     precooling_from,
     remaining_hours_of,
 )
+from tradehub.api.page_queries import prepared_compiler
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
 from tradehub.prepared_queries import (
     Digests,
     RowsByIds,
     digested_rows_together,
     digests_together,
+    found_and_digests,
 )
 
 Row = dict[str, Any]
@@ -162,7 +164,9 @@ LOTS = RowsByIds(
 PRODUCTS = RowsByIds(
     lambda ids: (
         Product.objects.filter(pk__in=Lot.objects.filter(shipment_id__in=ids).values("product_id"))
-        .order_by()
+        # An order of their own, so that their digest does not depend on the plan (a detail's
+        # ids come from a subquery, a page's from a list).
+        .order_by("id")
         .values_list(*PRODUCT_FIELDS)
     )
 )
@@ -170,7 +174,7 @@ SHIPMENTS = RowsByIds(
     lambda ids: (
         Shipment.objects.filter(pk__in=ids)
         .annotate(**JSON_TEXT)
-        .order_by()
+        .order_by("id")  # as the products' (put in the ids' order afterwards)
         .values_list(*SHIPMENT_COLUMNS)
     )
 )
@@ -203,7 +207,55 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
         return []
     zone = timezone.get_current_timezone()
     key = (zone, tuple(ids))
-    queries = (
+    kept = _PAGES.get(key)
+    if kept is not None and digests_together(*_related(ids)) == kept[0]:
+        return kept[1].as_of(now)
+    return _built_and_kept(ids, zone, now)
+
+
+# What a detail's lookup reads of its shipment: the id, and the ETag's fields.
+FOUND_FIELDS = ("id", "updated_at", "version")
+
+
+def represent_found(
+    rows: QuerySet[Shipment, Row], now: dt.datetime
+) -> tuple[Row, dict[str, Any]] | None:
+    """The shipment `rows` finds (`.values(*FOUND_FIELDS)` of the caller's scope, filtered to
+    one shipment; None when none, `MultipleObjectsReturned` as `get` when several) and its
+    representation as of `now`. On PostgreSQL the lookup and the digests of what the shipment
+    was shown from go in one round trip (`found_and_digests`, the ids from the lookup as a
+    subquery): a detail asked for again whose rows did not change costs that one round trip."""
+    sliced = rows[:2]
+    compiler = prepared_compiler(sliced.query, sliced.db)
+    if compiler is None:
+        compiler = sliced.query.get_compiler(sliced.db)
+    related = [query for query, _ in _related([0])]
+    checked = found_and_digests(compiler.as_sql(), *related)
+    if checked is None:  # no digests (SQLite): the lookup, then the shipment as a page of one
+        found = list(sliced)
+        digests = None
+    else:
+        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in checked[0]]
+        digests = checked[1]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise Shipment.MultipleObjectsReturned
+    row = found[0]
+    zone = timezone.get_current_timezone()
+    kept = _PAGES.get((zone, (row["id"],)))
+    if digests is not None and kept is not None and digests == kept[0]:
+        shown = kept[1].as_of(now)
+    else:
+        shown = _built_and_kept([row["id"]], zone, now)
+    if not shown:  # gone since it was found
+        return None
+    return row, shown[0]
+
+
+def _related(ids: Sequence[int]) -> tuple[tuple[RowsByIds, Sequence[int]], ...]:
+    """The six queries a page is built from, for these ids."""
+    return (
         (SHIPMENTS, ids),
         (DOCUMENTS, ids),
         (LEGS, ids),
@@ -211,13 +263,14 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
         (PRODUCTS, ids),
         (OPEN_ALERTS_OF_SHIPMENTS, ids),
     )
-    kept = _PAGES.get(key)
-    if kept is not None and digests_together(*queries) == kept[0]:
-        return kept[1].as_of(now)
-    digests, results = digested_rows_together(*queries)
+
+
+def _built_and_kept(ids: Sequence[int], zone: Any, now: dt.datetime) -> list[dict[str, Any]]:
+    """The page built from its rows read with their digests, and kept with them."""
+    digests, results = digested_rows_together(*_related(ids))
     page = _built(ids, zone, *results)
     if digests is not None:
-        _remember(key, digests, page)
+        _remember((zone, tuple(ids)), digests, page)
     return page.as_of(now)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -50,14 +51,12 @@ from tradehub.api.columns import ColumnsForSerializerMixin
 from tradehub.api.etags import ETagMixin, etag_object, lock_and_check_if_match
 from tradehub.api.exceptions import PayloadTooLarge
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
-from tradehub.api.page_queries import prepared_pages
 from tradehub.api.pagination import (
     MAX_PAGE_SIZE,
     CursorPagination,
     parse_page_size,
     query_error,
 )
-from tradehub.api.representation import row_or_404
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.choices import RequiredDocumentType
@@ -65,7 +64,7 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
-from .representations import page_rows, represent_shipments
+from .representations import FOUND_FIELDS, page_rows, represent_found, represent_shipments
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -167,15 +166,21 @@ class ShipmentViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The lookup in the caller's scope reads only what the 404 and the ETag need (a small
-        # query of a shape compiled once); the row itself comes from a query compiled once.
-        rows = prepared_pages(
-            self.filter_queryset(self.get_queryset()).values("id", "updated_at", "version")
-        )
-        row = row_or_404(rows, reference=self.kwargs[self.lookup_field])
+        # query of a shape compiled once), sent with the check of what the shipment was last
+        # shown from (`represent_found`); the rows come from queries compiled once.
+        rows = self.filter_queryset(self.get_queryset()).values(*FOUND_FIELDS)
+        try:
+            rows = rows.filter(reference=self.kwargs[self.lookup_field])
+        except (TypeError, ValueError, DjangoValidationError):  # as get_object_or_404
+            raise NotFound from None
+        shown = represent_found(rows, timezone.now())
+        if shown is None:
+            raise NotFound
+        row, representation = shown
         found = etag_object(Shipment, row)
         self.check_object_permissions(request, found)
         self.remember_etag_object(found)
-        return Response(render_shipment(found.pk))
+        return Response(representation)
 
     @extend_schema(
         request=ShipmentCreateSerializer,

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shipments import shelf_life
@@ -21,6 +23,7 @@ from shipments.api.serializers import ShipmentSerializer
 from shipments.models import Alert, Excursion, Leg, Lot, Product, RequiredDocument, Shipment
 from shipments.selectors import with_details
 from tests.declarations.factories import DeclarationFactory
+from tests.factories import PartnerFactory
 from tests.shipments.factories import make_shipment, released_declaration
 from tradehub.api.renderers import FastJSONRenderer
 
@@ -356,3 +359,56 @@ def test_the_pages_kept_are_bounded(partner, monkeypatch):
     assert held() == representations._held[0] == 3
     represent_shipments([s.pk for s in shipments], NOW)
     assert held() == representations._held[0] == 3
+
+
+def test_a_detail_found_again_costs_one_round_trip(api, partner, monkeypatch):
+    """The detail's lookup goes with the digests of what the shipment was shown from: asked for
+    again unchanged, one query and nothing built; changed, the rows are read and built again;
+    another partner's shipment or an unknown reference is a 404. Each answer is the
+    serializer's (times with the clock aside, as above), with the ETag of the row found."""
+    shipments = varied_shipments(partner)
+    mixed = next(s for s in shipments if s.kind == "distribution")
+    built = built_pages(monkeypatch)
+    url = f"/api/v1/shipments/{mixed.reference}/"
+
+    def expected() -> dict:
+        data = json.loads(
+            FastJSONRenderer().render(
+                ShipmentSerializer(
+                    with_details(Shipment.objects.filter(pk=mixed.pk)).get(),
+                    context={"now": timezone.now(), "open_alerts": open_alerts_by_lot([mixed.pk])},
+                ).data
+            )
+        )
+        for lot in data["lots"]:
+            lot.pop("remaining_shelf_life_hours")
+            lot["precooling"].pop("hours_lost_at_optimum")
+        return data
+
+    def shown(response) -> dict:
+        data = response.json()
+        for lot in data["lots"]:
+            lot.pop("remaining_shelf_life_hours")
+            lot["precooling"].pop("hours_lost_at_optimum")
+        return data
+
+    first = api.get(url)
+    assert first.status_code == 200 and shown(first) == expected()
+    assert built == [1]
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get(url)
+    assert shown(again) == expected() and again["ETag"] == first["ETag"]
+    assert built == [1]
+    assert len([q for q in queries.captured_queries if "shipments_shipment" in q["sql"]]) == 1
+    Lot.objects.filter(shipment=mixed).update(packages=7)
+    changed = api.get(url)
+    assert shown(changed) == expected() and built == [1, 1]
+    Shipment.objects.filter(pk=mixed.pk).update(version=F("version") + 1)
+    bumped = api.get(url)
+    assert shown(bumped) == expected() and bumped["ETag"] != first["ETag"]
+    other = make_shipment(PartnerFactory())
+    assert api.get(f"/api/v1/shipments/{other.reference}/").status_code == 404
+    assert api.get("/api/v1/shipments/SHP-NONE/").status_code == 404
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert shown(api.get(url)) == expected()
+    assert api.get(f"/api/v1/shipments/{other.reference}/").status_code == 404

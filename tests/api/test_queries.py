@@ -189,3 +189,27 @@ def test_a_filter_set_is_built_only_when_the_query_names_a_filter(api, partner, 
     assert [s["reference"] for s in filtered] == [inbound.reference]
     assert built == ["ShipmentFilter"]
     assert api.get("/api/v1/shipments/?at_risk=maybe").status_code == 400
+
+
+def test_an_empty_query_string_is_not_checked_against_the_views_parameters(
+    api, partner, monkeypatch
+):
+    """Nothing to refuse without parameters (every detail, a first page): the allowed names
+    are not worked out; with any parameter they are, as before."""
+    from tradehub.api import queries
+
+    asked: list[object] = []
+    original = queries.allowed_parameters
+
+    def counted(view, request):
+        asked.append(view)
+        return original(view, request)
+
+    monkeypatch.setattr(queries, "allowed_parameters", counted)
+    for path in ("/api/v1/products/", "/api/v1/products/?", "/api/v1/alerts/"):
+        assert api.get(path).status_code == 200
+    assert asked == []
+    assert api.get("/api/v1/products/?page_size=1").status_code == 200
+    assert api.get("/api/v1/products/?=x").status_code == 400
+    assert api.get("/api/v1/alerts/?stauts=open").status_code == 400
+    assert len(asked) == 3

@@ -66,6 +66,8 @@ def allowed_parameters(view: Any, request: Request) -> tuple[set[str], set[str]]
 
 def check_query_parameters(view: Any, request: Request) -> None:
     """Raise a 400 naming every unknown or repeated query parameter."""
+    if not request.query_params:
+        return  # nothing to check (every detail, an unfiltered first page)
     allowed, repeatable = allowed_parameters(view, request)
     errors: dict[str, list[ErrorDetail]] = {}
     for name, values in request.query_params.lists():

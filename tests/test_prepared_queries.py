@@ -2,6 +2,8 @@
 order asked for, with Django's converters applied (JSON, annotations); it refuses queries it
 cannot prepare, and compiles again when what the query depends on changes."""
 
+import re
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -244,3 +246,59 @@ def test_digested_rows_are_the_rows_and_their_digests_follow_them(partner, monke
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert digested_rows_together(*queries) == (None, rows_together(*queries))
     assert digests_together(*queries) is None
+
+
+def session_statements() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_queries_run_as_statements_prepared_once_per_session(partner):
+    """A query is prepared by the session the first time it runs there (in the same message as
+    its execution: one query sent) and executed by name afterwards; a text holding `%` and
+    the ids twice prepares and answers as the ORM's query."""
+    shipments = [make_shipment(partner, lots=[{"product": "cherry-tomato"}]) for _ in range(2)]
+    ids = [s.pk for s in shipments]
+
+    def percent_query(ids: list[int]):
+        return (
+            Shipment.objects.filter(Q(pk__in=ids) | Q(declaration_id__in=ids))
+            .exclude(reference__contains="%")
+            .order_by("id")
+            .values_list("id", "reference")
+        )
+
+    prepared, percent = RowsByIds(lots_query), RowsByIds(percent_query)
+    expected = [list(lots_query(ids)), list(percent_query(ids))]
+    assert expected[1]  # the `%` query has rows
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_together((prepared, ids), (percent, ids)) == expected
+    assert len(queries.captured_queries) == 1
+    sent = queries.captured_queries[0]["sql"]
+    assert sent.startswith("PREPARE rows_by_ids_")  # the `%` query at least is new here
+    executed = re.findall(r"EXECUTE (rows_by_ids_[0-9]+)\(", sent)
+    assert len(executed) == 2 and set(executed) <= session_statements().keys()
+    expected = list(lots_query(ids[:1]))
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows(ids[:1]) == expected
+    assert queries.captured_queries[0]["sql"] == f"EXECUTE {executed[0]}('{{{ids[0]}}}')"
+
+
+def test_a_failed_message_leaves_no_statement_thought_prepared(partner):
+    """A message that failed after its PREPARE ran (an id beyond bigint fails the EXECUTE)
+    leaves the statement in the session (a rollback does not undo a PREPARE) but not counted as
+    prepared: the next run prepares the text again under a new name and answers."""
+    from django.db import DataError, transaction
+
+    shipment = make_shipment(partner, lots=[{"product": "cherry-tomato"}])
+
+    def fresh_query(ids: list[int]):  # a text no earlier test prepared in this session
+        return Lot.objects.filter(shipment_id__in=ids).order_by("id").values_list("id", "packed_on")
+
+    prepared = RowsByIds(fresh_query)
+    with pytest.raises(DataError), transaction.atomic():
+        prepared.rows([10**30])
+    left = set(session_statements())
+    assert prepared.rows([shipment.pk]) == list(fresh_query([shipment.pk]))
+    assert len(set(session_statements()) - left) == 1

@@ -1,16 +1,51 @@
 """Cursor pagination for every partner-facing list, strict about its two query parameters."""
 
+from base64 import b64encode
 from typing import Any
+from urllib import parse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from rest_framework import pagination
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+from rest_framework.utils.urls import replace_query_param
 
 from .page_queries import prepared_pages
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
+
+
+# Links of the same list URL differ only in their cursor. `link_with` keeps DRF's link of each
+# URL with a marker for the cursor's value, split around it (at most MAX_LINK_TEMPLATES URLs,
+# emptied when full): the other parameters are parsed, sorted and encoded once per URL.
+_SLOT = "\x00cursor\x00"
+_QUOTED_SLOT = parse.quote_plus(_SLOT)
+MAX_LINK_TEMPLATES = 1024
+_link_templates: dict[tuple[str, str], tuple[str, str] | None] = {}
+_UNKNOWN: Any = object()
+
+
+def link_with(url: str, name: str, value: str) -> str:
+    """DRF's `replace_query_param(url, name, value)`: the URL with `name` set to `value`, its
+    parameters sorted. Where the value goes does not depend on it (parameters are sorted by
+    name), and `urlencode` writes it as `quote_plus(value)`, so DRF's link with a marker as the
+    value, split at the marker, is kept and the value put between the parts; a URL in which
+    the marker's spelling appears elsewhere is left to DRF every time."""
+    key = (url, name)
+    parts = _link_templates.get(key, _UNKNOWN)
+    if parts is _UNKNOWN:
+        template = replace_query_param(url, name, _SLOT)
+        parts = None
+        if template.count(_QUOTED_SLOT) == 1:
+            before, after = template.split(_QUOTED_SLOT)
+            parts = (before, after)
+        if len(_link_templates) >= MAX_LINK_TEMPLATES:
+            _link_templates.clear()
+        _link_templates[key] = parts
+    if parts is None:
+        return replace_query_param(url, name, value)
+    return parts[0] + parse.quote_plus(value) + parts[1]
 
 
 def query_error(name: str, message: str, code: str = "invalid") -> ValidationError:
@@ -61,6 +96,21 @@ class CursorPagination(pagination.CursorPagination):
             return super().decode_cursor(request)
         except NotFound:
             raise query_error(self.cursor_query_param, self.invalid_cursor_message) from None
+
+    def encode_cursor(self, cursor: Any) -> str:
+        """DRF's `encode_cursor` (the same tokens and base64), the link built by `link_with`:
+        DRF's `replace_query_param` parsed and re-encoded the list's URL for every link, most
+        of the links' cost (`tests/api/test_pagination_links.py` compares with DRF's)."""
+        tokens = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            tokens["p"] = cursor.position
+        querystring = parse.urlencode(tokens, doseq=True)
+        encoded = b64encode(querystring.encode("ascii")).decode("ascii")
+        return link_with(str(self.base_url), self.cursor_query_param, encoded)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:

@@ -1,5 +1,6 @@
 """Cursor pagination for every partner-facing list, strict about its two query parameters."""
 
+import functools
 from base64 import b64encode
 from typing import Any
 from urllib import parse
@@ -46,6 +47,21 @@ def link_with(url: str, name: str, value: str) -> str:
     if parts is None:
         return replace_query_param(url, name, value)
     return parts[0] + parse.quote_plus(value) + parts[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def encoded_cursor(offset: int, reverse: bool, position: str | None) -> str:
+    """A cursor's value as DRF's `encode_cursor` writes it, remembered: the first page of a list
+    polled again hands out the same `next` cursor (a pure function of its three parts)."""
+    tokens = {}
+    if offset != 0:
+        tokens["o"] = str(offset)
+    if reverse:
+        tokens["r"] = "1"
+    if position is not None:
+        tokens["p"] = position
+    querystring = parse.urlencode(tokens, doseq=True)
+    return b64encode(querystring.encode("ascii")).decode("ascii")
 
 
 def query_error(name: str, message: str, code: str = "invalid") -> ValidationError:
@@ -98,18 +114,11 @@ class CursorPagination(pagination.CursorPagination):
             raise query_error(self.cursor_query_param, self.invalid_cursor_message) from None
 
     def encode_cursor(self, cursor: Any) -> str:
-        """DRF's `encode_cursor` (the same tokens and base64), the link built by `link_with`:
-        DRF's `replace_query_param` parsed and re-encoded the list's URL for every link, most
-        of the links' cost (`tests/api/test_pagination_links.py` compares with DRF's)."""
-        tokens = {}
-        if cursor.offset != 0:
-            tokens["o"] = str(cursor.offset)
-        if cursor.reverse:
-            tokens["r"] = "1"
-        if cursor.position is not None:
-            tokens["p"] = cursor.position
-        querystring = parse.urlencode(tokens, doseq=True)
-        encoded = b64encode(querystring.encode("ascii")).decode("ascii")
+        """DRF's `encode_cursor` (the same tokens and base64, `encoded_cursor`), the link built
+        by `link_with`: DRF's `replace_query_param` parsed and re-encoded the list's URL for
+        every link, most of the links' cost (`tests/api/test_pagination_links.py` compares
+        with DRF's)."""
+        encoded = encoded_cursor(cursor.offset, cursor.reverse, cursor.position)
         return link_with(str(self.base_url), self.cursor_query_param, encoded)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:

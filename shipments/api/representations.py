@@ -46,7 +46,6 @@ from tradehub.prepared_queries import (
     RowsByIds,
     digested_rows_together,
     digests_together,
-    found_and_digests,
 )
 
 Row = dict[str, Any]
@@ -222,21 +221,17 @@ def represent_found(
 ) -> tuple[Row, dict[str, Any]] | None:
     """The shipment `rows` finds (`.values(*FOUND_FIELDS)` of the caller's scope, filtered to
     one shipment; None when none, `MultipleObjectsReturned` as `get` when several) and its
-    representation as of `now`. On PostgreSQL the lookup and the digests of what the shipment
-    was shown from go in one round trip (`found_and_digests`, the ids from the lookup as a
-    subquery): a detail asked for again whose rows did not change costs that one round trip."""
+    representation as of `now`. A detail asked for again whose rows did not change costs the
+    lookup and the digests of what the shipment was shown from (`digests_together`, a statement
+    each session prepares once), two round trips: sending them as one statement, the digests
+    of the ids found by the lookup as a subquery, left PostgreSQL to plan that statement every
+    time, 4.3-4.8 ms of its CPU a detail against 1.4-2.7 ms so (`docs/benchmarks.md`)."""
     sliced = rows[:2]
     compiler = prepared_compiler(sliced.query, sliced.db)
     if compiler is None:
-        compiler = sliced.query.get_compiler(sliced.db)
-    related = [query for query, _ in _related([0])]
-    checked = found_and_digests(compiler.as_sql(), *related)
-    if checked is None:  # no digests (SQLite): the lookup, then the shipment as a page of one
         found = list(sliced)
-        digests = None
     else:
-        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in checked[0]]
-        digests = checked[1]
+        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in compiler.results_iter()]
     if not found:
         return None
     if len(found) > 1:
@@ -244,7 +239,7 @@ def represent_found(
     row = found[0]
     zone = timezone.get_current_timezone()
     kept = _PAGES.get((zone, (row["id"],)))
-    if digests is not None and kept is not None and digests == kept[0]:
+    if kept is not None and digests_together(*_related([row["id"]])) == kept[0]:
         shown = kept[1].as_of(now)
     else:
         shown = _built_and_kept([row["id"]], zone, now)

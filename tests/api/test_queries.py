@@ -213,3 +213,66 @@ def test_an_empty_query_string_is_not_checked_against_the_views_parameters(
     assert api.get("/api/v1/products/?=x").status_code == 400
     assert api.get("/api/v1/alerts/?stauts=open").status_code == 400
     assert len(asked) == 3
+
+
+UPDATED_SINCE_VALUES = [
+    "2025-07-21T06:00:00+05:00",
+    "2025-07-21T06:00:00Z",
+    "2025-07-21 06:00:00.123456-19:01",
+    FUTURE,
+    "0001-01-01T00:00+05:00",  # before year 1 in UTC
+    "2025-07-21T06:00:00",  # no offset
+    "yesterday",
+    "2025-13-40T99:00:00Z",
+    "",
+    " 2025-07-21T06:00:00+05:00 ",
+]
+
+
+@pytest.mark.parametrize("value", UPDATED_SINCE_VALUES)
+def test_an_updated_since_poll_filters_and_refuses_as_the_filter_set_does(value, rf):
+    """`?updated_since=` alone skips the filter set (`updated_since`): the same SQL, or the same
+    400 (message, code, pointer), as django-filter's backend gives through the form, for every
+    filter set that inherits the shared filter."""
+    from django_filters.rest_framework import DjangoFilterBackend
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.request import Request
+
+    from tradehub.api.filters import UpdatedSinceFilterSet
+    from tradehub.api.queries import StrictFilterBackend, asks_for_updated_since_only
+
+    def outcome(backend: Any, filterset: Any, request: Request) -> Any:
+        view = type("View", (), {"filterset_class": filterset})()
+        queryset = filterset._meta.model.objects.all()
+        try:
+            return str(backend.filter_queryset(request, queryset, view).query)
+        except ValidationError as exc:
+            detail: Any = exc.detail
+            detail = detail.get("query", detail)
+            return {key: [(str(e), e.code) for e in errors] for key, errors in detail.items()}
+
+    filtersets = [
+        cls for cls in _subclasses(UpdatedSinceFilterSet) if getattr(cls._meta, "model", None)
+    ]
+    assert len(filtersets) >= 8
+    for filterset in filtersets:
+        request = Request(rf.get("/api/v1/x/", {"updated_since": value}))
+        shared = (
+            filterset.base_filters["updated_since"]
+            is (UpdatedSinceFilterSet.declared_filters["updated_since"])
+        )
+        assert asks_for_updated_since_only(request, filterset) is shared
+        assert outcome(StrictFilterBackend(), filterset, request) == outcome(
+            DjangoFilterBackend(), filterset, request
+        )
+    paged = Request(rf.get("/api/v1/x/", {"updated_since": value, "page_size": "5", "kind": "x"}))
+    from shipments.api.filters import ShipmentFilter
+
+    assert not asks_for_updated_since_only(paged, ShipmentFilter)
+
+
+def _subclasses(cls: type) -> list[Any]:
+    found: list[Any] = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

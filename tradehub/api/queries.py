@@ -18,12 +18,15 @@ paginator, all with the pointer `/query/<name>`.
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.filters import QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from tradehub.api.filters import UpdatedSinceFilterSet
 
 API_PREFIX = "/api/v1/"
 UNKNOWN_QUERY_PARAMETER = "unknown_query_parameter"
@@ -95,6 +98,38 @@ def asks_for_filters(request: Any, filterset: Any) -> bool:
     )
 
 
+# The `updated_since` filter every list's filter set inherits (the same object in each).
+_UPDATED_SINCE = UpdatedSinceFilterSet.declared_filters["updated_since"]
+
+
+def asks_for_updated_since_only(request: Any, filterset: Any) -> bool:
+    """Whether `updated_since` is the one filter parameter of the query string (a partner's
+    incremental poll) and `filterset`'s filter of that name is the shared one
+    (`UpdatedSinceFilterSet`'s, not declared again)."""
+    names = filterset.base_filters
+    if names.get("updated_since") is not _UPDATED_SINCE:
+        return False
+    return not any(
+        key != "updated_since"
+        and (key in names or any(key.startswith(f"{name}_") for name in names))
+        for key in request.query_params
+    )
+
+
+def updated_since(value: str, queryset: Any) -> Any:
+    """What the filter set gives for `?updated_since=<value>` alone, without building it and
+    its form (0.9 of a poll's 2.7 ms of CPU: a poll answering nothing cost more than a 1-row
+    page): the shared filter's field cleans the value, a refusal is the same 400, and every
+    other filter of a django-filter set leaves the queryset as it is when it has no value."""
+    try:
+        since = _UPDATED_SINCE.field.clean(value)
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            {"query": {"updated_since": [ErrorDetail(exc.messages[0], code=exc.code)]}}
+        ) from None
+    return _UPDATED_SINCE.filter(queryset, since)
+
+
 BOOLEAN_VALUES = frozenset({"true", "false", "1", "0"})
 _form_classes: dict[type, type] = {}
 
@@ -143,6 +178,8 @@ class StrictFilterBackend(DjangoFilterBackend):
             # and a list read unfiltered): each filter would leave the queryset as it is, so
             # the filter set and its form, a tenth of a detail's CPU, are not built.
             return queryset
+        if filterset is not None and asks_for_updated_since_only(request, filterset):
+            return updated_since(request.query_params["updated_since"], queryset)
         if filterset is not None:
             errors = {
                 name: [ErrorDetail("Must be true or false.", "invalid_boolean")]

@@ -220,15 +220,8 @@ def rows_together(
     one after the other (`nextset`). Elsewhere (SQLite, server-side binding), or across
     databases, each runs alone."""
     results: list[list[tuple[Any, ...]]] = [[] for _ in queries]
-    wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
-    aliases = {query._current()[4] for _, query, _ in wanted}
-    connection = connections[next(iter(aliases))] if len(aliases) == 1 else None
-    if (
-        connection is None
-        or connection.vendor != "postgresql"
-        # Server-side binding sends each query as a prepared statement, which holds one command.
-        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
-    ):
+    connection, wanted = _digestible(queries)
+    if connection is None:
         for n, query, ids in wanted:
             results[n] = query.rows(ids)
         return results
@@ -322,15 +315,12 @@ def _digestible(
     queries: tuple[tuple[RowsByIds, Sequence[int]], ...],
 ) -> tuple[Any, list[tuple[int, RowsByIds, Sequence[int]]]]:
     """The connection the queries run on together, or None where `rows_together` runs them
-    one by one (SQLite, server-side binding, several databases); the queries with ids."""
+    one by one (SQLite, server-side binding - each query a prepared statement, which holds one
+    command - or several databases); the queries with ids."""
     wanted = [(n, query, ids) for n, (query, ids) in enumerate(queries) if ids]
     aliases = {query._current()[4] for _, query, _ in wanted}
     connection = connections[next(iter(aliases))] if len(aliases) == 1 else None
-    if (
-        connection is None
-        or connection.vendor != "postgresql"
-        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
-    ):
+    if connection is None or connection.vendor != "postgresql" or _binds_server_side(connection):
         return None, wanted
     return connection, wanted
 

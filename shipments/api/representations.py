@@ -9,15 +9,15 @@ machinery and DRF's per-field representation; here each value goes through one f
 (`tradehub.api.representation`, DRF's spellings), and a lot's shelf-life figures come from the
 same functions the serializer uses (`shipments.services.shelf`), computed once per page for
 each distinct set of their inputs. What a page's rows give is kept with their digests
-(computed by PostgreSQL with the rows, `digested_rows_together`): a page asked for again whose
-rows have the same digests (`digests_together`, one small statement) is copied from it, only
+(computed by PostgreSQL with the rows, `digested_rows_together`; the store, shared with the
+declarations, is `tradehub.api.kept`): a page asked for again whose rows have the same digests
+(`digests_together`, one small statement) is copied from it, only
 the lots' `now`-dependent figures computed again. `tests/shipments/test_representations.py`
 compares the rendered bytes with the serializer's over varied shipments, pages read again and
 changed, also on the SQLite path.
 """
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -39,14 +39,10 @@ from shipments.services.shelf import (
     precooling_from,
     remaining_hours_of,
 )
+from tradehub.api.kept import Kept
 from tradehub.api.page_queries import prepared_compiler
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import (
-    Digests,
-    RowsByIds,
-    digested_rows_together,
-    digests_together,
-)
+from tradehub.prepared_queries import RowsByIds
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -198,18 +194,14 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
     their order, lots as of `now`; an id whose shipment is gone is left out. Six queries
     compiled once per process, sent together (one round trip on PostgreSQL).
 
-    What the rows give is kept (`_PAGES`) with the digests PostgreSQL computed over the rows
+    What the rows give is kept (`KEPT`, `tradehub.api.kept`) with the digests PostgreSQL computed over the rows
     it was built from; a page asked for again (a partner polling a list) first asks for the
     digests alone, and when they are the same, the page is copied from what was built, only the
     lots' figures, which depend on `now`, computed again."""
     if not ids:
         return []
     zone = timezone.get_current_timezone()
-    key = (zone, tuple(ids))
-    kept = _PAGES.get(key)
-    if kept is not None and digests_together(*_related(ids)) == kept[0]:
-        return kept[1].as_of(now)
-    return _built_and_kept(ids, zone, now)
+    return _page(ids, zone).as_of(now)
 
 
 # What a detail's lookup reads of its shipment: the id, and the ETag's fields.
@@ -237,12 +229,7 @@ def represent_found(
     if len(found) > 1:
         raise Shipment.MultipleObjectsReturned
     row = found[0]
-    zone = timezone.get_current_timezone()
-    kept = _PAGES.get((zone, (row["id"],)))
-    if kept is not None and digests_together(*_related([row["id"]])) == kept[0]:
-        shown = kept[1].as_of(now)
-    else:
-        shown = _built_and_kept([row["id"]], zone, now)
+    shown = _page([row["id"]], timezone.get_current_timezone()).as_of(now)
     if not shown:  # gone since it was found
         return None
     return row, shown[0]
@@ -260,37 +247,10 @@ def _related(ids: Sequence[int]) -> tuple[tuple[RowsByIds, Sequence[int]], ...]:
     )
 
 
-def _built_and_kept(ids: Sequence[int], zone: Any, now: dt.datetime) -> list[dict[str, Any]]:
-    """The page built from its rows read with their digests, and kept with them."""
-    digests, results = digested_rows_together(*_related(ids))
-    page = _built(ids, zone, *results)
-    if digests is not None:
-        _remember((zone, tuple(ids)), digests, page)
-    return page.as_of(now)
-
-
-# Pages built from their rows, by (display zone, ids), with the digests of the six queries'
-# rows they were built from: with the zone and the ids, everything the output is made of but
-# `now` (equal digests, equal rows). Bounded by the shipments held, emptied when full.
-SHIPMENTS_KEPT = 1_000
-_PAGES: dict[tuple[Any, ...], tuple[Digests, "_Page"]] = {}
-_held = [0]
-_pages_lock = threading.Lock()
-
-
-def _remember(key: tuple[Any, ...], digests: Digests, page: "_Page") -> None:
-    size = len(page.shipments)
-    if size > SHIPMENTS_KEPT:
-        return
-    with _pages_lock:
-        replaced = _PAGES.pop(key, None)
-        if replaced is not None:
-            _held[0] -= len(replaced[1].shipments)
-        if _held[0] + size > SHIPMENTS_KEPT:
-            _PAGES.clear()
-            _held[0] = 0
-        _PAGES[key] = (digests, page)
-        _held[0] += size
+def _page(ids: Sequence[int], zone: Any) -> "_Page":
+    """The page of these ids in this zone: the one kept if its rows did not change, else built
+    from its rows (read with their digests) and kept."""
+    return KEPT.get((zone, tuple(ids)), _related(ids), lambda rows: _built(ids, zone, *rows))
 
 
 # What a lot's shelf-life figures are computed from, besides `now`: state, profile, packing
@@ -356,6 +316,13 @@ class _Page:
             shipment["lots"] = lots
             out.append(shipment)
         return out
+
+
+# Pages built from their rows, by (display zone, ids), with the digests of the six queries'
+# rows they were built from: with the zone and the ids, everything the output is made of but
+# `now` (equal digests, equal rows). Bounded by the shipments held, emptied when full.
+SHIPMENTS_KEPT = 1_000
+KEPT: Kept[_Page] = Kept(SHIPMENTS_KEPT, lambda page: len(page.shipments))
 
 
 def _built(

@@ -25,6 +25,7 @@ from shipments.selectors import with_details
 from tests.declarations.factories import DeclarationFactory
 from tests.factories import PartnerFactory
 from tests.shipments.factories import make_shipment, released_declaration
+from tradehub.api.kept import Kept
 from tradehub.api.renderers import FastJSONRenderer
 
 pytestmark = pytest.mark.django_db
@@ -258,10 +259,10 @@ def test_a_database_without_arrays_renders_the_same_bytes(partner, monkeypatch):
     shipments = varied_shipments(partner)
     expected = serializer_bytes(shipments, NOW)
     monkeypatch.setattr(connection, "vendor", "sqlite")
-    monkeypatch.setattr(representations, "_PAGES", {})
+    representations.KEPT.clear()
     assert rows_bytes(shipments, NOW) == expected
     assert rows_bytes(shipments, NOW) == expected
-    assert not representations._PAGES
+    assert not representations.KEPT.entries
 
 
 def built_pages(monkeypatch) -> list[int]:
@@ -343,22 +344,21 @@ def test_a_copy_is_the_callers_own(partner, monkeypatch):
 def test_the_pages_kept_are_bounded(partner, monkeypatch):
     """At most SHIPMENTS_KEPT shipments are kept, over all pages; a page beyond it is not."""
     shipments = [make_shipment(partner) for _ in range(4)]
-    monkeypatch.setattr(representations, "_PAGES", {})
-    monkeypatch.setattr(representations, "_held", [0])
-    monkeypatch.setattr(representations, "SHIPMENTS_KEPT", 3)
+    kept = Kept(3, representations.KEPT._size)
+    monkeypatch.setattr(representations, "KEPT", kept)
 
     def held() -> int:
-        return sum(len(page.shipments) for _, page in representations._PAGES.values())
+        return sum(len(page.shipments) for _, page in kept.entries.values())
 
     for one in shipments:
         represent_shipments([one.pk], NOW)
-    assert len(representations._PAGES) == 1  # emptied when the fourth came
+    assert len(kept.entries) == 1  # emptied when the fourth came
     represent_shipments([one.pk], NOW)  # found again, not added again
-    assert held() == representations._held[0] == 1
+    assert held() == kept.held == 1
     represent_shipments([s.pk for s in shipments[:2]], NOW)
-    assert held() == representations._held[0] == 3
+    assert held() == kept.held == 3
     represent_shipments([s.pk for s in shipments], NOW)
-    assert held() == representations._held[0] == 3
+    assert held() == kept.held == 3
 
 
 def test_a_detail_found_again_costs_one_round_trip(api, partner, monkeypatch):

@@ -7,8 +7,9 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Exists, JSONField, OuterRef, Q, Value
+from django.db.models import Exists, F, JSONField, OuterRef, Q, Value
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from shipments.models import Alert, Lot, Shipment
 from tests.shipments.factories import make_shipment
@@ -20,6 +21,8 @@ from tradehub.prepared_queries import (
 )
 
 pytestmark = pytest.mark.django_db
+# Digests are PostgreSQL's (elsewhere `digests_together` gives None).
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL digests")
 
 
 def lots_query(ids: list[int]):
@@ -302,3 +305,124 @@ def test_a_failed_message_leaves_no_statement_thought_prepared(partner):
     left = set(session_statements())
     assert prepared.rows([shipment.pk]) == list(fresh_query([shipment.pk]))
     assert len(set(session_statements()) - left) == 1
+
+
+@postgresql_only
+def test_queries_of_their_tables_columns_are_digested_by_row_versions(partner):
+    """A page's six queries read their rows' versions (`_versioned`); one whose added column
+    would change its rows (DISTINCT) digests its rows' text, as before."""
+    from shipments.api.representations import _related
+
+    for query, _ in _related([1]):
+        assert query._current()[7] is not None, query._current()[0][:60]
+    distinct = RowsByIds(
+        lambda ids: Lot.objects.filter(shipment_id__in=ids).values_list("product_id").distinct()
+    )
+    assert distinct._current()[7] is None
+    shipment = make_shipment(partner, lots=[{"product": "kiwifruit"}, {"product": "kiwifruit"}])
+    first = digests_together((distinct, [shipment.pk]))
+    assert first is not None and len(first[0] or "") == 64
+    assert digested_rows_together((distinct, [shipment.pk]))[0] == first
+    Lot.objects.filter(shipment=shipment).update(net_kg="2.000")
+    assert digests_together((distinct, [shipment.pk])) == first  # its rows' text is the same
+
+
+@postgresql_only
+def test_every_change_to_a_table_read_changes_the_versions(partner):
+    """Each kind of change to each table a query reads gives another digest (digests_together
+    and digested_rows_together agree), and the rows read with it are the ORM's: an update of a
+    column shown, of a joined row (LEFT JOINs too), of a value computed from another table
+    (the lots' excursion flag), a rewrite of the same values (a new version: read again), an
+    insert, a delete, the same row inserted again with the same id, a row chosen through a
+    subquery (the products of the lots), two updates of a row in one transaction."""
+    from django.db import transaction
+
+    from shipments.api.representations import LOTS, PRODUCTS, SHIPMENTS
+    from shipments.models import Excursion, Product
+    from tests.shipments.factories import released_declaration
+    from tradehub.reference.models import Country, Location
+
+    declaration = released_declaration(partner)
+    shipment = make_shipment(partner, lots=[{"product": "cherry-tomato"}, {"product": "kiwifruit"}])
+    Shipment.objects.filter(pk=shipment.pk).update(declaration=declaration)
+    ids = [shipment.pk]
+    queries = ((SHIPMENTS, ids), (LOTS, ids), (PRODUCTS, ids))
+    seen: list[tuple[str | None, ...]] = []
+
+    def digests_change(*which: int) -> None:
+        digests, rows = digested_rows_together(*queries)
+        assert digests is not None and digests_together(*queries) == digests
+        assert rows == [query.rows(ids) for query, ids in queries]
+        assert rows == [list(query._build(ids)) for query, ids in queries]
+        if seen:
+            changed = {n for n in range(3) if digests[n] != seen[-1][n]}
+            assert changed == set(which), (which, changed)
+        seen.append(digests)
+
+    lot = shipment.lots.order_by("id")[0]
+    destination = Location.objects.get(pk=shipment.destination_id)
+    digests_change()
+    digests_change()  # nothing changed
+    Shipment.objects.filter(pk=shipment.pk).update(partner_reference="P-1")
+    digests_change(0)
+    Shipment.objects.filter(pk=shipment.pk).update(reference=F("reference"))
+    digests_change(0)  # the same values, another version
+    Location.objects.filter(pk=destination.pk).update(code="KZXXX")
+    digests_change(0)
+    Country.objects.filter(pk=destination.country_id).update(code="XX")
+    digests_change(0)
+    type(declaration).objects.filter(pk=declaration.pk).update(reference="DECL-CHANGED")
+    digests_change(0)
+    Shipment.objects.filter(pk=shipment.pk).update(declaration=None)  # LEFT JOIN to nothing
+    digests_change(0)
+    Lot.objects.filter(pk=lot.pk).update(lot_code="L-CHANGED")
+    digests_change(1)
+    Excursion.objects.create(
+        shipment=shipment,
+        product_id=lot.product_id,
+        kind="high",
+        started_at=timezone.now(),
+        peak_c=14.0,
+        degree_hours=1e6,
+    )
+    digests_change(1)  # the flag, computed from another table
+    Excursion.objects.filter(shipment=shipment).update(degree_hours=0.0)
+    digests_change(1)
+    row = Lot.objects.filter(pk=lot.pk).values()[0]
+    Lot.objects.filter(pk=lot.pk).delete()
+    digests_change(1, 2)  # its product is no longer one of the lots'
+    Lot.objects.create(**row)
+    digests_change(1, 2)
+    assert seen[-1][1] != seen[-3][1]  # the same values again, another version
+    other = Product.objects.exclude(code__in=["cherry-tomato", "kiwifruit"]).first()
+    assert other is not None
+    Lot.objects.filter(pk=lot.pk).update(product=other)
+    digests_change(1, 2)
+    Product.objects.filter(pk=other.pk).update(storage_life_days=99)
+    digests_change(2)
+    with transaction.atomic():
+        Lot.objects.filter(pk=lot.pk).update(packages=3)
+        digests_change(1)
+        Lot.objects.filter(pk=lot.pk).update(packages=4)  # the same transaction: same xmin
+        digests_change(1)
+    digests_change()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_wrote_gets_digests_of_its_own(partner):
+    """What a transaction reads after it wrote is digested apart from the same rows read by
+    others (what it read of its own writes may be written again with the same `xmin`)."""
+    from django.db import transaction
+
+    from shipments.api.representations import LOTS
+
+    shipment = make_shipment(partner)
+    read = digests_together((LOTS, [shipment.pk]))
+    with transaction.atomic():
+        assert digests_together((LOTS, [shipment.pk])) == read  # has not written
+        Shipment.objects.filter(pk=shipment.pk).update(partner_reference="P-2")
+        inside = digests_together((LOTS, [shipment.pk]))
+        assert inside is not None and inside != read
+        transaction.set_rollback(True)
+    assert digests_together((LOTS, [shipment.pk])) == read

@@ -11,8 +11,9 @@ session prepares once (`_executed`: PostgreSQL planned these statements every ti
 it spent executing them). `tests/test_prepared_queries.py` compares
 its rows with the ORM's. On a database without arrays (SQLite, the embedded default) it runs the
 ORM's query instead. `rows_together` sends several such queries in one round trip;
-`digested_rows_together` also has PostgreSQL digest each one's rows, so that a caller who built
-its output from rows with those digests before need not read them again.
+`digested_rows_together` also has PostgreSQL digest each one's rows - their versions
+(`_versioned`) or, where a query cannot be versioned, their text - so that a caller who built its
+output from rows with those digests before need not read them again.
 """
 
 import itertools
@@ -23,13 +24,20 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import orjson
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import JSONField, QuerySet
+from django.db.models import JSONField, QuerySet, TextField
+from django.db.models.expressions import Col
+from django.db.models.functions import Cast
 
+# The query with each row's version in a last column (`_versioned`), the selected columns' names (quoted) and
+# those of the columns whose values are not the rows' own (quoted); None where a query's rows get the
+# digest of their text.
+Versioned = tuple[str, tuple[str, ...], tuple[str, ...]] | None
 # SQL, its parameters, where the id list goes in them (each place), converters, database alias, column order,
-# field names.
-Compiled = tuple[str, list[Any], tuple[int, ...], list[Any], str, Any, tuple[str, ...]]
+# field names, the versioned query.
+Compiled = tuple[str, list[Any], tuple[int, ...], list[Any], str, Any, tuple[str, ...], Versioned]
 # Stands for the id list while compiling: no row and no other parameter has it.
 _PLACEHOLDER = -918_273_645
 
@@ -50,8 +58,9 @@ class RowsByIds:
         # (what it was compiled for, the compiled query): one attribute, so threads of a worker
         # never pair a key with another key's query.
         self._compiled: tuple[Hashable, Compiled] | None = None
-        # (the compiled query, its text as a prepared statement): see `_prepared`.
-        self._prepared_as: tuple[Compiled, str, str] | None = None
+        # (the compiled query, its text as a prepared statement, the ids' mark in it, the
+        # versioned query's text): see `_prepared`.
+        self._prepared_as: tuple[Compiled, str, str, str | None] | None = None
 
     def _current(self) -> Compiled:
         key = None if self._depends_on is None else self._depends_on()
@@ -85,6 +94,9 @@ class RowsByIds:
                 [column for column, _, _ in compiler.select]
             ).items()
         ]
+        versioned = _versioned(compiler, sql)
+        if versioned is not None:
+            versioned = (versioned[0].replace(" IN (%s)", " = ANY(%s)"), *versioned[1:])
         return (
             sql.replace(" IN (%s)", " = ANY(%s)"),
             params,
@@ -93,6 +105,7 @@ class RowsByIds:
             queryset.db,
             order,
             fields,
+            versioned,
         )
 
     def rows(self, ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -122,25 +135,30 @@ class RowsByIds:
             params[index] = ids_array
         return sql, params
 
-    def _prepared(self, cursor: Any, number: int = 1) -> str:
+    def _prepared(self, cursor: Any, number: int = 1, versioned: bool = False) -> str:
         """This query as the text of a prepared statement: the ids its parameter `$number`,
         the other parameters written into the text as psycopg writes them; written once per
-        compiled query."""
+        compiled query. `versioned`: the query with its rows' versions (`_versioned`), which
+        the caller checked it has."""
         compiled = self._current()
         found = self._prepared_as
         if found is None or found[0] is not compiled:
             sql, template, indexes = compiled[:3]
             marked = [_IDS_MARK if i in indexes else param for i, param in enumerate(template)]
-            text = cursor.cursor.mogrify(sql, marked)
             mark = cursor.cursor.mogrify("%s", [_IDS_MARK])
-            if text.count(mark) != len(indexes):
+            texts = [
+                cursor.cursor.mogrify(query, marked) for query in (sql, *(compiled[7] or ())[:1])
+            ]
+            if any(text.count(mark) != len(indexes) for text in texts):
                 raise ImproperlyConfigured("RowsByIds could not write its query to prepare it.")
-            found = self._prepared_as = (compiled, text, mark)
-        return found[1].replace(found[2], f"${number}")
+            found = self._prepared_as = (compiled, texts[0], mark, texts[1] if texts[1:] else None)
+        text = found[3] if versioned else found[1]
+        assert text is not None
+        return text.replace(found[2], f"${number}")
 
     def _finish(self, fetched: list[tuple[Any, ...]], connection: Any) -> list[tuple[Any, ...]]:
         """Fetched rows with Django's converters applied, in the column order asked for."""
-        _, _, _, converters, _, order, _ = self._current()
+        _, _, _, converters, _, order, _, _ = self._current()
         if converters:
             converted = []
             for row in fetched:
@@ -298,7 +316,8 @@ def _send_prepared(
 
 
 # The SHA-256 of a query's rows' text (each row as PostgreSQL spells a record, in the order the
-# query returns them, one per line; NULL for no rows), over the materialized rows of `q`.
+# query returns them, one per line; NULL for no rows), over the materialized rows of `q`: the
+# digest of a query that `_versioned` cannot give its rows' versions.
 _DIGEST_OF_Q = (
     "SELECT encode(sha256(convert_to(string_agg(d::text, E'\\n'), 'UTF8')), 'hex') FROM q AS d"
 )
@@ -309,6 +328,128 @@ _DIGESTED = "WITH q AS MATERIALIZED ({}) SELECT q.*, (" + _DIGEST_OF_Q + ") FROM
 _DIGEST_ONLY = "(WITH q AS MATERIALIZED ({}) " + _DIGEST_OF_Q + ")"
 # Digests of a set of queries' results: one per query, None for one without rows or ids.
 Digests = tuple[str | None, ...]
+
+# The name of the column `_versioned` adds to a query (no field is named so).
+_VERSION = '"rows_by_ids:version"'
+
+
+def _versioned(compiler: Any, sql: str) -> Versioned:
+    """The compiled query (`sql`, PostgreSQL) with the version of each of its rows in a last
+    column: for every table of its FROM (LEFT JOINs give NULLs), the row's primary key, its
+    place (`ctid`) and the transaction that wrote it (`xmin`, PostgreSQL's "identity of the
+    inserting transaction for this row version", the column Npgsql/EF Core map as a row's
+    concurrency token: https://www.npgsql.org/efcore/modeling/concurrency.html).
+
+    A row's values change only by an UPDATE, which writes a new row version: a new `xmin`, or,
+    for a second update in the same transaction, the same `xmin` at another `ctid` (both
+    versions stay on disk until that transaction ends). So equal versions, in the same order,
+    mean equal values of every column of those tables, and the digest of the versions
+    (`_version_digest`) stands for the digest of the rows' text without PostgreSQL spelling
+    the rows as text. The selected values that are not a table's own column (an EXISTS, an
+    aggregate, anything computed: it may depend on other tables, on the time or on settings)
+    are added to the digest as their text. The primary key keeps rows apart that one
+    transaction wrote and that a rewrite (VACUUM FULL, CLUSTER: they keep `xmin`, not `ctid`)
+    put at the same place. None (the rows' text is digested) for a query whose added column
+    would change its rows (DISTINCT, GROUP BY, a combination), a table that is not a model's
+    managed table with one primary key column (a view), or a SELECT not written as expected."""
+    query = compiler.query
+    quote = compiler.connection.ops.quote_name
+    if (
+        compiler.connection.vendor != "postgresql"
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or query.extra_select
+        or not sql.startswith("SELECT ")
+    ):
+        return None
+    tables = {
+        model._meta.db_table: model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    versions = []
+    for alias, join in query.alias_map.items():
+        if not query.alias_refcount[alias]:
+            continue
+        model = tables.get(getattr(join, "table_name", ""))
+        if model is None or getattr(join, "table_alias", alias) != alias:
+            return None
+        column = getattr(model._meta.pk, "column", None)
+        if not column:
+            return None
+        versions.append((compiler.quote_name_unless_alias(alias), quote(column)))
+    if not versions:
+        return None
+    columns = []
+    computed = []
+    for expression, (column_sql, _), name in compiler.select:
+        if not name:
+            return None
+        columns.append(f"{column_sql} AS {quote(name)}")
+        own = isinstance(expression, Col) or (
+            isinstance(expression, Cast)
+            and isinstance(expression.output_field, TextField)
+            and isinstance(expression.source_expressions[0], Col)
+            and isinstance(expression.source_expressions[0].target, JSONField)
+        )
+        if not own:
+            computed.append(quote(name))
+    selected = "SELECT " + ", ".join(columns)
+    if not sql.startswith(selected + " FROM "):
+        return None
+    version = f"{_row_version(versions)} AS {_VERSION}"
+    return (
+        f"{selected}, {version}{sql[len(selected) :]}",
+        tuple(quote(name) for _, _, name in compiler.select),
+        tuple(computed),
+    )
+
+
+def _row_version(tables: Sequence[tuple[str, str]]) -> str:
+    """A row's version (text) from its tables (alias, primary key column; both quoted)."""
+    return "ROW(" + ", ".join(f"{t}.{pk}, {t}.ctid, {t}.xmin" for t, pk in tables) + ")::text"
+
+
+def _version_digest(computed: Sequence[str]) -> str:
+    """The digest of the versions of a versioned query's rows `d` (`_versioned`): SHA-256 over
+    each row's versions and computed values (as text, NULL spelled apart), in the query's order,
+    one line per row; NULL for no rows. A transaction that has written gets digests of its own
+    (its id comes first): what it reads of its own writes is never taken for what others read,
+    and what it keeps is not taken by others for theirs."""
+    line = f"d.{_VERSION}"
+    if computed:
+        line = f"concat_ws(' ', {line}, {', '.join(f'quote_nullable(d.{c})' for c in computed)})"
+    return (
+        "encode(sha256(convert_to(coalesce(pg_current_xact_id_if_assigned()::text, '')"
+        f" || '/' || string_agg({line}, E'\\n'), 'UTF8')), 'hex')"
+    )
+
+
+def _digested(query: "RowsByIds", cursor: Any) -> str:
+    """The text of `query`'s rows followed by their digest in a last column, in one statement
+    (the same snapshot, the same rows): versions where it has them, else its rows' text."""
+    versioned = query._current()[7]
+    if versioned is None:
+        return _DIGESTED.format(query._prepared(cursor))
+    _, names, computed = versioned
+    return (
+        f"WITH q AS MATERIALIZED ({query._prepared(cursor, versioned=True)}) "  # noqa: S608
+        f"SELECT {', '.join(f'q.{name}' for name in names)}, "
+        f"(SELECT {_version_digest(computed)} FROM q AS d) FROM q"
+    )
+
+
+def _digest_only(query: "RowsByIds", cursor: Any, number: int) -> str:
+    """The digest `_digested` gives, alone (an expression): versions are read without the other
+    columns (PostgreSQL leaves the columns of a subquery that nothing reads uncomputed)."""
+    versioned = query._current()[7]
+    if versioned is None:
+        return _DIGEST_ONLY.format(query._prepared(cursor, number))
+    return (
+        f"(SELECT {_version_digest(versioned[2])} "  # noqa: S608
+        f"FROM ({query._prepared(cursor, number, versioned=True)}) AS d)"
+    )
 
 
 def _digestible(
@@ -329,9 +470,11 @@ def digested_rows_together(
     *queries: tuple[RowsByIds, Sequence[int]],
 ) -> tuple[Digests | None, list[list[tuple[Any, ...]]]]:
     """`rows_together`, each query's rows digested where they are read: (the digests, the
-    rows). The digest is SHA-256 over the rows' text in PostgreSQL's output, so equal digests
-    mean the same values, in the same order (equal text reads back as equal values); it comes
-    from the statement that returned the rows, so it is always theirs. Where `rows_together`
+    rows). The digest is SHA-256 over the rows' versions (`_versioned`: the same row versions
+    hold the same values), or over the rows' text in PostgreSQL's output for a query that
+    cannot be versioned (equal text reads back as equal values): equal digests mean the same
+    values, in the same order; it comes from the statement that returned the rows, so it is
+    always theirs. Where `rows_together`
     runs each query alone: (None, the rows)."""
     connection, wanted = _digestible(queries)
     if connection is None:
@@ -342,7 +485,7 @@ def digested_rows_together(
         _send_prepared(
             cursor,
             connection,
-            [(_DIGESTED.format(query._prepared(cursor)), [ids]) for _, query, ids in wanted],
+            [(_digested(query, cursor), [ids]) for _, query, ids in wanted],
         )
         for position, (n, query, _) in enumerate(wanted):
             if position:
@@ -365,8 +508,7 @@ def digests_together(*queries: tuple[RowsByIds, Sequence[int]]) -> Digests | Non
     digests: list[str | None] = [None] * len(queries)
     with connection.cursor() as cursor:
         selected = [
-            _DIGEST_ONLY.format(query._prepared(cursor, number))
-            for number, (_, query, _) in enumerate(wanted, 1)
+            _digest_only(query, cursor, number) for number, (_, query, _) in enumerate(wanted, 1)
         ]
         _send_prepared(
             cursor, connection, [("SELECT " + ", ".join(selected), [ids for _, _, ids in wanted])]

@@ -10,12 +10,14 @@
   costs a fixed number of queries. A provider may also say which queries it runs
   (`reads`, by declaration ids) and build the summaries from their rows (`from_rows`): the API's
   representations then send those queries in their own round trip (`distribution_reads`,
-  `distribution_summaries_from`).
+  `distribution_summaries_from`), and say which drawing providers' drawings those rows hold
+  (`drawings_read`): when they hold all (`distribution_reads_are_everything`), a representation
+  built from them may be kept while their rows are the same (`tradehub.api.kept`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,7 @@ class _Provider:
     summaries: DistributionSummaryProvider
     reads: DistributionReads | None = None
     from_rows: DistributionFromRows | None = None
+    drawings_read: frozenset[str] = frozenset()
 
 
 _distribution_providers: list[_Provider] = []
@@ -52,12 +55,15 @@ def register_distribution_summary(
     *,
     reads: DistributionReads | None = None,
     from_rows: DistributionFromRows | None = None,
+    drawings_read: Iterable[str] = (),
 ) -> DistributionSummaryProvider:
     """Register the function that summarises a declaration's distribution (last one wins), and
-    optionally its queries and how it builds the summaries from their rows (both or neither)."""
+    optionally its queries and how it builds the summaries from their rows (both or neither),
+    with the names of the drawing providers whose drawings those rows hold (`from_rows` counts
+    the others' through the providers themselves)."""
     if (reads is None) != (from_rows is None):
         raise ValueError("A distribution summary provider gives both `reads` and `from_rows`.")
-    registered = _Provider(provider, reads, from_rows)
+    registered = _Provider(provider, reads, from_rows, frozenset(drawings_read))
     if registered not in _distribution_providers:
         _distribution_providers.append(registered)
     return provider
@@ -96,3 +102,17 @@ def distribution_summaries_from(
     if provider.from_rows is None:
         return provider.summaries(declarations)
     return provider.from_rows(declarations, read)
+
+
+def distribution_reads_are_everything() -> bool:
+    """Whether the summaries come from the rows of `distribution_reads` alone (no provider, or
+    one that gives its reads and whose rows hold every registered drawing provider's drawings):
+    what was built from those rows stays right while they are the same."""
+    if not _distribution_providers:
+        return True
+    provider = _distribution_providers[-1]
+    if provider.reads is None:
+        return False
+    from .services.allocation import drawing_provider_names
+
+    return drawing_provider_names() <= provider.drawings_read

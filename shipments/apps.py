@@ -30,7 +30,11 @@ class ShipmentsConfig(AppConfig):
 
         register_loader(load_product_catalogue)
         register_distribution_summary(
-            distribution_summaries, reads=distribution_reads, from_rows=distribution_summaries_from
+            distribution_summaries,
+            reads=distribution_reads,
+            from_rows=distribution_summaries_from,
+            # The lots read hold the lots' drawings (`_summaries` counts them from those rows).
+            drawings_read={LOT_DRAWINGS_PROVIDER},
         )
         # Lots of regional shipments count in the declarations' allocation invariant.
         register_drawing_provider(LOT_DRAWINGS_PROVIDER, lot_drawings)

@@ -12,6 +12,13 @@ declarations. Values are spelled as the serializer's fields spell them (`tradehu
 representation`); a value only a broken row could hold (a party without a name, an error
 entry without its keys) is handed to the serializer field it would meet there, so even the
 failure is the same.
+
+What a page's (or a detail's) rows give is kept per process (`KEPT`, `tradehub.api.kept`, as the
+shipments' pages are) with the digests PostgreSQL computed over those rows, and so is each
+declaration's JSON once written: a page asked for again whose rows have the same digests (one
+small statement, `digests_together`) is answered with the JSON kept, between the paginator's
+links (`RenderedResponse`), neither rows read nor dicts built nor JSON written again. The
+transit block (`overdue` depends on the time) is read and written for each answer.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import DecimalField, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from tradehub.api.kept import Kept
+from tradehub.api.renderers import FastJSONRenderer, RenderedResponse
 from tradehub.api.representation import (
     PARSED_KEPT,
     date_out,
@@ -64,7 +74,7 @@ DECLARATION_COLUMNS = (
     "number",
     "channel",
     "procedure",
-    "parent_id",
+    "parent__reference",
     "office__code",
     "border_crossing__code",
     "transport_mode",
@@ -143,11 +153,6 @@ _DOCUMENTS = RowsByIds(
         .values_list(*DOCUMENT_COLUMNS, "goods_items__sequence")
     )
 )
-# The parents' references, read only for a page that names parents: a join of the parent in
-# `_DECLARATIONS` cost PostgreSQL 0.2 ms more planning on every page and detail.
-_REFERENCES = RowsByIds(
-    lambda ids: Declaration.objects.filter(pk__in=ids).order_by().values_list("id", "reference")
-)
 # The keys in the order the serializers write them (one definition: theirs).
 PARTY_KEYS = tuple(PartySerializer().fields)
 ERROR_KEYS = tuple(ErrorSerializer().fields)
@@ -186,26 +191,134 @@ def page_rows(view: GenericAPIView[Declaration]) -> QuerySet[Declaration, dict[s
 
 
 def paginated_response(view: GenericAPIView[Declaration]) -> Response:
-    """A list view's page of declarations (its filters, scope, order and pagination)."""
+    """A list view's page of declarations (its filters, scope, order and pagination), answered
+    with the JSON of the page's declarations kept or written once (`rendered`) between the
+    paginator's links."""
     page = view.paginate_queryset(page_rows(view))  # type: ignore[arg-type]
     assert page is not None  # every partner list is paginated
-    return view.get_paginated_response(declarations([row["id"] for row in page]))  # type: ignore[index]
+    shown = _shown([row["id"] for row in page])  # type: ignore[index]
+    envelope = view.get_paginated_response([]).data
+    head = RENDER(envelope, JSON)
+    if list(envelope)[-1] != "results" or not head.endswith(b"[]}"):
+        return view.get_paginated_response(_dicts(shown))  # not the envelope expected
+
+    def data() -> dict[str, Any]:
+        envelope["results"] = _dicts(shown)
+        return envelope
+
+    return RenderedResponse(head[:-2] + b",".join(_rendered(shown)) + b"]}", data)
 
 
-def declarations(ids: Sequence[int]) -> list[dict[str, Any]]:
+def detail_response(pk: int) -> Response:
+    """The answer of a declaration's detail, read and built each time: for one declaration
+    the digests' statement cost PostgreSQL more than reading its rows (`docs/benchmarks.md`,
+    "Session 22, declarations")."""
+    shown = _shown([pk], keep=False)
+    if not shown[0]:  # deleted since it was found
+        raise Http404
+    return RenderedResponse(_rendered(shown)[0], lambda: _dicts(shown)[0])
+
+
+def declarations(ids: Sequence[int], keep: bool = True) -> list[dict[str, Any]]:
     """The representations of the declarations with these ids, in their order, in one round
     trip on PostgreSQL whatever their number (declarations, goods items, documents with the
-    goods items they cover, the distribution summaries' reads), a query more for the parents'
-    references where a parent is named and one for the transits where there is one. An id
-    whose row is gone by now (deleted between the page query and this one) is left out."""
+    goods items they cover, the distribution summaries' reads), and a query for the transits
+    where there is one. An id whose row is gone by now (deleted between the page query and this
+    one) is left out. Kept (`KEPT`) unless `keep` is false."""
+    return _dicts(_shown(ids, keep))
+
+
+def declaration(pk: int) -> dict[str, Any]:
+    """The representation of one declaration as stored now (the writes' answers: just
+    changed, so not kept)."""
+    return declarations([pk], keep=False)[0]
+
+
+class _Shown:
+    """A declaration as shown but for its transit block (`data`, with `transit` None), whether
+    it has one (the block says whether the transit is overdue, which depends on the time: it is
+    read and written for each answer), and, for one without, its JSON as `FastJSONRenderer`
+    writes it (`json`, written once, when first answered)."""
+
+    __slots__ = ("data", "id", "json", "transit")
+
+    def __init__(self, pk: int, data: dict[str, Any], transit: bool) -> None:
+        self.id = pk
+        self.data = data
+        self.transit = transit
+        self.json: bytes | None = None
+
+
+# A page's declarations as shown and their transit blocks (by declaration id).
+Shown = tuple[list[_Shown], dict[int, dict[str, Any]]]
+
+
+def _shown(ids: Sequence[int], keep: bool = True) -> Shown:
+    """The declarations with these ids as shown, in their order, those gone left out: the ones
+    kept (`KEPT`) if their rows did not change, else built from their rows (read with their
+    digests, one round trip) and kept; the transit blocks of those that have one. Without
+    `keep`, built from their rows (one round trip), nothing kept."""
     if not ids:
-        return []
-    declaration_rows, item_rows, document_rows, *summary_rows = rows_together(
+        return [], {}
+    zone = timezone.get_current_timezone()
+    queries = _reads(ids)
+    if keep and hooks.distribution_reads_are_everything():
+        entries = KEPT.get((zone, tuple(ids)), queries, lambda rows: _built(ids, zone, rows))
+    else:  # a drawing provider reads what the digests do not cover: nothing kept
+        entries = _built(ids, zone, rows_together(*queries))
+    return entries, _transits([entry.id for entry in entries if entry.transit])
+
+
+def _reads(ids: Sequence[int]) -> list[tuple[RowsByIds, Sequence[int]]]:
+    """The queries the declarations with these ids are shown from."""
+    return [
         (_DECLARATIONS, ids),
         (_GOODS_ITEMS, ids),
         (_DOCUMENTS, ids),
         *hooks.distribution_reads(list(ids)),
-    )
+    ]
+
+
+def _rendered(shown: Shown) -> list[bytes]:
+    """Each declaration's JSON as `FastJSONRenderer` writes it: written once for one without a
+    transit (the renderer's bytes for a list are its items' bytes joined by commas: compact
+    JSON, each item written, or handed to DRF's renderer, on its own terms)."""
+    entries, transits = shown
+    out = []
+    for entry in entries:
+        if entry.transit:
+            out.append(RENDER({**entry.data, "transit": transits.get(entry.id)}, JSON))
+            continue
+        rendered = entry.json
+        if rendered is None:
+            rendered = entry.json = RENDER(entry.data, JSON)
+        out.append(rendered)
+    return out
+
+
+def _dicts(shown: Shown) -> list[dict[str, Any]]:
+    """The declarations as dicts, each the caller's own (a kept one is shared by the answers)."""
+    entries, transits = shown
+    out = []
+    for entry in entries:
+        data = _copy(entry.data)
+        data["transit"] = transits.get(entry.id)
+        out.append(data)
+    return out
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a representation's dicts and lists (their other values are immutable)."""
+    if value.__class__ is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_copy(item) for item in value]
+    return value
+
+
+def _built(ids: Sequence[int], zone: Any, results: list[list[tuple[Any, ...]]]) -> list[_Shown]:
+    """The declarations with these ids as shown, from the rows of `_reads` (in its order)."""
+    declaration_rows, item_rows, document_rows, *summary_rows = results
     by_id = {row["id"]: row for row in _DECLARATIONS.named(declaration_rows)}
     rows = [by_id[id_] for id_ in ids if id_ in by_id]
     ids = [row["id"] for row in rows]
@@ -213,41 +326,43 @@ def declarations(ids: Sequence[int]) -> list[dict[str, Any]]:
     for item in item_rows:
         items_of[item[1]].append(item)
     documents_of = _documents(document_rows)
-    parents = _parent_references(rows)
-    transits = _transits([row["id"] for row in rows if row["transit__id"] is not None])
     distribution = hooks.distribution_summaries_from(
         cast(Sequence[Declaration], [_Stock(id_, items_of[id_]) for id_ in ids]), summary_rows
     )
-    when = datetime_formatter(timezone.get_current_timezone())
+    when = datetime_formatter(zone)
     return [
-        _declaration(
-            row,
-            parents,
-            items_of[row["id"]],
-            documents_of[row["id"]],
-            distribution.get(row["id"], []),
-            transits.get(row["id"]),
-            when,
+        _Shown(
+            row["id"],
+            _declaration(
+                row,
+                items_of[row["id"]],
+                documents_of[row["id"]],
+                distribution.get(row["id"], []),
+                when,
+            ),
+            row["transit__id"] is not None,
         )
         for row in rows
     ]
 
 
-def declaration(pk: int) -> dict[str, Any]:
-    """The representation of one declaration as stored now (detail and write answers)."""
-    return declarations([pk])[0]
+# Declarations shown, by (display zone, ids), with the digests of the rows they were built from
+# (`_reads`): with the zone and the ids, everything they show but their transit blocks. Bounded
+# by the declarations held, emptied when full.
+DECLARATIONS_KEPT = 1_000
+KEPT: Kept[list[_Shown]] = Kept(DECLARATIONS_KEPT, len)
+RENDER = FastJSONRenderer().render
+JSON = FastJSONRenderer.media_type
 
 
 def _declaration(
     row: dict[str, Any],
-    parents: dict[int, str],
     items: list[tuple[Any, ...]],
     documents: list[dict[str, Any]],
     distribution: list[dict[str, Any]],
-    transit: dict[str, Any] | None,
     when: DatetimeOut,
 ) -> dict[str, Any]:
-    parent_id = row["parent_id"]
+    """A declaration as shown, its transit block None in its place (`_Shown`)."""
     document_type = row["transport_document_type"]
     declarant = json_in(row["declarant_text"])
     cancellation_requested_at = row["cancellation_requested_at"]
@@ -259,7 +374,7 @@ def _declaration(
         "number": row["number"],
         "channel": row["channel"],
         "procedure": row["procedure"],
-        "parent": None if parent_id is None else parents[parent_id],
+        "parent": row["parent__reference"],
         "office": row["office__code"],
         "border_crossing": row["border_crossing__code"],
         "transport_mode": row["transport_mode"],
@@ -282,7 +397,7 @@ def _declaration(
             "reason": row["cancellation_reason"],
         },
         "distribution": distribution,
-        "transit": transit,
+        "transit": None,
         "submitted_at": when(row["submitted_at"]),
         "accepted_at": when(row["accepted_at"]),
         "released_at": when(row["released_at"]),
@@ -360,14 +475,6 @@ def _documents(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[dict[str, Any]
         if item is not None:
             covered.append(item)
     return documents
-
-
-def _parent_references(rows: Iterable[dict[str, Any]]) -> dict[int, str]:
-    """The references of the parents the rows name: usually none, so usually no query."""
-    ids = {row["parent_id"] for row in rows} - {None}
-    if not ids:
-        return {}
-    return dict(_REFERENCES.rows(sorted(ids)))
 
 
 def _transits(declaration_ids: list[int]) -> dict[int, dict[str, Any]]:

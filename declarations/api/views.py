@@ -127,7 +127,7 @@ class DeclarationViewSet(
         responses={200: DeclarationSerializer},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._render(self.get_object())
+        return representations.detail_response(self.get_object().pk)
 
     @extend_schema(
         summary="Create a draft declaration",

@@ -62,6 +62,11 @@ def register_drawing_provider(name: str, provider: DrawingProvider) -> DrawingPr
     return provider
 
 
+def drawing_provider_names() -> frozenset[str]:
+    """The names of the registered drawing providers."""
+    return frozenset(_providers)
+
+
 def _child_drawing_rows(
     item_ids: list[int], exclude_declaration: int | None = None
 ) -> QuerySet[GoodsItem, tuple[Any, ...]]:

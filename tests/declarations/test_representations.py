@@ -12,17 +12,21 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from declarations import services
 from declarations.api import representations
 from declarations.api.serializers import DeclarationSerializer
 from declarations.choices import DeclarationDocumentType
-from declarations.models import Declaration, Document, GoodsItem
+from declarations.models import Declaration, Document, GoodsItem, Transit
 from declarations.selectors import declarations_with_details
+from shipments.models import Lot, Shipment
 from tests.declarations.factories import (
     GRAPES,
     MACHINE_PARTS,
     TOMATOES,
+    DocumentFactory,
+    GoodsItemFactory,
     create_declaration,
     payload,
     stock_declaration,
@@ -30,7 +34,9 @@ from tests.declarations.factories import (
 )
 from tests.declarations.test_transit import opened_transit, transit_body
 from tests.shipments.factories import make_shipment
+from tradehub.api.kept import Kept
 from tradehub.api.renderers import FastJSONRenderer
+from tradehub.reference.models import CustomsOffice, Location
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +310,182 @@ def test_a_party_is_a_fresh_copy_each_time(partner):
     first = representations.declaration(declaration.pk)
     first["consignor"]["name"] = "changed"
     assert representations.declaration(declaration.pk)["consignor"]["name"] != "changed"
+
+
+def built_pages(monkeypatch) -> list[int]:
+    """Counts the pages built from rows (not found kept)."""
+    built: list[int] = []
+    build = representations._built
+
+    def counting(ids, *args):
+        built.append(len(ids))
+        return build(ids, *args)
+
+    monkeypatch.setattr(representations, "_built", counting)
+    return built
+
+
+def kept_bytes(ids) -> bytes:
+    """The page as the list answers it: each declaration's JSON (kept or written) joined."""
+    return b"[" + b",".join(representations._rendered(representations._shown(ids))) + b"]"
+
+
+def listed_bytes(ids) -> bytes:
+    instances = {d.pk: d for d in declarations_with_details().filter(pk__in=ids)}
+    return RENDER(DeclarationSerializer([instances[i] for i in ids], many=True).data)
+
+
+def test_a_page_read_again_is_kept_until_a_row_changes(partner, monkeypatch):
+    """A page whose rows are digested as before is answered with the JSON kept; a change in
+    any row it is shown from (the declaration, its parent's reference, its office and border
+    crossing codes, goods items added, changed or removed, documents and the goods items they
+    cover, child drawings, distribution lots and their shipments) builds it again. Transit
+    blocks are read each time. Every answer is the serializer's."""
+    varied_declarations(partner)
+    ids = list(
+        Declaration.objects.filter(partner=partner).order_by("-id").values_list("id", flat=True)
+    )
+    built = built_pages(monkeypatch)
+    for _ in range(3):
+        assert kept_bytes(ids) == listed_bytes(ids)
+    assert len(built) == 1
+    child = Declaration.objects.get(partner=partner, parent__isnull=False)
+    stock = child.parent
+    item = GoodsItem.objects.filter(declaration=stock).order_by("sequence")[0]
+    document = Document.objects.filter(declaration__partner=partner).order_by("id")[0]
+    lot = Lot.objects.get(goods_item=item)
+    transit = Transit.objects.filter(declaration__partner=partner).order_by("id")[0]
+    changes = [
+        lambda: Declaration.objects.filter(pk=stock.pk).update(seals=["Пломба 2"]),
+        lambda: Declaration.objects.filter(pk=stock.pk).update(reference="DEC-RENAMED"),
+        lambda: CustomsOffice.objects.filter(pk=stock.office_id).update(code="50999"),
+        lambda: Location.objects.filter(pk=stock.border_crossing_id).update(code="KZXXX"),
+        lambda: GoodsItem.objects.filter(pk=item.pk).update(description="Иное"),
+        lambda: GoodsItemFactory(declaration=stock, sequence=9),
+        lambda: GoodsItem.objects.filter(declaration=stock, sequence=9).delete(),
+        lambda: Document.objects.filter(pk=document.pk).update(number="№ 2"),
+        lambda: document.goods_items.set([]),
+        lambda: DocumentFactory(declaration=stock),
+        lambda: GoodsItem.objects.filter(declaration=child).update(net_kg="999.000"),
+        lambda: Declaration.objects.filter(pk=child.pk).update(status="cancelled"),
+        lambda: Lot.objects.filter(pk=lot.pk).update(net_kg="1400.000"),
+        lambda: Shipment.objects.filter(pk=lot.shipment_id).update(reference="SHP-RENAMED"),
+        lambda: Shipment.objects.filter(pk=lot.shipment_id).update(status="cancelled"),
+    ]
+    for n, change in enumerate(changes, start=2):
+        change()
+        assert kept_bytes(ids) == listed_bytes(ids), n
+        assert len(built) == n, n
+        assert kept_bytes(ids) == listed_bytes(ids), n
+        assert len(built) == n, n
+    # The transit block is not kept: a change in the transit, or the time passing its
+    # deadline (`overdue`), shows without building the page again.
+    Transit.objects.filter(pk=transit.pk).update(route=["KZHOR"])
+    assert kept_bytes(ids) == listed_bytes(ids)
+    later = timezone.now() + dt.timedelta(days=30)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        overdue = kept_bytes(ids)
+        assert overdue == listed_bytes(ids)
+    assert b'"overdue":true' in overdue
+    with timezone.override("America/St_Johns"):  # the display zone is in the key
+        assert kept_bytes(ids) == listed_bytes(ids)
+    assert len(built) == len(changes) + 2
+
+
+def test_answers_are_the_callers_own(partner, monkeypatch):
+    """Changing a dict answered changes nothing kept."""
+    varied_declarations(partner)
+    ids = list(Declaration.objects.filter(partner=partner).values_list("id", flat=True))
+    built = built_pages(monkeypatch)
+    for _ in range(2):
+        for shown in representations.declarations(ids):
+            for value in shown.values():
+                if isinstance(value, list):
+                    value.append("changed")
+                    for entry in value[:-1]:
+                        if isinstance(entry, dict):
+                            entry["changed"] = True
+                elif isinstance(value, dict):
+                    value["changed"] = True
+            shown["changed"] = True
+        assert kept_bytes(ids) == listed_bytes(ids)
+    assert len(built) == 1
+
+
+def test_the_declarations_kept_are_bounded(partner, monkeypatch):
+    """At most DECLARATIONS_KEPT declarations are kept, over all pages."""
+    ids = [create_declaration(partner).pk for _ in range(4)]
+    kept = Kept(3, len)
+    monkeypatch.setattr(representations, "KEPT", kept)
+    for pk in ids:
+        representations.declarations([pk])
+    assert len(kept.entries) == 1 and kept.held == 1
+    representations.declarations(ids[:3])
+    assert kept.held == 3
+    representations.declarations(ids)  # more than the whole store: not kept
+    assert kept.held == 3
+
+
+def test_nothing_is_kept_without_digests_or_with_a_drawing_provider_it_does_not_read(
+    partner, monkeypatch
+):
+    """On SQLite there are no digests; and a drawing provider registered besides the lots'
+    reads rows the digests do not cover: each answer is built, and is the serializer's."""
+    from django.db import connection
+
+    from declarations.services import allocation
+
+    varied_declarations(partner)
+    ids = list(Declaration.objects.filter(partner=partner).values_list("id", flat=True))
+    built = built_pages(monkeypatch)
+    monkeypatch.setitem(allocation._providers, "elsewhere", lambda item_ids: {})
+    assert kept_bytes(ids) == kept_bytes(ids) == listed_bytes(ids)
+    assert len(built) == 2
+    monkeypatch.delitem(allocation._providers, "elsewhere")
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    representations.KEPT.clear()
+    assert kept_bytes(ids) == kept_bytes(ids) == listed_bytes(ids)
+    assert len(built) == 4
+    assert not representations.KEPT.entries
+
+
+def test_the_list_and_detail_answers_are_the_renderers_bytes_of_their_data(
+    api, other_api, partner, other_partner
+):
+    """The list's answer (links and kept JSON) is what the renderer writes for its `.data`, the
+    paginator's envelope with the serializer's declarations; read again (kept) the same; with
+    an indent asked for, DRF's renderer writes `.data`. A partner never sees another's
+    declarations, kept or not; a gateway reads both."""
+    varied_declarations(partner)
+    create_declaration(other_partner)
+    listed = list(
+        Declaration.objects.filter(partner=partner)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+    )
+    first = api.get("/api/v1/declarations/?page_size=3")
+    again = api.get("/api/v1/declarations/?page_size=3")
+    assert first.content == again.content == RENDER(first.data)
+    assert RENDER(first.data["results"]) == listed_bytes(listed[:3])
+    assert first.data["next"] and first.data["previous"] is None
+    rest = api.get(first.data["next"])
+    assert RENDER(rest.data["results"]) == listed_bytes(listed[3:6])
+    assert rest.content == RENDER(rest.data)
+    indented = api.get(
+        "/api/v1/declarations/?page_size=3", HTTP_ACCEPT="application/json; indent=2"
+    )
+    assert indented.content == JSONRenderer().render(
+        first.data, "application/json; indent=2", {"indent": 2}
+    )
+    others = other_api.get("/api/v1/declarations/?page_size=50").json()["results"]
+    assert len(others) == 1
+    assert {d["reference"] for d in others}.isdisjoint(
+        Declaration.objects.filter(partner=partner).values_list("reference", flat=True)
+    )
+    for pk in listed[:3]:
+        reference = Declaration.objects.get(pk=pk).reference
+        for _ in range(2):
+            detail = api.get(f"/api/v1/declarations/{reference}/")
+            assert detail.content == serializer_bytes(reference) == RENDER(detail.data)
+            assert detail["ETag"]
+        assert other_api.get(f"/api/v1/declarations/{reference}/").status_code == 404

@@ -17,11 +17,12 @@ as `null`. No field of the API can hold one (inputs are validated finite).
 """
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import orjson
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 _DIGITS = frozenset(b"0123456789")
 _EXPONENT = re.compile(rb"e[-+][0-9]")
@@ -106,3 +107,56 @@ class FastJSONRenderer(JSONRenderer):
                 b"\xe2\x80\xa9", b"\\u2029"
             )
         return rendered
+
+
+class RenderedResponse(Response):
+    """A `Response` whose body `FastJSONRenderer` would write is already known: `rendered`,
+    written by that renderer from the data (`data_of()`, built only when someone reads
+    `.data`). Answered as is when the request's renderer is that renderer writing plain compact
+    JSON (`Accept: application/json` without parameters, no indent); any other case renders
+    `.data` as a `Response` does. Kept representations (`declarations.api.representations`)
+    answer with the bytes they kept instead of rendering the same dicts again."""
+
+    def __init__(self, rendered: bytes, data_of: Callable[[], Any], status: int = 200) -> None:
+        super().__init__(None, status=status)
+        self._rendered = rendered
+        self._data_of: Callable[[], Any] | None = data_of
+
+    @property  # type: ignore[override]
+    def data(self) -> Any:
+        if self._data_of is not None:
+            self._data = self._data_of()
+            self._data_of = None
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
+        self._data_of = None
+
+    @property
+    def rendered_content(self) -> Any:
+        renderer = getattr(self, "accepted_renderer", None)
+        context = getattr(self, "renderer_context", None)
+        if (
+            type(renderer) is FastJSONRenderer
+            and getattr(self, "accepted_media_type", None) == renderer.media_type
+            and context is not None
+            and context.get("indent") is None
+            and renderer.compact
+            and not renderer.ensure_ascii
+            and renderer.strict
+            and self.content_type is None
+        ):
+            context["response"] = self
+            charset = renderer.charset  # as `Response.rendered_content` writes the header
+            media_type = renderer.media_type
+            self["Content-Type"] = (
+                media_type if charset is None else f"{media_type}; charset={charset}"
+            )
+            return self._rendered
+        return super().rendered_content
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.data  # noqa: B018 (built before pickling: a function does not pickle)
+        return cast(dict[str, Any], super().__getstate__())

@@ -351,6 +351,8 @@ def test_a_page_read_again_is_kept_until_a_row_changes(partner, monkeypatch):
     assert len(built) == 1
     child = Declaration.objects.get(partner=partner, parent__isnull=False)
     stock = child.parent
+    assert stock is not None and stock.border_crossing_id is not None
+    office, crossing = stock.office_id, stock.border_crossing_id
     item = GoodsItem.objects.filter(declaration=stock).order_by("sequence")[0]
     document = Document.objects.filter(declaration__partner=partner).order_by("id")[0]
     lot = Lot.objects.get(goods_item=item)
@@ -358,8 +360,8 @@ def test_a_page_read_again_is_kept_until_a_row_changes(partner, monkeypatch):
     changes = [
         lambda: Declaration.objects.filter(pk=stock.pk).update(seals=["Пломба 2"]),
         lambda: Declaration.objects.filter(pk=stock.pk).update(reference="DEC-RENAMED"),
-        lambda: CustomsOffice.objects.filter(pk=stock.office_id).update(code="50999"),
-        lambda: Location.objects.filter(pk=stock.border_crossing_id).update(code="KZXXX"),
+        lambda: CustomsOffice.objects.filter(pk=office).update(code="50999"),
+        lambda: Location.objects.filter(pk=crossing).update(code="KZXXX"),
         lambda: GoodsItem.objects.filter(pk=item.pk).update(description="Иное"),
         lambda: GoodsItemFactory(declaration=stock, sequence=9),
         lambda: GoodsItem.objects.filter(declaration=stock, sequence=9).delete(),

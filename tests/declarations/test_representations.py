@@ -384,14 +384,19 @@ def test_a_page_read_again_is_kept_until_a_row_changes(partner, monkeypatch):
     # deadline (`overdue`), shows without building the page again.
     Transit.objects.filter(pk=transit.pk).update(route=["KZHOR"])
     assert kept_bytes(ids) == listed_bytes(ids)
+    # (The declaration rows read the transit's id: digested by row versions, a change in the
+    # transit may build the page again, which is never wrong.)
+    builds = len(built)
+    assert builds in (len(changes) + 1, len(changes) + 2)
     later = timezone.now() + dt.timedelta(days=30)
     with mock.patch("django.utils.timezone.now", return_value=later):
         overdue = kept_bytes(ids)
         assert overdue == listed_bytes(ids)
     assert b'"overdue":true' in overdue
+    assert len(built) == builds  # the time passing builds nothing
     with timezone.override("America/St_Johns"):  # the display zone is in the key
         assert kept_bytes(ids) == listed_bytes(ids)
-    assert len(built) == len(changes) + 2
+    assert len(built) == builds + 1
 
 
 def test_answers_are_the_callers_own(partner, monkeypatch):

@@ -1,11 +1,14 @@
-"""Paired CPU of the kept shipment pages' check: rows' text digests against row versions.
+"""Paired CPU of the kept shipment pages' check, two ways of doing it in one process.
 
-    python bench/versions_pair.py [--rounds 7] [--requests 200] [WORKLOAD ...]
+    python bench/versions_pair.py [--rounds 7] [--requests 200] [--compare digests|lookup]
+        [WORKLOAD ...]
 
 On `bench/request_stack.py`'s set-up (production settings, the e2e bench data), each round runs
-every workload (`shipments`: a list of 50; `shipment`: a detail) `--requests` times with the
-related queries' digests of their rows' text (`_versioned` left out, as before session 22),
-then with their rows' versions, alternating which goes first. Per request: this process's CPU
+every workload (`shipments`: a list of 50; `shipment`: a detail) `--requests` times each way,
+alternating which goes first. `--compare digests`: the related queries' digests of their rows'
+text (`_versioned` left out, as before session 22) against their rows' versions. `--compare
+lookup`: the detail's lookup, then the digests (two round trips, `found_with_digests` left
+out) against both in one prepared statement. Per request: this process's CPU
 and the PostgreSQL backend's (`/proc/<pid>/stat` utime + stime of the connection's
 `pg_backend_pid()`, 10 ms ticks: hence many requests per block). Prints the medians over the
 rounds.
@@ -36,11 +39,13 @@ def main() -> None:
     parser.add_argument("workloads", nargs="*", default=["shipments", "shipment"])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--compare", choices=["digests", "lookup"], default="digests")
     args = parser.parse_args()
     workloads = setup()
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
+    from shipments.api import representations
     from shipments.api.representations import _related
 
     app = get_wsgi_application()
@@ -52,7 +57,15 @@ def main() -> None:
         call()
     compiled = {query: query._compiled for query in queries}
 
-    def use(versions: bool) -> None:
+    found_with_digests = representations.found_with_digests
+    ways = ["text", "versions"] if args.compare == "digests" else ["two-trips", "one-trip"]
+
+    def use(way: str) -> None:
+        one_trip = way != "two-trips"
+        representations.found_with_digests = (  # type: ignore[assignment]
+            found_with_digests if one_trip else lambda *args: None
+        )
+        versions = way != "text"
         for query, found in compiled.items():
             assert found is not None
             key, current = found
@@ -66,18 +79,20 @@ def main() -> None:
 
     figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for n in range(args.rounds):
-        modes = ["text", "versions"] if n % 2 == 0 else ["versions", "text"]
+        modes = ways if n % 2 == 0 else ways[::-1]
         for name, call in calls.items():
             for mode in modes:
-                use(mode == "versions")
+                use(mode)
                 for _ in range(5):
                     call()
-                backend = pid()
-                server, cpu = backend_cpu_ms(backend), time.process_time()
-                for _ in range(args.requests):
-                    call()
-                python = (time.process_time() - cpu) * 1000 / args.requests
-                assert pid() == backend, "the connection changed during a block"
+                while True:  # again if the connection was renewed (CONN_MAX_AGE) meanwhile
+                    backend = pid()
+                    server, cpu = backend_cpu_ms(backend), time.process_time()
+                    for _ in range(args.requests):
+                        call()
+                    python = (time.process_time() - cpu) * 1000 / args.requests
+                    if pid() == backend:
+                        break
                 server = (backend_cpu_ms(backend) - server) / args.requests
                 figures.setdefault((name, mode), []).append((python, server))
     print(f"load average {os.getloadavg()}")

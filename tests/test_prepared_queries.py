@@ -426,3 +426,46 @@ def test_a_transaction_that_wrote_gets_digests_of_its_own(partner):
         assert inside is not None and inside != read
         transaction.set_rollback(True)
     assert digests_together((LOTS, [shipment.pk])) == read
+
+
+@postgresql_only
+def test_a_lookup_goes_with_the_digests_of_what_it_finds(partner, monkeypatch):
+    """`found_with_digests`: the lookup's rows (as the ORM reads them) and the digests
+    `digests_together` gives for the id found, in one statement; nothing found, no digests;
+    where it cannot be one prepared statement, None."""
+    from shipments.api.representations import _related
+    from tradehub.prepared_queries import found_with_digests
+
+    shipments = [make_shipment(partner) for _ in range(2)]
+    queries = [query for query, _ in _related(())]
+
+    def lookup(**where):
+        rows = (
+            Shipment.objects.filter(partner=partner, **where)
+            .order_by("id")
+            .values_list("id", "reference", "version")[:2]
+        )
+        sql, params = rows.query.get_compiler("default").as_sql()
+        return list(rows), sql, params
+
+    one = shipments[1]
+    expected, sql, params = lookup(reference=one.reference)
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(7):  # prepared once, executed after
+            found = found_with_digests("default", sql, params, queries)
+            assert found is not None
+            assert found[0] == expected
+            assert found[1] == digests_together(*_related([one.pk]))
+    assert len(captured.captured_queries) == 14
+    Lot.objects.filter(shipment=one).update(packages=9)
+    found = found_with_digests("default", sql, params, queries)
+    assert found is not None and found[1] == digests_together(*_related([one.pk]))
+    assert found_with_digests("default", *lookup(reference="SHP-NONE")[1:], queries) == ([], None)
+    both, sql, params = lookup(reference__startswith="SHP-")  # a `%` in the parameter
+    found = found_with_digests("default", sql, params, queries)
+    assert found is not None and found[0] == both and len(both) == 2
+    assert (
+        found_with_digests("default", *lookup(created_at__lte=timezone.now())[1:], queries) is None
+    )
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert found_with_digests("default", sql, params, queries) is None

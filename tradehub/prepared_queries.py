@@ -135,11 +135,13 @@ class RowsByIds:
             params[index] = ids_array
         return sql, params
 
-    def _prepared(self, cursor: Any, number: int = 1, versioned: bool = False) -> str:
-        """This query as the text of a prepared statement: the ids its parameter `$number`,
-        the other parameters written into the text as psycopg writes them; written once per
-        compiled query. `versioned`: the query with its rows' versions (`_versioned`), which
-        the caller checked it has."""
+    def _prepared(
+        self, cursor: Any, number: int = 1, versioned: bool = False, ids: str | None = None
+    ) -> str:
+        """This query as the text of a prepared statement: the ids its parameter `$number`
+        (or the SQL `ids`, an array expression), the other parameters written into the text as
+        psycopg writes them; written once per compiled query. `versioned`: the query with its
+        rows' versions (`_versioned`), which the caller checked it has."""
         compiled = self._current()
         found = self._prepared_as
         if found is None or found[0] is not compiled:
@@ -154,7 +156,7 @@ class RowsByIds:
             found = self._prepared_as = (compiled, texts[0], mark, texts[1] if texts[1:] else None)
         text = found[3] if versioned else found[1]
         assert text is not None
-        return text.replace(found[2], f"${number}")
+        return text.replace(found[2], f"${number}" if ids is None else ids)
 
     def _finish(self, fetched: list[tuple[Any, ...]], connection: Any) -> list[tuple[Any, ...]]:
         """Fetched rows with Django's converters applied, in the column order asked for."""
@@ -440,15 +442,16 @@ def _digested(query: "RowsByIds", cursor: Any) -> str:
     )
 
 
-def _digest_only(query: "RowsByIds", cursor: Any, number: int) -> str:
-    """The digest `_digested` gives, alone (an expression): versions are read without the other
-    columns (PostgreSQL leaves the columns of a subquery that nothing reads uncomputed)."""
+def _digest_only(query: "RowsByIds", cursor: Any, number: int, ids: str | None = None) -> str:
+    """The digest `_digested` gives, alone (an expression; the ids `$number`, or the SQL array
+    `ids`): versions are read without the other columns (PostgreSQL leaves the columns of a
+    subquery that nothing reads uncomputed)."""
     versioned = query._current()[7]
     if versioned is None:
-        return _DIGEST_ONLY.format(query._prepared(cursor, number))
+        return _DIGEST_ONLY.format(query._prepared(cursor, number, ids=ids))
     return (
         f"(SELECT {_version_digest(versioned[2])} "  # noqa: S608
-        f"FROM ({query._prepared(cursor, number, versioned=True)}) AS d)"
+        f"FROM ({query._prepared(cursor, number, versioned=True, ids=ids)}) AS d)"
     )
 
 
@@ -517,3 +520,94 @@ def digests_together(*queries: tuple[RowsByIds, Sequence[int]]) -> Digests | Non
     for (n, _, _), digest in zip(wanted, row, strict=True):
         digests[n] = digest
     return tuple(digests)
+
+
+# Parameters `found_with_digests` sends into a statement prepared without parameter types
+# (PostgreSQL infers them from where they are used, e.g. `"reference" = $2`).
+_LOOKUP_PARAMETERS = (int, str)
+# The lookups' statements (by the lookup's SQL and the queries), each written once.
+_LOOKUP_TEXTS: dict[tuple[Any, ...], tuple[list[Compiled], str]] = {}
+MAX_LOOKUP_TEXTS = 64
+
+
+def found_with_digests(
+    alias: str, sql: str, params: Sequence[Any], queries: Sequence[RowsByIds]
+) -> tuple[list[tuple[Any, ...]], Digests | None] | None:
+    """The rows of a lookup (`sql` with `params`, Django's; its first column the id) and the
+    digests `digests_together` would give now for `queries` with the ids it found, in one
+    statement each session prepares once: (rows as fetched, digests; None when nothing was
+    found). A caller who built its output from those queries' rows with those digests need
+    not read them again. None where this cannot be one prepared statement (SQLite,
+    server-side binding, queries on other databases, a parameter not an integer or a string,
+    SQL written otherwise than expected): the caller runs the lookup, then `digests_together`.
+
+    The lookup is the statement's first part (`WITH f AS MATERIALIZED (…)`); each query takes
+    its ids from it (`ARRAY(SELECT id FROM f)`), computed once for the statement. Sent as text,
+    such a statement was planned for every detail (4.3-4.8 ms of PostgreSQL's CPU against
+    1.4-2.7 ms for the lookup and the prepared digests apart, `docs/benchmarks.md`); prepared,
+    it is planned for its first executions only."""
+    connection = connections[alias]
+    if (
+        connection.vendor != "postgresql"
+        or _binds_server_side(connection)
+        or not queries
+        or any(query._current()[4] != alias for query in queries)
+        or any(param.__class__ not in _LOOKUP_PARAMETERS for param in params)
+        or not sql.startswith("SELECT ")
+    ):
+        return None
+    pieces = _PLACEHOLDERS.split(sql)
+    if sum(piece == "%s" for piece in pieces) != len(params):
+        return None
+    with connection.cursor() as cursor:
+        # By the lookup's SQL and the queries; the queries' compiled forms kept with the text
+        # (a query compiled again gets a new text).
+        compiled = [query._current() for query in queries]
+        key = (sql, *map(id, queries))
+        kept = _LOOKUP_TEXTS.get(key)
+        text = None
+        if kept is not None and all(a is b for a, b in zip(kept[0], compiled, strict=True)):
+            text = kept[1]
+        if text is None:
+            numbers = itertools.count(1)
+            lookup = "".join(
+                f"${next(numbers)}" if piece == "%s" else "%" if piece == "%%" else piece
+                for piece in pieces
+            )
+            ids = "ARRAY(SELECT f.id FROM f)"
+            digests = ", ".join(_digest_only(query, cursor, 0, ids=ids) for query in queries)
+            # The lookup's first column named `id` (a shorter column list renames only those).
+            text = f"WITH f(id) AS MATERIALIZED ({lookup}) SELECT f.*, {digests} FROM f"  # noqa: S608
+            if len(_LOOKUP_TEXTS) < MAX_LOOKUP_TEXTS or key in _LOOKUP_TEXTS:
+                _LOOKUP_TEXTS[key] = (compiled, text)
+        _send_statement(cursor, connection, text, params)
+        fetched = cursor.fetchall()
+    width = len(queries)
+    if not fetched:
+        return [], None
+    return [row[:-width] for row in fetched], tuple(fetched[0][-width:])
+
+
+def _send_statement(cursor: Any, connection: Any, text: str, params: Sequence[Any]) -> None:
+    """Run `text` (parameters `$1`...`$n`, their types left to PostgreSQL) with `params`: as
+    `EXECUTE` of a statement the session prepared once, preceded by its `PREPARE` (in the same
+    message) the first time; the cursor left on its results."""
+    with _prepared_lock:
+        names = _PREPARED_ON.setdefault(connection.connection, {})
+    name = names.get(text)
+    fresh = name is None
+    if name is None:
+        name = f"rows_by_ids_{next(_NAMES)}"
+    execute = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    if fresh:
+        # `%` doubled: the message has parameters, so psycopg reads `%` as theirs.
+        prepare = (
+            f"PREPARE {name} AS {text.replace('%', '%%')}"
+            if params
+            else f"PREPARE {name} AS {text}"
+        )
+        cursor.execute(f"{prepare}; {execute}", list(params) or None)
+        names[text] = name
+        cursor.nextset()
+    else:
+        cursor.execute(execute, list(params) or None)

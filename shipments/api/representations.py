@@ -42,7 +42,7 @@ from shipments.services.shelf import (
 from tradehub.api.kept import Kept
 from tradehub.api.page_queries import prepared_compiler
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import RowsByIds
+from tradehub.prepared_queries import Digests, RowsByIds, found_with_digests
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -213,14 +213,25 @@ def represent_found(
 ) -> tuple[Row, dict[str, Any]] | None:
     """The shipment `rows` finds (`.values(*FOUND_FIELDS)` of the caller's scope, filtered to
     one shipment; None when none, `MultipleObjectsReturned` as `get` when several) and its
-    representation as of `now`. A detail asked for again whose rows did not change costs the
-    lookup and the digests of what the shipment was shown from (`digests_together`, a statement
-    each session prepares once), two round trips: sending them as one statement, the digests
-    of the ids found by the lookup as a subquery, left PostgreSQL to plan that statement every
-    time, 4.3-4.8 ms of its CPU a detail against 1.4-2.7 ms so (`docs/benchmarks.md`)."""
+    representation as of `now`. A detail asked for again whose rows did not change costs one
+    round trip: the lookup and the digests of what the shipment it finds was shown from, one
+    statement each session prepares once (`found_with_digests`). Where that cannot be (SQLite,
+    a lookup of another shape), the lookup, then the digests (`digests_together`)."""
     sliced = rows[:2]
     compiler = prepared_compiler(sliced.query, sliced.db)
-    if compiler is None:
+    digests: Digests | None = None
+    answer = None
+    if compiler is not None:
+        sql, params = compiler.as_sql()
+        answer = found_with_digests(sliced.db, sql, params, [query for query, _ in _related(())])
+    if answer is not None:
+        fetched, digests = answer
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(columns)
+        if converters:
+            fetched = list(compiler.apply_converters(fetched, converters))
+        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in fetched]
+    elif compiler is None:
         found = list(sliced)
     else:
         found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in compiler.results_iter()]
@@ -229,7 +240,18 @@ def represent_found(
     if len(found) > 1:
         raise Shipment.MultipleObjectsReturned
     row = found[0]
-    shown = _page([row["id"]], timezone.get_current_timezone()).as_of(now)
+    zone = timezone.get_current_timezone()
+    if digests is None:
+        page = _page([row["id"]], zone)
+    else:
+        ids = [row["id"]]
+        key = (zone, tuple(ids))
+        kept = KEPT.entries.get(key)
+        if kept is not None and kept[0] == digests:
+            page = kept[1]
+        else:
+            page = KEPT.built(key, _related(ids), lambda rows: _built(ids, zone, *rows))
+    shown = page.as_of(now)
     if not shown:  # gone since it was found
         return None
     return row, shown[0]

@@ -399,7 +399,7 @@ def test_a_detail_found_again_costs_one_round_trip(api, partner, monkeypatch):
         again = api.get(url)
     assert shown(again) == expected() and again["ETag"] == first["ETag"]
     assert built == [1]
-    assert len([q for q in queries.captured_queries if "shipments_shipment" in q["sql"]]) == 1
+    assert len(queries.captured_queries) == 1  # the lookup and the digests, one statement
     Lot.objects.filter(shipment=mixed).update(packages=7)
     changed = api.get(url)
     assert shown(changed) == expected() and built == [1, 1]

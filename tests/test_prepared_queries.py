@@ -460,12 +460,12 @@ def test_a_lookup_goes_with_the_digests_of_what_it_finds(partner, monkeypatch):
     Lot.objects.filter(shipment=one).update(packages=9)
     found = found_with_digests("default", sql, params, queries)
     assert found is not None and found[1] == digests_together(*_related([one.pk]))
-    assert found_with_digests("default", *lookup(reference="SHP-NONE")[1:], queries) == ([], None)
+    _, sql, params = lookup(reference="SHP-NONE")
+    assert found_with_digests("default", sql, params, queries) == ([], None)
     both, sql, params = lookup(reference__startswith="SHP-")  # a `%` in the parameter
     found = found_with_digests("default", sql, params, queries)
     assert found is not None and found[0] == both and len(both) == 2
-    assert (
-        found_with_digests("default", *lookup(created_at__lte=timezone.now())[1:], queries) is None
-    )
+    _, dated, dated_params = lookup(created_at__lte=timezone.now())
+    assert found_with_digests("default", dated, dated_params, queries) is None
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert found_with_digests("default", sql, params, queries) is None

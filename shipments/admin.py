@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -529,12 +529,13 @@ class ShipmentAdmin(AuditRecordAdmin, admin.ModelAdmin):  # type: ignore[type-ar
 
     @admin.display(description=_("Temperature chart"))
     def temperature_chart(self, shipment: Shipment) -> SafeString:
-        first_last = shipment.readings.order_by().aggregate(
-            first=Min("recorded_at"), last=Max("recorded_at")
-        )
-        if first_last["first"] is None:
+        # The first and the last reading, each one descent of the key per sensor.
+        readings = selectors.ReadingPages(shipment, None, None)
+        first = readings[0:1]
+        if not first:
             return temperature_svg([], [])
-        seconds = choose_bucket_seconds(first_last["first"], first_last["last"])
+        last = readings.order_by(*(f"-{name}" for name in selectors.READING_ORDER))[0:1]
+        seconds = choose_bucket_seconds(first[0].recorded_at, last[0].recorded_at)
         points = selectors.bucketed_readings(shipment, None, None, seconds, 2000)
         bands = [
             Band(

@@ -8,10 +8,15 @@ from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Count,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
+    F,
     Func,
     Max,
     Min,
@@ -19,7 +24,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
 from django.utils import timezone
 
@@ -114,14 +121,70 @@ def products() -> QuerySet[Product]:
 # --- telemetry ---------------------------------------------------------------------------------
 
 
+HOUR = dt.timedelta(hours=1)
+READING_ORDER = ("recorded_at", "sensor_id")
+
+
+def _floor_hour(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _ceil_hour(at: dt.datetime) -> dt.datetime:
+    floor = _floor_hour(at)
+    return floor if floor == at else floor + HOUR
+
+
+def sensors_between(
+    shipment_id: Any, start: Any = None, end: dt.datetime | None = None
+) -> QuerySet[ReadingHour, Any]:
+    """The sensors a shipment has readings of in [start, end) (no bound: every sensor), from the
+    hourly rollups (kept in the statement that stores the readings, never dropped with them): the
+    sensors of the hours the range touches, a superset. `start` may be an expression (the hour
+    bound is then `start` - 1 h, the same hours)."""
+    hours = ReadingHour.objects.filter(shipment_id=shipment_id)
+    if isinstance(start, dt.datetime):
+        hours = hours.filter(hour__gte=_floor_hour(start))
+    elif start is not None:
+        hours = hours.filter(
+            hour__gt=ExpressionWrapper(start - Value(HOUR), output_field=DateTimeField())
+        )
+    if end is not None:
+        hours = hours.filter(hour__lt=end)
+    return hours.order_by().values("sensor_id").distinct()
+
+
+class InSensors(Func):
+    """`sensor_id` is one of a subquery's sensors. PostgreSQL: `= ANY(ARRAY(subquery))`, the array
+    computed once before the scan, so the readings' key (shipment, sensor, recorded_at) is read
+    with one descent per sensor (a plain `IN (subquery)` may become a join that reads the whole
+    shipment); elsewhere `IN (subquery)`."""
+
+    output_field = BooleanField()
+
+    def __init__(self, sensors: QuerySet[Any, Any]) -> None:
+        super().__init__(F("sensor_id"), Subquery(sensors))
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        sensor, sensor_params = compiler.compile(self.source_expressions[0])
+        sensors, params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "postgresql":
+            return f"{sensor} = ANY(ARRAY{sensors})", [*sensor_params, *params]
+        return f"{sensor} IN {sensors}", [*sensor_params, *params]
+
+
 def readings_between(
     shipment: Shipment,
     start: dt.datetime | None,
     end: dt.datetime | None,
     received_since: dt.datetime | None = None,
 ) -> QuerySet[TemperatureReading]:
-    """A shipment's readings in [start, end) (stored at or after `received_since`), in time order."""
-    queryset = shipment.readings.order_by("recorded_at", "id")
+    """A shipment's readings in [start, end) (stored at or after `received_since`), in time order
+    (readings of one instant in sensor order), sensor by sensor through the key."""
+    queryset = TemperatureReading.objects.filter(
+        InSensors(sensors_between(shipment.pk, start, end)), shipment_id=shipment.pk
+    ).order_by(*READING_ORDER)
     if start is not None:
         queryset = queryset.filter(recorded_at__gte=start)
     if end is not None:
@@ -129,6 +192,121 @@ def readings_between(
     if received_since is not None:
         queryset = queryset.filter(received_at__gte=received_since)
     return queryset
+
+
+class ReadingPages:
+    """A shipment's readings in [start, end) as the readings list pages them: what DRF's cursor
+    pagination asks of a queryset (`order_by` on `READING_ORDER` or its reverse, `filter` on
+    `recorded_at__gt`/`__lt`, a slice), with the same rows as `readings_between` would give.
+
+    On PostgreSQL a page reads, for each sensor of the range (`sensors_between`), at most as many
+    of its readings as the page needs, in time order through the key (a LATERAL subquery per
+    sensor, partitions pruned by the range), and orders those: no index on (shipment, time) is
+    needed, and a page costs the same at the start of a long history as anywhere else. Elsewhere
+    (SQLite) the slice is the ORM's."""
+
+    def __init__(
+        self,
+        shipment: Shipment,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        received_since: dt.datetime | None = None,
+        ordering: tuple[str, ...] = READING_ORDER,
+        after: Any = None,
+        before: Any = None,
+    ) -> None:
+        self.shipment, self.start, self.end = shipment, start, end
+        self.received_since, self.ordering = received_since, ordering
+        self.after, self.before = after, before
+
+    def _with(self, **changes: Any) -> "ReadingPages":
+        state = dict(vars(self))
+        state.update(changes)
+        return ReadingPages(**state)
+
+    def order_by(self, *ordering: str) -> "ReadingPages":
+        if ordering not in (READING_ORDER, tuple(f"-{name}" for name in READING_ORDER)):
+            raise ValueError(f"readings are paged in {READING_ORDER} order, not {ordering}")
+        return self._with(ordering=ordering)
+
+    def filter(self, **lookups: Any) -> "ReadingPages":
+        field = TemperatureReading._meta.get_field("recorded_at")
+        changes = {}
+        for lookup, value in lookups.items():
+            # The conversion the ORM's lookup makes (a forged value: ValidationError).
+            at = field.get_prep_value(value)
+            if lookup == "recorded_at__gt":
+                changes["after"] = at
+            elif lookup == "recorded_at__lt":
+                changes["before"] = at
+            else:
+                raise ValueError(f"readings pages filter on recorded_at only, not {lookup}")
+        return self._with(**changes)
+
+    def queryset(self) -> QuerySet[TemperatureReading]:
+        """The same rows through the ORM."""
+        queryset = readings_between(self.shipment, self.start, self.end, self.received_since)
+        if self.after is not None:
+            queryset = queryset.filter(recorded_at__gt=self.after)
+        if self.before is not None:
+            queryset = queryset.filter(recorded_at__lt=self.before)
+        return queryset.order_by(*self.ordering)
+
+    def __getitem__(self, page: slice) -> list[TemperatureReading]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("readings pages are read a slice at a time")
+        offset, stop = page.start or 0, page.stop
+        if connection.vendor != "postgresql" or stop is None:
+            return list(self.queryset()[page])
+        if stop <= offset:
+            return []
+        return self._page(offset, stop - offset)
+
+    def _page(self, offset: int, size: int) -> list[TemperatureReading]:
+        descending = self.ordering[0].startswith("-")
+        low = _latest(self.start, self.after)
+        high = _earliest(self.end, self.before)
+        table = TemperatureReading._meta.db_table
+        fields = [field for field in TemperatureReading._meta.concrete_fields if field.column]
+        columns = [field.column for field in fields]
+        hours, hour_params = sensors_between(self.shipment.pk, low, high).query.sql_with_params()
+        where = ["t.shipment_id = %s", "t.sensor_id = s.sensor_id"]
+        params: list[Any] = [self.shipment.pk]
+        for condition, value in (
+            ("t.recorded_at >= %s", self.start),
+            ("t.recorded_at < %s", self.end),
+            ("t.recorded_at > %s", self.after),
+            ("t.recorded_at < %s", self.before),
+            ("t.received_at >= %s", self.received_since),
+        ):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        direction = " DESC" if descending else ""
+        listed = ", ".join(f"t.{column}" for column in columns)
+        sql = (
+            f"SELECT {', '.join(f'r.{column}' for column in columns)} "  # noqa: S608
+            f"FROM unnest(ARRAY({hours})) AS s(sensor_id) CROSS JOIN LATERAL (SELECT {listed} "
+            f"FROM {table} t WHERE {' AND '.join(where)} ORDER BY t.recorded_at{direction} "
+            f"LIMIT %s) r ORDER BY r.recorded_at{direction}, r.sensor_id{direction} "
+            "LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*hour_params, *params, offset + size, size, offset])
+            rows = cursor.fetchall()
+        # (`QuerySet.raw` wants a single-column primary key.)
+        names = [field.attname for field in fields]
+        return [TemperatureReading.from_db(connection.alias, names, row) for row in rows]
+
+
+def _latest(*bounds: dt.datetime | None) -> dt.datetime | None:
+    given = [bound for bound in bounds if bound is not None]
+    return max(given) if given else None
+
+
+def _earliest(*bounds: dt.datetime | None) -> dt.datetime | None:
+    given = [bound for bound in bounds if bound is not None]
+    return min(given) if given else None
 
 
 class EpochBucket(Func):
@@ -158,18 +336,6 @@ class EpochBucket(Func):
         )
 
 
-HOUR = dt.timedelta(hours=1)
-
-
-def _floor_hour(at: dt.datetime) -> dt.datetime:
-    return at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _ceil_hour(at: dt.datetime) -> dt.datetime:
-    floor = _floor_hour(at)
-    return floor if floor == at else floor + HOUR
-
-
 Partial = list[float | int | None]  # min, max, sum, count of one bucket
 
 
@@ -192,7 +358,7 @@ def _raw_buckets(
             min=Min("temperature_c"),
             max=Max("temperature_c"),
             sum=Sum("temperature_c"),
-            count=Count("id"),
+            count=Count("recorded_at"),
         )
         .order_by("bucket")[:limit]
     )
@@ -442,13 +608,21 @@ def shipments_with_unprocessed_readings(
 ) -> list[int]:
     """Shipments whose stored readings are not all integrated: flagged for a replay, or holding a
     reading newer than `readings_processed_until` that was received more than `grace` ago (younger
-    ones are still in the hands of their queued task). Index probes on (shipment, recorded_at)."""
+    ones are still in the hands of their queued task). Index probes of the readings' key: the
+    first reading of the shipment, and per sensor of the hours since `readings_processed_until`
+    (the hourly rollups) its first reading after it."""
     received_before = timezone.now() - grace
     readings = TemperatureReading.objects.filter(
         shipment=OuterRef("pk"), received_at__lte=received_before
     )
     never = Q(readings_processed_until__isnull=True) & Exists(readings)
-    newer = Exists(readings.filter(recorded_at__gt=OuterRef("readings_processed_until")))
+    processed_until = OuterRef(OuterRef("readings_processed_until"))
+    newer = Exists(
+        readings.filter(
+            InSensors(sensors_between(OuterRef(OuterRef("pk")), processed_until)),
+            recorded_at__gt=OuterRef("readings_processed_until"),
+        )
+    )
     return list(
         Shipment.objects.filter(Q(readings_need_replay=True) | never | newer)
         .order_by("pk")

@@ -445,7 +445,7 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
     (always one paginated list) cannot describe.
     """
 
-    ordering = ("recorded_at", "id")
+    ordering = selectors.READING_ORDER
     query_parameters = ("from", "to", "bucket", "tz", "updated_since", "cursor", "page_size")
 
     def _range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -458,6 +458,12 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
         start, end = self._range()
         since = _time_param(self.request, "updated_since")
         return selectors.readings_between(self.get_shipment(), start, end, since)
+
+    def pages(self) -> selectors.ReadingPages:
+        """The same readings as `get_queryset`, as the cursor pages read them."""
+        start, end = self._range()
+        since = _time_param(self.request, "updated_since")
+        return selectors.ReadingPages(self.get_shipment(), start, end, since)
 
     @extend_schema(
         parameters=[
@@ -496,7 +502,7 @@ class ShipmentReadingsView(ShipmentChildMixin, APIView):
         bucket = request.query_params.get("bucket")
         if bucket is None:
             paginator = CursorPagination()
-            page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+            page = paginator.paginate_queryset(self.pages(), request, view=self)
             response = paginator.get_paginated_response(ReadingSerializer(page, many=True).data)
             response.data = {"bucket": None, "truncated": False, **response.data}
             return response

@@ -21,11 +21,12 @@ class TemperatureReading(models.Model):
     partner's readings by reusing a sensor id such as "S1".
     """
 
-    # No index of its own: `reading_series` (shipment, recorded_at) leads with it, and a
-    # shipment-only index tempted the planner to read a shipment's whole month for a window
-    # (migration 0022). No foreign key constraint either: its check ran once per reading at
-    # COMMIT, as long as the whole COPY of a 10,000-reading batch. Triggers keep the same
-    # guarantee once per statement (migration 0024, `docs/shipments.md`).
+    # The dedup key is the primary key (migration 0025): no surrogate id, and the only index.
+    # A shipment's window is read sensor by sensor through it, the sensors from the hourly
+    # rollups (`selectors.readings_between`). No foreign key constraint either: its check ran
+    # once per reading at COMMIT, as long as the whole COPY of a 10,000-reading batch. Triggers
+    # keep the same guarantee once per statement (migration 0024, `docs/shipments.md`).
+    pk = models.CompositePrimaryKey("shipment", "sensor_id", "recorded_at")
     shipment = models.ForeignKey(
         Shipment,
         on_delete=models.CASCADE,
@@ -55,15 +56,8 @@ class TemperatureReading(models.Model):
     class Meta:
         verbose_name = _("temperature reading")
         verbose_name_plural = _("temperature readings")
-        ordering = ["shipment", "recorded_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shipment", "sensor_id", "recorded_at"], name="reading_unique_sensor_time"
-            )
-        ]
-        # The unique index (shipment, sensor, time) serves dedup; per-shipment time range scans
-        # use this one (the only way in: the BRIN index on recorded_at was dropped, 0022).
-        indexes = [models.Index(fields=["shipment", "recorded_at"], name="reading_series")]
+        # Readings of one instant in sensor order (the key's): there is no arrival order to keep.
+        ordering = ["shipment", "recorded_at", "sensor_id"]
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {local_label(self.recorded_at)} {self.temperature_c} °C"

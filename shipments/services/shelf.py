@@ -70,7 +70,7 @@ def estimated_product_buckets(shipment: Shipment, seconds: int) -> list[dict[str
             ),
         )
         .values("step", "air")
-        .annotate(avg=Avg("temperature_c"), count=Count("id"))
+        .annotate(avg=Avg("temperature_c"), count=Count("recorded_at"))
         .order_by("step", "air")
     )
     lag = shelf_life.ThermalLag(tau)
@@ -378,9 +378,14 @@ def process_readings(shipment_id: int, now: dt.datetime | None = None) -> int:
             for key in keys
         }
         lag = shelf_life.ThermalLag.from_dict(shipment.excursion_state.get(LAG_KEY), tau)
-    readings = TemperatureReading.objects.filter(shipment=shipment).order_by("recorded_at", "id")
+    from shipments.selectors import READING_ORDER, readings_between
+
+    # Readings of one instant in sensor order (the key's; before migration 0025, arrival order).
+    readings = TemperatureReading.objects.filter(shipment=shipment).order_by(*READING_ORDER)
     if shipment.readings_processed_until is not None and not replay:
-        readings = readings.filter(recorded_at__gt=shipment.readings_processed_until)
+        # Sensor by sensor through the key: only the new readings are read.
+        until = shipment.readings_processed_until
+        readings = readings_between(shipment, until, None).filter(recorded_at__gt=until)
     processed = 0
     last_at = None if replay else shipment.readings_processed_until
     seen: set[int] = set()

@@ -329,15 +329,14 @@ def _first_of_each_key(batch: ReadingBatch) -> tuple[ReadingBatch, int]:
     return batch.take(list(first.values())), conflicts
 
 
-def _probe(batch: ReadingBatch) -> tuple[int, str | None, list[int] | None]:
+def _probe(batch: ReadingBatch) -> tuple[int, str | None]:
     """How many of the batch's first and last keys are stored (one indexed probe): 2 suggests a
     re-sent batch, 0 a new one (2 or more distinct keys).
 
-    In the same statement, for a new batch whose readings all fall in one month: that month's
+    In the same statement, for a batch whose readings all fall in one month: that month's
     partition, when it is attached and checks the shipments of its new rows as the table does
-    (its own statement triggers, `guard_reading_partitions`), and an id for each reading from the
-    table's identity, which a COPY straight into the partition has to send (a partition has no
-    identity of its own on this PostgreSQL); else None, None."""
+    (its own statement triggers, `guard_reading_partitions`); else None. (Before migration 0025
+    the probe also reserved an id per reading from the table's identity: readings have none.)"""
     table = connection.ops.quote_name(READINGS_TABLE)
     ends = [
         value
@@ -346,32 +345,25 @@ def _probe(batch: ReadingBatch) -> tuple[int, str | None, list[int] | None]:
     ]
     month = month_start(min(batch.recorded_at))
     same_month = month == month_start(max(batch.recorded_at))
-    # A psycopg cursor of its own, for binary results: 10,000 ids loaded in C.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "WITH stored AS (SELECT count(*) AS n FROM "  # noqa: S608
             f"{table} WHERE (shipment_id, sensor_id, recorded_at) IN ((%s, %s, %s), (%s, %s, %s))), "
             "direct AS (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = %s::regclass AND c.relname = %s AND EXISTS (SELECT 1 FROM "
             "pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s)) "
-            "SELECT stored.n, direct.relname, CASE WHEN stored.n = 0 AND direct.relname IS NOT "
-            "NULL THEN ARRAY(SELECT nextval(q.id) FROM (SELECT pg_get_serial_sequence(%s, 'id')"
-            "::regclass AS id OFFSET 0) q, generate_series(1, %s)) END "
-            "FROM stored LEFT JOIN direct ON true",
+            "SELECT stored.n, direct.relname FROM stored LEFT JOIN direct ON true",
             [
                 *ends,
                 READINGS_TABLE,
                 partition_name(READINGS_TABLE, month) if same_month else None,
                 f"{SHIPMENT_CHECK}_insert",
-                READINGS_TABLE,
-                len(batch),
             ],
-            binary=True,
         )
         row = cursor.fetchone()
     assert row is not None  # an aggregate: always one row
-    stored, partition, ids = row
-    return int(stored), partition, ids
+    stored, partition = row
+    return int(stored), partition
 
 
 def _series_of(batch: ReadingBatch) -> list[tuple[int, str, list[int]]]:
@@ -537,7 +529,7 @@ def ingest_batch(batch: ReadingBatch) -> IntakeResult:
         return _ingest_row_by_row(batch.rows())
     unique, in_batch_conflicts = _first_of_each_key(batch)
     with transaction.atomic():
-        ends, partition, ids = _probe(unique) if len(unique) >= 2 else (None, None, None)
+        ends, partition = _probe(unique) if len(unique) >= 2 else (None, None)
         stored_conflicts = _resent_conflicts(unique) if ends == 2 else None
         if stored_conflicts is not None:
             # Every reading is stored already (a retry): nothing to COPY, rollups untouched.
@@ -547,8 +539,8 @@ def ingest_batch(batch: ReadingBatch) -> IntakeResult:
             # The validated values are already what psycopg sends: no per-value conversion.
             if ends == 0 and copy_new_rows(
                 TemperatureReading,
-                FAST_COLUMNS if ids is None else ("id", *FAST_COLUMNS),
-                unique.values() if ids is None else list(zip(ids, *unique.columns(), strict=True)),
+                FAST_COLUMNS,
+                unique.values(),
                 meanwhile=lambda: rollups.extend(rollups_of(unique)),  # while the server stores
                 partition=partition,
             ):

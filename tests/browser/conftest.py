@@ -38,7 +38,7 @@ from shipments.alerts import services as alert_services
 from shipments.models import Shipment, TemperatureReading
 from shipments.products import load_products
 from shipments.services.shelf import process_readings
-from tests.shipments.factories import make_shipment
+from tests.shipments.factories import make_shipment, store_readings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -196,7 +196,7 @@ def warm_shipment(partner) -> Shipment:
         setpoint_c=0.0,
     )
     start = now - 10 * H
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="S1",

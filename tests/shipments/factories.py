@@ -1,12 +1,13 @@
 """Test data for shipments: products from the shipped table, shipments through the service."""
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
 
 from declarations.choices import DeclarationStatus
 from declarations.models import Declaration, GoodsItem
-from shipments.models import Product, Shipment
+from shipments.models import Product, Shipment, TemperatureReading
 from shipments.products import load_products
 from shipments.services import shipments as services
 from tests.declarations.factories import DeclarationFactory
@@ -97,3 +98,18 @@ def released_declaration(
 
 
 __all__ = ["DeclarationStatus", "location", "make_shipment", "product", "released_declaration"]
+
+
+def store_readings(readings: Iterable[TemperatureReading]) -> list[TemperatureReading]:
+    """Store readings as ingest does: with their hourly rollups, which every reader of a window
+    takes the shipment's sensors from (`shipments.selectors.sensors_between`)."""
+    from shipments.services.telemetry import recompute_rollups
+
+    stored = TemperatureReading.objects.bulk_create(readings)
+    recompute_rollups(
+        [
+            {"shipment_id": r.shipment_id, "sensor_id": r.sensor_id, "recorded_at": r.recorded_at}
+            for r in stored
+        ]
+    )
+    return stored

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shipments.models import Excursion, Product, Shipment, TemperatureReading
 from shipments.services.shelf import process_readings
-from tests.shipments.factories import make_shipment, released_declaration
+from tests.shipments.factories import make_shipment, released_declaration, store_readings
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def shipment(partner, products) -> Shipment:
         partner, lots=[{"product": "kiwifruit"}, {"product": "apple"}], setpoint_c=0.0
     )
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=10)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="S1",
@@ -134,7 +134,7 @@ def test_the_chart_draws_the_air_and_the_estimated_product_line_with_a_legend(
     kiwi = make_shipment(partner, lots=[{"product": "kiwifruit"}], setpoint_c=0.0)
     start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     start -= dt.timedelta(hours=6)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=kiwi,
             sensor_id="RA1",
@@ -173,7 +173,7 @@ def test_the_charts_product_line_matches_the_models_reading_by_reading_estimate(
     kiwi = make_shipment(partner, lots=[{"product": "kiwifruit"}], setpoint_c=0.0)
     start = dt.datetime(2026, 6, 1, 0, 0, 30, tzinfo=dt.UTC)
     temps = [5.0 if 180 <= i % 360 < 200 else 0.0 for i in range(1440)]
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=kiwi,
             sensor_id="RA1",

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shipments.models import Excursion, Shipment, TemperatureReading
 from shipments.services.shelf import process_readings
-from tests.shipments.factories import make_shipment
+from tests.shipments.factories import make_shipment, store_readings
 
 AFTERNOON = dt.datetime(2026, 7, 21, 9, 5, tzinfo=dt.UTC)  # 14:05 in Almaty
 
@@ -18,7 +18,7 @@ def shipment_with_excursion(partner, products) -> Shipment:
     shipment = make_shipment(partner, lots=[{"product": "kiwifruit"}], setpoint_c=0.0)
     Shipment.objects.filter(pk=shipment.pk).update(estimated_arrival=AFTERNOON)
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=10)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="S1",

@@ -10,7 +10,7 @@ from shipments.alerts import services as alert_services
 from shipments.alerts.choices import AlertState
 from shipments.models import Alert, Excursion, Lot, Shipment, TemperatureReading
 from shipments.services.shelf import process_readings
-from tests.shipments.factories import make_shipment
+from tests.shipments.factories import make_shipment, store_readings
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def warm_for(shipment: Shipment, hours: float, temperature: float) -> None:
     """Readings every 15 min: two cold hours, `hours` at `temperature`, two cold hours."""
     start = timezone.now() - dt.timedelta(hours=hours + 4)
     steps = int((hours + 4) * 4)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="S1",

@@ -6,7 +6,7 @@ import pytest
 
 from shipments.models import TemperatureReading
 from shipments.services.shelf import process_readings
-from tests.shipments.factories import make_shipment, product
+from tests.shipments.factories import make_shipment, product, store_readings
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_consumed_fraction_counts_from_packing_to_the_last_processed_reading(par
     lot = shipment.lots.get()
     assert lot.consumed_fraction == 0.0  # nothing processed yet
     first = dt.datetime(2026, 7, 2, 0, 0, tzinfo=UTC)  # 24 h after packing (midnight UTC)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="probe-1",

@@ -10,7 +10,7 @@ import pytest
 from shipments.models import Excursion, Product, TemperatureReading
 from shipments.services.distribution import infer_product
 from shipments.services.shelf import process_readings, profile_of
-from tests.shipments.factories import make_shipment
+from tests.shipments.factories import make_shipment, store_readings
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def add(client, data: dict[str, Any]) -> Product:
 
 def readings(shipment, temps: list[float]) -> None:
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=len(temps) / 4)
-    TemperatureReading.objects.bulk_create(
+    store_readings(
         TemperatureReading(
             shipment=shipment,
             sensor_id="P1",

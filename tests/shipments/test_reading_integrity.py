@@ -67,8 +67,9 @@ def test_a_reading_of_a_missing_shipment_is_refused_however_it_is_written(partne
         # A statement that names a partition fires that partition's triggers.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT tableoid::regclass::text FROM shipments_temperaturereading WHERE id = %s",
-                [reading.pk],
+                "SELECT tableoid::regclass::text FROM shipments_temperaturereading "
+                "WHERE (shipment_id, sensor_id, recorded_at) = (%s, %s, %s)",
+                list(reading.pk),
             )
             partition = cursor.fetchone()[0]
         assert partition != "shipments_temperaturereading"

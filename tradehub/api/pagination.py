@@ -7,6 +7,7 @@ from urllib import parse
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
+from django.db.models import QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.utils.urls import replace_query_param
@@ -124,7 +125,10 @@ class CursorPagination(pagination.CursorPagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:
             # The page query's SQL is compiled once per shape (`page_queries`).
-            return super().paginate_queryset(prepared_pages(queryset), request, view)
+            # (An object that pages itself, such as `shipments.selectors.ReadingPages`, as it is.)
+            if isinstance(queryset, QuerySet):
+                queryset = prepared_pages(queryset)
+            return super().paginate_queryset(queryset, request, view)
         except (DjangoValidationError, DataError, ValueError, TypeError, OverflowError):
             # A well-formed cursor whose position does not fit the ordering field (forged).
             if request.query_params.get(self.cursor_query_param) is None:

@@ -18,6 +18,7 @@ changed, also on the SQLite path.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -41,6 +42,7 @@ from shipments.services.shelf import (
 )
 from tradehub.api.kept import Kept
 from tradehub.api.page_queries import prepared_compiler
+from tradehub.api.renderers import FastJSONRenderer
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
 from tradehub.prepared_queries import Digests, RowsByIds, found_with_digests
 
@@ -198,22 +200,46 @@ def represent_shipments(ids: Sequence[int], now: dt.datetime) -> list[dict[str, 
     it was built from; a page asked for again (a partner polling a list) first asks for the
     digests alone, and when they are the same, the page is copied from what was built, only the
     lots' figures, which depend on `now`, computed again."""
+    return shown_shipments(ids, now).dicts()
+
+
+class Shown:
+    """Shipments as shown as of `now` (`represent_shipments`), as dicts or as JSON, each made
+    when first asked for."""
+
+    __slots__ = ("_dicts", "now", "page")
+
+    def __init__(self, page: "_Page | None", now: dt.datetime) -> None:
+        self.page = page
+        self.now = now
+        self._dicts: list[dict[str, Any]] | None = None
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """`ShipmentSerializer(shipments, many=True).data`."""
+        if self._dicts is None:
+            self._dicts = [] if self.page is None else self.page.as_of(self.now)
+        return self._dicts
+
+    def json(self) -> list[bytes]:
+        """Each shipment's JSON as `FastJSONRenderer` writes it (`_Page.json_as_of`)."""
+        return [] if self.page is None else self.page.json_as_of(self.now)
+
+
+def shown_shipments(ids: Sequence[int], now: dt.datetime) -> Shown:
+    """`represent_shipments`, its dicts or its JSON made when asked for."""
     if not ids:
-        return []
-    zone = timezone.get_current_timezone()
-    return _page(ids, zone).as_of(now)
+        return Shown(None, now)
+    return Shown(_page(ids, timezone.get_current_timezone()), now)
 
 
 # What a detail's lookup reads of its shipment: the id, and the ETag's fields.
 FOUND_FIELDS = ("id", "updated_at", "version")
 
 
-def represent_found(
-    rows: QuerySet[Shipment, Row], now: dt.datetime
-) -> tuple[Row, dict[str, Any]] | None:
+def represent_found(rows: QuerySet[Shipment, Row], now: dt.datetime) -> tuple[Row, Shown] | None:
     """The shipment `rows` finds (`.values(*FOUND_FIELDS)` of the caller's scope, filtered to
     one shipment; None when none, `MultipleObjectsReturned` as `get` when several) and its
-    representation as of `now`. A detail asked for again whose rows did not change costs one
+    representation as of `now` (a `Shown` of one). A detail asked for again whose rows did not change costs one
     round trip: the lookup and the digests of what the shipment it finds was shown from, one
     statement each session prepares once (`found_with_digests`). Where that cannot be (SQLite,
     a lookup of another shape), the lookup, then the digests (`digests_together`)."""
@@ -251,10 +277,9 @@ def represent_found(
             page = kept[1]
         else:
             page = KEPT.built(key, _related(ids), lambda rows: _built(ids, zone, *rows))
-    shown = page.as_of(now)
-    if not shown:  # gone since it was found
+    if not page.shipments:  # gone since it was found
         return None
-    return row, shown[0]
+    return row, Shown(page, now)
 
 
 def _related(ids: Sequence[int]) -> tuple[tuple[RowsByIds, Sequence[int]], ...]:
@@ -296,9 +321,10 @@ LotTemplate = tuple[dict[str, Any], int]
 class _Page:
     """A page's output without `now`: each shipment's dict (its lots' figures left out) and its
     lots, and the distinct figure inputs of the page's lots (lots that share them, e.g. the lots
-    of a shipment before their first reading, share one computation)."""
+    of a shipment before their first reading, share one computation); once asked for, each
+    shipment's JSON around its lots' figures (`json_as_of`)."""
 
-    __slots__ = ("figure_inputs", "shipments")
+    __slots__ = ("figure_inputs", "segments", "shipments")
 
     def __init__(
         self,
@@ -307,37 +333,93 @@ class _Page:
     ) -> None:
         self.shipments = shipments
         self.figure_inputs = figure_inputs
+        # Each shipment's JSON cut where its lots' figures go (None: not cut, see `_cut`).
+        self.segments: list[list[bytes] | None] | None = None
 
     def as_of(self, now: dt.datetime) -> list[dict[str, Any]]:
         """The shipments as of `now`, every dict and list a new one (an entry is shared by the
         requests that find it)."""
         figures = [_figures(*inputs, now) for inputs in self.figure_inputs]
+        return [
+            _shipment(template, lot_templates, figures)
+            for template, lot_templates in self.shipments
+        ]
+
+    def json_as_of(self, now: dt.datetime) -> list[bytes]:
+        """Each shipment's JSON as `FastJSONRenderer` writes `as_of(now)`'s dicts (the renderer
+        writes a list as its items' bytes joined by commas, and an item as its values' bytes
+        between its keys: compact JSON, each part written, or handed to DRF's renderer, on its
+        own terms). The JSON around the figures is written once per page kept; for each answer
+        only the figures of each distinct set of inputs are computed and written, and the
+        parts joined: copying the dicts (`as_of`) and rendering them cost a page of 50 more
+        than the rest of the answer (`docs/benchmarks.md`)."""
+        segments = self.segments
+        if segments is None:
+            segments = self.segments = [_cut(*shipment) for shipment in self.shipments]
+        written = [
+            tuple(RENDER(value, JSON) for value in _figures(*inputs, now))
+            for inputs in self.figure_inputs
+        ]
         out = []
-        for template, lot_templates in self.shipments:
-            shipment = template.copy()
-            route = template["onward_route"]
-            if route is not None:
-                route = route.copy()
-                if route.get("transit_countries") is not None:
-                    route["transit_countries"] = list(route["transit_countries"])
-                shipment["onward_route"] = route
-            if template["consignee"] is not None:
-                shipment["consignee"] = template["consignee"].copy()
-            shipment["required_documents"] = [d.copy() for d in template["required_documents"]]
-            shipment["warnings"] = list(template["warnings"])
-            shipment["legs"] = [leg.copy() for leg in template["legs"]]
-            lots = []
-            for lot_template, index in lot_templates:
-                remaining, condition, precooling = figures[index]
-                lot = lot_template.copy()
-                lot["remaining_shelf_life_hours"] = remaining
-                lot["condition"] = condition
-                lot["open_alerts"] = [alert.copy() for alert in lot_template["open_alerts"]]
-                lot["precooling"] = precooling.copy()
-                lots.append(lot)
-            shipment["lots"] = lots
-            out.append(shipment)
+        for (template, lot_templates), cut in zip(self.shipments, segments, strict=True):
+            if cut is None:
+                figures = [_figures(*inputs, now) for inputs in self.figure_inputs]
+                out.append(RENDER(_shipment(template, lot_templates, figures), JSON))
+                continue
+            parts = [cut[0]]
+            for n, (_, index) in enumerate(lot_templates):
+                remaining, condition, precooling = written[index]
+                parts += (remaining, cut[3 * n + 1], condition, cut[3 * n + 2])
+                parts += (precooling, cut[3 * n + 3])
+            out.append(b"".join(parts))
         return out
+
+
+def _shipment(
+    template: dict[str, Any], lot_templates: list[LotTemplate], figures: Sequence[Any]
+) -> dict[str, Any]:
+    """A shipment as shown, its lots with these figures (by figure index), every dict and list
+    a new one."""
+    shipment = template.copy()
+    route = template["onward_route"]
+    if route is not None:
+        route = route.copy()
+        if route.get("transit_countries") is not None:
+            route["transit_countries"] = list(route["transit_countries"])
+        shipment["onward_route"] = route
+    if template["consignee"] is not None:
+        shipment["consignee"] = template["consignee"].copy()
+    shipment["required_documents"] = [d.copy() for d in template["required_documents"]]
+    shipment["warnings"] = list(template["warnings"])
+    shipment["legs"] = [leg.copy() for leg in template["legs"]]
+    lots = []
+    for lot_template, index in lot_templates:
+        remaining, condition, precooling = figures[index]
+        lot = lot_template.copy()
+        lot["remaining_shelf_life_hours"] = remaining
+        lot["condition"] = condition
+        lot["open_alerts"] = [alert.copy() for alert in lot_template["open_alerts"]]
+        lot["precooling"] = precooling if isinstance(precooling, str) else precooling.copy()
+        lots.append(lot)
+    shipment["lots"] = lots
+    return shipment
+
+
+RENDER = FastJSONRenderer().render
+JSON = FastJSONRenderer.media_type
+# Stands for a lot's figures while a shipment's JSON is written once (`_cut`): no value shown
+# holds it (a process's own random text).
+_FIGURE = f"\x00shipment-figure-{uuid.uuid4().hex}\x00"
+
+
+def _cut(template: dict[str, Any], lot_templates: list[LotTemplate]) -> list[bytes] | None:
+    """The shipment's JSON cut at its lots' figures (three per lot: remaining hours, condition,
+    pre-cooling, in the order written): written with `_FIGURE` in their places and split at
+    its spelling. None where the pieces are not those (then its dicts are rendered each time)."""
+    figures = [(_FIGURE, _FIGURE, _FIGURE)] * (len(lot_templates) and 1)
+    marked = _shipment(template, [(lot, 0) for lot, _ in lot_templates], figures)
+    cut = RENDER(marked, JSON).split(RENDER(_FIGURE, JSON))
+    return cut if len(cut) == 3 * len(lot_templates) + 1 else None
 
 
 # Pages built from their rows, by (display zone, ids), with the digests of the six queries'

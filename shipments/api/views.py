@@ -57,6 +57,7 @@ from tradehub.api.pagination import (
     parse_page_size,
     query_error,
 )
+from tradehub.api.renderers import RenderedResponse
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 from tradehub.reference.choices import RequiredDocumentType
@@ -64,7 +65,15 @@ from tradehub.reference.models import Location
 from tradehub.times import documented_zone
 
 from .filters import ExcursionFilter, ProductFilter, ShipmentFilter, TrackingEventFilter
-from .representations import FOUND_FIELDS, page_rows, represent_found, represent_shipments
+from .representations import (
+    FOUND_FIELDS,
+    JSON,
+    RENDER,
+    page_rows,
+    represent_found,
+    represent_shipments,
+    shown_shipments,
+)
 from .serializers import (
     MAX_EVENTS,
     MAX_READINGS,
@@ -162,7 +171,19 @@ class ShipmentViewSet(
         page = self.paginate_queryset(page_rows(queryset, ordering))  # type: ignore[arg-type]
         assert page is not None
         ids = [row["id"] for row in page]  # type: ignore[index]
-        return self.get_paginated_response(render_shipments(ids))
+        # The page's JSON between the paginator's links: each shipment's JSON is kept with the
+        # page (`shown_shipments`), only its lots' figures written for this answer.
+        shown = shown_shipments(ids, timezone.now())
+        envelope = self.get_paginated_response([]).data
+        head = RENDER(envelope, JSON)
+        if list(envelope)[-1] != "results" or not head.endswith(b"[]}"):
+            return self.get_paginated_response(shown.dicts())  # not the envelope expected
+
+        def data() -> dict[str, Any]:
+            envelope["results"] = shown.dicts()
+            return envelope  # type: ignore[no-any-return]
+
+        return RenderedResponse(head[:-2] + b",".join(shown.json()) + b"]}", data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The lookup in the caller's scope reads only what the 404 and the ETag need (a small
@@ -180,7 +201,7 @@ class ShipmentViewSet(
         found = etag_object(Shipment, row)
         self.check_object_permissions(request, found)
         self.remember_etag_object(found)
-        return Response(representation)
+        return RenderedResponse(representation.json()[0], lambda: representation.dicts()[0])
 
     @extend_schema(
         request=ShipmentCreateSerializer,

@@ -43,7 +43,12 @@ def serializer_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
 
 
 def rows_bytes(shipments: list[Shipment], now: dt.datetime) -> bytes:
-    return FastJSONRenderer().render(represent_shipments([s.pk for s in shipments], now))
+    """The dicts' bytes, which the JSON kept (`Shown.json`, read after: from the page kept where
+    there is one) equals."""
+    ids = [s.pk for s in shipments]
+    rendered = FastJSONRenderer().render(represent_shipments(ids, now))
+    assert b"[" + b",".join(representations.shown_shipments(ids, now).json()) + b"]" == rendered
+    return rendered
 
 
 def varied_shipments(partner) -> list[Shipment]:
@@ -412,3 +417,39 @@ def test_a_detail_found_again_costs_one_round_trip(api, partner, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert shown(api.get(url)) == expected()
     assert api.get(f"/api/v1/shipments/{other.reference}/").status_code == 404
+
+
+def test_the_json_written_whole_where_it_cannot_be_cut(partner, monkeypatch):
+    """A shipment whose JSON could not be cut at its figures is rendered from its dicts."""
+    shipments = varied_shipments(partner)
+    monkeypatch.setattr(representations, "_cut", lambda *shipment: None)
+    representations.KEPT.clear()
+    for now in (NOW, NOW + dt.timedelta(days=60)):
+        assert rows_bytes(shipments, now) == serializer_bytes(shipments, now)
+
+
+def test_the_api_answers_the_bytes_of_its_data(api, partner):
+    """The list and the detail answer the JSON kept: the renderer's bytes of the answers' data
+    (the dicts as of the same time), read again too; other renderers get the data."""
+    from tradehub.api.renderers import RenderedResponse
+
+    shipments = varied_shipments(partner)
+    for _ in range(2):
+        for url in (
+            "/api/v1/shipments/?page_size=3",
+            "/api/v1/shipments/",
+            f"/api/v1/shipments/{shipments[2].reference}/",
+        ):
+            response = api.get(url)
+            assert response.status_code == 200 and isinstance(response, RenderedResponse)
+            assert response.content == FastJSONRenderer().render(response.data)
+    listed = api.get("/api/v1/shipments/?page_size=3").json()
+    assert listed["next"] and len(listed["results"]) == 3
+    assert api.get(listed["next"]).json()["results"][0]["reference"] not in {
+        shipment["reference"] for shipment in listed["results"]
+    }
+    pretty = api.get("/api/v1/shipments/?page_size=3", HTTP_ACCEPT="application/json; indent=2")
+    assert pretty.content.startswith(b"{\n")
+    assert [s["reference"] for s in pretty.json()["results"]] == [
+        s["reference"] for s in listed["results"]
+    ]

@@ -17,8 +17,9 @@ What a page's (or a detail's) rows give is kept per process (`KEPT`, `tradehub.a
 shipments' pages are) with the digests PostgreSQL computed over those rows, and so is each
 declaration's JSON once written: a page asked for again whose rows have the same digests (one
 small statement, `digests_together`) is answered with the JSON kept, between the paginator's
-links (`RenderedResponse`), neither rows read nor dicts built nor JSON written again. The
-transit block (`overdue` depends on the time) is read and written for each answer.
+links (`RenderedResponse`), neither rows read nor dicts built nor JSON written again. A detail
+sends its lookup and those digests as one statement (`found_response`). The transit block
+(`overdue` depends on the time) is read and written for each answer.
 """
 
 from __future__ import annotations
@@ -30,13 +31,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import DecimalField, QuerySet, TextField
 from django.db.models.functions import Cast
-from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from tradehub.api.kept import Kept
+from tradehub.api.kept import Kept, found_rows
 from tradehub.api.renderers import FastJSONRenderer, RenderedResponse
 from tradehub.api.representation import (
     PARSED_KEPT,
@@ -209,14 +209,40 @@ def paginated_response(view: GenericAPIView[Declaration]) -> Response:
     return RenderedResponse(head[:-2] + b",".join(_rendered(shown)) + b"]}", data)
 
 
-def detail_response(pk: int) -> Response:
-    """The answer of a declaration's detail, read and built each time: for one declaration
-    the digests' statement cost PostgreSQL more than reading its rows (`docs/benchmarks.md`,
-    "Session 22, declarations")."""
-    shown = _shown([pk], keep=False)
+# What a detail's lookup reads of its declaration: the id and the ETag's fields.
+FOUND_FIELDS = ("id", "updated_at", "version")
+
+
+def found_response(
+    rows: QuerySet[Declaration, dict[str, Any]],
+) -> tuple[dict[str, Any], Response] | None:
+    """The declaration `rows` finds (`.values(*FOUND_FIELDS)` of the caller's scope filtered to
+    one declaration: None when none, `MultipleObjectsReturned` as `get` when several) and the
+    answer of its detail. Asked for again unchanged, one round trip: the lookup and the digests
+    of the rows the declaration was shown from, one prepared statement (`found_rows`), and the
+    JSON kept; else its rows are read with their digests and it is built and kept."""
+    keep = hooks.distribution_reads_are_everything()
+    if keep:
+        found, digests = found_rows(rows, FOUND_FIELDS, [query for query, _ in _reads([0])])
+    else:
+        found, digests = list(rows[:2]), None
+    if not found:
+        return None
+    if len(found) > 1:
+        raise Declaration.MultipleObjectsReturned
+    row = found[0]
+    ids = [row["id"]]
+    if digests is None:
+        shown = _shown(ids, keep)
+    else:
+        zone = timezone.get_current_timezone()
+        entries = KEPT.as_digested(
+            (zone, tuple(ids)), digests, _reads(ids), lambda read: _built(ids, zone, read)
+        )
+        shown = entries, _transits([entry.id for entry in entries if entry.transit])
     if not shown[0]:  # deleted since it was found
-        raise Http404
-    return RenderedResponse(_rendered(shown)[0], lambda: _dicts(shown)[0])
+        return None
+    return row, RenderedResponse(_rendered(shown)[0], lambda: _dicts(shown)[0])
 
 
 def declarations(ids: Sequence[int], keep: bool = True) -> list[dict[str, Any]]:

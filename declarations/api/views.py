@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -18,10 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tradehub.api.etags import ETagMixin
+from tradehub.api.etags import ETagMixin, etag_object
 from tradehub.api.exceptions import Conflict
 from tradehub.api.filters import IsoDateTimeFilter, UpdatedSinceFilterSet
-from tradehub.api.page_queries import prepared_pages
 from tradehub.partners.principals import actor_label, partner_of
 from tradehub.partners.scoping import PartnerScopedViewMixin, scope_to_caller
 
@@ -104,11 +104,8 @@ class DeclarationViewSet(
     def get_queryset(self) -> QuerySet[Declaration]:
         self.gateway_sees_all = self.action in GATEWAY_READ_ACTIONS
         queryset = super().get_queryset()
-        if self.action == "retrieve":
-            # The instance only answers 404 and gives the ETag (ETAG_FIELDS); its query is
-            # compiled once per shape (`prepared_pages`: `get` reads a slice).
-            return prepared_pages(queryset.only("updated_at", "version"))
-        if self.action == "list":
+        if self.action in ("retrieve", "list"):
+            # A detail's lookup reads a row for the 404 and the ETag (`retrieve`).
             return queryset
         return selectors.with_details(queryset)
 
@@ -127,7 +124,21 @@ class DeclarationViewSet(
         responses={200: DeclarationSerializer},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return representations.detail_response(self.get_object().pk)
+        # The lookup in the caller's scope reads only what the 404 and the ETag need, as a row,
+        # with the check of what the declaration was last shown from (`found_response`).
+        rows = self.filter_queryset(self.get_queryset()).values(*representations.FOUND_FIELDS)
+        try:
+            rows = rows.filter(reference=self.kwargs[self.lookup_field])
+            answer = representations.found_response(rows)
+        except (TypeError, ValueError, DjangoValidationError):  # as get_object_or_404
+            raise NotFound from None
+        if answer is None:
+            raise NotFound
+        row, response = answer
+        declaration = etag_object(Declaration, row)
+        self.check_object_permissions(request, declaration)
+        self.remember_etag_object(declaration)
+        return response
 
     @extend_schema(
         summary="Create a draft declaration",

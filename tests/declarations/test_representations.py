@@ -496,3 +496,70 @@ def test_the_list_and_detail_answers_are_the_renderers_bytes_of_their_data(
             assert detail.content == serializer_bytes(reference) == RENDER(detail.data)
             assert detail["ETag"]
         assert other_api.get(f"/api/v1/declarations/{reference}/").status_code == 404
+
+
+def test_a_detail_found_again_costs_one_round_trip(api, client_for, partner, monkeypatch):
+    """The detail's lookup goes with the digests of what the declaration was shown from: asked
+    for again unchanged, one query and nothing built; changed (its goods items, a distribution
+    lot, the declaration), the rows are read and built again; another partner's declaration or
+    an unknown reference is a 404, also after it was kept; a gateway reads it. The same on
+    SQLite (nothing kept) and with a drawing provider the digests do not cover. Each answer is
+    the serializer's, with the ETag of the row found."""
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from declarations.services import allocation
+    from tests.factories import PartnerFactory
+
+    varied_declarations(partner)
+    child = Declaration.objects.get(partner=partner, parent__isnull=False)
+    stock = child.parent
+    assert stock is not None
+    transit = Declaration.objects.filter(partner=partner, transit__isnull=False).first()
+    assert transit is not None
+    built = built_pages(monkeypatch)
+    url = f"/api/v1/declarations/{stock.reference}/"
+    first = api.get(url)
+    assert first.content == serializer_bytes(stock.reference) and built == [1]
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert built == [1]
+    assert len(queries.captured_queries) == 1  # the lookup and the digests, one statement
+    for n, change in enumerate(
+        [
+            lambda: GoodsItem.objects.filter(declaration=stock).update(description="Иное"),
+            lambda: Lot.objects.filter(goods_item__declaration=stock).update(packages=7),
+            lambda: GoodsItem.objects.filter(declaration=child).update(net_kg="1.000"),
+        ],
+        start=2,
+    ):
+        change()
+        assert api.get(url).content == serializer_bytes(stock.reference) and len(built) == n
+        assert api.get(url).content == serializer_bytes(stock.reference) and len(built) == n
+    Declaration.objects.filter(pk=stock.pk).update(version=F("version") + 1)
+    bumped = api.get(url)
+    assert bumped.content == serializer_bytes(stock.reference)
+    assert bumped["ETag"] != first["ETag"]
+    # A transit's block is read for each answer: the time passing its deadline shows.
+    transit_url = f"/api/v1/declarations/{transit.reference}/"
+    assert api.get(transit_url).content == serializer_bytes(transit.reference)
+    later = timezone.now() + dt.timedelta(days=30)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        overdue = api.get(transit_url).content
+        assert overdue == serializer_bytes(transit.reference)
+    other = create_declaration(PartnerFactory())
+    other_url = f"/api/v1/declarations/{other.reference}/"
+    owner = client_for(other.partner)
+    assert owner.get(other_url).content == owner.get(other_url).content  # kept
+    assert api.get(other_url).status_code == 404
+    assert api.get("/api/v1/declarations/DEC-NONE/").status_code == 404
+    monkeypatch.setitem(allocation._providers, "elsewhere", lambda item_ids: {})
+    count = len(built)
+    assert api.get(url).content == api.get(url).content == serializer_bytes(stock.reference)
+    assert len(built) == count + 2
+    monkeypatch.delitem(allocation._providers, "elsewhere")
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert api.get(url).content == serializer_bytes(stock.reference)
+    assert api.get(other_url).status_code == 404

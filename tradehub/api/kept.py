@@ -6,19 +6,25 @@ also has PostgreSQL digest each query's rows. `Kept` holds what was built from t
 that says everything else the output is made of (the display zone, the ids, ...), with those
 digests: asked for again, `fresh` asks PostgreSQL for the digests alone (`digests_together`, one
 small statement, nothing of the rows sent) and, when they are the same, the rows are the same,
-and so is what was built from them. Bounded by a size the caller measures (rows shown), emptied
-when full. Where there are no digests (SQLite, server-side binding), nothing is kept.
+and so is what was built from them. A detail's lookup can bring those digests along
+(`found_rows`, one prepared statement; then `as_digested`). Bounded by a size the caller
+measures (rows shown), emptied when full. Where there are no digests (SQLite, server-side
+binding), nothing is kept.
 """
 
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+from django.db.models import QuerySet
+
+from tradehub.api.page_queries import prepared_compiler
 from tradehub.prepared_queries import (
     Digests,
     RowsByIds,
     digested_rows_together,
     digests_together,
+    found_with_digests,
 )
 
 T = TypeVar("T")
@@ -58,6 +64,16 @@ class Kept(Generic[T]):
         found = self.fresh(key, queries)
         return self.built(key, queries, build) if found is None else found
 
+    def as_digested(
+        self, key: Hashable, digests: Digests, queries: Queries, build: Callable[[Rows], T]
+    ) -> T:
+        """What was kept under `key` if it was built from rows with these `digests` (read by
+        the caller, e.g. with its lookup: `found_with_digests`), else `built`."""
+        kept = self.entries.get(key)
+        if kept is not None and kept[0] == digests:
+            return kept[1]
+        return self.built(key, queries, build)
+
     def remember(self, key: Hashable, digests: Digests, value: T) -> None:
         """Keep `value` (built from rows with `digests`) under `key`; a value bigger than the
         whole store is not kept, and the store is emptied when it would hold more."""
@@ -78,3 +94,28 @@ class Kept(Generic[T]):
         with self._lock:
             self.entries.clear()
             self.held = 0
+
+
+def found_rows(
+    rows: QuerySet[Any, dict[str, Any]], fields: Sequence[str], queries: Sequence[RowsByIds]
+) -> tuple[list[dict[str, Any]], Digests | None]:
+    """The rows a detail's lookup finds (`rows`: `.values(*fields)` of the caller's scope
+    filtered to one object, `id` first; at most two read) and the digests `queries` have now
+    for the id found, in one round trip: one statement each session prepares once
+    (`found_with_digests`), the lookup's SQL that of its shape compiled once
+    (`prepared_compiler`). Where that cannot be (SQLite, another shape), the rows alone and
+    None: the caller then checks what it kept with `fresh`."""
+    sliced = rows[:2]
+    compiler = prepared_compiler(sliced.query, sliced.db)
+    if compiler is None:
+        return list(sliced), None
+    sql, params = compiler.as_sql()
+    answer = found_with_digests(sliced.db, sql, params, queries)
+    if answer is None:
+        return [dict(zip(fields, row, strict=True)) for row in compiler.results_iter()], None
+    fetched, digests = answer
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(columns)
+    if converters:
+        fetched = list(compiler.apply_converters(fetched, converters))
+    return [dict(zip(fields, row, strict=True)) for row in fetched], digests

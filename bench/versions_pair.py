@@ -8,7 +8,8 @@ every workload (`shipments`: a list of 50; `shipment`: a detail) `--requests` ti
 alternating which goes first. `--compare digests`: the related queries' digests of their rows'
 text (`_versioned` left out, as before session 22) against their rows' versions. `--compare
 lookup`: the detail's lookup, then the digests (two round trips, `found_with_digests` left
-out) against both in one prepared statement. Per request: this process's CPU
+out) against both in one prepared statement. `--compare none`: the code as it is (to run this
+file copied into another tree, alternately with this one). Per request: this process's CPU
 and the PostgreSQL backend's (`/proc/<pid>/stat` utime + stime of the connection's
 `pg_backend_pid()`, 10 ms ticks: hence many requests per block). Prints the medians over the
 rounds.
@@ -20,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -39,7 +41,7 @@ def main() -> None:
     parser.add_argument("workloads", nargs="*", default=["shipments", "shipment"])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--compare", choices=["digests", "lookup"], default="digests")
+    parser.add_argument("--compare", choices=["digests", "lookup", "none"], default="digests")
     args = parser.parse_args()
     workloads = setup()
     from django.core.wsgi import get_wsgi_application
@@ -57,10 +59,16 @@ def main() -> None:
         call()
     compiled = {query: query._compiled for query in queries}
 
-    found_with_digests = representations.found_with_digests
-    ways = ["text", "versions"] if args.compare == "digests" else ["two-trips", "one-trip"]
+    found_with_digests: Any = getattr(representations, "found_with_digests", None)
+    ways = {
+        "digests": ["text", "versions"],
+        "lookup": ["two-trips", "one-trip"],
+        "none": ["as-is"],
+    }[args.compare]
 
     def use(way: str) -> None:
+        if way == "as-is":  # the tree's own code, e.g. an older one's (copy this file into it)
+            return
         one_trip = way != "two-trips"
         representations.found_with_digests = (  # type: ignore[assignment]
             found_with_digests if one_trip else lambda *args: None

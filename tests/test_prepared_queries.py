@@ -469,3 +469,28 @@ def test_a_lookup_goes_with_the_digests_of_what_it_finds(partner, monkeypatch):
     assert found_with_digests("default", dated, dated_params, queries) is None
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert found_with_digests("default", sql, params, queries) is None
+
+
+@postgresql_only
+def test_queries_of_the_same_ids_send_them_once(partner):
+    """Where every query has the same ids (a page's), the digests' statement takes them as one
+    parameter; the digests are those of the queries sent their ids apart."""
+    from shipments.api.representations import _related
+
+    shipments = [make_shipment(partner) for _ in range(2)]
+    ids = [s.pk for s in shipments]
+    shared = digests_together(*_related(ids))
+    apart = digests_together(
+        *((query, tuple(ids)) for query, _ in _related(ids)[:-1]),
+        (
+            _related(ids)[-1][0],
+            list(ids),
+        ),
+    )
+    assert shared is not None and shared == apart
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cardinality(parameter_types) FROM pg_prepared_statements"
+            " WHERE statement LIKE 'PREPARE % AS SELECT (SELECT encode(%'"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == [1, 6]

@@ -509,17 +509,32 @@ def digests_together(*queries: tuple[RowsByIds, Sequence[int]]) -> Digests | Non
     if connection is None:
         return None
     digests: list[str | None] = [None] * len(queries)
+    # The same ids for every query (a page's): one parameter, one array sent.
+    shared = all(ids == wanted[0][2] for _, _, ids in wanted)
     with connection.cursor() as cursor:
-        selected = [
-            _digest_only(query, cursor, number) for number, (_, query, _) in enumerate(wanted, 1)
-        ]
-        _send_prepared(
-            cursor, connection, [("SELECT " + ", ".join(selected), [ids for _, _, ids in wanted])]
-        )
+        compiled = [query._current() for _, query, _ in wanted]
+        key = (shared, *(id(query) for _, query, _ in wanted))
+        kept = _DIGESTS_TEXTS.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], compiled, strict=True)):
+            text = kept[1]
+        else:
+            text = "SELECT " + ", ".join(
+                _digest_only(query, cursor, 1 if shared else number)
+                for number, (_, query, _) in enumerate(wanted, 1)
+            )
+            if len(_DIGESTS_TEXTS) < MAX_LOOKUP_TEXTS or key in _DIGESTS_TEXTS:
+                _DIGESTS_TEXTS[key] = (compiled, text)
+        id_lists = [wanted[0][2]] if shared else [ids for _, _, ids in wanted]
+        _send_prepared(cursor, connection, [(text, id_lists)])
         row = cursor.fetchone()
     for (n, _, _), digest in zip(wanted, row, strict=True):
         digests[n] = digest
     return tuple(digests)
+
+
+# The digests' statements (by whether the queries share their ids, and the queries), each written
+# once; the queries' compiled forms kept with the text (a query compiled again gets a new text).
+_DIGESTS_TEXTS: dict[tuple[Any, ...], tuple[list[Compiled], str]] = {}
 
 
 # Parameters `found_with_digests` sends into a statement prepared without parameter types

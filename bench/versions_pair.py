@@ -49,6 +49,7 @@ def main() -> None:
 
     from shipments.api import representations
     from shipments.api.representations import _related
+    from tradehub.api import kept
 
     app = get_wsgi_application()
     calls = {
@@ -59,7 +60,10 @@ def main() -> None:
         call()
     compiled = {query: query._compiled for query in queries}
 
-    found_with_digests: Any = getattr(representations, "found_with_digests", None)
+    # Where the detail's lookup meets its digests: `tradehub.api.kept` (the shipments' own copy
+    # in older trees).
+    lookup_module: Any = kept if hasattr(kept, "found_rows") else representations
+    found_with_digests: Any = getattr(lookup_module, "found_with_digests", None)
     ways = {
         "digests": ["text", "versions"],
         "lookup": ["two-trips", "one-trip"],
@@ -70,9 +74,7 @@ def main() -> None:
         if way == "as-is":  # the tree's own code, e.g. an older one's (copy this file into it)
             return
         one_trip = way != "two-trips"
-        representations.found_with_digests = (  # type: ignore[assignment]
-            found_with_digests if one_trip else lambda *args: None
-        )
+        lookup_module.found_with_digests = found_with_digests if one_trip else lambda *args: None
         versions = way != "text"
         for query, found in compiled.items():
             assert found is not None

@@ -410,7 +410,7 @@ def test_every_change_to_a_table_read_changes_the_versions(partner):
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_transaction_that_wrote_gets_digests_of_its_own(partner):
+def test_a_transaction_that_wrote_gets_digests_of_its_own(reference_data, partner):
     """What a transaction reads after it wrote is digested apart from the same rows read by
     others (what it read of its own writes may be written again with the same `xmin`)."""
     from django.db import transaction

@@ -40,11 +40,10 @@ from shipments.services.shelf import (
     precooling_from,
     remaining_hours_of,
 )
-from tradehub.api.kept import Kept
-from tradehub.api.page_queries import prepared_compiler
+from tradehub.api.kept import Kept, found_rows
 from tradehub.api.renderers import FastJSONRenderer
 from tradehub.api.representation import date_out, datetime_formatter, decimal_out, json_in
-from tradehub.prepared_queries import Digests, RowsByIds, found_with_digests
+from tradehub.prepared_queries import RowsByIds
 
 Row = dict[str, Any]
 # A datetime as DRF spells it in the request's zone (`datetime_formatter`).
@@ -241,42 +240,22 @@ def represent_found(rows: QuerySet[Shipment, Row], now: dt.datetime) -> tuple[Ro
     one shipment; None when none, `MultipleObjectsReturned` as `get` when several) and its
     representation as of `now` (a `Shown` of one). A detail asked for again whose rows did not change costs one
     round trip: the lookup and the digests of what the shipment it finds was shown from, one
-    statement each session prepares once (`found_with_digests`). Where that cannot be (SQLite,
+    statement each session prepares once (`tradehub.api.kept.found_rows`). Where that cannot be (SQLite,
     a lookup of another shape), the lookup, then the digests (`digests_together`)."""
-    sliced = rows[:2]
-    compiler = prepared_compiler(sliced.query, sliced.db)
-    digests: Digests | None = None
-    answer = None
-    if compiler is not None:
-        sql, params = compiler.as_sql()
-        answer = found_with_digests(sliced.db, sql, params, [query for query, _ in _related(())])
-    if answer is not None:
-        fetched, digests = answer
-        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(columns)
-        if converters:
-            fetched = list(compiler.apply_converters(fetched, converters))
-        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in fetched]
-    elif compiler is None:
-        found = list(sliced)
-    else:
-        found = [dict(zip(FOUND_FIELDS, row, strict=True)) for row in compiler.results_iter()]
+    found, digests = found_rows(rows, FOUND_FIELDS, [query for query, _ in _related(())])
     if not found:
         return None
     if len(found) > 1:
         raise Shipment.MultipleObjectsReturned
     row = found[0]
     zone = timezone.get_current_timezone()
+    ids = [row["id"]]
     if digests is None:
-        page = _page([row["id"]], zone)
+        page = _page(ids, zone)
     else:
-        ids = [row["id"]]
-        key = (zone, tuple(ids))
-        kept = KEPT.entries.get(key)
-        if kept is not None and kept[0] == digests:
-            page = kept[1]
-        else:
-            page = KEPT.built(key, _related(ids), lambda rows: _built(ids, zone, *rows))
+        page = KEPT.as_digested(
+            (zone, tuple(ids)), digests, _related(ids), lambda rows: _built(ids, zone, *rows)
+        )
     if not page.shipments:  # gone since it was found
         return None
     return row, Shown(page, now)

@@ -309,10 +309,13 @@ def _one_series_in_time_order(batch: ReadingBatch) -> bool:
     )
 
 
-def _first_of_each_key(batch: ReadingBatch) -> tuple[ReadingBatch, int]:
+def _first_of_each_key(
+    batch: ReadingBatch, ordered: bool | None = None
+) -> tuple[ReadingBatch, int]:
     """The batch without repeated (shipment, sensor, time) keys, the first of each kept, and how
-    many of the repeats said something else (in-batch conflicts)."""
-    if _one_series_in_time_order(batch):
+    many of the repeats said something else (in-batch conflicts). `ordered`: what
+    `_one_series_in_time_order(batch)` says, when the caller knows it already."""
+    if _one_series_in_time_order(batch) if ordered is None else ordered:
         return batch, 0
     keys = list(zip(batch.shipment_ids, batch.sensor_ids, batch.recorded_at, strict=True))
     if len(set(keys)) == len(keys):
@@ -329,22 +332,26 @@ def _first_of_each_key(batch: ReadingBatch) -> tuple[ReadingBatch, int]:
     return batch.take(list(first.values())), conflicts
 
 
-def _probe(batch: ReadingBatch) -> tuple[int, str | None]:
+def _probe(batch: ReadingBatch, ordered: bool = False) -> tuple[int, str | None]:
     """How many of the batch's first and last keys are stored (one indexed probe): 2 suggests a
     re-sent batch, 0 a new one (2 or more distinct keys).
 
     In the same statement, for a batch whose readings all fall in one month: that month's
     partition, when it is attached and checks the shipments of its new rows as the table does
     (its own statement triggers, `guard_reading_partitions`); else None. (Before migration 0025
-    the probe also reserved an id per reading from the table's identity: readings have none.)"""
+    the probe also reserved an id per reading from the table's identity: readings have none.)
+    `ordered`: the batch is one series in time order (its first time the earliest, its last the
+    latest)."""
     table = connection.ops.quote_name(READINGS_TABLE)
     ends = [
         value
         for index in (0, -1)
         for value in (batch.shipment_ids[index], batch.sensor_ids[index], batch.recorded_at[index])
     ]
-    month = month_start(min(batch.recorded_at))
-    same_month = month == month_start(max(batch.recorded_at))
+    times = batch.recorded_at
+    earliest, latest = (times[0], times[-1]) if ordered else (min(times), max(times))
+    month = month_start(earliest)
+    same_month = month == month_start(latest)
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH stored AS (SELECT count(*) AS n FROM "  # noqa: S608
@@ -366,10 +373,12 @@ def _probe(batch: ReadingBatch) -> tuple[int, str | None]:
     return int(stored), partition
 
 
-def _series_of(batch: ReadingBatch) -> list[tuple[int, str, list[int]]]:
+def _series_of(
+    batch: ReadingBatch, ordered: bool | None = None
+) -> list[tuple[int, str, list[int]]]:
     """Each (shipment, sensor) series of the batch with the indexes of its readings in time
-    order."""
-    if _one_series_in_time_order(batch):
+    order (`ordered`: as in `_first_of_each_key`)."""
+    if _one_series_in_time_order(batch) if ordered is None else ordered:
         return [(batch.shipment_ids[0], batch.sensor_ids[0], list(range(len(batch))))]
     keys = list(zip(batch.shipment_ids, batch.sensor_ids, batch.recorded_at, strict=True))
     order = sorted(range(len(keys)), key=keys.__getitem__)  # by series, then time
@@ -380,7 +389,7 @@ def _series_of(batch: ReadingBatch) -> list[tuple[int, str, list[int]]]:
     ]
 
 
-def _resent_conflicts(batch: ReadingBatch) -> int | None:
+def _resent_conflicts(batch: ReadingBatch, ordered: bool | None = None) -> int | None:
     """PostgreSQL, a re-sent batch (both ends stored; keys unique): when every (shipment, sensor,
     time) of `batch` is stored already, how many are stored with another temperature or humidity
     (conflicts; the rest are duplicates); None as soon as one may be missing (then the COPY path
@@ -391,7 +400,9 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
     than COPYing everything to find nothing new, whatever the number of series (a query per
     series, as before, took a round trip each: 20 sensors re-sent 3.2x the raw COPY's time
     against 1.05x for one)."""
-    series = _series_of(batch)
+    if ordered is None:
+        ordered = _one_series_in_time_order(batch)
+    series = _series_of(batch, ordered)
     table = connection.ops.quote_name(READINGS_TABLE)
     times, temperatures, humidities = batch.recorded_at, batch.temperatures, batch.humidities
     # A psycopg cursor of its own, for binary results: its C loader makes the stored times
@@ -444,7 +455,10 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
         count = end - start
         if count < len(members) or count > 2 * len(members):
             return None
-        batch_times = list(map(times.__getitem__, members))
+        # One series in time order: its members are the whole batch in its order, so the
+        # batch's own columns, with no picking.
+        whole = ordered
+        batch_times = times if whole else list(map(times.__getitem__, members))
         picked: Any = slice(start, end)
         if count > len(members):
             # Stored readings of the span that the batch does not name: keep the stored rows
@@ -455,11 +469,13 @@ def _resent_conflicts(batch: ReadingBatch) -> int | None:
             picked = positions
         if _pick(stored_times, picked) != batch_times:
             return None  # as many stored as sent, but not the same times
+        sent_temperatures = temperatures if whole else map(temperatures.__getitem__, members)
+        sent_humidities = humidities if whole else map(humidities.__getitem__, members)
         conflicts += sum(
             map(
                 or_,
-                map(ne, _pick(stored_temperatures, picked), map(temperatures.__getitem__, members)),
-                map(ne, _pick(stored_humidities, picked), map(humidities.__getitem__, members)),
+                map(ne, _pick(stored_temperatures, picked), sent_temperatures),
+                map(ne, _pick(stored_humidities, picked), sent_humidities),
             )
         )
         start = end
@@ -527,10 +543,13 @@ def ingest_batch(batch: ReadingBatch) -> IntakeResult:
     same effects and the same counts."""
     if connection.vendor != "postgresql":
         return _ingest_row_by_row(batch.rows())
-    unique, in_batch_conflicts = _first_of_each_key(batch)
+    # Told once (three passes over the batch), used by each step below (when it holds,
+    # `unique` is `batch` itself).
+    ordered = _one_series_in_time_order(batch)
+    unique, in_batch_conflicts = _first_of_each_key(batch, ordered)
     with transaction.atomic():
-        ends, partition = _probe(unique) if len(unique) >= 2 else (None, None)
-        stored_conflicts = _resent_conflicts(unique) if ends == 2 else None
+        ends, partition = _probe(unique, ordered) if len(unique) >= 2 else (None, None)
+        stored_conflicts = _resent_conflicts(unique, ordered) if ends == 2 else None
         if stored_conflicts is not None:
             # Every reading is stored already (a retry): nothing to COPY, rollups untouched.
             inserted, conflicts = 0, stored_conflicts

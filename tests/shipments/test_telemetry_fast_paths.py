@@ -462,3 +462,48 @@ def test_a_resent_batch_of_many_sensors_is_recognised_before_any_copy(api, kiwi,
         "conflicts": 0,
     }
     assert copies["count"] >= 1
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_one_series_resent_in_time_order_or_not_counts_the_same(api, kiwi):
+    """The re-sent check of one series in time order compares the batch's own columns (no
+    picking by index): its answers equal those of the general walk, sent in order or not, with
+    stored readings between the batch's times or not."""
+    from shipments.services import telemetry
+
+    every_minute = rows(kiwi, [i / 2 for i in range(31)], step_min=1)
+    assert post(api, every_minute).json()["accepted"] == 31
+    sparse = rows(kiwi, [0.0, 1.0, 9.0], step_min=2)  # minutes 0, 2, 4: one conflict
+    # Minutes 0, 15, 30: more stored in the span than twice the batch, left to the COPY path.
+    wide = rows(kiwi, [0.0, 7.5, 9.0], step_min=15)
+    dense = [*every_minute[:3], every_minute[3] | {"humidity_pct": None}, *every_minute[4:]]
+    for batch, conflicts, resent in (
+        (sparse, 1, 1),
+        (dense, 1, 1),
+        (every_minute, 0, 0),
+        (wide, 1, None),
+    ):
+        for sent in (batch, batch[::-1]):
+            answer = post(api, sent).json()
+            assert answer == {
+                "accepted": 0,
+                "duplicates": len(batch) - conflicts,
+                "conflicts": conflicts,
+            }
+        checked = telemetry.ReadingBatch.of_rows(
+            [
+                {
+                    "shipment_id": kiwi.pk,
+                    "sensor_id": row["sensor_id"],
+                    "recorded_at": dt.datetime.fromisoformat(row["recorded_at"]).astimezone(dt.UTC),
+                    "temperature_c": float(row["temperature_c"]),
+                    "humidity_pct": None if row["humidity_pct"] is None else 90.0,
+                    "sensor_kind": "",
+                }
+                for row in batch
+            ]
+        )
+        assert telemetry._one_series_in_time_order(checked)
+        for ordered in (True, None, False):
+            assert telemetry._resent_conflicts(checked, ordered) == resent

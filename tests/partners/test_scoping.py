@@ -47,3 +47,67 @@ def test_actor_labels_name_who_acted():
     assert actor_label(client).startswith("Tashkent Fresh (API key ")
     assert actor_label(None) == "system"
     assert actor_label(UserFactory(username="aigerim")) == "aigerim"
+
+
+# --- scoped_class_queryset: Django's filter set up once per class queryset --------------------
+
+
+def _state(queryset):
+    query = queryset.query
+    sql, params = query.sql_with_params()
+    return (
+        sql,
+        params,
+        list(query.alias_map),
+        dict(query.alias_refcount),
+        set(query.used_aliases),
+        query.where,
+        queryset._iterable_class,
+        queryset._fields,
+    )
+
+
+def _class_querysets():
+    from declarations.models import Declaration
+    from shipments.models import Lot, Shipment
+
+    return [
+        (Declaration.objects.all(), "partner"),
+        (Declaration.objects.select_related("partner").filter(status="draft"), "partner"),
+        (Declaration.objects.filter(status="draft") | Declaration.objects.filter(pk=0), "partner"),
+        (Shipment.objects.values("pk", "reference"), "partner"),
+        (Lot.objects.all(), "shipment__partner"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_scoped_class_queryset_is_djangos_filter_for_every_partner(index):
+    from tradehub.partners import scoping
+
+    queryset, field = _class_querysets()[index]
+    first, second = PartnerFactory(), PartnerFactory()
+    for partner in (first, second, first, second):  # the first call sets up, later ones reuse
+        fast = scoping.scoped_class_queryset(queryset, field, partner.pk)
+        django = queryset.all().filter(**{field: partner.pk})
+        assert _state(fast) == _state(django)
+        assert list(fast) == list(django)
+    assert queryset._result_cache is None  # the class's queryset is never evaluated
+
+
+def test_scoped_views_read_only_the_callers_rows_through_the_kept_filter():
+    from declarations.api.views import DeclarationViewSet
+    from tests.declarations.factories import DeclarationFactory
+    from tradehub.partners import scoping
+
+    mine, theirs = PartnerFactory(), PartnerFactory()
+    DeclarationFactory(partner=mine)
+    DeclarationFactory(partner=theirs)
+    assert scoping._reads_class_queryset(DeclarationViewSet)
+    for partner in (mine, theirs, mine):
+        view = DeclarationViewSet()
+        view.action = "list"
+        view.request = type("R", (), {"user": _api_client(partner)})()
+        fast = view.get_queryset()
+        django = scope_to_caller(DeclarationViewSet.queryset.all(), view.request.user)
+        assert _state(fast) == _state(django)
+        assert [d.partner_id for d in fast] == [partner.pk]

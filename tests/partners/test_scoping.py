@@ -1,5 +1,7 @@
 """The one tenancy mechanism: a partner sees its own objects, staff see all."""
 
+from typing import cast
+
 import pytest
 
 from tests.factories import MembershipFactory, PartnerFactory, StaffUserFactory, UserFactory
@@ -85,7 +87,7 @@ def test_scoped_class_queryset_is_djangos_filter_for_every_partner(index):
     from tradehub.partners import scoping
 
     queryset, field = _class_querysets()[index]
-    first, second = PartnerFactory(), PartnerFactory()
+    first, second = (cast(Partner, PartnerFactory()) for _ in range(2))
     for partner in (first, second, first, second):  # the first call sets up, later ones reuse
         fast = scoping.scoped_class_queryset(queryset, field, partner.pk)
         django = queryset.all().filter(**{field: partner.pk})
@@ -99,7 +101,7 @@ def test_scoped_views_read_only_the_callers_rows_through_the_kept_filter():
     from tests.declarations.factories import DeclarationFactory
     from tradehub.partners import scoping
 
-    mine, theirs = PartnerFactory(), PartnerFactory()
+    mine, theirs = (cast(Partner, PartnerFactory()) for _ in range(2))
     DeclarationFactory(partner=mine)
     DeclarationFactory(partner=theirs)
     assert scoping._reads_class_queryset(DeclarationViewSet)
